@@ -1,0 +1,4 @@
+//! One module per subcommand; each reads as load, compute, emit.
+
+pub mod rfm;
+pub mod simulate;

@@ -1,0 +1,249 @@
+//! `clm rfm`: recency, frequency and monetary scores and named segments per customer.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
+use crate::data::dates::resolve_as_of;
+use crate::data::{Transactions, load_transactions};
+use crate::error::ClmError;
+use crate::features::rfm::{Monetary, RfmMeasures, rfm_measures};
+use crate::output::{Log, Report, Table, Values, emit, format_day};
+use crate::segment::rfm::{SegmentTable, quantile_scores};
+
+/// Score each customer 1–N on recency, frequency and monetary value, and name their segment.
+///
+/// Recency is the number of days from the last purchase to the as-of date (most recent scores
+/// highest); frequency the number of distinct orders (or purchase days without an order
+/// column); monetary the net spend. Scores are quantiles with ties kept together. Segments come
+/// from the default table (Champions … Lost, first match wins, Others for the rest) or --segments.
+///
+/// Examples:
+///   clm rfm fixtures/transactions.csv
+///   clm rfm orders.parquet --as-of 2025-06-30 -o rfm.csv
+///   clm rfm export.csv --customer-col "Customer ID" --date-col InvoiceDate --amount-col Revenue | head
+///   cat export.csv.gz | clm rfm - --format json
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct RfmArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub as_of: AsOfArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Number of score bins per measure.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..=20))]
+    pub bins: u32,
+
+    /// Monetary value: total net spend or mean spend per order.
+    #[arg(long, value_enum, default_value_t = Monetary::Total)]
+    pub monetary: Monetary,
+
+    /// Segment table (TOML with [[segment]] name/r/f/m/action, or CSV segment,r,f,m,action).
+    #[arg(long, value_name = "FILE")]
+    pub segments: Option<PathBuf>,
+}
+
+/// Runs `clm rfm`.
+pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
+    let log = Log { quiet };
+    let table = load_segment_table(args.segments.as_ref(), args.bins)?;
+    let tx = load_transactions(&args.input)?;
+    log_load(&log, &tx);
+    let last_day = tx
+        .last_day()
+        .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
+    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
+    let measures = rfm_measures(&tx, as_of, args.monetary)?;
+    if measures.rows_after_as_of > 0 {
+        log.note(format!(
+            "{} rows dated after the as-of date {} ignored",
+            measures.rows_after_as_of,
+            format_day(as_of)
+        ));
+    }
+    if measures.returns_only_customers > 0 {
+        log.note(format!(
+            "{} customers with only returns up to the as-of date left out",
+            measures.returns_only_customers
+        ));
+    }
+    if measures.customer_id.is_empty() {
+        return Err(ClmError::BadData(format!(
+            "{}: no purchases on or before {}",
+            tx.source,
+            format_day(as_of)
+        ))
+        .into());
+    }
+    let report = rfm_report(&measures, &table, args.bins, as_of);
+    let inputs = [args.input.input.as_path()];
+    emit(&report, &args.output, &inputs)
+}
+
+fn load_segment_table(path: Option<&PathBuf>, bins: u32) -> Result<SegmentTable> {
+    let Some(path) = path else {
+        let table = SegmentTable::default();
+        table.check_bins(bins).map_err(|e| {
+            ClmError::Usage(format!("the default segment table needs --bins 5: {e}"))
+        })?;
+        return Ok(table);
+    };
+    let name = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ClmError::InputMissing(format!("cannot read segment table '{name}': {e}")))?;
+    let is_toml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+    let table = if is_toml {
+        SegmentTable::from_toml(&text)
+    } else {
+        SegmentTable::from_csv(&text)
+    }
+    .map_err(|e| ClmError::BadData(format!("{name}: {e}")))?;
+    table
+        .check_bins(bins)
+        .map_err(|e| ClmError::BadData(format!("{name}: {e}")))?;
+    Ok(table)
+}
+
+/// Notes on what loading did, shared by the subcommands that read transactions.
+pub fn log_load(log: &Log, tx: &Transactions) {
+    log.detail(format!(
+        "{}: {} rows; {}",
+        tx.source,
+        tx.frame.height(),
+        tx.columns.describe()
+    ));
+    for skipped in &tx.skipped {
+        log.note(format!(
+            "{}: skipped {} rows: {}",
+            tx.source, skipped.rows, skipped.reason
+        ));
+    }
+    if tx.return_rows > 0 && !tx.skipped.iter().any(|s| s.reason.contains("returns")) {
+        log.note(format!(
+            "{}: {} return or cancellation rows (see --returns)",
+            tx.source, tx.return_rows
+        ));
+    }
+}
+
+/// Scores, segments and the summary table.
+pub fn rfm_report(measures: &RfmMeasures, table: &SegmentTable, bins: u32, as_of: i32) -> Report {
+    let recency: Vec<f64> = measures.recency_days.iter().map(|&d| -(d as f64)).collect();
+    let frequency: Vec<f64> = measures.frequency.iter().map(|&f| f64::from(f)).collect();
+    let r = quantile_scores(&recency, bins);
+    let f = quantile_scores(&frequency, bins);
+    let m = quantile_scores(&measures.monetary, bins);
+    let names = table.names();
+    let segment: Vec<usize> = (0..r.len())
+        .map(|i| table.assign(r[i], f[i], m[i]))
+        .collect();
+
+    let score_text = |i: usize| {
+        if bins < 10 {
+            format!("{}{}{}", r[i], f[i], m[i])
+        } else {
+            format!("{}-{}-{}", r[i], f[i], m[i])
+        }
+    };
+    let rows = Table::default()
+        .with("customer_id", Values::Text(measures.customer_id.clone()))
+        .with("recency_days", Values::Int(measures.recency_days.clone()))
+        .with(
+            "frequency",
+            Values::Int(measures.frequency.iter().map(|&x| i64::from(x)).collect()),
+        )
+        .with("monetary", Values::Float(measures.monetary.clone(), 2))
+        .with("r", Values::Int(r.iter().map(|&x| i64::from(x)).collect()))
+        .with("f", Values::Int(f.iter().map(|&x| i64::from(x)).collect()))
+        .with("m", Values::Int(m.iter().map(|&x| i64::from(x)).collect()))
+        .with("rfm", Values::Text((0..r.len()).map(score_text).collect()))
+        .with(
+            "segment",
+            Values::Text(segment.iter().map(|&s| names[s].to_string()).collect()),
+        );
+
+    let summary = segment_summary(measures, &segment, table);
+    let heading = vec![format!(
+        "RFM as of {}: {} customers, {bins} bins (recency in days; monetary = net spend)",
+        format_day(as_of),
+        measures.customer_id.len()
+    )];
+    Report {
+        heading,
+        summary,
+        rows,
+    }
+}
+
+fn segment_summary(measures: &RfmMeasures, segment: &[usize], table: &SegmentTable) -> Table {
+    let groups = table.rules.len() + 1;
+    let mut customers = vec![0usize; groups];
+    let (mut recency, mut frequency, mut monetary) =
+        (vec![0.0; groups], vec![0.0; groups], vec![0.0; groups]);
+    for (i, &s) in segment.iter().enumerate() {
+        customers[s] += 1;
+        recency[s] += measures.recency_days[i] as f64;
+        frequency[s] += f64::from(measures.frequency[i]);
+        monetary[s] += measures.monetary[i];
+    }
+    let total_customers = segment.len() as f64;
+    let total_revenue: f64 = monetary.iter().sum();
+    let present: Vec<usize> = (0..groups).filter(|&g| customers[g] > 0).collect();
+    let mean = |sums: &[f64]| {
+        present
+            .iter()
+            .map(|&g| sums[g] / customers[g] as f64)
+            .collect()
+    };
+    let names = table.names();
+    let actions = table.actions();
+    Table::default()
+        .with(
+            "segment",
+            Values::Text(present.iter().map(|&g| names[g].to_string()).collect()),
+        )
+        .with(
+            "customers",
+            Values::Int(present.iter().map(|&g| customers[g] as i64).collect()),
+        )
+        .with(
+            "share_pct",
+            Values::Float(
+                present
+                    .iter()
+                    .map(|&g| 100.0 * customers[g] as f64 / total_customers)
+                    .collect(),
+                1,
+            ),
+        )
+        .with("mean_recency_days", Values::Float(mean(&recency), 1))
+        .with("mean_frequency", Values::Float(mean(&frequency), 2))
+        .with("mean_monetary", Values::Float(mean(&monetary), 2))
+        .with(
+            "revenue_share_pct",
+            Values::Float(
+                present
+                    .iter()
+                    .map(|&g| {
+                        if total_revenue != 0.0 {
+                            100.0 * monetary[g] / total_revenue
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect(),
+                1,
+            ),
+        )
+        .with(
+            "action",
+            Values::Text(present.iter().map(|&g| actions[g].to_string()).collect()),
+        )
+}

@@ -1,0 +1,175 @@
+//! Recognising the date format of a column from a sample of its values.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+/// Formats tried in order when `--date-format` is not given.
+const CANDIDATE_FORMATS: &[&str] = &[
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y%m%d",
+    "%Y/%m/%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%d.%m.%Y",
+];
+
+/// True when a format carries a time of day (the value is then a datetime).
+pub fn has_time(format: &str) -> bool {
+    format.contains("%H") || format.contains("%T")
+}
+
+/// Parses one value with a format, as a date (dropping any time of day).
+pub fn parse_date(value: &str, format: &str) -> Option<NaiveDate> {
+    let value = value.trim();
+    if has_time(format) {
+        NaiveDateTime::parse_from_str(value, format)
+            .ok()
+            .map(|dt| dt.date())
+    } else {
+        NaiveDate::parse_from_str(value, format).ok()
+    }
+}
+
+/// What the sample says about the format.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Detected {
+    /// Exactly one candidate (or the first of day-first and month-first when only one fits) parses every value.
+    Format(&'static str),
+    /// Both day-first and month-first read every value: the user must choose.
+    Ambiguous(&'static str, &'static str),
+    /// No candidate parses every value; this value is the first that the best candidate fails on.
+    Unknown {
+        best: Option<&'static str>,
+        first_failure: String,
+    },
+}
+
+/// Picks the first candidate format that parses every sample value.
+pub fn detect_format(sample: &[&str]) -> Detected {
+    let fits: Vec<&'static str> = CANDIDATE_FORMATS
+        .iter()
+        .copied()
+        .filter(|f| sample.iter().all(|v| parse_date(v, f).is_some()))
+        .collect();
+    match fits.as_slice() {
+        [] => {
+            let best = CANDIDATE_FORMATS
+                .iter()
+                .copied()
+                .max_by_key(|f| sample.iter().filter(|v| parse_date(v, f).is_some()).count())
+                .filter(|f| sample.iter().any(|v| parse_date(v, f).is_some()));
+            let first_failure = sample
+                .iter()
+                .find(|v| best.is_none_or(|f| parse_date(v, f).is_none()))
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            Detected::Unknown {
+                best,
+                first_failure,
+            }
+        }
+        [first, rest @ ..] => {
+            let day_first = first.starts_with("%d/");
+            match rest.iter().find(|f| day_first && f.starts_with("%m/")) {
+                Some(other) => Detected::Ambiguous(first, other),
+                None => Detected::Format(first),
+            }
+        }
+    }
+}
+
+/// Days since 1970-01-01.
+pub fn day_number(date: NaiveDate) -> i32 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    (date - epoch).num_days() as i32
+}
+
+/// Resolves `--as-of`: an ISO date, "today", or (when absent) the last transaction day.
+pub fn resolve_as_of(as_of: Option<&str>, last_day: i32) -> Result<i32, crate::error::ClmError> {
+    match as_of.map(str::trim) {
+        None => Ok(last_day),
+        Some("today") => Ok(day_number(chrono::Local::now().date_naive())),
+        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(day_number)
+            .map_err(|_| {
+                crate::error::ClmError::Usage(format!(
+                    "--as-of '{text}' is not a date like 2025-06-30 or 'today'"
+                ))
+            }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_and_datetimes() {
+        assert_eq!(
+            detect_format(&["1997-01-01", "1997-12-31"]),
+            Detected::Format("%Y-%m-%d")
+        );
+        assert_eq!(
+            detect_format(&["2010-12-01 08:26:00"]),
+            Detected::Format("%Y-%m-%d %H:%M:%S")
+        );
+        assert_eq!(
+            detect_format(&["2010-12-01T08:26:00"]),
+            Detected::Format("%Y-%m-%dT%H:%M:%S")
+        );
+    }
+
+    #[test]
+    fn compact_dates() {
+        assert_eq!(
+            detect_format(&["19970101", "19971231"]),
+            Detected::Format("%Y%m%d")
+        );
+    }
+
+    #[test]
+    fn day_first_when_a_day_exceeds_twelve() {
+        assert_eq!(
+            detect_format(&["25/12/2010", "01/02/2011"]),
+            Detected::Format("%d/%m/%Y")
+        );
+        assert_eq!(
+            detect_format(&["12/25/2010", "01/02/2011"]),
+            Detected::Format("%m/%d/%Y")
+        );
+    }
+
+    #[test]
+    fn slash_dates_that_fit_both_orders_are_ambiguous() {
+        assert_eq!(
+            detect_format(&["01/02/2011", "03/04/2011"]),
+            Detected::Ambiguous("%d/%m/%Y", "%m/%d/%Y")
+        );
+    }
+
+    #[test]
+    fn unknown_names_the_failing_value() {
+        let detected = detect_format(&["1997-01-01", "next tuesday"]);
+        assert_eq!(
+            detected,
+            Detected::Unknown {
+                best: Some("%Y-%m-%d"),
+                first_failure: "next tuesday".into()
+            }
+        );
+    }
+
+    #[test]
+    fn datetime_parses_to_its_date() {
+        let d = parse_date("2010-12-01 08:26:00", "%Y-%m-%d %H:%M:%S").unwrap();
+        assert_eq!(d, NaiveDate::from_ymd_opt(2010, 12, 1).unwrap());
+    }
+}

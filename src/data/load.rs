@@ -1,0 +1,546 @@
+//! Loading a transaction export (CSV, CSV.gz, TSV, Parquet or CSV on stdin) into the canonical
+//! frame, with one clear error naming file, row, column and value for anything unreadable.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::columns::{AmountSource, ColumnMap, ColumnOverrides, map_columns};
+use super::dates::{Detected, detect_format, has_time};
+use crate::cli::{InputArgs, InputFormat, ReturnsPolicy};
+use crate::error::ClmError;
+
+/// Canonical column names of the loaded frame.
+pub const CUSTOMER: &str = "customer_id";
+/// Transaction day as days since 1970-01-01 (Int32).
+pub const DAY: &str = "day";
+/// Net amount (Float64).
+pub const AMOUNT: &str = "amount";
+/// True for returns and cancellations under `--returns net` (Boolean).
+pub const IS_RETURN: &str = "is_return";
+/// Order or invoice id (String), present when the export has one.
+pub const ORDER: &str = "order_id";
+
+/// Rows left out by a stated policy, with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    pub rows: usize,
+    pub reason: String,
+}
+
+/// A loaded export: the canonical frame and what was done to get it.
+pub struct Transactions {
+    /// Columns `customer_id, day, amount, is_return[, order_id]`, one row per input row kept.
+    pub frame: DataFrame,
+    /// The input's name for messages.
+    pub source: String,
+    /// Which source columns were used.
+    pub columns: ColumnMap,
+    /// Rows skipped by policy.
+    pub skipped: Vec<Skipped>,
+    /// Rows that are returns or cancellations (kept and netted, dropped, or kept as purchases).
+    pub return_rows: usize,
+}
+
+impl Transactions {
+    /// Whether frequency can count distinct orders.
+    pub fn has_orders(&self) -> bool {
+        self.columns.order.is_some()
+    }
+
+    /// The last transaction day in the data.
+    pub fn last_day(&self) -> Option<i32> {
+        self.frame.column(DAY).ok()?.i32().ok()?.max()
+    }
+}
+
+/// Where the bytes come from: the file itself, or a temporary copy of stdin or of a
+/// decompressed `.gz` (removed when the source is dropped).
+enum Source {
+    Path(String),
+    Temp(tempfile::NamedTempFile),
+}
+
+impl Source {
+    fn path(&self) -> String {
+        match self {
+            Source::Path(path) => path.clone(),
+            Source::Temp(file) => file.path().display().to_string(),
+        }
+    }
+}
+
+/// Reads and validates the export named by `args`.
+pub fn load_transactions(args: &InputArgs) -> Result<Transactions> {
+    let name = args.input.display().to_string();
+    let (source, format) = open(&args.input, args.input_format)?;
+    let headers = read_headers(&name, &source, format)?;
+    let overrides = ColumnOverrides {
+        customer: args.customer_col.clone(),
+        date: args.date_col.clone(),
+        amount: args.amount_col.clone(),
+        order: args.order_col.clone(),
+    };
+    let columns = map_columns(&name, &headers, &overrides)?;
+    let reader = Reader {
+        name: name.clone(),
+        source,
+        format,
+        columns: columns.clone(),
+    };
+    reader.load(args)
+}
+
+fn open(path: &Path, format: Option<InputFormat>) -> Result<(Source, InputFormat)> {
+    let name = path.display().to_string();
+    if name == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| ClmError::InputMissing(format!("cannot read standard input: {e}")))?;
+        let bytes = gunzip_if_compressed(&name, bytes)?;
+        return Ok((non_empty(&name, bytes)?, format.unwrap_or(InputFormat::Csv)));
+    }
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{name}': {e}")))?;
+    if meta.is_dir() {
+        return Err(
+            ClmError::InputMissing(format!("input '{name}' is a folder, not a file")).into(),
+        );
+    }
+    if meta.len() == 0 {
+        return Err(ClmError::BadData(format!("{name}: the file is empty")).into());
+    }
+    let lower = name.to_lowercase();
+    let inner = lower.strip_suffix(".gz").unwrap_or(&lower);
+    let format = format.unwrap_or(if inner.ends_with(".parquet") || inner.ends_with(".pq") {
+        InputFormat::Parquet
+    } else if inner.ends_with(".tsv") || inner.ends_with(".tab") {
+        InputFormat::Tsv
+    } else {
+        InputFormat::Csv
+    });
+    if lower.ends_with(".gz") {
+        let bytes = std::fs::read(path)
+            .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{name}': {e}")))?;
+        let bytes = gunzip_if_compressed(&name, bytes)?;
+        return Ok((non_empty(&name, bytes)?, format));
+    }
+    Ok((Source::Path(name), format))
+}
+
+fn gunzip_if_compressed(name: &str, bytes: Vec<u8>) -> Result<Vec<u8>> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len() * 4);
+    flate2::read::MultiGzDecoder::new(bytes.as_slice())
+        .read_to_end(&mut out)
+        .map_err(|e| ClmError::BadData(format!("{name}: not a valid gzip stream: {e}")))?;
+    Ok(out)
+}
+
+fn non_empty(name: &str, bytes: Vec<u8>) -> Result<Source> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ClmError::BadData(format!("{name}: the input is empty")).into());
+    }
+    let mut file = tempfile::NamedTempFile::new()
+        .map_err(|e| ClmError::InputMissing(format!("{name}: cannot buffer the input: {e}")))?;
+    std::io::Write::write_all(&mut file, &bytes)
+        .map_err(|e| ClmError::InputMissing(format!("{name}: cannot buffer the input: {e}")))?;
+    Ok(Source::Temp(file))
+}
+
+fn separator(format: InputFormat) -> u8 {
+    if format == InputFormat::Tsv {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+fn read_headers(name: &str, source: &Source, format: InputFormat) -> Result<Vec<String>> {
+    if format == InputFormat::Parquet {
+        let schema = scan_parquet(name, source)?
+            .collect_schema()
+            .map_err(|e| ClmError::BadData(format!("{name}: not a readable Parquet file: {e}")))?;
+        return Ok(schema.iter_names().map(|n| n.to_string()).collect());
+    }
+    let builder = || {
+        let mut b = csv::ReaderBuilder::new();
+        b.delimiter(separator(format)).flexible(true);
+        b
+    };
+    let file = std::fs::File::open(source.path())
+        .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{name}': {e}")))?;
+    let record = builder()
+        .from_reader(file)
+        .headers()
+        .cloned()
+        .map_err(|e| ClmError::BadData(format!("{name}: cannot read the header line: {e}")))?;
+    let headers: Vec<String> = record
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    if headers.iter().all(|h| h.trim().is_empty()) {
+        return Err(ClmError::BadData(format!("{name}: the header line is empty")).into());
+    }
+    Ok(headers)
+}
+
+fn scan_parquet(name: &str, source: &Source) -> Result<LazyFrame> {
+    LazyFrame::scan_parquet(PlRefPath::new(source.path()), ScanArgsParquet::default())
+        .map_err(|e| ClmError::BadData(format!("{name}: not a readable Parquet file: {e}")).into())
+}
+
+/// One export with its columns mapped, ready to be read.
+struct Reader {
+    name: String,
+    source: Source,
+    format: InputFormat,
+    columns: ColumnMap,
+}
+
+impl Reader {
+    /// A lazy scan of the needed columns, every CSV column read as text except `numeric` ones.
+    fn scan(&self, numeric: &[String]) -> Result<LazyFrame> {
+        let needed: Vec<Expr> = self.columns.source_columns().iter().map(col).collect();
+        if self.format == InputFormat::Parquet {
+            return Ok(scan_parquet(&self.name, &self.source)?.select(needed));
+        }
+        let schema: Schema = numeric
+            .iter()
+            .map(|n| Field::new(n.as_str().into(), DataType::Float64))
+            .collect();
+        let lf = LazyCsvReader::new(PlRefPath::new(self.source.path()))
+            .with_has_header(true)
+            .with_separator(separator(self.format))
+            .with_infer_schema_length(Some(0))
+            .with_dtype_overwrite(Some(Arc::new(schema)))
+            .finish()
+            .map_err(|e| ClmError::BadData(format!("{}: cannot read as CSV: {e}", self.name)))?;
+        Ok(lf.select(needed))
+    }
+
+    fn amount_columns(&self) -> Vec<String> {
+        match &self.columns.amount {
+            AmountSource::Column(name) => vec![name.clone()],
+            AmountSource::QuantityTimesPrice { quantity, price } => {
+                vec![quantity.clone(), price.clone()]
+            }
+        }
+    }
+
+    fn load(&self, args: &InputArgs) -> Result<Transactions> {
+        let lf = self.scan(&self.amount_columns())?;
+        let schema = lf.clone().collect_schema().map_err(|e| self.bad(e))?;
+        let day = self.day_expr(&lf, &schema, args.date_format.as_deref())?;
+        let customer = self.customer_expr(&lf)?;
+        let amount = match &self.columns.amount {
+            AmountSource::Column(name) => col(name).cast(DataType::Float64),
+            AmountSource::QuantityTimesPrice { quantity, price } => {
+                col(quantity).cast(DataType::Float64) * col(price).cast(DataType::Float64)
+            }
+        };
+        let mut is_return = amount.clone().lt(lit(0.0));
+        if let Some(order) = &self.columns.order {
+            is_return = is_return.or(col(order)
+                .cast(DataType::String)
+                .str()
+                .starts_with(lit("C"))
+                .fill_null(lit(false)));
+        }
+        let mut select = vec![
+            customer.alias(CUSTOMER),
+            day.alias(DAY),
+            amount.alias(AMOUNT),
+            is_return.fill_null(lit(false)).alias(IS_RETURN),
+            col(&self.columns.date).is_null().alias("__date_missing"),
+        ];
+        if let Some(order) = &self.columns.order {
+            select.push(col(order).cast(DataType::String).alias(ORDER));
+        }
+        let frame = match lf.select(select).collect() {
+            Ok(frame) => frame,
+            Err(e) => return Err(self.diagnose_read_error(e)),
+        };
+        self.validate(frame, args)
+    }
+
+    fn bad(&self, e: PolarsError) -> anyhow::Error {
+        ClmError::BadData(format!("{}: {e}", self.name)).into()
+    }
+
+    /// Customer ids as text; ids written as floats (`17850.0`) lose the `.0` when all do.
+    fn customer_expr(&self, lf: &LazyFrame) -> Result<Expr> {
+        let id = col(&self.columns.customer).cast(DataType::String);
+        let sample = self.sample(lf, &self.columns.customer)?;
+        let float_ids = !sample.is_empty()
+            && sample.iter().all(|v| {
+                v.strip_suffix(".0")
+                    .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+            });
+        Ok(if float_ids {
+            id.str().replace(lit(r"\.0$"), lit(""), false)
+        } else {
+            id
+        })
+    }
+
+    /// The first non-empty values of a column, as text.
+    fn sample(&self, lf: &LazyFrame, column: &str) -> Result<Vec<String>> {
+        let df = lf
+            .clone()
+            .select([col(column).cast(DataType::String)])
+            .filter(col(column).is_not_null())
+            .limit(1000)
+            .collect()
+            .map_err(|e| self.bad(e))?;
+        let values = df
+            .column(column)
+            .and_then(|c| c.str().cloned())
+            .map_err(|e| self.bad(e))?;
+        Ok(values.iter().flatten().map(str::to_string).collect())
+    }
+
+    /// Days since 1970-01-01 from whatever the date column holds.
+    fn day_expr(&self, lf: &LazyFrame, schema: &Schema, format: Option<&str>) -> Result<Expr> {
+        let name = &self.columns.date;
+        let dtype = schema.get(name).cloned().unwrap_or(DataType::String);
+        match dtype {
+            DataType::Date => return Ok(col(name).cast(DataType::Int32)),
+            DataType::Datetime(_, _) => {
+                return Ok(col(name).cast(DataType::Date).cast(DataType::Int32));
+            }
+            _ => {}
+        }
+        let format = match format {
+            Some(f) => f.to_string(),
+            None => self.detect_date_format(lf)?,
+        };
+        let options = StrptimeOptions {
+            format: Some(format.as_str().into()),
+            strict: false,
+            exact: true,
+            cache: true,
+        };
+        let text = col(name).cast(DataType::String).str().strip_chars(lit(" "));
+        let date = if has_time(&format) {
+            text.str()
+                .to_datetime(Some(TimeUnit::Milliseconds), None, options, lit("raise"))
+                .cast(DataType::Date)
+        } else {
+            text.str().to_date(options)
+        };
+        Ok(date.cast(DataType::Int32))
+    }
+
+    fn detect_date_format(&self, lf: &LazyFrame) -> Result<String> {
+        let sample = self.sample(lf, &self.columns.date)?;
+        let sample: Vec<&str> = sample.iter().map(|s| s.trim()).collect();
+        let column = &self.columns.date;
+        match detect_format(&sample) {
+            Detected::Format(f) => Ok(f.to_string()),
+            Detected::Ambiguous(a, b) => Err(ClmError::BadData(format!(
+                "{}: dates in column '{column}' such as '{}' read both as {a} and {b}; choose with --date-format",
+                self.name,
+                sample.first().copied().unwrap_or_default()
+            ))
+            .into()),
+            Detected::Unknown { best: Some(f), .. } => Ok(f.to_string()),
+            Detected::Unknown { best: None, first_failure } => Err(ClmError::BadData(format!(
+                "{}: column '{column}' does not hold dates in a known format (first value '{first_failure}'); give one with --date-format, e.g. --date-format %d/%m/%Y",
+                self.name
+            ))
+            .into()),
+        }
+    }
+
+    /// A read failed (most often a number that does not parse): find the first offending row.
+    fn diagnose_read_error(&self, error: PolarsError) -> anyhow::Error {
+        let Ok(text) = self.scan(&[]) else {
+            return self.bad(error);
+        };
+        for column in self.amount_columns() {
+            let parsed = col(&column).cast(DataType::Float64);
+            let bad = col(&column).is_not_null().and(parsed.is_null());
+            if let Some((row, value)) = self.first_row_where(text.clone(), bad, &column) {
+                return ClmError::BadData(format!(
+                    "{}: {}, column '{column}': '{value}' is not a number",
+                    self.name,
+                    self.row_label(row)
+                ))
+                .into();
+            }
+        }
+        self.bad(error)
+    }
+
+    fn first_row_where(
+        &self,
+        lf: LazyFrame,
+        predicate: Expr,
+        column: &str,
+    ) -> Option<(usize, String)> {
+        let df = lf
+            .with_row_index("__row", None)
+            .filter(predicate)
+            .select([col("__row"), col(column).cast(DataType::String)])
+            .limit(1)
+            .collect()
+            .ok()?;
+        let row = df.column("__row").ok()?.idx().ok()?.get(0)? as usize;
+        let value = df
+            .column(column)
+            .ok()?
+            .str()
+            .ok()?
+            .get(0)
+            .unwrap_or_default()
+            .to_string();
+        Some((row, value))
+    }
+
+    /// "row 12 (line 13)" for CSV, where line counts the header; "row 12" otherwise.
+    fn row_label(&self, index: usize) -> String {
+        if self.format == InputFormat::Parquet {
+            format!("row {}", index + 1)
+        } else {
+            format!("row {} (line {})", index + 1, index + 2)
+        }
+    }
+
+    fn raw_value(&self, column: &str, index: usize) -> String {
+        self.scan(&[])
+            .ok()
+            .and_then(|lf| {
+                lf.select([col(column).cast(DataType::String)])
+                    .slice(index as i64, 1)
+                    .collect()
+                    .ok()
+            })
+            .and_then(|df| {
+                df.column(column)
+                    .ok()?
+                    .str()
+                    .ok()?
+                    .get(0)
+                    .map(str::to_string)
+            })
+            .unwrap_or_default()
+    }
+
+    /// Rejects empty ids, dates and amounts with the first offending row; applies skip policies.
+    fn validate(&self, mut frame: DataFrame, args: &InputArgs) -> Result<Transactions> {
+        if frame.height() == 0 {
+            return Err(ClmError::BadData(format!(
+                "{}: the file has a header but no data rows",
+                self.name
+            ))
+            .into());
+        }
+        let date_missing = frame
+            .column("__date_missing")
+            .and_then(|c| c.bool().cloned())
+            .map_err(|e| self.bad(e))?;
+        let day = frame
+            .column(DAY)
+            .and_then(|c| c.i32().cloned())
+            .map_err(|e| self.bad(e))?;
+        let date_column = &self.columns.date;
+        if let Some(index) = first_index(
+            day.is_null()
+                .iter()
+                .zip(date_missing.iter())
+                .map(|(n, m)| n == Some(true) && m == Some(false)),
+        ) {
+            let value = self.raw_value(date_column, index);
+            return Err(ClmError::BadData(format!(
+                "{}: {}, column '{date_column}': '{value}' is not a date in the expected format; give one with --date-format",
+                self.name,
+                self.row_label(index)
+            ))
+            .into());
+        }
+        self.reject_nulls(&frame, DAY, date_column, "the date is empty")?;
+        let amount_column = self.amount_columns().join("' × '");
+        self.reject_nulls(&frame, AMOUNT, &amount_column, "the amount is empty")?;
+        let mut skipped = Vec::new();
+        let customer_missing = frame.column(CUSTOMER).map_err(|e| self.bad(e))?.is_null();
+        let missing_ids = customer_missing.sum().unwrap_or(0) as usize;
+        if missing_ids > 0 {
+            if !args.skip_missing_ids {
+                let index =
+                    first_index(customer_missing.iter().map(|v| v == Some(true))).unwrap_or(0);
+                return Err(ClmError::BadData(format!(
+                    "{}: {}, column '{}': the customer id is empty ({missing_ids} such rows); pass --skip-missing-ids to leave them out",
+                    self.name,
+                    self.row_label(index),
+                    self.columns.customer
+                ))
+                .into());
+            }
+            frame = frame.filter(&!&customer_missing).map_err(|e| self.bad(e))?;
+            skipped.push(Skipped {
+                rows: missing_ids,
+                reason: "empty customer id".into(),
+            });
+        }
+        frame = frame.drop("__date_missing").map_err(|e| self.bad(e))?;
+
+        let returns = frame
+            .column(IS_RETURN)
+            .and_then(|c| c.bool().cloned())
+            .map_err(|e| self.bad(e))?;
+        let return_rows = returns.sum().unwrap_or(0) as usize;
+        match args.returns {
+            ReturnsPolicy::Net => {}
+            ReturnsPolicy::Drop => {
+                frame = frame.filter(&!&returns).map_err(|e| self.bad(e))?;
+                if return_rows > 0 {
+                    skipped.push(Skipped {
+                        rows: return_rows,
+                        reason: "returns and cancellations (--returns drop)".into(),
+                    });
+                }
+            }
+            ReturnsPolicy::Keep => {
+                let kept = Column::new(IS_RETURN.into(), vec![false; frame.height()]);
+                frame.with_column(kept).map_err(|e| self.bad(e))?;
+            }
+        }
+        Ok(Transactions {
+            frame,
+            source: self.name.clone(),
+            columns: self.columns.clone(),
+            skipped,
+            return_rows,
+        })
+    }
+
+    fn reject_nulls(
+        &self,
+        frame: &DataFrame,
+        canonical: &str,
+        source_column: &str,
+        what: &str,
+    ) -> Result<()> {
+        let missing = frame.column(canonical).map_err(|e| self.bad(e))?.is_null();
+        if let Some(index) = first_index(missing.iter().map(|v| v == Some(true))) {
+            return Err(ClmError::BadData(format!(
+                "{}: {}, column '{source_column}': {what}",
+                self.name,
+                self.row_label(index)
+            ))
+            .into());
+        }
+        Ok(())
+    }
+}
+
+fn first_index(flags: impl Iterator<Item = bool>) -> Option<usize> {
+    flags.into_iter().position(|f| f)
+}

@@ -1,0 +1,7 @@
+//! Reading transaction exports into the canonical frame: loading, column mapping, dates.
+
+pub mod columns;
+pub mod dates;
+pub mod load;
+
+pub use load::{Transactions, load_transactions};

@@ -1,0 +1,3 @@
+//! Per-customer summaries computed from the canonical transaction frame.
+
+pub mod rfm;

@@ -1,0 +1,19 @@
+//! `clm`: parse the command line, dispatch, turn errors into exit codes.
+
+use clap::Parser;
+use clm::{cli, commands, error};
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Rfm(args) => commands::rfm::run(args, cli.quiet),
+        cli::Command::Simulate(args) => commands::simulate::run(args, cli.quiet),
+    };
+    if let Err(err) = result {
+        let code = error::exit_code_for(&err);
+        if code != error::EXIT_OK {
+            eprintln!("clm: error: {err:#}");
+        }
+        std::process::exit(code);
+    }
+}

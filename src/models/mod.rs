@@ -1,0 +1,274 @@
+//! Buy-till-you-die (BTYD) customer-lifetime-value models: the numeric core.
+//!
+//! Plain `f64` code over slices and small structs, free of I/O and data frames.
+//! Every model is fitted by maximum likelihood on *unique* customer summaries
+//! weighted by how many customers share them ([`compress_triples`]), with
+//! parameters optimised in log space ([`optimize`]).
+//!
+//! * [`bgnbd`]: BG/NBD, Fader, Hardie & Lee (2005a), "Counting your customers the easy way".
+//! * [`pareto_nbd`]: Pareto/NBD, Schmittlein, Morrison & Colombo (1987).
+//! * [`mbgnbd`]: MBG/NBD, Batislam, Denizel & Filiztekin (2007).
+//! * [`gamma_gamma`]: Gamma-Gamma spend, Fader, Hardie & Lee (2005b), "RFM and CLV".
+//! * [`bgbb`]: BG/BB for discrete opportunities, Fader, Hardie & Shang (2010).
+//! * [`predict`]: the [`predict::Btyd`] enum and batch predictions per customer.
+//!
+//! Time is in one unit throughout (whatever the caller used to compute `t_x`
+//! and `T`): rates such as `alpha` are per that unit, horizons and discount
+//! rates must be given in it too.
+
+pub mod bgbb;
+pub mod bgnbd;
+pub mod gamma_gamma;
+pub mod mbgnbd;
+pub mod optimize;
+pub mod pareto_nbd;
+pub mod predict;
+pub mod simulate;
+pub mod special;
+
+#[cfg(test)]
+mod test_data;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A fast non-cryptographic hasher (the multiply-rotate scheme of rustc's
+/// FxHash) for grouping by `f64` bit patterns; SipHash dominated the run time
+/// of compressing a million customers.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, value: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// `HashMap` with [`FxHasher`].
+pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// One customer's (or a group of identical customers') calibration summary.
+///
+/// `x` = number of repeat transactions, `t_x` = time of the last transaction
+/// measured from the first one, `t_cal` = `T` = time from the first
+/// transaction to the end of calibration; `weight` = number of customers
+/// sharing exactly this summary (1 for a single customer).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Triple {
+    /// Repeat transactions `x` (transactions after the first).
+    pub x: f64,
+    /// Time of last transaction since the first, `t_x` (0 when `x` = 0).
+    pub t_x: f64,
+    /// Time from first transaction to the as-of date, `T`.
+    pub t_cal: f64,
+    /// Number of customers sharing this summary.
+    pub weight: f64,
+}
+
+impl Triple {
+    /// A single customer's summary (weight 1).
+    pub fn new(x: f64, t_x: f64, t_cal: f64) -> Self {
+        Self {
+            x,
+            t_x,
+            t_cal,
+            weight: 1.0,
+        }
+    }
+
+    /// `x` is a non-negative whole number, `0 <= t_x <= T`, `T > 0`, all finite,
+    /// weight positive.
+    pub fn is_valid(&self) -> bool {
+        self.x.is_finite()
+            && self.x >= 0.0
+            && self.x.fract() == 0.0
+            && self.t_x.is_finite()
+            && self.t_x >= 0.0
+            && self.t_cal.is_finite()
+            && self.t_cal > 0.0
+            && self.t_x <= self.t_cal
+            && self.weight.is_finite()
+            && self.weight > 0.0
+    }
+}
+
+/// Merges identical `(x, t_x, T)` summaries into one weighted triple each,
+/// summing their weights. Output order is unspecified but deterministic.
+pub fn compress_triples(customers: &[Triple]) -> Vec<Triple> {
+    let mut index: FxHashMap<(u64, u64, u64), usize> =
+        FxHashMap::with_capacity_and_hasher(customers.len() / 4, Default::default());
+    let mut unique: Vec<Triple> = Vec::new();
+    for customer in customers {
+        let key = (
+            customer.x.to_bits(),
+            customer.t_x.to_bits(),
+            customer.t_cal.to_bits(),
+        );
+        match index.get(&key) {
+            Some(&position) => unique[position].weight += customer.weight,
+            None => {
+                index.insert(key, unique.len());
+                unique.push(*customer);
+            }
+        }
+    }
+    unique
+}
+
+/// Why a fit failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FitError {
+    /// No rows, or total weight zero.
+    EmptyInput,
+    /// A row violates the model's domain (e.g. `t_x > T`, negative `x`, m <= 0).
+    InvalidData(String),
+    /// The data cannot identify the model (e.g. no repeat buyers).
+    NotIdentified(String),
+    /// The optimiser did not reach a finite optimum.
+    NotConverged {
+        /// Iterations used before giving up.
+        iterations: usize,
+        /// Negative log-likelihood reached.
+        value: f64,
+    },
+}
+
+impl fmt::Display for FitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FitError::EmptyInput => write!(f, "no customers to fit the model on"),
+            FitError::InvalidData(why) => write!(f, "invalid input: {why}"),
+            FitError::NotIdentified(why) => write!(f, "the data cannot identify the model: {why}"),
+            FitError::NotConverged { iterations, value } => write!(
+                f,
+                "the fit did not converge after {iterations} iterations (negative log-likelihood {value})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FitError {}
+
+/// One fitted parameter with its asymptotic standard error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamEstimate {
+    /// The paper's symbol, e.g. `"alpha"`.
+    pub name: &'static str,
+    /// Maximum-likelihood estimate.
+    pub value: f64,
+    /// Square root of the diagonal of the inverse Hessian of the negative
+    /// log-likelihood (natural scale); NaN when the Hessian is singular.
+    pub std_error: f64,
+}
+
+/// Summary of a maximum-likelihood fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitReport {
+    /// Parameters in the model's canonical order.
+    pub params: Vec<ParamEstimate>,
+    /// Maximised log-likelihood.
+    pub log_likelihood: f64,
+    /// `2k - 2 LL`.
+    pub aic: f64,
+    /// `k ln(n) - 2 LL`, `n` = total weight (number of customers).
+    pub bic: f64,
+    /// Number of observations `n` (total weight).
+    pub n_obs: f64,
+    /// Optimiser iterations.
+    pub iterations: usize,
+    /// Whether the optimiser met its gradient tolerance.
+    pub converged: bool,
+}
+
+impl FitReport {
+    /// Builds the report for a negative log-likelihood `nll` (a function of
+    /// the *log* parameters) minimised at `log_params`.
+    pub(crate) fn from_optimum(
+        names: &[&'static str],
+        nll: &impl optimize::Objective,
+        minimum: &optimize::Minimum,
+        n_obs: f64,
+    ) -> Self {
+        let values: Vec<f64> = minimum.x.iter().map(|v| v.exp()).collect();
+        let std_errors = optimize::std_errors_from_log_space(nll, &minimum.x);
+        let log_likelihood = -minimum.value;
+        let k = names.len() as f64;
+        Self {
+            params: names
+                .iter()
+                .zip(values.iter().zip(std_errors))
+                .map(|(name, (value, std_error))| ParamEstimate {
+                    name,
+                    value: *value,
+                    std_error,
+                })
+                .collect(),
+            log_likelihood,
+            aic: 2.0 * k - 2.0 * log_likelihood,
+            bic: k * n_obs.ln() - 2.0 * log_likelihood,
+            n_obs,
+            iterations: minimum.iterations,
+            converged: minimum.converged,
+        }
+    }
+
+    /// The value of the parameter called `name`, if any.
+    pub fn param(&self, name: &str) -> Option<f64> {
+        self.params.iter().find(|p| p.name == name).map(|p| p.value)
+    }
+}
+
+/// Checks BTYD triples and returns their total weight.
+pub(crate) fn validate_triples(triples: &[Triple]) -> Result<f64, FitError> {
+    if triples.is_empty() {
+        return Err(FitError::EmptyInput);
+    }
+    if let Some(bad) = triples.iter().find(|t| !t.is_valid()) {
+        return Err(FitError::InvalidData(format!(
+            "customer summary x={}, t_x={}, T={}, weight={} (need whole x >= 0, 0 <= t_x <= T, T > 0, weight > 0)",
+            bad.x, bad.t_x, bad.t_cal, bad.weight
+        )));
+    }
+    if !triples.iter().any(|t| t.x > 0.0) {
+        return Err(FitError::NotIdentified(
+            "no customer made a repeat purchase".to_string(),
+        ));
+    }
+    Ok(triples.iter().map(|t| t.weight).sum())
+}
+
+/// Turns an optimiser result into a report, or an error when the optimum is not finite.
+pub(crate) fn finish_fit(
+    names: &[&'static str],
+    nll: &impl optimize::Objective,
+    minimum: optimize::Minimum,
+    n_obs: f64,
+) -> Result<FitReport, FitError> {
+    let finite = minimum.value.is_finite() && minimum.x.iter().all(|v| v.is_finite());
+    let params_reasonable = minimum.x.iter().all(|v| v.abs() < 40.0);
+    let nearly_stationary = minimum.gradient_norm <= 1e-3 * (1.0 + minimum.value.abs());
+    if !finite || !params_reasonable || !(minimum.converged || nearly_stationary) {
+        return Err(FitError::NotConverged {
+            iterations: minimum.iterations,
+            value: minimum.value,
+        });
+    }
+    Ok(FitReport::from_optimum(names, nll, &minimum, n_obs))
+}

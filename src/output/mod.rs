@@ -1,0 +1,227 @@
+//! The output layer shared by all subcommands: one in-memory [`Table`], written as a terminal
+//! table, CSV, TSV, JSON, JSON lines or Parquet, to stdout or atomically to a file.
+
+mod pretty;
+mod writer;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::cli::{OutputArgs, OutputFormat};
+use crate::error::ClmError;
+
+pub use pretty::render_table;
+
+/// A column of values of one type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    Text(Vec<String>),
+    Int(Vec<i64>),
+    /// Floats with the number of decimals to print in text formats.
+    Float(Vec<f64>, usize),
+    /// Days since 1970-01-01, printed as ISO dates.
+    Date(Vec<i32>),
+}
+
+impl Values {
+    fn len(&self) -> usize {
+        match self {
+            Values::Text(v) => v.len(),
+            Values::Int(v) => v.len(),
+            Values::Float(v, _) => v.len(),
+            Values::Date(v) => v.len(),
+        }
+    }
+}
+
+/// Named columns of equal length.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    pub names: Vec<String>,
+    pub columns: Vec<Values>,
+}
+
+impl Table {
+    /// Adds a column (builder style).
+    pub fn with(mut self, name: &str, values: Values) -> Table {
+        debug_assert!(self.columns.first().is_none_or(|c| c.len() == values.len()));
+        self.names.push(name.to_string());
+        self.columns.push(values);
+        self
+    }
+
+    /// Number of rows.
+    pub fn height(&self) -> usize {
+        self.columns.first().map_or(0, Values::len)
+    }
+
+    /// One cell as display text (dates ISO, floats with their decimals).
+    pub fn cell(&self, column: usize, row: usize) -> String {
+        match &self.columns[column] {
+            Values::Text(v) => v[row].clone(),
+            Values::Int(v) => v[row].to_string(),
+            Values::Float(v, decimals) => format_float(v[row], *decimals),
+            Values::Date(v) => format_day(v[row]),
+        }
+    }
+}
+
+/// A float with at most `decimals` decimals; non-finite values print as empty cells.
+pub fn format_float(value: f64, decimals: usize) -> String {
+    if value.is_finite() {
+        format!("{value:.decimals$}")
+    } else {
+        String::new()
+    }
+}
+
+/// Days since 1970-01-01 as an ISO date.
+pub fn format_day(day: i32) -> String {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    epoch
+        .checked_add_signed(chrono::Duration::days(i64::from(day)))
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
+/// What a command produced: a summary for people and per-customer rows for machines.
+pub struct Report {
+    /// Lines printed above the summary table on a terminal (model parameters, notes).
+    pub heading: Vec<String>,
+    pub summary: Table,
+    pub rows: Table,
+}
+
+/// Messages on stderr, silenced by `--quiet`.
+#[derive(Debug, Clone, Copy)]
+pub struct Log {
+    pub quiet: bool,
+}
+
+impl Log {
+    /// Prints a note on stderr unless quiet.
+    pub fn note(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", message.as_ref());
+        }
+    }
+
+    /// Prints a note only when stderr is a terminal (details a log file does not need).
+    pub fn detail(&self, message: impl AsRef<str>) {
+        if std::io::stderr().is_terminal() {
+            self.note(message);
+        }
+    }
+}
+
+/// Writes a report as the output options ask: per-customer rows (or the summary with
+/// `--summary`) to `-o` or stdout; the summary table on a terminal.
+pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> {
+    let stdout_is_terminal = std::io::stdout().is_terminal();
+    match &args.output {
+        Some(path) => {
+            let format = match args.format {
+                Some(format) => format,
+                None => format_from_extension(path)?,
+            };
+            refuse_input_overwrite(path, inputs)?;
+            let table = if args.summary {
+                &report.summary
+            } else {
+                &report.rows
+            };
+            writer::write_file_atomically(path, table, format)?;
+            if stdout_is_terminal {
+                print_summary(report)?;
+            }
+            Ok(())
+        }
+        None => {
+            let format = args.format.unwrap_or(if stdout_is_terminal {
+                OutputFormat::Table
+            } else {
+                OutputFormat::Csv
+            });
+            if format == OutputFormat::Table {
+                return print_summary(report);
+            }
+            let table = if args.summary {
+                &report.summary
+            } else {
+                &report.rows
+            };
+            writer::write_stdout(table, format)
+        }
+    }
+}
+
+fn print_summary(report: &Report) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for line in &report.heading {
+        writeln!(out, "{line}")?;
+    }
+    writeln!(out, "{}", render_table(&report.summary))?;
+    Ok(())
+}
+
+/// The output format an extension implies.
+pub fn format_from_extension(path: &Path) -> Result<OutputFormat> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
+    Ok(match ext.as_str() {
+        "csv" => OutputFormat::Csv,
+        "tsv" | "tab" => OutputFormat::Tsv,
+        "json" => OutputFormat::Json,
+        "jsonl" | "ndjson" => OutputFormat::Jsonl,
+        "parquet" | "pq" => OutputFormat::Parquet,
+        _ => {
+            return Err(ClmError::Usage(format!(
+                "cannot tell the format of '{}' from its extension; use .csv, .tsv, .json, .jsonl or .parquet, or pass --format",
+                path.display()
+            ))
+            .into());
+        }
+    })
+}
+
+fn refuse_input_overwrite(output: &Path, inputs: &[&Path]) -> Result<()> {
+    let target = canonical_target(output);
+    for input in inputs {
+        if let Ok(input) = input.canonicalize()
+            && Some(&input) == target.as_ref()
+        {
+            return Err(ClmError::Usage(format!(
+                "refusing to overwrite the input file '{}' with the output",
+                output.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The absolute path an output would have, whether or not it exists yet.
+fn canonical_target(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = path.canonicalize() {
+        return Some(p);
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.canonicalize().ok()?,
+        _ => std::env::current_dir().ok()?,
+    };
+    Some(parent.join(path.file_name()?))
+}
+
+/// Writes one table to a file (atomically) or to stdout.
+pub fn write_table_to(path: Option<&Path>, table: &Table, format: OutputFormat) -> Result<()> {
+    match path {
+        Some(path) => writer::write_file_atomically(path, table, format),
+        None => writer::write_stdout(table, format),
+    }
+}

@@ -1,0 +1,365 @@
+//! RFM scores and the segment table that names them.
+
+use serde::Deserialize;
+
+/// Scores `values` into `bins` groups of (as nearly as ties allow) equal size: 1 for the
+/// lowest values, `bins` for the highest.
+///
+/// Values are ranked; a run of equal values takes the score of its first rank,
+/// `score = floor(first_rank × bins / n) + 1`, so equal values always share a score, the
+/// lowest value always scores 1, and with distinct values the counts differ by at most one.
+/// The order is total and deterministic (NaN sorts last).
+pub fn quantile_scores(values: &[f64], bins: u32) -> Vec<u32> {
+    let n = values.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut scores = vec![0; n];
+    let mut start = 0;
+    while start < n {
+        let value = values[order[start]];
+        let mut end = start;
+        while end < n && values[order[end]].total_cmp(&value).is_eq() {
+            end += 1;
+        }
+        let score = (start as u64 * u64::from(bins) / n as u64) as u32 + 1;
+        for &i in &order[start..end] {
+            scores[i] = score;
+        }
+        start = end;
+    }
+    scores
+}
+
+/// An inclusive range of scores such as 4–5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScoreRange {
+    pub low: u32,
+    pub high: u32,
+}
+
+impl ScoreRange {
+    /// Parses "4-5", "4–5" or "3".
+    pub fn parse(text: &str) -> Result<ScoreRange, String> {
+        let text = text.trim();
+        let (low, high) = match text.split_once(['-', '–']) {
+            Some((low, high)) => (low.trim(), high.trim()),
+            None => (text, text),
+        };
+        let number = |s: &str| {
+            s.parse::<u32>()
+                .map_err(|_| format!("'{text}' is not a score range such as 4-5"))
+        };
+        let range = ScoreRange {
+            low: number(low)?,
+            high: number(high)?,
+        };
+        if range.low > range.high {
+            return Err(format!("score range '{text}' runs backwards"));
+        }
+        Ok(range)
+    }
+
+    fn contains(&self, score: u32) -> bool {
+        (self.low..=self.high).contains(&score)
+    }
+}
+
+/// One named segment: the score ranges it covers and what to do with its customers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentRule {
+    pub name: String,
+    pub r: ScoreRange,
+    pub f: ScoreRange,
+    pub m: ScoreRange,
+    pub action: String,
+}
+
+/// Segment rules applied in order, first match wins; unmatched customers are "Others".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentTable {
+    pub rules: Vec<SegmentRule>,
+}
+
+/// The name given to customers no rule matches.
+pub const OTHERS: &str = "Others";
+const OTHERS_ACTION: &str = "No rule matched: look at these customers and refine the segment table";
+
+/// The default table (R package `rfm`), with recommended actions.
+const DEFAULT_TABLE: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "Champions",
+        "4-5",
+        "4-5",
+        "4-5",
+        "Reward them; early access to new products; ask for reviews and referrals",
+    ),
+    (
+        "Loyal Customers",
+        "2-5",
+        "3-5",
+        "3-5",
+        "Upsell higher-value products; invite to the loyalty programme; ask for reviews",
+    ),
+    (
+        "Potential Loyalist",
+        "3-5",
+        "1-3",
+        "1-3",
+        "Offer membership or a loyalty programme; recommend related products",
+    ),
+    (
+        "New Customers",
+        "4-5",
+        "1-1",
+        "1-1",
+        "Onboard well: welcome series, early support, a reason for a second order",
+    ),
+    (
+        "Promising",
+        "3-4",
+        "1-1",
+        "1-1",
+        "Build awareness of the range; free trials or samples",
+    ),
+    (
+        "Need Attention",
+        "2-3",
+        "2-3",
+        "2-3",
+        "Limited-time offers and recommendations based on past purchases",
+    ),
+    (
+        "About To Sleep",
+        "2-3",
+        "1-2",
+        "1-2",
+        "Reconnect with popular products and useful content before they lapse",
+    ),
+    (
+        "At Risk",
+        "1-2",
+        "2-5",
+        "2-5",
+        "Personal win-back messages, renewal offers, ask what went wrong",
+    ),
+    (
+        "Can't Lose Them",
+        "1-1",
+        "4-5",
+        "4-5",
+        "Win them back with new products or renewals; talk to them in person",
+    ),
+    (
+        "Lost",
+        "1-2",
+        "1-2",
+        "1-2",
+        "Low-cost reactivation campaign at most; otherwise do not spend on them",
+    ),
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    #[serde(alias = "segment")]
+    name: String,
+    r: String,
+    f: String,
+    m: String,
+    #[serde(default)]
+    action: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    #[serde(alias = "segments")]
+    segment: Vec<RawRule>,
+}
+
+impl Default for SegmentTable {
+    fn default() -> Self {
+        let rule = |&(name, r, f, m, action): &(&str, &str, &str, &str, &str)| SegmentRule {
+            name: name.into(),
+            r: ScoreRange::parse(r).expect("default table is valid"),
+            f: ScoreRange::parse(f).expect("default table is valid"),
+            m: ScoreRange::parse(m).expect("default table is valid"),
+            action: action.into(),
+        };
+        SegmentTable {
+            rules: DEFAULT_TABLE.iter().map(rule).collect(),
+        }
+    }
+}
+
+impl SegmentTable {
+    /// Reads a table from TOML (`[[segment]]` entries with name, r, f, m, action).
+    pub fn from_toml(text: &str) -> Result<SegmentTable, String> {
+        let raw: RawTable = toml::from_str(text).map_err(|e| e.to_string())?;
+        Self::from_raw(raw.segment)
+    }
+
+    /// Reads a table from CSV with the header `segment,r,f,m[,action]`.
+    pub fn from_csv(text: &str) -> Result<SegmentTable, String> {
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let rules = reader
+            .deserialize::<RawRule>()
+            .enumerate()
+            .map(|(i, row)| row.map_err(|e| format!("row {}: {e}", i + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_raw(rules)
+    }
+
+    fn from_raw(raw: Vec<RawRule>) -> Result<SegmentTable, String> {
+        if raw.is_empty() {
+            return Err("the table has no segments".into());
+        }
+        let rules = raw
+            .into_iter()
+            .map(|r| {
+                let range = |s: &str| {
+                    ScoreRange::parse(s).map_err(|e| format!("segment '{}': {e}", r.name))
+                };
+                Ok(SegmentRule {
+                    r: range(&r.r)?,
+                    f: range(&r.f)?,
+                    m: range(&r.m)?,
+                    name: r.name,
+                    action: r.action,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(SegmentTable { rules })
+    }
+
+    /// Checks that every range lies within 1..=bins.
+    pub fn check_bins(&self, bins: u32) -> Result<(), String> {
+        for rule in &self.rules {
+            for range in [rule.r, rule.f, rule.m] {
+                if range.low < 1 || range.high > bins {
+                    return Err(format!(
+                        "segment '{}' uses scores {}-{}, outside 1-{bins}",
+                        rule.name, range.low, range.high
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Index of the first rule that matches, or `rules.len()` for Others.
+    pub fn assign(&self, r: u32, f: u32, m: u32) -> usize {
+        self.rules
+            .iter()
+            .position(|rule| rule.r.contains(r) && rule.f.contains(f) && rule.m.contains(m))
+            .unwrap_or(self.rules.len())
+    }
+
+    /// Segment names in table order, Others last.
+    pub fn names(&self) -> Vec<&str> {
+        self.rules
+            .iter()
+            .map(|r| r.name.as_str())
+            .chain([OTHERS])
+            .collect()
+    }
+
+    /// Recommended actions in the order of [`SegmentTable::names`].
+    pub fn actions(&self) -> Vec<&str> {
+        self.rules
+            .iter()
+            .map(|r| r.action.as_str())
+            .chain([OTHERS_ACTION])
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn distinct_values_split_evenly() {
+        let values: Vec<f64> = (0..10).map(f64::from).collect();
+        assert_eq!(
+            quantile_scores(&values, 5),
+            vec![1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+        );
+    }
+
+    #[test]
+    fn ties_share_the_score_of_their_first_rank() {
+        // six of ten customers bought once: they all score 1; the next value starts at rank 6.
+        let values = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 3.0, 9.0];
+        assert_eq!(
+            quantile_scores(&values, 5),
+            vec![1, 1, 1, 1, 1, 1, 4, 4, 5, 5]
+        );
+    }
+
+    #[test]
+    fn default_table_matches_champions_first_and_others_last() {
+        let table = SegmentTable::default();
+        assert_eq!(table.names()[table.assign(5, 5, 5)], "Champions");
+        assert_eq!(table.names()[table.assign(1, 5, 5)], "At Risk");
+        assert_eq!(table.names()[table.assign(5, 1, 1)], "Potential Loyalist");
+        assert_eq!(table.names()[table.assign(1, 1, 3)], OTHERS);
+    }
+
+    #[test]
+    fn reads_toml_and_csv_tables() {
+        let toml = "[[segment]]\nname = \"Best\"\nr = \"5\"\nf = \"4-5\"\nm = \"4–5\"\naction = \"Thank them\"\n";
+        let table = SegmentTable::from_toml(toml).unwrap();
+        assert_eq!(table.rules[0].f, ScoreRange { low: 4, high: 5 });
+        let csv = "segment,r,f,m,action\nBest,5,4-5,4-5,Thank them\n";
+        assert_eq!(SegmentTable::from_csv(csv).unwrap(), table);
+    }
+
+    #[test]
+    fn rejects_bad_ranges() {
+        assert!(ScoreRange::parse("5-4").is_err());
+        assert!(ScoreRange::parse("high").is_err());
+        let table = SegmentTable::from_csv("segment,r,f,m\nX,1-6,1,1\n").unwrap();
+        assert!(table.check_bins(5).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn scores_are_monotone_cover_the_bins_and_ties_agree(
+            values in proptest::collection::vec(0u32..50, 1..400),
+            bins in 2u32..10,
+        ) {
+            let values: Vec<f64> = values.into_iter().map(f64::from).collect();
+            let scores = quantile_scores(&values, bins);
+            for i in 0..values.len() {
+                prop_assert!((1..=bins).contains(&scores[i]));
+                for j in 0..values.len() {
+                    if values[i] == values[j] { prop_assert_eq!(scores[i], scores[j]); }
+                    if values[i] < values[j] { prop_assert!(scores[i] <= scores[j]); }
+                }
+            }
+            // the lowest value scores 1; with distinct values every bin is within one of n/bins
+            let min = values.iter().cloned().fold(f64::INFINITY, f64::min);
+            prop_assert!(values.iter().zip(&scores).all(|(v, s)| *v != min || *s == 1));
+        }
+
+        #[test]
+        fn distinct_values_fill_every_bin_evenly(n in 1usize..500, bins in 2u32..10) {
+            let values: Vec<f64> = (0..n).map(|i| (i * 7919 % 100_003) as f64).collect();
+            let scores = quantile_scores(&values, bins);
+            let mut counts = vec![0usize; bins as usize];
+            for s in scores { counts[s as usize - 1] += 1; }
+            let (lo, hi) = (n / bins as usize, n.div_ceil(bins as usize));
+            prop_assert!(counts.iter().all(|&c| c == 0 && n < bins as usize || (lo..=hi).contains(&c)));
+        }
+
+        #[test]
+        fn every_customer_lands_in_exactly_one_segment(r in 1u32..=5, f in 1u32..=5, m in 1u32..=5) {
+            let table = SegmentTable::default();
+            let index = table.assign(r, f, m);
+            prop_assert!(index <= table.rules.len());
+            prop_assert!(table.rules[..index].iter().all(|rule| !(rule.r.contains(r) && rule.f.contains(f) && rule.m.contains(m))));
+        }
+    }
+}

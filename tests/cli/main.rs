@@ -1,0 +1,7 @@
+//! End-to-end tests of the `clm` binary: one test binary, one module per area.
+
+mod common;
+mod errors;
+mod output;
+mod rfm;
+mod simulate;

@@ -1,0 +1,244 @@
+//! `clm rfm` on fixtures: exact output, policies, and agreement with an independent computation.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::common::{clm, clm_with_stdin, fixture, ok, temp_file};
+
+const SMALL: &str = "fixtures/small.csv";
+
+#[test]
+fn small_fixture_exact_rows_when_piped() {
+    let run = clm(&["rfm", SMALL, "--as-of", "2025-06-30"]);
+    let expected = std::fs::read_to_string(fixture("expected/small_rfm.csv")).unwrap();
+    assert_eq!(
+        run.stderr,
+        "fixtures/small.csv: 1 return or cancellation rows (see --returns)\n1 rows dated after the as-of date 2025-06-30 ignored\n"
+    );
+    assert_eq!(ok(run), expected);
+}
+
+#[test]
+fn default_as_of_is_the_last_transaction_day() {
+    let out = ok(clm(&["rfm", SMALL]));
+    // E bought on 2025-07-05, the last day: recency 0 and three purchase days.
+    assert!(out.contains("\nE,0,3,1009.00,"), "{out}");
+}
+
+#[test]
+fn returns_policies() {
+    let drop = ok(clm(&[
+        "rfm",
+        SMALL,
+        "--as-of",
+        "2025-06-30",
+        "--returns",
+        "drop",
+        "-q",
+    ]));
+    assert!(drop.contains("\nC,5,2,100.00,"), "{drop}");
+    let keep = ok(clm(&[
+        "rfm",
+        SMALL,
+        "--as-of",
+        "2025-06-30",
+        "--returns",
+        "keep",
+        "-q",
+    ]));
+    assert!(keep.contains("\nC,5,3,85.00,"), "{keep}");
+}
+
+#[test]
+fn mean_monetary_is_spend_per_order() {
+    let out = ok(clm(&[
+        "rfm",
+        SMALL,
+        "--as-of",
+        "2025-06-30",
+        "--monetary",
+        "mean",
+        "-q",
+    ]));
+    assert!(out.contains("\nA,10,2,87.50,"), "{out}");
+}
+
+#[test]
+fn summary_table_in_csv() {
+    let out = ok(clm(&[
+        "rfm",
+        SMALL,
+        "--as-of",
+        "2025-06-30",
+        "--summary",
+        "-q",
+    ]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "segment,customers,share_pct,mean_recency_days,mean_frequency,mean_monetary,revenue_share_pct,action"
+    );
+    assert!(
+        lines[1].starts_with("Loyal Customers,2,40.0,7.5,2.00,130.00,44.8,"),
+        "{out}"
+    );
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("Others,1,20.0,121.0,1.00,300.00,51.7,"),
+        "{out}"
+    );
+}
+
+#[test]
+fn table_format_prints_summary_with_heading() {
+    let out = ok(clm(&[
+        "rfm",
+        SMALL,
+        "--as-of",
+        "2025-06-30",
+        "--format",
+        "table",
+        "-q",
+    ]));
+    assert!(
+        out.starts_with("RFM as of 2025-06-30: 5 customers, 5 bins"),
+        "{out}"
+    );
+    assert!(out.contains("Potential Loyalist"), "{out}");
+}
+
+#[test]
+fn gzipped_csv_on_stdin_matches_the_file() {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&std::fs::read(fixture("small.csv")).unwrap())
+        .unwrap();
+    let bytes = gz.finish().unwrap();
+    let from_stdin = ok(clm_with_stdin(
+        &["rfm", "-", "--as-of", "2025-06-30", "-q"],
+        &bytes,
+    ));
+    let from_file = ok(clm(&["rfm", SMALL, "--as-of", "2025-06-30", "-q"]));
+    assert_eq!(from_stdin, from_file);
+    let (_dir, path) = temp_file("small.csv.gz", &bytes);
+    assert_eq!(
+        ok(clm(&[
+            "rfm",
+            path.to_str().unwrap(),
+            "--as-of",
+            "2025-06-30",
+            "-q"
+        ])),
+        from_file
+    );
+}
+
+#[test]
+fn custom_segment_table_from_toml() {
+    let toml = b"[[segment]]\nname = \"Recent\"\nr = \"4-5\"\nf = \"1-5\"\nm = \"1-5\"\naction = \"Say hello\"\n";
+    let (_dir, path) = temp_file("segments.toml", toml);
+    let out = ok(clm(&[
+        "rfm",
+        SMALL,
+        "--as-of",
+        "2025-06-30",
+        "--segments",
+        path.to_str().unwrap(),
+        "-q",
+    ]));
+    let segments: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(segments, ["Others", "Others", "Recent", "Others", "Recent"]);
+}
+
+#[test]
+fn uci_line_items_amount_from_quantity_times_price_and_float_ids() {
+    let run = clm(&["rfm", "fixtures/online_retail_sample.csv"]);
+    assert!(
+        run.stderr.contains("58 return or cancellation rows"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("22 customers with only returns up to the as-of date left out"),
+        "{}",
+        run.stderr
+    );
+    let out = ok(run);
+    assert!(
+        out.lines()
+            .skip(1)
+            .all(|l| !l.split(',').next().unwrap().ends_with(".0")),
+        "ids keep .0"
+    );
+    assert!(out.contains("\n17850,"), "{out}");
+}
+
+/// Every customer appears once, in exactly one segment, and every score 1..=5 is used.
+#[test]
+fn simulated_fixture_covers_all_scores_and_segments_once() {
+    let out = ok(clm(&["rfm", "fixtures/transactions.csv", "-q"]));
+    let mut ids = BTreeSet::new();
+    let mut scores: [BTreeSet<u32>; 3] = Default::default();
+    for line in out.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert!(
+            ids.insert(cells[0].to_string()),
+            "customer {} twice",
+            cells[0]
+        );
+        for k in 0..3 {
+            scores[k].insert(cells[4 + k].parse().unwrap());
+        }
+        assert!(!cells[8].is_empty());
+    }
+    assert_eq!(ids.len(), 3000);
+    assert_eq!(scores[0], (1..=5).collect(), "recency scores");
+    assert_eq!(scores[2], (1..=5).collect(), "monetary scores");
+}
+
+/// RFM on the full CDNOW cohort equals a plain computation written independently of polars:
+/// recency = days from the last purchase to 1997-09-30, frequency = distinct purchase days,
+/// monetary = total spend (amount 0 rows count as purchases of value 0).
+#[test]
+fn cdnow_master_matches_an_independent_computation() {
+    let out = ok(clm(&[
+        "rfm",
+        "fixtures/cdnow_master.csv",
+        "--as-of",
+        "1997-09-30",
+        "-q",
+    ]));
+    let as_of = chrono::NaiveDate::from_ymd_opt(1997, 9, 30).unwrap();
+    let mut expected: BTreeMap<String, (BTreeSet<chrono::NaiveDate>, f64)> = BTreeMap::new();
+    let mut reader = csv::Reader::from_path(fixture("cdnow_master.csv")).unwrap();
+    for row in reader.records() {
+        let row = row.unwrap();
+        let date = chrono::NaiveDate::parse_from_str(&row[1], "%Y-%m-%d").unwrap();
+        if date > as_of {
+            continue;
+        }
+        let entry = expected.entry(row[0].to_string()).or_default();
+        entry.0.insert(date);
+        entry.1 += row[3].parse::<f64>().unwrap();
+    }
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(rows.len(), expected.len());
+    assert_eq!(rows.len(), 23_570);
+    for (line, (id, (days, spend))) in rows.iter().zip(&expected) {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(cells[0], id);
+        let recency = (as_of - *days.iter().next_back().unwrap()).num_days();
+        assert_eq!(cells[1].parse::<i64>().unwrap(), recency, "{line}");
+        assert_eq!(cells[2].parse::<usize>().unwrap(), days.len(), "{line}");
+        assert!(
+            (cells[3].parse::<f64>().unwrap() - spend).abs() < 0.006,
+            "{line} vs {spend}"
+        );
+    }
+}
