@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{rfm::RfmArgs, simulate::SimulateArgs};
+use crate::commands::{loyalty::LoyaltyArgs, rfm::RfmArgs, simulate::SimulateArgs};
 
 /// Customer analytics from transaction exports: RFM segments, loyalty, CLV and churn.
 ///
@@ -31,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// RFM segmentation: recency, frequency and monetary scores and named segments.
     Rfm(RfmArgs),
+    /// Loyalty matrix: survey attitude × purchase behaviour, NPS and the loyalty ladder.
+    Loyalty(LoyaltyArgs),
     /// Write a transaction log drawn from a BG/NBD process with Gamma-Gamma spend.
     Simulate(SimulateArgs),
 }

@@ -7,6 +7,7 @@ fn main() {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Rfm(args) => commands::rfm::run(args, cli.quiet),
+        cli::Command::Loyalty(args) => commands::loyalty::run(args, cli.quiet),
         cli::Command::Simulate(args) => commands::simulate::run(args, cli.quiet),
     };
     if let Err(err) = result {

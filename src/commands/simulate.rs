@@ -9,10 +9,13 @@ use clap::Args;
 use crate::cli::OutputFormat;
 use crate::data::dates::day_number;
 use crate::error::ClmError;
+use crate::features::loyalty::{BehaviourWeights, behaviour_index};
 use crate::models::simulate::{
-    SimulationParameters, SimulationSettings, customer_id, simulate_transactions,
+    SimulationParameters, SimulationSettings, TransactionColumns, customer_id,
+    simulate_transactions,
 };
 use crate::output::{Log, Table, Values, format_from_extension};
+use crate::segment::loyalty::{LoyaltyError, SurveySimulation, simulate_survey};
 
 /// Write a transaction log drawn from a BG/NBD purchase process with Gamma-Gamma spend.
 ///
@@ -24,6 +27,7 @@ use crate::output::{Log, Table, Values, format_from_extension};
 /// Examples:
 ///   clm simulate --customers 3000 --seed 7 -o fixtures/transactions.csv
 ///   clm simulate --customers 4000000 -o big.parquet
+///   clm simulate --customers 3000 --seed 7 -o fixtures/transactions.csv --survey fixtures/survey.csv
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct SimulateArgs {
@@ -34,6 +38,19 @@ pub struct SimulateArgs {
     /// Output format, when the extension does not tell.
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
+
+    /// Also write a survey (customer_id, nps 0-10, satisfaction 1-5) of the simulated customers,
+    /// whose attitude correlates with their behavioural index (see `clm loyalty`).
+    #[arg(long, value_name = "FILE", help_heading = "Survey")]
+    pub survey: Option<PathBuf>,
+
+    /// Correlation between latent attitude and the behavioural index, in [0, 1].
+    #[arg(long, default_value_t = 0.5, help_heading = "Survey")]
+    pub survey_correlation: f64,
+
+    /// Share of customers who answer the survey, in [0, 1].
+    #[arg(long, default_value_t = 0.6, help_heading = "Survey")]
+    pub survey_response_rate: f64,
 
     /// Number of customers.
     #[arg(long, default_value_t = 1000)]
@@ -138,5 +155,67 @@ pub fn run(args: SimulateArgs, quiet: bool) -> Result<()> {
             Values::Date(tx.day.iter().map(|&d| start + d).collect()),
         )
         .with("amount", Values::Float(tx.amount.clone(), 2));
+    if let Some(survey) = &args.survey {
+        let survey_format = match args.format {
+            Some(format) if format != OutputFormat::Table => format,
+            _ => format_from_extension(survey)?,
+        };
+        let answers = simulated_survey(&simulation.transactions, &args)?;
+        log.note(format!(
+            "survey: {} of {} customers answered (response rate {}, correlation {} with behaviour)",
+            answers.height(),
+            args.customers,
+            args.survey_response_rate,
+            args.survey_correlation
+        ));
+        crate::output::write_table_to(Some(survey), &answers, survey_format)?;
+    }
     crate::output::write_table_to(args.output.as_deref(), &table, format)
+}
+
+/// Survey answers drawn by [`simulate_survey`] from each customer's behavioural index, computed
+/// from the simulated transactions as `clm loyalty` computes it (as of the last transaction day).
+fn simulated_survey(tx: &TransactionColumns, args: &SimulateArgs) -> Result<Table> {
+    let customers = args.customers;
+    let mut purchase_days: Vec<Vec<i32>> = vec![Vec::new(); customers];
+    for (&customer, &day) in tx.customer.iter().zip(&tx.day) {
+        if let Some(days) = purchase_days.get_mut(customer as usize) {
+            days.push(day);
+        }
+    }
+    let as_of = tx.day.iter().copied().max().unwrap_or(0);
+    let mut ids = Vec::new();
+    let mut frequency = Vec::new();
+    let mut recency = Vec::new();
+    for (customer, days) in purchase_days.iter_mut().enumerate() {
+        let Some(&last) = days.iter().max() else {
+            continue;
+        };
+        days.sort_unstable();
+        days.dedup();
+        ids.push(customer_id(customer as u32, customers));
+        frequency.push(days.len() as u32);
+        recency.push(f64::from(as_of - last));
+    }
+    let usage = |e: LoyaltyError| ClmError::Usage(format!("survey simulation: {e}"));
+    let behaviour =
+        behaviour_index(&frequency, &recency, &BehaviourWeights::default()).map_err(usage)?;
+    let settings = SurveySimulation {
+        correlation: args.survey_correlation,
+        response_rate: args.survey_response_rate,
+        seed: args.seed,
+    };
+    let answers = simulate_survey(&behaviour, &settings).map_err(usage)?;
+    let (mut respondents, mut nps, mut satisfaction) = (Vec::new(), Vec::new(), Vec::new());
+    for (id, answer) in ids.into_iter().zip(answers) {
+        if let Some(answer) = answer {
+            respondents.push(id);
+            nps.push(i64::from(answer.nps));
+            satisfaction.push(i64::from(answer.satisfaction));
+        }
+    }
+    Ok(Table::default()
+        .with("customer_id", Values::Text(respondents))
+        .with("nps", Values::Int(nps))
+        .with("satisfaction", Values::Int(satisfaction)))
 }

@@ -3,7 +3,7 @@
 use crate::error::ClmError;
 
 /// Spellings recognised for each role, most specific first, compared after [`normalize`].
-const CUSTOMER_NAMES: &[&str] = &[
+pub const CUSTOMER_NAMES: &[&str] = &[
     "customerid",
     "customer",
     "custid",

@@ -3,5 +3,6 @@
 pub mod columns;
 pub mod dates;
 pub mod load;
+pub mod survey;
 
 pub use load::{Transactions, load_transactions};

@@ -2,6 +2,7 @@
 
 mod common;
 mod errors;
+mod loyalty;
 mod output;
 mod rfm;
 mod simulate;

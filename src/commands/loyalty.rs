@@ -1,0 +1,653 @@
+//! `clm loyalty`: the loyalty matrix (attitude × behaviour, Dick & Basu 1994), NPS and the
+//! loyalty ladder, from a transaction export and a survey export joined on customer id.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+
+use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
+use crate::commands::rfm::log_load;
+use crate::data::dates::resolve_as_of;
+use crate::data::load_transactions;
+use crate::data::survey::{
+    AttitudeSpec, Survey, SurveyAggregation, SurveyOptions, load_survey, parse_attitude_specs,
+};
+use crate::error::ClmError;
+use crate::features::loyalty::{BehaviourWeights, behaviour_index, behaviour_measures};
+use crate::output::{Log, Report, Table, Values, emit, format_day, format_float};
+use crate::segment::loyalty::{
+    LadderFacts, LadderRule, LadderStage, LoyaltyQuadrant, NpsSummary, ResolvedThresholds,
+    SurveyQuestion, Thresholds, attitudinal_index, classify, ladder_stage, resolve_thresholds,
+};
+
+/// Place every customer in the loyalty matrix: attitude (survey) × behaviour (purchases).
+///
+/// The attitudinal index is the weighted mean of the survey answers, each rescaled to [0, 1]
+/// by its declared scale. The behavioural index is the weighted mean of the percentile ranks
+/// of repeat purchase rate, frequency and recency (reversed). High means at or above the
+/// threshold: true loyalty (high, high), latent (high attitude, low behaviour), spurious (low
+/// attitude, high behaviour), no loyalty (low, low); customers without an answer are
+/// "Attitude unknown". Survey ids with no purchase are kept as Prospects (behaviour index 0).
+/// The summary gives each cell's size, revenue, NPS and recommended action.
+///
+/// Per-customer columns: customer_id, frequency, recency_days, monetary, behaviour_index,
+/// attitude_index, quadrant, ladder_stage, nps, [satisfaction_gap,] action.
+///
+/// Examples:
+///   clm loyalty fixtures/transactions.csv --survey fixtures/survey.csv
+///   clm loyalty orders.parquet --survey nps.csv --attitude nps:0-10,satisfaction:1-5 --split median -o loyalty.csv
+///   clm loyalty orders.csv --survey survey-export.csv --survey-customer-col "Member No"
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct LoyaltyArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub as_of: AsOfArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Survey file (.csv, .tsv or .parquet): one row per answer sheet with a customer id.
+    #[arg(long, value_name = "FILE", help_heading = "Survey")]
+    pub survey: PathBuf,
+
+    /// Survey column holding the customer id (default: detected like --customer-col).
+    #[arg(long, value_name = "NAME", help_heading = "Survey")]
+    pub survey_customer_col: Option<String>,
+
+    /// Survey column holding the answer date, for repeated surveys (default: detected, e.g.
+    /// survey_date, response_date, date).
+    #[arg(long, value_name = "NAME", help_heading = "Survey")]
+    pub survey_date_col: Option<String>,
+
+    /// Format of the survey dates in strftime syntax (default: detected).
+    #[arg(long, value_name = "FORMAT", help_heading = "Survey")]
+    pub survey_date_format: Option<String>,
+
+    /// Several answers of one customer: keep the latest answer to each question (needs a
+    /// date column) or take the mean.
+    #[arg(long, value_enum, default_value_t = SurveyAggregation::Latest, help_heading = "Survey")]
+    pub survey_agg: SurveyAggregation,
+
+    /// Attitude questions with their scales and optional weights, e.g.
+    /// nps:0-10,satisfaction:1-5:2 (default: detected by name: nps, likelihood_to_recommend
+    /// 0-10; satisfaction, csat, repurchase_intent 1-5).
+    #[arg(
+        long,
+        value_name = "NAME:MIN-MAX[:WEIGHT],...",
+        help_heading = "Survey"
+    )]
+    pub attitude: Option<String>,
+
+    /// Survey column with the expected level, for the satisfaction gap (default: detected,
+    /// e.g. expectation).
+    #[arg(long, value_name = "NAME", help_heading = "Survey")]
+    pub expectation_col: Option<String>,
+
+    /// Survey column with the experienced level, for the satisfaction gap (default:
+    /// detected, e.g. experience).
+    #[arg(long, value_name = "NAME", help_heading = "Survey")]
+    pub experience_col: Option<String>,
+
+    /// Weights of the behavioural index components; components not named keep weight 1.
+    #[arg(
+        long,
+        value_name = "repeat=W,frequency=W,recency=W",
+        help_heading = "Matrix"
+    )]
+    pub behaviour_weights: Option<String>,
+
+    /// How to split high from low: fixed thresholds, or each index at its median.
+    #[arg(long, value_enum, default_value_t = Split::Fixed, help_heading = "Matrix")]
+    pub split: Split,
+
+    /// High attitude when the attitudinal index is at least this (with --split fixed).
+    #[arg(
+        long,
+        default_value_t = 0.5,
+        value_name = "0..1",
+        help_heading = "Matrix"
+    )]
+    pub attitude_threshold: f64,
+
+    /// High behaviour when the behavioural index is at least this (with --split fixed).
+    #[arg(
+        long,
+        default_value_t = 0.5,
+        value_name = "0..1",
+        help_heading = "Matrix"
+    )]
+    pub behaviour_threshold: f64,
+}
+
+/// How the indices are split into high and low.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Split {
+    /// At --attitude-threshold and --behaviour-threshold.
+    Fixed,
+    /// At the median of each index (behaviour: buyers; attitude: respondents).
+    Median,
+}
+
+/// One row of the matrix: a customer with purchases, or a survey-only prospect.
+struct CustomerRow {
+    id: String,
+    frequency: u32,
+    /// `None` for prospects.
+    recency_days: Option<i64>,
+    tenure_days: i64,
+    monetary: f64,
+    behaviour: f64,
+    attitude: Option<f64>,
+    nps: Option<f64>,
+    satisfaction_gap: Option<f64>,
+}
+
+/// Runs `clm loyalty`.
+pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
+    let log = Log { quiet };
+    let attitude = args
+        .attitude
+        .as_deref()
+        .map(parse_attitude_specs)
+        .transpose()?;
+    let weights = match &args.behaviour_weights {
+        Some(text) => BehaviourWeights::parse(text)?,
+        None => BehaviourWeights::default(),
+    };
+    let thresholds = thresholds(&args)?;
+    let survey = load_survey(&SurveyOptions {
+        path: &args.survey,
+        customer_col: args.survey_customer_col.as_deref(),
+        date_col: args.survey_date_col.as_deref(),
+        date_format: args.survey_date_format.as_deref(),
+        attitude,
+        expectation_col: args.expectation_col.as_deref(),
+        experience_col: args.experience_col.as_deref(),
+        aggregation: args.survey_agg,
+    })?;
+    log_survey(&log, &survey);
+
+    let tx = load_transactions(&args.input)?;
+    log_load(&log, &tx);
+    let last_day = tx
+        .last_day()
+        .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
+    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
+    let measures = behaviour_measures(&tx, as_of)?;
+    if measures.rows_after_as_of > 0 {
+        log.note(format!(
+            "{} rows dated after the as-of date {} ignored",
+            measures.rows_after_as_of,
+            format_day(as_of)
+        ));
+    }
+    if measures.returns_only_customers > 0 {
+        log.note(format!(
+            "{} customers with only returns up to the as-of date have no purchases (Prospects if surveyed)",
+            measures.returns_only_customers
+        ));
+    }
+    let recency: Vec<f64> = measures.recency_days.iter().map(|&d| d as f64).collect();
+    let behaviour = behaviour_index(&measures.frequency, &recency, &weights)
+        .map_err(|e| ClmError::BadData(format!("{}: {e}", tx.source)))?;
+
+    let mut rows: Vec<CustomerRow> = (0..measures.customer_id.len())
+        .map(|i| CustomerRow {
+            id: measures.customer_id[i].clone(),
+            frequency: measures.frequency[i],
+            recency_days: Some(measures.recency_days[i]),
+            tenure_days: measures.tenure_days[i],
+            monetary: measures.monetary[i],
+            behaviour: behaviour[i],
+            attitude: None,
+            nps: None,
+            satisfaction_gap: None,
+        })
+        .collect();
+    let prospects = join_survey(&mut rows, &survey)?;
+    if prospects > 0 {
+        log.note(format!(
+            "{}: {prospects} of {} respondents match no customer with a purchase up to {}; they are listed as Prospects (behaviour index 0)",
+            survey.source,
+            survey.respondents.len(),
+            format_day(as_of)
+        ));
+    }
+    if rows.is_empty() {
+        return Err(ClmError::BadData(format!(
+            "{}: no purchases on or before {} and no survey answers",
+            tx.source,
+            format_day(as_of)
+        ))
+        .into());
+    }
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let buyer_behaviour: Vec<f64> = behaviour.clone();
+    let known_attitude: Vec<Option<f64>> = rows.iter().map(|r| r.attitude).collect();
+    let resolved = resolve_thresholds(thresholds, &known_attitude, &buyer_behaviour);
+    let report = loyalty_report(
+        &rows, &survey, &resolved, thresholds, &weights, as_of, prospects,
+    )?;
+    let inputs = [args.input.input.as_path(), args.survey.as_path()];
+    emit(&report, &args.output, &inputs)
+}
+
+fn thresholds(args: &LoyaltyArgs) -> Result<Thresholds, ClmError> {
+    for (flag, value) in [
+        ("--attitude-threshold", args.attitude_threshold),
+        ("--behaviour-threshold", args.behaviour_threshold),
+    ] {
+        if !(0.0..=1.0).contains(&value) {
+            return Err(ClmError::Usage(format!(
+                "{flag} must be between 0 and 1, got {value}"
+            )));
+        }
+    }
+    Ok(match args.split {
+        Split::Fixed => Thresholds::Fixed {
+            attitude: args.attitude_threshold,
+            behaviour: args.behaviour_threshold,
+        },
+        Split::Median => Thresholds::MedianSplit,
+    })
+}
+
+fn log_survey(log: &Log, survey: &Survey) {
+    let questions: Vec<String> = survey
+        .questions
+        .iter()
+        .map(|q| {
+            format!(
+                "'{}' {}-{} ×{}",
+                q.column, q.scale.min, q.scale.max, q.weight
+            )
+        })
+        .collect();
+    log.detail(format!(
+        "{}: {} rows, {} respondents; customer '{}'{}; attitude {}",
+        survey.source,
+        survey.rows,
+        survey.respondents.len(),
+        survey.customer_column,
+        survey
+            .date_column
+            .as_ref()
+            .map(|d| format!(", date '{d}'"))
+            .unwrap_or_default(),
+        questions.join(", ")
+    ));
+    if survey.repeated_rows > 0 {
+        log.note(format!(
+            "{}: {} repeated answers resolved ({} per customer and question)",
+            survey.source,
+            survey.repeated_rows,
+            if survey.date_column.is_some() {
+                "latest"
+            } else {
+                "mean"
+            }
+        ));
+    }
+}
+
+/// Sets attitude, NPS and gap of matched customers; appends unmatched respondents as
+/// prospects. Returns the number of prospects.
+fn join_survey(rows: &mut Vec<CustomerRow>, survey: &Survey) -> Result<usize, ClmError> {
+    let questions: Vec<SurveyQuestion> = survey
+        .questions
+        .iter()
+        .map(|q: &AttitudeSpec| SurveyQuestion {
+            scale: q.scale,
+            weight: q.weight,
+        })
+        .collect();
+    let position: HashMap<String, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.clone(), i))
+        .collect();
+    let mut prospects = 0;
+    for (r, id) in survey.respondents.iter().enumerate() {
+        let attitude = attitudinal_index(&survey.answers[r], &questions)
+            .map_err(|e| ClmError::BadData(format!("{}: customer '{id}': {e}", survey.source)))?;
+        let nps = survey.nps_question.and_then(|q| survey.answers[r][q]);
+        let gap = survey.satisfaction_gap[r];
+        let row = match position.get(id) {
+            Some(&i) => &mut rows[i],
+            None => {
+                prospects += 1;
+                rows.push(CustomerRow {
+                    id: id.clone(),
+                    frequency: 0,
+                    recency_days: None,
+                    tenure_days: 0,
+                    monetary: 0.0,
+                    behaviour: 0.0,
+                    attitude: None,
+                    nps: None,
+                    satisfaction_gap: None,
+                });
+                rows.last_mut().expect("just pushed")
+            }
+        };
+        row.attitude = attitude;
+        row.nps = nps;
+        row.satisfaction_gap = gap;
+    }
+    Ok(prospects)
+}
+
+/// NPS answer as a whole number 0–10 (means of repeated answers are rounded).
+fn nps_answer(nps: Option<f64>) -> Option<u8> {
+    nps.map(|v| v.round().clamp(0.0, 10.0) as u8)
+}
+
+/// The short form of an action: the words before its first colon.
+fn short_action(quadrant: LoyaltyQuadrant) -> &'static str {
+    let action = quadrant.recommended_action();
+    action.split(':').next().unwrap_or(action)
+}
+
+fn loyalty_report(
+    rows: &[CustomerRow],
+    survey: &Survey,
+    resolved: &ResolvedThresholds,
+    thresholds: Thresholds,
+    weights: &BehaviourWeights,
+    as_of: i32,
+    prospects: usize,
+) -> Result<Report> {
+    let quadrant: Vec<LoyaltyQuadrant> = rows
+        .iter()
+        .map(|r| classify(r.attitude, r.behaviour, resolved))
+        .collect();
+    let rule = LadderRule::default();
+    let ladder: Vec<LadderStage> = rows
+        .iter()
+        .map(|r| {
+            ladder_stage(
+                &LadderFacts {
+                    order_count: r.frequency,
+                    days_since_first_order: r.tenure_days as f64,
+                    days_since_last_order: r.recency_days.unwrap_or(0) as f64,
+                    nps_answer: nps_answer(r.nps),
+                    referrals: None,
+                },
+                &rule,
+            )
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| ClmError::BadData(format!("{}: {e}", survey.source)))?;
+    let has_gap = survey.gap_columns.is_some();
+    let nps_decimals = usize::from(rows.iter().any(|r| r.nps.is_some_and(|v| v.fract() != 0.0)));
+    let optional = |v: Option<f64>| v.unwrap_or(f64::NAN);
+
+    let mut table = Table::default()
+        .with(
+            "customer_id",
+            Values::Text(rows.iter().map(|r| r.id.clone()).collect()),
+        )
+        .with(
+            "frequency",
+            Values::Int(rows.iter().map(|r| i64::from(r.frequency)).collect()),
+        )
+        .with(
+            "recency_days",
+            Values::Float(
+                rows.iter()
+                    .map(|r| optional(r.recency_days.map(|d| d as f64)))
+                    .collect(),
+                0,
+            ),
+        )
+        .with(
+            "monetary",
+            Values::Float(rows.iter().map(|r| r.monetary).collect(), 2),
+        )
+        .with(
+            "behaviour_index",
+            Values::Float(rows.iter().map(|r| r.behaviour).collect(), 3),
+        )
+        .with(
+            "attitude_index",
+            Values::Float(rows.iter().map(|r| optional(r.attitude)).collect(), 3),
+        )
+        .with(
+            "quadrant",
+            Values::Text(quadrant.iter().map(|q| q.name().to_string()).collect()),
+        )
+        .with(
+            "ladder_stage",
+            Values::Text(ladder.iter().map(|s| s.name().to_string()).collect()),
+        )
+        .with(
+            "nps",
+            Values::Float(rows.iter().map(|r| optional(r.nps)).collect(), nps_decimals),
+        );
+    if has_gap {
+        table = table.with(
+            "satisfaction_gap",
+            Values::Float(
+                rows.iter().map(|r| optional(r.satisfaction_gap)).collect(),
+                2,
+            ),
+        );
+    }
+    table = table.with(
+        "action",
+        Values::Text(
+            quadrant
+                .iter()
+                .map(|&q| short_action(q).to_string())
+                .collect(),
+        ),
+    );
+
+    let summary = matrix_summary(rows, &quadrant, has_gap);
+    let heading = heading(
+        rows, survey, &quadrant, &ladder, resolved, thresholds, weights, as_of, prospects,
+    );
+    Ok(Report {
+        heading,
+        summary,
+        rows: table,
+    })
+}
+
+/// Sums per quadrant, in [`LoyaltyQuadrant::ALL`] order.
+#[derive(Default, Clone)]
+struct Cell {
+    customers: usize,
+    revenue: f64,
+    orders: f64,
+    nps: NpsSummary,
+    gap_sum: f64,
+    gap_count: usize,
+}
+
+fn cells(rows: &[CustomerRow], quadrant: &[LoyaltyQuadrant]) -> Vec<Cell> {
+    let mut cells = vec![Cell::default(); LoyaltyQuadrant::ALL.len()];
+    for (row, q) in rows.iter().zip(quadrant) {
+        let cell = &mut cells[*q as usize];
+        cell.customers += 1;
+        cell.revenue += row.monetary;
+        cell.orders += f64::from(row.frequency);
+        add_nps(&mut cell.nps, row.nps);
+        if let Some(gap) = row.satisfaction_gap {
+            cell.gap_sum += gap;
+            cell.gap_count += 1;
+        }
+    }
+    cells
+}
+
+fn add_nps(summary: &mut NpsSummary, nps: Option<f64>) {
+    match nps_answer(nps) {
+        Some(9..=10) => summary.promoters += 1,
+        Some(7..=8) => summary.passives += 1,
+        Some(_) => summary.detractors += 1,
+        None => {}
+    }
+}
+
+fn matrix_summary(rows: &[CustomerRow], quadrant: &[LoyaltyQuadrant], has_gap: bool) -> Table {
+    let cells = cells(rows, quadrant);
+    let total_customers = rows.len() as f64;
+    let total_revenue: f64 = cells.iter().map(|c| c.revenue).sum();
+    let ratio = |num: f64, den: f64| if den != 0.0 { num / den } else { f64::NAN };
+    let per_cell = |f: &dyn Fn(&Cell) -> f64| cells.iter().map(f).collect::<Vec<f64>>();
+    let mut table = Table::default()
+        .with(
+            "quadrant",
+            Values::Text(
+                LoyaltyQuadrant::ALL
+                    .iter()
+                    .map(|q| q.name().to_string())
+                    .collect(),
+            ),
+        )
+        .with(
+            "customers",
+            Values::Int(cells.iter().map(|c| c.customers as i64).collect()),
+        )
+        .with(
+            "share_pct",
+            Values::Float(
+                per_cell(&|c| 100.0 * ratio(c.customers as f64, total_customers)),
+                1,
+            ),
+        )
+        .with(
+            "revenue_share_pct",
+            Values::Float(per_cell(&|c| 100.0 * ratio(c.revenue, total_revenue)), 1),
+        )
+        .with(
+            "mean_monetary",
+            Values::Float(per_cell(&|c| ratio(c.revenue, c.customers as f64)), 2),
+        )
+        .with(
+            "mean_frequency",
+            Values::Float(per_cell(&|c| ratio(c.orders, c.customers as f64)), 2),
+        )
+        .with(
+            "nps_respondents",
+            Values::Int(cells.iter().map(|c| c.nps.respondents() as i64).collect()),
+        )
+        .with(
+            "nps",
+            Values::Float(per_cell(&|c| c.nps.score().unwrap_or(f64::NAN)), 1),
+        );
+    if has_gap {
+        table = table.with(
+            "mean_satisfaction_gap",
+            Values::Float(per_cell(&|c| ratio(c.gap_sum, c.gap_count as f64)), 2),
+        );
+    }
+    table.with(
+        "action",
+        Values::Text(
+            LoyaltyQuadrant::ALL
+                .iter()
+                .map(|q| q.recommended_action().to_string())
+                .collect(),
+        ),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn heading(
+    rows: &[CustomerRow],
+    survey: &Survey,
+    quadrant: &[LoyaltyQuadrant],
+    ladder: &[LadderStage],
+    resolved: &ResolvedThresholds,
+    thresholds: Thresholds,
+    weights: &BehaviourWeights,
+    as_of: i32,
+    prospects: usize,
+) -> Vec<String> {
+    let cells = cells(rows, quadrant);
+    let total = rows.len();
+    let answered = rows.iter().filter(|r| r.attitude.is_some()).count();
+    let questions: Vec<String> = survey
+        .questions
+        .iter()
+        .map(|q| format!("{} {}-{} ×{}", q.column, q.scale.min, q.scale.max, q.weight))
+        .collect();
+    let split = match thresholds {
+        Thresholds::Fixed { .. } => "fixed",
+        Thresholds::MedianSplit => "median split",
+    };
+    let mut overall = NpsSummary::default();
+    for row in rows {
+        add_nps(&mut overall, row.nps);
+    }
+    let nps_line = match overall.score() {
+        Some(score) => format!(
+            "NPS overall: {score:+.1} ({} respondents: {} promoters, {} passives, {} detractors)",
+            overall.respondents(),
+            overall.promoters,
+            overall.passives,
+            overall.detractors
+        ),
+        None => "NPS overall: no 0-10 recommend question in the survey".to_string(),
+    };
+    let cell = |q: LoyaltyQuadrant| {
+        let c = &cells[q as usize];
+        format!(
+            "{} {} ({}%)",
+            q.name(),
+            c.customers,
+            format_float(100.0 * c.customers as f64 / total as f64, 1)
+        )
+    };
+    let stages: Vec<String> = [
+        LadderStage::Prospect,
+        LadderStage::FirstTime,
+        LadderStage::Repeat,
+        LadderStage::Client,
+        LadderStage::Advocate,
+    ]
+    .iter()
+    .map(|&s| {
+        format!(
+            "{} {}",
+            s.name(),
+            ladder.iter().filter(|&&l| l == s).count()
+        )
+    })
+    .collect();
+    vec![
+        format!(
+            "Loyalty matrix as of {}: {total} customers ({} with purchases, {answered} with survey answers, {prospects} survey-only prospects)",
+            format_day(as_of),
+            total - prospects,
+        ),
+        format!("Attitude: {} from {}", questions.join(", "), survey.source),
+        format!("Behaviour: percentile ranks of {}", weights.describe()),
+        format!(
+            "High when attitude index >= {:.3} and behaviour index >= {:.3} ({split})",
+            resolved.attitude, resolved.behaviour
+        ),
+        format!(
+            "  high attitude: {:<36} | {}",
+            cell(LoyaltyQuadrant::True),
+            cell(LoyaltyQuadrant::Latent)
+        ),
+        format!(
+            "  low attitude:  {:<36} | {}",
+            cell(LoyaltyQuadrant::Spurious),
+            cell(LoyaltyQuadrant::NoLoyalty)
+        ),
+        format!(
+            "  {:<51}   (high behaviour | low behaviour)",
+            cell(LoyaltyQuadrant::AttitudeUnknown)
+        ),
+        nps_line,
+        format!("Ladder: {}", stages.join(", ")),
+    ]
+}

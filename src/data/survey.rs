@@ -1,0 +1,682 @@
+//! Reading a survey export (CSV, TSV or Parquet): one row per answer sheet, with a customer id,
+//! attitude questions on declared scales, and optionally a date, an expectation and an
+//! experience column. Every bad cell is one clear error naming file, row, column and value.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::columns::{CUSTOMER_NAMES, normalize};
+use super::dates::{Detected, day_number, detect_format, parse_date};
+use crate::cli::InputFormat;
+use crate::error::ClmError;
+use crate::segment::loyalty::Scale;
+
+/// Attitude questions recognised by name (after [`normalize`]) with their usual scale.
+const KNOWN_QUESTIONS: &[(&str, f64, f64)] = &[
+    ("nps", 0.0, 10.0),
+    ("npsscore", 0.0, 10.0),
+    ("netpromoterscore", 0.0, 10.0),
+    ("likelihoodtorecommend", 0.0, 10.0),
+    ("ltr", 0.0, 10.0),
+    ("recommend", 0.0, 10.0),
+    ("wouldrecommend", 0.0, 10.0),
+    ("satisfaction", 1.0, 5.0),
+    ("overallsatisfaction", 1.0, 5.0),
+    ("satisfactionscore", 1.0, 5.0),
+    ("csat", 1.0, 5.0),
+    ("csatscore", 1.0, 5.0),
+    ("repurchaseintent", 1.0, 5.0),
+    ("intenttorepurchase", 1.0, 5.0),
+    ("repurchaseintention", 1.0, 5.0),
+];
+const SURVEY_DATE_NAMES: &[&str] = &[
+    "surveydate",
+    "responsedate",
+    "answerdate",
+    "submittedat",
+    "completedat",
+    "date",
+    "timestamp",
+];
+const EXPECTATION_NAMES: &[&str] = &[
+    "expectation",
+    "expectations",
+    "expected",
+    "expectationscore",
+];
+const EXPERIENCE_NAMES: &[&str] = &[
+    "experience",
+    "experiencescore",
+    "perceivedperformance",
+    "perception",
+];
+
+/// One attitude question as declared with `--attitude name:min-max[:weight]` or detected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttitudeSpec {
+    /// Column name in the survey file.
+    pub column: String,
+    /// Declared scale of the answers.
+    pub scale: Scale,
+    /// Weight in the attitudinal index.
+    pub weight: f64,
+}
+
+/// Parses `nps:0-10,satisfaction:1-5:2` into attitude specs (a usage error when malformed).
+pub fn parse_attitude_specs(text: &str) -> Result<Vec<AttitudeSpec>, ClmError> {
+    let usage = |item: &str, why: &str| {
+        ClmError::Usage(format!(
+            "--attitude '{item}': {why}; write name:min-max[:weight], e.g. nps:0-10,satisfaction:1-5:2"
+        ))
+    };
+    let mut specs = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let parts: Vec<&str> = item.rsplitn(3, ':').collect();
+        let (column, range, weight) = match parts.as_slice() {
+            [range, column] => (*column, *range, None),
+            [weight, range, column] if range.contains('-') => (*column, *range, Some(*weight)),
+            // "a:b:0-10": the column name itself holds a colon.
+            [range, middle, first] => (
+                &item[..first.len() + 1 + middle.len()],
+                *range,
+                None::<&str>,
+            ),
+            _ => return Err(usage(item, "no scale given")),
+        };
+        let (min, max) =
+            split_range(range).ok_or_else(|| usage(item, "the scale is not min-max"))?;
+        let scale = Scale::new(min, max).map_err(|e| usage(item, &e.to_string()))?;
+        let weight = match weight {
+            None => 1.0,
+            Some(w) => w
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|w| w.is_finite() && *w >= 0.0)
+                .ok_or_else(|| usage(item, "the weight is not a number ≥ 0"))?,
+        };
+        specs.push(AttitudeSpec {
+            column: column.trim().to_string(),
+            scale,
+            weight,
+        });
+    }
+    if specs.is_empty() {
+        return Err(usage(text, "no question given"));
+    }
+    Ok(specs)
+}
+
+/// "0-10" → (0, 10); "-2-2" → (−2, 2).
+fn split_range(range: &str) -> Option<(f64, f64)> {
+    let range = range.trim();
+    let cut = range.char_indices().skip(1).find(|&(_, c)| c == '-')?.0;
+    let min = range[..cut].trim().parse().ok()?;
+    let max = range[cut + 1..].trim().parse().ok()?;
+    Some((min, max))
+}
+
+/// How several answers of one customer become one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SurveyAggregation {
+    /// The latest answer to each question (needs a date column; the later row wins on a tie).
+    Latest,
+    /// The mean of the customer's answers to each question.
+    Mean,
+}
+
+/// What to read from the survey file.
+#[derive(Debug, Clone)]
+pub struct SurveyOptions<'a> {
+    pub path: &'a Path,
+    pub customer_col: Option<&'a str>,
+    pub date_col: Option<&'a str>,
+    pub date_format: Option<&'a str>,
+    /// Declared questions; `None` detects them by name.
+    pub attitude: Option<Vec<AttitudeSpec>>,
+    pub expectation_col: Option<&'a str>,
+    pub experience_col: Option<&'a str>,
+    pub aggregation: SurveyAggregation,
+}
+
+/// The survey, one entry per respondent (sorted by customer id).
+#[derive(Debug, Clone)]
+pub struct Survey {
+    /// The file's name for messages.
+    pub source: String,
+    pub customer_column: String,
+    pub date_column: Option<String>,
+    pub questions: Vec<AttitudeSpec>,
+    /// Which question is the 0–10 recommend question used for NPS.
+    pub nps_question: Option<usize>,
+    /// Expectation and experience columns, when both exist.
+    pub gap_columns: Option<(String, String)>,
+    pub respondents: Vec<String>,
+    /// `answers[r][q]`: respondent `r`'s resolved answer to question `q`.
+    pub answers: Vec<Vec<Option<f64>>>,
+    /// Experience − expectation per respondent, when both were answered.
+    pub satisfaction_gap: Vec<Option<f64>>,
+    /// Data rows read.
+    pub rows: usize,
+    /// Rows that repeated a respondent and were resolved into one answer.
+    pub repeated_rows: usize,
+}
+
+/// The needed columns of the file as text, row by row.
+struct RawSurvey {
+    headers: Vec<String>,
+    /// `cells[c][row]` for each header.
+    cells: Vec<Vec<Option<String>>>,
+    format: InputFormat,
+}
+
+/// Reads, validates and resolves a survey file.
+pub fn load_survey(options: &SurveyOptions<'_>) -> Result<Survey, ClmError> {
+    let source = options.path.display().to_string();
+    let format = format_of(&source);
+    let raw = read_raw(options.path, &source, format)?;
+    check_duplicate_headers(&source, &raw.headers)?;
+    let headers = &raw.headers;
+    let customer_column = match options.customer_col {
+        Some(name) => require(&source, headers, name, "--survey-customer-col")?,
+        None => detect(headers, CUSTOMER_NAMES).ok_or_else(|| {
+            ClmError::BadData(format!(
+                "{source}: no customer id column found among {}; name it with --survey-customer-col",
+                list(headers)
+            ))
+        })?,
+    };
+    let date_column = match options.date_col {
+        Some(name) => Some(require(&source, headers, name, "--survey-date-col")?),
+        None => detect(headers, SURVEY_DATE_NAMES),
+    };
+    let questions = match &options.attitude {
+        Some(specs) => {
+            for spec in specs {
+                require(&source, headers, &spec.column, "--attitude")?;
+            }
+            specs.clone()
+        }
+        None => detect_questions(headers),
+    };
+    if questions.is_empty() {
+        return Err(ClmError::BadData(format!(
+            "{source}: no attitude column recognised among {}; declare them with --attitude, e.g. --attitude nps:0-10,satisfaction:1-5",
+            list(headers)
+        )));
+    }
+    let expectation = match options.expectation_col {
+        Some(name) => Some(require(&source, headers, name, "--expectation-col")?),
+        None => detect(headers, EXPECTATION_NAMES),
+    };
+    let experience = match options.experience_col {
+        Some(name) => Some(require(&source, headers, name, "--experience-col")?),
+        None => detect(headers, EXPERIENCE_NAMES),
+    };
+    let gap_columns = expectation.zip(experience);
+    let nps_question = questions
+        .iter()
+        .position(|q| q.scale == Scale::NPS && is_recommend_question(&q.column))
+        .or_else(|| questions.iter().position(|q| q.scale == Scale::NPS));
+
+    let reader = RowReader {
+        source: &source,
+        raw: &raw,
+    };
+    let ids = reader.customer_ids(&customer_column)?;
+    let days = match &date_column {
+        Some(column) => Some(reader.days(column, options.date_format)?),
+        None => None,
+    };
+    let mut numeric_columns: Vec<Vec<Option<f64>>> = Vec::new();
+    for question in &questions {
+        numeric_columns.push(reader.numbers(&question.column, Some(question.scale))?);
+    }
+    if let Some((expectation, experience)) = &gap_columns {
+        numeric_columns.push(reader.numbers(expectation, None)?);
+        numeric_columns.push(reader.numbers(experience, None)?);
+    }
+    let resolved = resolve_repeats(
+        &reader,
+        &ids,
+        days.as_deref(),
+        &numeric_columns,
+        options.aggregation,
+        &customer_column,
+    )?;
+    let question_count = questions.len();
+    let satisfaction_gap = resolved
+        .values
+        .iter()
+        .map(
+            |values| match (gap_columns.is_some(), values.get(question_count..)) {
+                (true, Some([Some(expectation), Some(experience)])) => {
+                    Some(experience - expectation)
+                }
+                _ => None,
+            },
+        )
+        .collect();
+    let answers = resolved
+        .values
+        .into_iter()
+        .map(|mut values| {
+            values.truncate(question_count);
+            values
+        })
+        .collect();
+    Ok(Survey {
+        source,
+        customer_column,
+        date_column,
+        questions,
+        nps_question,
+        gap_columns,
+        respondents: resolved.respondents,
+        answers,
+        satisfaction_gap,
+        rows: ids.len(),
+        repeated_rows: resolved.repeated_rows,
+    })
+}
+
+fn format_of(name: &str) -> InputFormat {
+    let lower = name.to_lowercase();
+    if lower.ends_with(".parquet") || lower.ends_with(".pq") {
+        InputFormat::Parquet
+    } else if lower.ends_with(".tsv") || lower.ends_with(".tab") {
+        InputFormat::Tsv
+    } else {
+        InputFormat::Csv
+    }
+}
+
+fn read_raw(path: &Path, source: &str, format: InputFormat) -> Result<RawSurvey, ClmError> {
+    let missing = |e: &dyn std::fmt::Display| {
+        ClmError::InputMissing(format!("cannot read survey file '{source}': {e}"))
+    };
+    let meta = std::fs::metadata(path).map_err(|e| missing(&e))?;
+    if meta.is_dir() {
+        return Err(ClmError::InputMissing(format!(
+            "survey '{source}' is a folder, not a file"
+        )));
+    }
+    if format == InputFormat::Parquet {
+        return read_parquet(path, source);
+    }
+    let file = std::fs::File::open(path).map_err(|e| missing(&e))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(if format == InputFormat::Tsv {
+            b'\t'
+        } else {
+            b','
+        })
+        .flexible(true)
+        .from_reader(file);
+    let bad = |e: csv::Error| ClmError::BadData(format!("{source}: cannot read as CSV: {e}"));
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(bad)?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(ClmError::BadData(format!(
+            "{source}: the file is empty or has no header"
+        )));
+    }
+    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
+    for record in reader.records() {
+        let record = record.map_err(bad)?;
+        for (index, column) in cells.iter_mut().enumerate() {
+            let cell = record.get(index).map(str::trim).filter(|s| !s.is_empty());
+            column.push(cell.map(str::to_string));
+        }
+    }
+    Ok(RawSurvey {
+        headers,
+        cells,
+        format,
+    })
+}
+
+fn read_parquet(path: &Path, source: &str) -> Result<RawSurvey, ClmError> {
+    let bad =
+        |e: PolarsError| ClmError::BadData(format!("{source}: not a readable Parquet file: {e}"));
+    let frame = LazyFrame::scan_parquet(
+        PlRefPath::new(path.display().to_string()),
+        ScanArgsParquet::default(),
+    )
+    .and_then(|lf| {
+        lf.select([all().as_expr().cast(DataType::String)])
+            .collect()
+    })
+    .map_err(bad)?;
+    let headers: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let mut cells = Vec::with_capacity(headers.len());
+    for column in frame.columns() {
+        let text = column.str().map_err(bad)?;
+        cells.push(
+            text.iter()
+                .map(|v| {
+                    v.map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                })
+                .collect(),
+        );
+    }
+    Ok(RawSurvey {
+        headers,
+        cells,
+        format: InputFormat::Parquet,
+    })
+}
+
+fn check_duplicate_headers(source: &str, headers: &[String]) -> Result<(), ClmError> {
+    for (i, name) in headers.iter().enumerate() {
+        if !name.is_empty() && headers[..i].contains(name) {
+            return Err(ClmError::BadData(format!(
+                "{source}: the header names column '{name}' twice (columns {} and {}); rename one of them",
+                headers[..i].iter().position(|h| h == name).unwrap_or(0) + 1,
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn require(source: &str, headers: &[String], name: &str, flag: &str) -> Result<String, ClmError> {
+    if headers.iter().any(|h| h == name) {
+        return Ok(name.to_string());
+    }
+    Err(ClmError::BadData(format!(
+        "{source}: {flag} names column '{name}', which is not in the file; columns are {}",
+        list(headers)
+    )))
+}
+
+fn detect(headers: &[String], spellings: &[&str]) -> Option<String> {
+    spellings
+        .iter()
+        .find_map(|spelling| headers.iter().find(|h| normalize(h) == *spelling).cloned())
+}
+
+fn detect_questions(headers: &[String]) -> Vec<AttitudeSpec> {
+    headers
+        .iter()
+        .filter_map(|header| {
+            let name = normalize(header);
+            KNOWN_QUESTIONS
+                .iter()
+                .find(|(known, _, _)| *known == name)
+                .map(|&(_, min, max)| AttitudeSpec {
+                    column: header.clone(),
+                    scale: Scale { min, max },
+                    weight: 1.0,
+                })
+        })
+        .collect()
+}
+
+fn is_recommend_question(column: &str) -> bool {
+    let name = normalize(column);
+    name.contains("nps") || name.contains("recommend") || name.contains("promoter") || name == "ltr"
+}
+
+fn list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parses the text cells of one file, with row-level errors.
+struct RowReader<'a> {
+    source: &'a str,
+    raw: &'a RawSurvey,
+}
+
+impl RowReader<'_> {
+    fn column(&self, name: &str) -> &[Option<String>] {
+        let index = self
+            .raw
+            .headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_default();
+        &self.raw.cells[index]
+    }
+
+    /// "row 12 (line 13)" for CSV, where line counts the header; "row 12" for Parquet.
+    fn row_label(&self, index: usize) -> String {
+        if self.raw.format == InputFormat::Parquet {
+            format!("row {}", index + 1)
+        } else {
+            format!("row {} (line {})", index + 1, index + 2)
+        }
+    }
+
+    fn bad_cell(&self, index: usize, column: &str, what: String) -> ClmError {
+        ClmError::BadData(format!(
+            "{}: {}, column '{column}': {what}",
+            self.source,
+            self.row_label(index)
+        ))
+    }
+
+    /// Customer ids; ids written as floats (`17850.0`) lose the `.0` when all do.
+    fn customer_ids(&self, column: &str) -> Result<Vec<String>, ClmError> {
+        let cells = self.column(column);
+        if cells.is_empty() {
+            return Err(ClmError::BadData(format!(
+                "{}: the file has a header but no data rows",
+                self.source
+            )));
+        }
+        if let Some(index) = cells.iter().position(Option::is_none) {
+            return Err(self.bad_cell(index, column, "the customer id is empty".into()));
+        }
+        let ids: Vec<&str> = cells.iter().flatten().map(String::as_str).collect();
+        let float_ids = ids.iter().all(|v| {
+            v.strip_suffix(".0")
+                .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        });
+        Ok(ids
+            .iter()
+            .map(|id| {
+                if float_ids {
+                    id.trim_end_matches(".0").to_string()
+                } else {
+                    id.to_string()
+                }
+            })
+            .collect())
+    }
+
+    fn days(&self, column: &str, format: Option<&str>) -> Result<Vec<i32>, ClmError> {
+        let cells = self.column(column);
+        let format = match format {
+            Some(format) => format.to_string(),
+            None => {
+                let sample: Vec<&str> = cells
+                    .iter()
+                    .flatten()
+                    .take(1000)
+                    .map(String::as_str)
+                    .collect();
+                match detect_format(&sample) {
+                    Detected::Format(f) | Detected::Unknown { best: Some(f), .. } => f.to_string(),
+                    Detected::Ambiguous(a, b) => {
+                        return Err(ClmError::BadData(format!(
+                            "{}: dates in column '{column}' read both as {a} and {b}; choose with --survey-date-format",
+                            self.source
+                        )));
+                    }
+                    Detected::Unknown {
+                        best: None,
+                        first_failure,
+                    } => {
+                        return Err(ClmError::BadData(format!(
+                            "{}: column '{column}' does not hold dates in a known format (first value '{first_failure}'); give one with --survey-date-format",
+                            self.source
+                        )));
+                    }
+                }
+            }
+        };
+        cells
+            .iter()
+            .enumerate()
+            .map(|(index, cell)| {
+                let Some(text) = cell else {
+                    return Err(self.bad_cell(index, column, "the date is empty".into()));
+                };
+                parse_date(text, &format).map(day_number).ok_or_else(|| {
+                    self.bad_cell(
+                        index,
+                        column,
+                        format!("'{text}' is not a date in the format {format}"),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Numbers of one column (empty cells are unanswered), checked against `scale` if given.
+    fn numbers(&self, column: &str, scale: Option<Scale>) -> Result<Vec<Option<f64>>, ClmError> {
+        self.column(column)
+            .iter()
+            .enumerate()
+            .map(|(index, cell)| {
+                let Some(text) = cell else { return Ok(None) };
+                let value = text
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| {
+                        self.bad_cell(index, column, format!("'{text}' is not a number"))
+                    })?;
+                if let Some(scale) = scale
+                    && !(scale.min..=scale.max).contains(&value)
+                {
+                    return Err(self.bad_cell(
+                        index,
+                        column,
+                        format!(
+                            "'{text}' is outside the scale {}-{} declared for it (see --attitude)",
+                            scale.min, scale.max
+                        ),
+                    ));
+                }
+                Ok(Some(value))
+            })
+            .collect()
+    }
+}
+
+struct Resolved {
+    respondents: Vec<String>,
+    values: Vec<Vec<Option<f64>>>,
+    repeated_rows: usize,
+}
+
+/// One value per respondent and column: the latest non-empty answer, or the mean.
+fn resolve_repeats(
+    reader: &RowReader<'_>,
+    ids: &[String],
+    days: Option<&[i32]>,
+    columns: &[Vec<Option<f64>>],
+    aggregation: SurveyAggregation,
+    customer_column: &str,
+) -> Result<Resolved, ClmError> {
+    let mut rows_of: HashMap<&str, Vec<usize>> = HashMap::with_capacity(ids.len());
+    for (row, id) in ids.iter().enumerate() {
+        rows_of.entry(id.as_str()).or_default().push(row);
+    }
+    let mut respondents: Vec<&str> = rows_of.keys().copied().collect();
+    respondents.sort_unstable();
+    let repeated_rows = ids.len() - respondents.len();
+    if repeated_rows > 0 && aggregation == SurveyAggregation::Latest && days.is_none() {
+        let (id, rows) = respondents
+            .iter()
+            .map(|id| (id, &rows_of[id]))
+            .find(|(_, rows)| rows.len() > 1)
+            .expect("a repeated respondent exists");
+        return Err(reader.bad_cell(
+            rows[1],
+            customer_column,
+            format!(
+                "customer '{id}' answered again (first at {}) and there is no date to pick the latest; name the date column with --survey-date-col or pass --survey-agg mean",
+                reader.row_label(rows[0])
+            ),
+        ));
+    }
+    let values = respondents
+        .iter()
+        .map(|id| {
+            let rows = &rows_of[id];
+            columns
+                .iter()
+                .map(|column| match aggregation {
+                    SurveyAggregation::Latest => rows
+                        .iter()
+                        .filter_map(|&row| {
+                            column[row].map(|v| (days.map_or(0, |d| d[row]), row, v))
+                        })
+                        .max_by_key(|&(day, row, _)| (day, row))
+                        .map(|(_, _, v)| v),
+                    SurveyAggregation::Mean => {
+                        let answered: Vec<f64> =
+                            rows.iter().filter_map(|&row| column[row]).collect();
+                        (!answered.is_empty())
+                            .then(|| answered.iter().sum::<f64>() / answered.len() as f64)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Resolved {
+        respondents: respondents.into_iter().map(str::to_string).collect(),
+        values,
+        repeated_rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attitude_specs_parse_scales_and_weights() {
+        let specs = parse_attitude_specs("nps:0-10, satisfaction:1-5:2,Q:a:-3-3").unwrap();
+        assert_eq!(specs[0].column, "nps");
+        assert_eq!(specs[0].scale, Scale::NPS);
+        assert_eq!(specs[1].weight, 2.0);
+        assert_eq!(specs[2].column, "Q:a");
+        assert_eq!(
+            specs[2].scale,
+            Scale {
+                min: -3.0,
+                max: 3.0
+            }
+        );
+    }
+
+    #[test]
+    fn malformed_attitude_specs_are_usage_errors() {
+        for bad in ["nps", "nps:10-0", "nps:0-10:-1", "nps:zero-10", ""] {
+            assert!(
+                matches!(parse_attitude_specs(bad), Err(ClmError::Usage(_))),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! `clm loyalty`: exact output on a hand-computed fixture, survey errors, and invariants on the
+//! simulated fixture.
+//!
+//! Hand computation for fixtures/loyalty_tx.csv (as of 2025-06-30) and loyalty_survey.csv:
+//! frequency A3 B1 C2 D4 E1 → percentile ranks B,E 0.125, C 0.5, A 0.75, D 1 (repeat rate is
+//! (f−1)/f, same ranks); recency A10 B5 C149 D0 E211 → reversed ranks D1 B.75 A.5 C.25 E0.
+//! Behaviour = (2·freq rank + recency rank)/3: A .667, B .333, C .417, D 1, E .083.
+//! Attitude = mean of nps/10 and (sat−1)/4: A (latest answer 9, 5) .95, B (10, 4) .875,
+//! C (3, 2) .275, D (5, 2) .375, X (8, 4) .775; E did not answer. X bought nothing: Prospect.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::common::{clm, ok, temp_file};
+
+const TX: &str = "fixtures/loyalty_tx.csv";
+const SURVEY: &str = "fixtures/loyalty_survey.csv";
+
+#[test]
+fn hand_computed_rows() {
+    let run = clm(&["loyalty", TX, "--survey", SURVEY]);
+    assert_eq!(
+        run.stderr,
+        "fixtures/loyalty_survey.csv: 1 repeated answers resolved (latest per customer and question)\n\
+         fixtures/loyalty_survey.csv: 1 of 5 respondents match no customer with a purchase up to 2025-06-30; they are listed as Prospects (behaviour index 0)\n"
+    );
+    assert_eq!(
+        ok(run),
+        "customer_id,frequency,recency_days,monetary,behaviour_index,attitude_index,quadrant,ladder_stage,nps,action\n\
+         A,3,10,200.00,0.667,0.950,True loyalty,Advocate,9,Reward and involve\n\
+         B,1,5,40.00,0.333,0.875,Latent loyalty,First-time customer,10,Remove what keeps them from buying\n\
+         C,2,149,60.00,0.417,0.275,No loyalty,Repeat customer,3,Low priority\n\
+         D,4,0,500.00,1.000,0.375,Spurious loyalty,Client,5,Build the relationship before a competitor's offer breaks the habit\n\
+         E,1,211,20.00,0.083,,Attitude unknown,First-time customer,,Ask\n\
+         X,0,,0.00,0.000,0.775,Latent loyalty,Prospect,8,Remove what keeps them from buying\n"
+    );
+}
+
+#[test]
+fn hand_computed_matrix_and_nps() {
+    let out = ok(clm(&["loyalty", TX, "--survey", SURVEY, "--summary", "-q"]));
+    let rows: Vec<String> = out
+        .lines()
+        .map(|l| l.split(',').take(8).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "quadrant,customers,share_pct,revenue_share_pct,mean_monetary,mean_frequency,nps_respondents,nps",
+            "True loyalty,1,16.7,24.4,200.00,3.00,1,100.0",
+            "Latent loyalty,2,33.3,4.9,20.00,0.50,2,50.0",
+            "Spurious loyalty,1,16.7,61.0,500.00,4.00,1,-100.0",
+            "No loyalty,1,16.7,7.3,60.00,2.00,1,-100.0",
+            "Attitude unknown,1,16.7,2.4,20.00,1.00,0,",
+        ]
+    );
+    let table = ok(clm(&[
+        "loyalty", TX, "--survey", SURVEY, "--format", "table", "-q",
+    ]));
+    assert!(
+        table.contains("NPS overall: +0.0 (5 respondents: 2 promoters, 1 passives, 2 detractors)"),
+        "{table}"
+    );
+    assert!(table.contains("1 survey-only prospects"), "{table}");
+}
+
+#[test]
+fn median_split_moves_c_to_spurious() {
+    // Medians: behaviour of buyers .417, attitude of respondents .775; C has behaviour .417.
+    let out = ok(clm(&[
+        "loyalty", TX, "--survey", SURVEY, "--split", "median", "-q",
+    ]));
+    let quadrants: Vec<String> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(6).unwrap().to_string())
+        .collect();
+    assert_eq!(
+        quadrants,
+        [
+            "True loyalty",
+            "Latent loyalty",
+            "Spurious loyalty",
+            "Spurious loyalty",
+            "Attitude unknown",
+            "Latent loyalty"
+        ]
+    );
+    let table = ok(clm(&[
+        "loyalty", TX, "--survey", SURVEY, "--split", "median", "--format", "table", "-q",
+    ]));
+    assert!(
+        table.contains("attitude index >= 0.775 and behaviour index >= 0.417 (median split)"),
+        "{table}"
+    );
+}
+
+#[test]
+fn declared_scales_weights_and_mean_aggregation() {
+    // Only NPS, weight 1: A's latest 9 → 0.9; with mean of 4 and 9 → 0.65.
+    let latest = ok(clm(&[
+        "loyalty",
+        TX,
+        "--survey",
+        SURVEY,
+        "--attitude",
+        "nps:0-10",
+        "-q",
+    ]));
+    assert!(latest.contains("\nA,3,10,200.00,0.667,0.900,"), "{latest}");
+    let mean = ok(clm(&[
+        "loyalty",
+        TX,
+        "--survey",
+        SURVEY,
+        "--attitude",
+        "nps:0-10",
+        "--survey-agg",
+        "mean",
+        "-q",
+    ]));
+    assert!(
+        mean.contains("\nA,3,10,200.00,0.667,0.650,True loyalty,Client,6.5,"),
+        "{mean}"
+    );
+    // Recency only: D (bought today) 1, E 0.
+    let recency = ok(clm(&[
+        "loyalty",
+        TX,
+        "--survey",
+        SURVEY,
+        "--behaviour-weights",
+        "repeat=0,frequency=0",
+        "-q",
+    ]));
+    assert!(recency.contains("\nB,1,5,40.00,0.750,"), "{recency}");
+}
+
+#[test]
+fn survey_customer_col_and_satisfaction_gap() {
+    let (_dir, path) = temp_file(
+        "survey-export.csv",
+        b"Member No,Likelihood to recommend,expectation,experience\nA,10,4,5\nB,2,4,2\nD,7,3,3\n",
+    );
+    let out = ok(clm(&[
+        "loyalty",
+        TX,
+        "--survey",
+        path.to_str().unwrap(),
+        "--survey-customer-col",
+        "Member No",
+        "-q",
+    ]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "customer_id,frequency,recency_days,monetary,behaviour_index,attitude_index,quadrant,ladder_stage,nps,satisfaction_gap,action"
+    );
+    assert!(lines[1].starts_with("A,3,10,200.00,0.667,1.000,True loyalty,Advocate,10,1.00,"));
+    assert!(
+        lines[2].starts_with("B,1,5,40.00,0.333,0.200,No loyalty,First-time customer,2,-2.00,")
+    );
+    let summary = ok(clm(&[
+        "loyalty",
+        TX,
+        "--survey",
+        path.to_str().unwrap(),
+        "--survey-customer-col",
+        "Member No",
+        "--summary",
+        "-q",
+    ]));
+    assert!(summary.starts_with("quadrant,customers,share_pct,revenue_share_pct,mean_monetary,mean_frequency,nps_respondents,nps,mean_satisfaction_gap,action\n"));
+    assert!(summary.contains("\nNo loyalty,1,20.0,"), "{summary}");
+}
+
+fn survey_error(content: &str, extra: &[&str]) -> crate::common::Run {
+    let (_dir, path) = temp_file("survey.csv", content.as_bytes());
+    let mut args = vec!["loyalty", TX, "--survey", path.to_str().unwrap(), "-q"];
+    args.extend_from_slice(extra);
+    let run = clm(&args);
+    let name = path.display().to_string();
+    crate::common::Run {
+        stderr: run.stderr.replace(&name, "survey.csv"),
+        ..run
+    }
+}
+
+#[test]
+fn out_of_scale_answer_is_65_with_row_column_value() {
+    let run = survey_error("customer_id,nps\nA,9\nB,11\n", &[]);
+    assert_eq!(run.code, 65);
+    assert_eq!(
+        run.stderr,
+        "clm: error: survey.csv: row 2 (line 3), column 'nps': '11' is outside the scale 0-10 declared for it (see --attitude)\n"
+    );
+    let declared = survey_error("customer_id,q1\nA,6\n", &["--attitude", "q1:1-5"]);
+    assert_eq!(declared.code, 65);
+    assert!(
+        declared
+            .stderr
+            .contains("row 1 (line 2), column 'q1': '6' is outside the scale 1-5")
+    );
+}
+
+#[test]
+fn non_numeric_answer_is_65() {
+    let run = survey_error("customer_id,satisfaction\nA,4\nB,very\n", &[]);
+    assert_eq!(run.code, 65);
+    assert_eq!(
+        run.stderr,
+        "clm: error: survey.csv: row 2 (line 3), column 'satisfaction': 'very' is not a number\n"
+    );
+}
+
+#[test]
+fn duplicate_header_is_65() {
+    let run = survey_error("customer_id,nps,nps\nA,9,8\n", &[]);
+    assert_eq!(run.code, 65);
+    assert_eq!(
+        run.stderr,
+        "clm: error: survey.csv: the header names column 'nps' twice (columns 2 and 3); rename one of them\n"
+    );
+}
+
+#[test]
+fn repeated_answers_without_a_date_need_a_rule() {
+    let run = survey_error("customer_id,nps\nA,9\nB,3\nA,4\n", &[]);
+    assert_eq!(run.code, 65);
+    assert!(
+        run.stderr.contains("row 3 (line 4), column 'customer_id': customer 'A' answered again (first at row 1 (line 2))"),
+        "{}",
+        run.stderr
+    );
+    let mean = survey_error(
+        "customer_id,nps\nA,9\nB,3\nA,4\n",
+        &["--survey-agg", "mean"],
+    );
+    assert_eq!(mean.code, 0, "{}", mean.stderr);
+}
+
+#[test]
+fn no_attitude_column_and_bad_flags() {
+    let run = survey_error("customer_id,mood\nA,9\n", &[]);
+    assert_eq!(run.code, 65);
+    assert!(run.stderr.contains("no attitude column recognised among 'customer_id', 'mood'; declare them with --attitude"), "{}", run.stderr);
+    let usage = survey_error("customer_id,mood\nA,9\n", &["--attitude", "mood:10-0"]);
+    assert_eq!(usage.code, 2, "{}", usage.stderr);
+    let weights = survey_error(
+        "customer_id,nps\nA,9\n",
+        &["--behaviour-weights", "wallet=1"],
+    );
+    assert_eq!(weights.code, 2, "{}", weights.stderr);
+}
+
+#[test]
+fn missing_survey_file_is_66() {
+    let run = clm(&["loyalty", TX, "--survey", "fixtures/no-such-survey.csv"]);
+    assert_eq!(run.code, 66);
+    assert!(
+        run.stderr
+            .contains("cannot read survey file 'fixtures/no-such-survey.csv'"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn simulated_fixture_every_customer_in_exactly_one_cell() {
+    let out = ok(clm(&[
+        "loyalty",
+        "fixtures/transactions.csv",
+        "--survey",
+        "fixtures/survey.csv",
+        "-q",
+    ]));
+    let buyers: BTreeSet<String> =
+        std::fs::read_to_string(crate::common::fixture("transactions.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect();
+    let respondents: BTreeSet<String> =
+        std::fs::read_to_string(crate::common::fixture("survey.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect();
+    let mut cell_of: HashMap<String, String> = HashMap::new();
+    for line in out.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let previous = cell_of.insert(fields[0].to_string(), fields[6].to_string());
+        assert!(previous.is_none(), "{} appears twice", fields[0]);
+        // Attitude is known exactly for respondents.
+        assert_eq!(
+            fields[5].is_empty(),
+            !respondents.contains(fields[0]),
+            "{line}"
+        );
+    }
+    let everyone: BTreeSet<String> = buyers.union(&respondents).cloned().collect();
+    assert_eq!(cell_of.keys().cloned().collect::<BTreeSet<_>>(), everyone);
+    assert_eq!(everyone.len(), 3000);
+
+    let summary = ok(clm(&[
+        "loyalty",
+        "fixtures/transactions.csv",
+        "--survey",
+        "fixtures/survey.csv",
+        "--summary",
+        "-q",
+    ]));
+    let counted: i64 = summary
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(counted, 3000);
+}
+
+#[test]
+fn unmatched_survey_ids_are_counted_as_prospects() {
+    let (_dir, path) = temp_file(
+        "survey.csv",
+        b"customer_id,nps\nC0001,9\nNOBODY1,10\nNOBODY2,0\n",
+    );
+    let run = clm(&[
+        "loyalty",
+        "fixtures/transactions.csv",
+        "--survey",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        run.stderr
+            .contains(": 2 of 3 respondents match no customer"),
+        "{}",
+        run.stderr
+    );
+    let out = ok(run);
+    assert!(
+        out.contains("\nNOBODY1,0,,0.00,0.000,1.000,Latent loyalty,Prospect,10,"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nNOBODY2,0,,0.00,0.000,0.000,No loyalty,Prospect,0,"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 3003);
+}
+
+#[test]
+fn simulate_writes_a_matching_survey() {
+    let dir = tempfile::tempdir().unwrap();
+    let tx = dir.path().join("t.csv");
+    let survey = dir.path().join("s.csv");
+    ok(clm(&[
+        "simulate",
+        "--customers",
+        "3000",
+        "--seed",
+        "7",
+        "-o",
+        tx.to_str().unwrap(),
+        "--survey",
+        survey.to_str().unwrap(),
+        "-q",
+    ]));
+    let fixture = |name: &str| std::fs::read_to_string(crate::common::fixture(name)).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&tx).unwrap(),
+        fixture("transactions.csv")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&survey).unwrap(),
+        fixture("survey.csv")
+    );
+    let bad = clm(&[
+        "simulate",
+        "--customers",
+        "10",
+        "--survey",
+        survey.to_str().unwrap(),
+        "--survey-response-rate",
+        "1.5",
+    ]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
