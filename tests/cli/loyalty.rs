@@ -386,3 +386,81 @@ fn simulate_writes_a_matching_survey() {
     ]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
+
+#[test]
+fn parquet_survey_gives_the_same_matrix_as_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let tx = dir.path().join("t.parquet");
+    let survey_csv = dir.path().join("s.csv");
+    let survey_parquet = dir.path().join("s.parquet");
+    for survey in [&survey_csv, &survey_parquet] {
+        ok(clm(&[
+            "simulate",
+            "--customers",
+            "400",
+            "--seed",
+            "5",
+            "-o",
+            tx.to_str().unwrap(),
+            "--survey",
+            survey.to_str().unwrap(),
+            "-q",
+        ]));
+    }
+    let run = |survey: &std::path::Path| {
+        ok(clm(&[
+            "loyalty",
+            tx.to_str().unwrap(),
+            "--survey",
+            survey.to_str().unwrap(),
+            "-q",
+        ]))
+    };
+    let from_csv = run(&survey_csv);
+    assert_eq!(from_csv, run(&survey_parquet));
+    assert_eq!(from_csv.lines().count(), 401);
+}
+
+#[test]
+fn explicit_survey_date_column_and_format() {
+    let (_dir, path) = temp_file(
+        "survey.csv",
+        b"Member,answered,LTR\nA,02/06/2025,3\nA,01/06/2025,10\nB,15/05/2025,9\n",
+    );
+    let path = path.to_str().unwrap();
+    let out = ok(clm(&[
+        "loyalty",
+        TX,
+        "--survey",
+        path,
+        "--survey-date-col",
+        "answered",
+        "--survey-date-format",
+        "%d/%m/%Y",
+        "-q",
+    ]));
+    // A's latest answer (2 June) is 3, not the 10 of 1 June.
+    assert!(
+        out.contains("\nA,3,10,200.00,0.667,0.300,Spurious loyalty,Client,3,"),
+        "{out}"
+    );
+    let bad = clm(&[
+        "loyalty",
+        TX,
+        "--survey",
+        path,
+        "--survey-date-col",
+        "answered",
+        "--survey-date-format",
+        "%Y-%m-%d",
+        "-q",
+    ]);
+    assert_eq!(bad.code, 65);
+    assert!(
+        bad.stderr.contains(
+            "row 1 (line 2), column 'answered': '02/06/2025' is not a date in the format %Y-%m-%d"
+        ),
+        "{}",
+        bad.stderr
+    );
+}
