@@ -552,7 +552,7 @@ fn matrix_summary(rows: &[CustomerRow], quadrant: &[LoyaltyQuadrant], has_gap: b
         Values::Text(
             LoyaltyQuadrant::ALL
                 .iter()
-                .map(|q| q.recommended_action().to_string())
+                .map(|&q| short_action(q).to_string())
                 .collect(),
         ),
     )
