@@ -49,7 +49,7 @@ pub struct LoyaltyArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Survey file (.csv, .tsv or .parquet): one row per answer sheet with a customer id.
+    /// Survey file (.csv, .tsv, .csv.gz or .parquet): one row per answer sheet with a customer id.
     #[arg(long, value_name = "FILE", help_heading = "Survey")]
     pub survey: PathBuf,
 

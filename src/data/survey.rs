@@ -1,4 +1,4 @@
-//! Reading a survey export (CSV, TSV or Parquet): one row per answer sheet, with a customer id,
+//! Reading a survey export (CSV, TSV, either gzip-compressed, or Parquet): one row per answer sheet, with a customer id,
 //! attitude questions on declared scales, and optionally a date, an expectation and an
 //! experience column. Every bad cell is one clear error naming file, row, column and value.
 
@@ -284,6 +284,7 @@ pub fn load_survey(options: &SurveyOptions<'_>) -> Result<Survey, ClmError> {
 
 fn format_of(name: &str) -> InputFormat {
     let lower = name.to_lowercase();
+    let lower = lower.strip_suffix(".gz").unwrap_or(&lower);
     if lower.ends_with(".parquet") || lower.ends_with(".pq") {
         InputFormat::Parquet
     } else if lower.ends_with(".tsv") || lower.ends_with(".tab") {
@@ -307,6 +308,11 @@ fn read_raw(path: &Path, source: &str, format: InputFormat) -> Result<RawSurvey,
         return read_parquet(path, source);
     }
     let file = std::fs::File::open(path).map_err(|e| missing(&e))?;
+    let bytes: Box<dyn std::io::Read> = if source.to_lowercase().ends_with(".gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(if format == InputFormat::Tsv {
             b'\t'
@@ -314,7 +320,7 @@ fn read_raw(path: &Path, source: &str, format: InputFormat) -> Result<RawSurvey,
             b','
         })
         .flexible(true)
-        .from_reader(file);
+        .from_reader(bytes);
     let bad = |e: csv::Error| ClmError::BadData(format!("{source}: cannot read as CSV: {e}"));
     let headers: Vec<String> = reader
         .headers()

@@ -243,6 +243,20 @@ fn no_attitude_column_and_bad_flags() {
     let run = survey_error("customer_id,mood\nA,9\n", &[]);
     assert_eq!(run.code, 65);
     assert!(run.stderr.contains("no attitude column recognised among 'customer_id', 'mood'; declare them with --attitude"), "{}", run.stderr);
+    let empty = survey_error("", &[]);
+    assert_eq!(empty.code, 65, "{}", empty.stderr);
+    let header_only = survey_error("customer_id,nps\n", &[]);
+    assert_eq!(header_only.code, 65);
+    assert!(
+        header_only
+            .stderr
+            .contains("survey.csv: the file has a header but no data rows")
+    );
+    let empty_id = survey_error("customer_id,nps\nA,9\n,8\n", &[]);
+    assert_eq!(
+        empty_id.stderr,
+        "clm: error: survey.csv: row 2 (line 3), column 'customer_id': the customer id is empty\n"
+    );
     let usage = survey_error("customer_id,mood\nA,9\n", &["--attitude", "mood:10-0"]);
     assert_eq!(usage.code, 2, "{}", usage.stderr);
     let weights = survey_error(
@@ -418,6 +432,14 @@ fn parquet_survey_gives_the_same_matrix_as_csv() {
     };
     let from_csv = run(&survey_csv);
     assert_eq!(from_csv, run(&survey_parquet));
+    let gz = dir.path().join("s.csv.gz");
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    std::io::Write::write_all(&mut encoder, &std::fs::read(&survey_csv).unwrap()).unwrap();
+    encoder.finish().unwrap();
+    assert_eq!(from_csv, run(&gz));
     assert_eq!(from_csv.lines().count(), 401);
 }
 
