@@ -226,12 +226,18 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     }
     rows.sort_by(|a, b| a.id.cmp(&b.id));
 
-    let buyer_behaviour: Vec<f64> = behaviour.clone();
+    // Behaviour medians over buyers only (prospects' 0 would pull them down); attitude medians
+    // over every respondent.
     let known_attitude: Vec<Option<f64>> = rows.iter().map(|r| r.attitude).collect();
-    let resolved = resolve_thresholds(thresholds, &known_attitude, &buyer_behaviour);
-    let report = loyalty_report(
-        &rows, &survey, &resolved, thresholds, &weights, as_of, prospects,
-    )?;
+    let context = MatrixContext {
+        survey: &survey,
+        thresholds,
+        resolved: resolve_thresholds(thresholds, &known_attitude, &behaviour),
+        weights,
+        as_of,
+        prospects,
+    };
+    let report = loyalty_report(&rows, &context)?;
     let inputs = [args.input.input.as_path(), args.survey.as_path()];
     emit(&report, &args.output, &inputs)
 }
@@ -352,18 +358,21 @@ fn short_action(quadrant: LoyaltyQuadrant) -> &'static str {
     action.split(':').next().unwrap_or(action)
 }
 
-fn loyalty_report(
-    rows: &[CustomerRow],
-    survey: &Survey,
-    resolved: &ResolvedThresholds,
+/// What the report needs besides the rows.
+struct MatrixContext<'a> {
+    survey: &'a Survey,
     thresholds: Thresholds,
-    weights: &BehaviourWeights,
+    resolved: ResolvedThresholds,
+    weights: BehaviourWeights,
     as_of: i32,
     prospects: usize,
-) -> Result<Report> {
+}
+
+fn loyalty_report(rows: &[CustomerRow], context: &MatrixContext<'_>) -> Result<Report> {
+    let survey = context.survey;
     let quadrant: Vec<LoyaltyQuadrant> = rows
         .iter()
-        .map(|r| classify(r.attitude, r.behaviour, resolved))
+        .map(|r| classify(r.attitude, r.behaviour, &context.resolved))
         .collect();
     let rule = LadderRule::default();
     let ladder: Vec<LadderStage> = rows
@@ -448,9 +457,7 @@ fn loyalty_report(
     );
 
     let summary = matrix_summary(rows, &quadrant, has_gap);
-    let heading = heading(
-        rows, survey, &quadrant, &ladder, resolved, thresholds, weights, as_of, prospects,
-    );
+    let heading = heading(rows, &quadrant, &ladder, context);
     Ok(Report {
         heading,
         summary,
@@ -558,18 +565,20 @@ fn matrix_summary(rows: &[CustomerRow], quadrant: &[LoyaltyQuadrant], has_gap: b
     )
 }
 
-#[allow(clippy::too_many_arguments)]
 fn heading(
     rows: &[CustomerRow],
-    survey: &Survey,
     quadrant: &[LoyaltyQuadrant],
     ladder: &[LadderStage],
-    resolved: &ResolvedThresholds,
-    thresholds: Thresholds,
-    weights: &BehaviourWeights,
-    as_of: i32,
-    prospects: usize,
+    context: &MatrixContext<'_>,
 ) -> Vec<String> {
+    let MatrixContext {
+        survey,
+        thresholds,
+        resolved,
+        weights,
+        as_of,
+        prospects,
+    } = *context;
     let cells = cells(rows, quadrant);
     let total = rows.len();
     let answered = rows.iter().filter(|r| r.attitude.is_some()).count();

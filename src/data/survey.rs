@@ -676,6 +676,58 @@ mod tests {
         );
     }
 
+    fn load(content: &str, aggregation: SurveyAggregation) -> Result<Survey, ClmError> {
+        let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        std::io::Write::write_all(&mut file, content.as_bytes()).unwrap();
+        load_survey(&SurveyOptions {
+            path: file.path(),
+            customer_col: None,
+            date_col: None,
+            date_format: None,
+            attitude: None,
+            expectation_col: None,
+            experience_col: None,
+            aggregation,
+        })
+    }
+
+    #[test]
+    fn latest_non_empty_answer_per_question_wins() {
+        // B's latest sheet skips NPS: its NPS comes from the earlier sheet. A's two sheets on
+        // the same day: the later row wins.
+        let survey = load(
+            "Customer ID,Response Date,NPS,CSAT,expectation,experience\n\
+             B,2025-03-01,6,2,4,3\n\
+             A,2025-03-01,1,1,,\n\
+             B,2025-04-01,,5,4,5\n\
+             A,2025-03-01,10,4,,\n",
+            SurveyAggregation::Latest,
+        )
+        .unwrap();
+        assert_eq!(survey.customer_column, "Customer ID");
+        assert_eq!(survey.date_column.as_deref(), Some("Response Date"));
+        assert_eq!(survey.nps_question, Some(0));
+        assert_eq!(survey.respondents, ["A", "B"]);
+        assert_eq!(
+            survey.answers,
+            [[Some(10.0), Some(4.0)], [Some(6.0), Some(5.0)]]
+        );
+        assert_eq!(survey.satisfaction_gap, [None, Some(1.0)]);
+        assert_eq!(survey.repeated_rows, 2);
+    }
+
+    #[test]
+    fn mean_of_repeated_answers() {
+        let survey = load(
+            "member_no,satisfaction\n7.0,2\n7.0,\n7.0,5\n8.0,3\n",
+            SurveyAggregation::Mean,
+        )
+        .unwrap();
+        assert_eq!(survey.respondents, ["7", "8"]);
+        assert_eq!(survey.answers, [[Some(3.5)], [Some(3.0)]]);
+        assert_eq!(survey.nps_question, None);
+    }
+
     #[test]
     fn malformed_attitude_specs_are_usage_errors() {
         for bad in ["nps", "nps:10-0", "nps:0-10:-1", "nps:zero-10", ""] {
