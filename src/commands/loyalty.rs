@@ -291,10 +291,9 @@ fn log_survey(log: &Log, survey: &Survey) {
             "{}: {} repeated answers resolved ({} per customer and question)",
             survey.source,
             survey.repeated_rows,
-            if survey.date_column.is_some() {
-                "latest"
-            } else {
-                "mean"
+            match survey.aggregation {
+                SurveyAggregation::Latest => "latest",
+                SurveyAggregation::Mean => "mean",
             }
         ));
     }

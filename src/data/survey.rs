@@ -162,6 +162,8 @@ pub struct Survey {
     pub rows: usize,
     /// Rows that repeated a respondent and were resolved into one answer.
     pub repeated_rows: usize,
+    /// How repeated answers were resolved.
+    pub aggregation: SurveyAggregation,
 }
 
 /// The needed columns of the file as text, row by row.
@@ -279,6 +281,7 @@ pub fn load_survey(options: &SurveyOptions<'_>) -> Result<Survey, ClmError> {
         satisfaction_gap,
         rows: ids.len(),
         repeated_rows: resolved.repeated_rows,
+        aggregation: options.aggregation,
     })
 }
 

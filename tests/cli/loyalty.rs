@@ -107,7 +107,7 @@ fn declared_scales_weights_and_mean_aggregation() {
         "-q",
     ]));
     assert!(latest.contains("\nA,3,10,200.00,0.667,0.900,"), "{latest}");
-    let mean = ok(clm(&[
+    let mean_run = clm(&[
         "loyalty",
         TX,
         "--survey",
@@ -116,8 +116,15 @@ fn declared_scales_weights_and_mean_aggregation() {
         "nps:0-10",
         "--survey-agg",
         "mean",
-        "-q",
-    ]));
+    ]);
+    assert!(
+        mean_run
+            .stderr
+            .contains("1 repeated answers resolved (mean per customer and question)"),
+        "{}",
+        mean_run.stderr
+    );
+    let mean = ok(mean_run);
     assert!(
         mean.contains("\nA,3,10,200.00,0.667,0.650,True loyalty,Client,6.5,"),
         "{mean}"
