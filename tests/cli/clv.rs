@@ -336,3 +336,33 @@ fn bad_options_are_usage_errors() {
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
     }
 }
+
+/// x, t_x and T on the small fixture, by hand: same-day rows are one purchase, a return is not
+/// a purchase, rows after the as-of date are ignored.
+#[test]
+fn statistics_of_the_small_fixture_in_days() {
+    let out = ok(clm(&[
+        "clv",
+        "fixtures/small.csv",
+        "--as-of",
+        "2025-06-30",
+        "--time-unit",
+        "day",
+        "-q",
+    ]));
+    let stats: Vec<String> = out
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').take(4).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(
+        stats,
+        [
+            "A,1,19.0000,29.0000",
+            "B,0,0.0000,166.0000",
+            "C,1,55.0000,60.0000",
+            "D,0,0.0000,121.0000",
+            "E,1,1.0000,1.0000",
+        ]
+    );
+}
