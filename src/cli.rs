@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{rfm::RfmArgs, simulate::SimulateArgs};
+use crate::commands::{clv::ClvArgs, rfm::RfmArgs, simulate::SimulateArgs};
 
 /// Customer analytics from transaction exports: RFM segments, loyalty, CLV and churn.
 ///
@@ -31,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// RFM segmentation: recency, frequency and monetary scores and named segments.
     Rfm(RfmArgs),
+    /// Customer lifetime value: BG/NBD, Pareto/NBD or MBG/NBD with Gamma-Gamma spend, value tiers.
+    Clv(ClvArgs),
     /// Write a transaction log drawn from a BG/NBD process with Gamma-Gamma spend.
     Simulate(SimulateArgs),
 }

@@ -1,4 +1,5 @@
 //! One module per subcommand; each reads as load, compute, emit.
 
+pub mod clv;
 pub mod rfm;
 pub mod simulate;

@@ -1,3 +1,4 @@
 //! Per-customer summaries computed from the canonical transaction frame.
 
+pub mod btyd;
 pub mod rfm;
