@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{loyalty::LoyaltyArgs, rfm::RfmArgs, simulate::SimulateArgs};
+use crate::commands::{clv::ClvArgs, loyalty::LoyaltyArgs, rfm::RfmArgs, simulate::SimulateArgs};
 
 /// Customer analytics from transaction exports: RFM segments, loyalty, CLV and churn.
 ///
@@ -33,6 +33,8 @@ pub enum Command {
     Rfm(RfmArgs),
     /// Loyalty matrix: survey attitude × purchase behaviour, NPS and the loyalty ladder.
     Loyalty(LoyaltyArgs),
+    /// Customer lifetime value: BG/NBD, Pareto/NBD or MBG/NBD with Gamma-Gamma spend, value tiers.
+    Clv(ClvArgs),
     /// Write a transaction log drawn from a BG/NBD process with Gamma-Gamma spend.
     Simulate(SimulateArgs),
 }

@@ -6,6 +6,7 @@ use clm::{cli, commands, error};
 fn main() {
     let cli = cli::Cli::parse();
     let result = match cli.command {
+        cli::Command::Clv(args) => commands::clv::run(args, cli.quiet),
         cli::Command::Rfm(args) => commands::rfm::run(args, cli.quiet),
         cli::Command::Loyalty(args) => commands::loyalty::run(args, cli.quiet),
         cli::Command::Simulate(args) => commands::simulate::run(args, cli.quiet),

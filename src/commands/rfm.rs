@@ -52,13 +52,17 @@ pub struct RfmArgs {
 pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
     let table = load_segment_table(args.segments.as_ref(), args.bins)?;
+    let spinner = log.spinner("reading transactions");
     let tx = load_transactions(&args.input)?;
+    drop(spinner);
     log_load(&log, &tx);
     let last_day = tx
         .last_day()
         .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
+    let spinner = log.spinner("computing recency, frequency and monetary value");
     let measures = rfm_measures(&tx, as_of, args.monetary)?;
+    drop(spinner);
     if measures.rows_after_as_of > 0 {
         log.note(format!(
             "{} rows dated after the as-of date {} ignored",

@@ -1,4 +1,5 @@
 //! Per-customer summaries computed from the canonical transaction frame.
 
+pub mod btyd;
 pub mod loyalty;
 pub mod rfm;

@@ -23,6 +23,7 @@ pub mod mbgnbd;
 pub mod optimize;
 pub mod pareto_nbd;
 pub mod predict;
+pub mod saved;
 pub mod simulate;
 pub mod special;
 

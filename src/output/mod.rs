@@ -108,11 +108,38 @@ impl Log {
         }
     }
 
+    /// A spinner on stderr while long work runs, only on a terminal and unless quiet;
+    /// it clears itself when dropped.
+    pub fn spinner(&self, message: &str) -> Option<Spinner> {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Some(Spinner(bar))
+    }
+
     /// Prints a note only when stderr is a terminal (details a log file does not need).
     pub fn detail(&self, message: impl AsRef<str>) {
         if std::io::stderr().is_terminal() {
             self.note(message);
         }
+    }
+}
+
+/// A running spinner; see [`Log::spinner`].
+pub struct Spinner(indicatif::ProgressBar);
+
+impl Spinner {
+    /// Changes the message shown beside the spinner.
+    pub fn set(&self, message: &str) {
+        self.0.set_message(message.to_string());
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
     }
 }
 

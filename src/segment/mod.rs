@@ -1,4 +1,5 @@
-//! Rule tables (RFM segments, loyalty quadrants) and their application.
+//! Rule tables (RFM segments, loyalty quadrants, value tiers) and their application.
 
 pub mod loyalty;
 pub mod rfm;
+pub mod tiers;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Benchmark: `clm rfm` against Python polars and pandas on the same simulated file, CSV and Parquet.
+# Wall time and peak memory (max RSS) from GNU time; the three outputs are checked to agree.
+# Usage: scripts/bench_rfm.sh [customers] (default 4000000: about 11 million rows, 380 MB of CSV)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+customers=${1:-4000000}
+work=${BENCH_DIR:-/tmp/clm-bench}
+mkdir -p "$work"
+cargo build --release --quiet
+clm=${CARGO_TARGET_DIR:-target}/release/clm
+command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
+python3 -c "import polars, pandas, pyarrow" 2>/dev/null || pip install -q polars pandas pyarrow
+
+[ -f "$work/tx.csv" ] || "$clm" simulate --customers "$customers" --seed 1 -o "$work/tx.csv"
+[ -f "$work/tx.parquet" ] || "$clm" simulate --customers "$customers" --seed 1 -o "$work/tx.parquet"
+echo "rows: $(($(wc -l < "$work/tx.csv") - 1)); CSV $(du -m "$work/tx.csv" | cut -f1) MB; Parquet $(du -m "$work/tx.parquet" | cut -f1) MB"
+
+measure() { # name, command...
+  local name=$1; shift
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" > /dev/null
+  read -r secs kb < "$work/time"
+  printf "| %-22s | %6.2f s | %6d MB |\n" "$name" "$secs" "$((kb / 1024))"
+}
+echo "| run | wall | peak RSS |"
+echo "|---|---|---|"
+for ext in csv parquet; do
+  measure "clm rfm ($ext)" "$clm" rfm "$work/tx.$ext" -q -o "$work/clm_$ext.csv"
+  measure "polars script ($ext)" python3 scripts/rfm_polars.py "$work/tx.$ext" "$work/polars_$ext.csv"
+  measure "pandas script ($ext)" python3 scripts/rfm_pandas.py "$work/tx.$ext" "$work/pandas_$ext.csv"
+done
+python3 scripts/compare_rfm.py "$work/clm_csv.csv" "$work/polars_csv.csv"
+python3 scripts/compare_rfm.py "$work/clm_parquet.csv" "$work/polars_parquet.csv"

@@ -1,0 +1,1145 @@
+//! `clm clv`: fit a buy-till-you-die model and Gamma-Gamma spend, predict each customer's
+//! purchases, P(alive), spend and lifetime value, and sort customers into value tiers.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+use clap::{Args, ValueEnum};
+
+use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
+use crate::commands::rfm::log_load;
+use crate::data::dates::{day_number, resolve_as_of};
+use crate::data::load_transactions;
+use crate::error::ClmError;
+use crate::features::btyd::{
+    BtydStatistics, Summaries, TimeUnit, btyd_statistics, holdout_purchases, parse_summaries,
+};
+use crate::models::bgbb::{self, BgBbParams, DiscreteSummary};
+use crate::models::gamma_gamma::{self, GammaGammaParams, SpendSummary};
+use crate::models::predict::{Btyd, PredictionSettings};
+use crate::models::saved::{FORMAT, SavedFit, SavedModel, VERSION, param_names};
+use crate::models::{FitError, FitReport, Triple, bgnbd, compress_triples, mbgnbd, pareto_nbd};
+use crate::output::{Log, Report, Table, Values, emit, format_day, render_table};
+use crate::segment::tiers::{TIER_NAMES, parse_tier_shares, value_tiers};
+
+/// Customer lifetime value from a buy-till-you-die model with Gamma-Gamma spend.
+///
+/// Per customer (purchases on the same day are one transaction; returns are not purchases):
+/// x = repeat purchase days, t_x = first to last purchase, T = first purchase to the as-of date,
+/// in weeks (default) or days. The purchase model (BG/NBD, Pareto/NBD, MBG/NBD, or the best by
+/// BIC with --model auto) is fitted on the distinct (x, t_x, T) histories; Gamma-Gamma on the
+/// repeat buyers' mean repeat spend. CLV = margin × expected spend × discounted expected
+/// purchases over the horizon. Tiers: platinum, gold, iron, lead (top 5 %, next 15 %, next 40 %,
+/// the rest). Under BG/NBD P(alive) = 1 for every one-time buyer.
+///
+/// Per-customer columns: customer_id, x, t_x, T, p_alive, expected_purchases, expected_spend,
+/// clv, tier. See docs/clv.md for the formulas and the --model-out JSON layout.
+///
+/// Examples:
+///   clm clv fixtures/transactions.csv
+///   clm clv fixtures/cdnow_sample.csv --as-of 1997-09-30 --time-unit week --model bgnbd
+///   clm clv orders.parquet --model auto --horizon 52 --discount-rate 0.10 --margin 0.3 -o clv.parquet
+///   clm clv orders.csv --as-of 2025-03-31 --holdout-end 2025-06-30
+///   clm clv orders.csv --model-out model.json;  clm clv new.csv --model-in model.json
+///   clm clv fixtures/donations_summary.csv --input-kind summary
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct ClvArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub as_of: AsOfArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Purchase model; auto fits BG/NBD, Pareto/NBD and MBG/NBD and keeps the lowest BIC.
+    #[arg(long, value_enum, default_value_t = ModelChoice::Bgnbd, help_heading = "Model")]
+    pub model: ModelChoice,
+
+    /// Unit of t_x, T, the horizon and every fitted rate (week = 7 days)
+    /// [default: week, or the unit saved in --model-in].
+    #[arg(long, value_enum, help_heading = "Model")]
+    pub time_unit: Option<TimeUnit>,
+
+    /// Prediction horizon in the time unit [default: 52 weeks or 365 days; 5 periods for BG/BB].
+    #[arg(long, value_name = "UNITS", help_heading = "Value")]
+    pub horizon: Option<f64>,
+
+    /// Discount rate per year (0.10 = 10 %), converted to the time unit.
+    #[arg(
+        long,
+        default_value_t = 0.10,
+        value_name = "RATE",
+        help_heading = "Value"
+    )]
+    pub discount_rate: f64,
+
+    /// Margin applied to expected spend (1 = CLV as revenue).
+    #[arg(long, default_value_t = 1.0, help_heading = "Value")]
+    pub margin: f64,
+
+    /// Percent of customers in platinum, gold and iron from the top; lead takes the rest.
+    #[arg(
+        long,
+        default_value = "5,15,40",
+        value_name = "P,G,I",
+        help_heading = "Value"
+    )]
+    pub tiers: String,
+
+    /// Validate: fit on purchases up to --as-of, then compare predicted with actual repeat
+    /// purchases in (as-of, DATE], in total, by calibration frequency and per customer.
+    #[arg(long, value_name = "DATE", requires = "as_of", help_heading = "Model")]
+    pub holdout_end: Option<String>,
+
+    /// Save the fitted parameters (with standard errors, LL, AIC, BIC) as JSON.
+    #[arg(long, value_name = "FILE", help_heading = "Model")]
+    pub model_out: Option<PathBuf>,
+
+    /// Score with a saved model instead of fitting one.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["model", "model_out"], help_heading = "Model")]
+    pub model_in: Option<PathBuf>,
+
+    /// What the input holds: transactions, or per-customer summaries with columns
+    /// frequency,recency,periods[,weights] (BG/BB) or x,t_x,T[,weights] (in --time-unit).
+    #[arg(long, value_enum, default_value_t = InputKind::Transactions)]
+    pub input_kind: InputKind,
+}
+
+/// Which purchase model to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelChoice {
+    /// BG/NBD (Fader, Hardie & Lee 2005).
+    Bgnbd,
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
+    ParetoNbd,
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007).
+    Mbgnbd,
+    /// All three; the lowest BIC wins.
+    Auto,
+}
+
+/// What the input file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputKind {
+    /// One row per transaction.
+    Transactions,
+    /// One row per customer or per group of identical customers.
+    Summary,
+}
+
+/// Value settings checked once.
+struct ValueSettings {
+    margin: f64,
+    annual_discount: f64,
+    tier_shares: Vec<f64>,
+}
+
+/// A fitted (or loaded) purchase model.
+struct PurchaseModel {
+    btyd: Btyd,
+    report: FitReport,
+    /// The comparison table of `--model auto`.
+    selection: Option<Table>,
+}
+
+/// Runs `clm clv`.
+pub fn run(args: ClvArgs, quiet: bool) -> Result<()> {
+    let log = Log { quiet };
+    let settings = check_settings(&args)?;
+    let saved = args.model_in.as_deref().map(read_model).transpose()?;
+    match args.input_kind {
+        InputKind::Summary => run_summaries(&args, saved, &settings, &log),
+        InputKind::Transactions => run_transactions(&args, saved, &settings, &log),
+    }
+}
+
+fn check_settings(args: &ClvArgs) -> Result<ValueSettings> {
+    let usage = |m: String| -> anyhow::Error { ClmError::Usage(m).into() };
+    if !(args.margin.is_finite() && args.margin > 0.0) {
+        return Err(usage(format!(
+            "--margin must be positive, got {}",
+            args.margin
+        )));
+    }
+    if !(args.discount_rate.is_finite() && args.discount_rate >= 0.0) {
+        return Err(usage(format!(
+            "--discount-rate is a yearly rate >= 0 such as 0.10, got {}",
+            args.discount_rate
+        )));
+    }
+    if let Some(h) = args.horizon
+        && !(h.is_finite() && h > 0.0)
+    {
+        return Err(usage(format!("--horizon must be positive, got {h}")));
+    }
+    let tier_shares = parse_tier_shares(&args.tiers).map_err(|e| usage(format!("--tiers: {e}")))?;
+    Ok(ValueSettings {
+        margin: args.margin,
+        annual_discount: args.discount_rate,
+        tier_shares,
+    })
+}
+
+fn run_transactions(
+    args: &ClvArgs,
+    saved: Option<SavedModel>,
+    settings: &ValueSettings,
+    log: &Log,
+) -> Result<()> {
+    let unit = resolve_unit(args.time_unit, saved.as_ref())?;
+    let tx = load_transactions(&args.input)?;
+    log_load(log, &tx);
+    let last_day = tx
+        .last_day()
+        .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
+    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
+    let holdout_end = args
+        .holdout_end
+        .as_deref()
+        .map(|text| parse_holdout_end(text, as_of))
+        .transpose()?;
+    let stats = btyd_statistics(&tx, as_of)?;
+    if stats.rows_after_as_of > 0 {
+        let what = if holdout_end.is_some() {
+            "not used for fitting (the holdout is up to --holdout-end)"
+        } else {
+            "ignored"
+        };
+        log.note(format!(
+            "{} rows dated after the as-of date {} {what}",
+            stats.rows_after_as_of,
+            format_day(as_of)
+        ));
+    }
+    if stats.returns_only_customers > 0 {
+        log.note(format!(
+            "{} customers with only returns up to the as-of date left out",
+            stats.returns_only_customers
+        ));
+    }
+    if stats.is_empty() {
+        return Err(ClmError::BadData(format!(
+            "{}: no purchases on or before {}",
+            tx.source,
+            format_day(as_of)
+        ))
+        .into());
+    }
+    let triples = stats.triples(unit);
+    let (model, spend) = match &saved {
+        Some(saved) => (saved_purchase_model(saved)?, saved_spend_model(saved)?),
+        None => {
+            let model = fit_purchase_model(args.model, &triples, log)?;
+            let spend = match fit_spend(&stats) {
+                Ok(fit) => Some((fit.params, fit.report)),
+                Err(e) if holdout_end.is_some() => {
+                    log.note(format!("Gamma-Gamma spend model not fitted: {e}"));
+                    None
+                }
+                Err(e) => return Err(fit_failure("the Gamma-Gamma spend model", e)),
+            };
+            (model, spend)
+        }
+    };
+    if let Some(path) = &args.model_out {
+        write_model(path, &model, spend.as_ref().map(|s| &s.1), unit, as_of)?;
+    }
+    let context = Context {
+        unit,
+        as_of,
+        customers: stats.len(),
+    };
+    let mut heading = model_heading(&context, &model, spend.as_ref(), &stats);
+    let inputs = [args.input.input.as_path()];
+    if let Some(end) = holdout_end {
+        let actual = holdout_purchases(&tx, &stats.customer_id, as_of, end)?;
+        let (lines, table) = holdout_report(&model.btyd, &triples, &actual, unit, as_of, end);
+        heading.extend(lines);
+        let report = Report {
+            heading,
+            summary: table.clone(),
+            rows: table,
+        };
+        return emit(&report, &args.output, &inputs);
+    }
+    let Some((spend_params, _)) = spend else {
+        return Err(ClmError::BadData(format!(
+            "{}: the saved model has no Gamma-Gamma spend model, needed for CLV",
+            args.model_in
+                .as_deref()
+                .map(Path::display)
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        ))
+        .into());
+    };
+    let horizon = args.horizon.unwrap_or(match unit {
+        TimeUnit::Week => 52.0,
+        TimeUnit::Day => 365.0,
+    });
+    let report = value_report(
+        &context,
+        &stats,
+        &triples,
+        &model,
+        &spend_params,
+        horizon,
+        settings,
+        heading,
+        log,
+    );
+    emit(&report, &args.output, &inputs)
+}
+
+/// Facts printed beside every figure.
+struct Context {
+    unit: TimeUnit,
+    as_of: i32,
+    customers: usize,
+}
+
+fn resolve_unit(requested: Option<TimeUnit>, saved: Option<&SavedModel>) -> Result<TimeUnit> {
+    let Some(saved) = saved else {
+        return Ok(requested.unwrap_or(TimeUnit::Week));
+    };
+    let saved_unit = TimeUnit::from_name(&saved.time_unit).ok_or_else(|| {
+        ClmError::BadData(format!(
+            "the saved model's time unit '{}' is not day or week",
+            saved.time_unit
+        ))
+    })?;
+    if let Some(requested) = requested
+        && requested != saved_unit
+    {
+        return Err(ClmError::Usage(format!(
+            "--time-unit {} differs from the saved model's unit ({}); its rates are per {}",
+            requested.name(),
+            saved_unit.name(),
+            saved_unit.name()
+        ))
+        .into());
+    }
+    Ok(saved_unit)
+}
+
+fn parse_holdout_end(text: &str, as_of: i32) -> Result<i32> {
+    let day = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map(day_number)
+        .map_err(|_| {
+            ClmError::Usage(format!(
+                "--holdout-end '{text}' is not a date like 2025-06-30"
+            ))
+        })?;
+    if day <= as_of {
+        return Err(ClmError::Usage(format!(
+            "--holdout-end {text} must be after the as-of date {}",
+            format_day(as_of)
+        ))
+        .into());
+    }
+    Ok(day)
+}
+
+fn model_label(name: &str) -> &'static str {
+    match name {
+        "bgnbd" => "BG/NBD",
+        "pareto-nbd" => "Pareto/NBD",
+        "mbgnbd" => "MBG/NBD",
+        "bgbb" => "BG/BB",
+        _ => "model",
+    }
+}
+
+/// A failed fit: bad or unidentifying data is exit 65, failed convergence exit 1.
+fn fit_failure(what: &str, error: FitError) -> anyhow::Error {
+    match error {
+        FitError::NotConverged { .. } => anyhow!(
+            "cannot fit {what}: {error}; try another --model or a longer calibration period"
+        ),
+        _ => ClmError::BadData(format!("cannot fit {what}: {error}")).into(),
+    }
+}
+
+fn fit_one(choice: ModelChoice, histories: &[Triple]) -> Result<(Btyd, FitReport), FitError> {
+    Ok(match choice {
+        ModelChoice::ParetoNbd => {
+            let fit = pareto_nbd::fit(histories)?;
+            (Btyd::ParetoNbd(fit.params), fit.report)
+        }
+        ModelChoice::Mbgnbd => {
+            let fit = mbgnbd::fit(histories)?;
+            (Btyd::MbgNbd(fit.params), fit.report)
+        }
+        ModelChoice::Bgnbd | ModelChoice::Auto => {
+            let fit = bgnbd::fit(histories)?;
+            (Btyd::BgNbd(fit.params), fit.report)
+        }
+    })
+}
+
+fn fit_purchase_model(choice: ModelChoice, triples: &[Triple], log: &Log) -> Result<PurchaseModel> {
+    let observed: Vec<Triple> = triples.iter().copied().filter(|t| t.t_cal > 0.0).collect();
+    if observed.len() < triples.len() {
+        log.note(format!(
+            "{} customers whose first purchase is on the as-of date left out of the fit (T = 0)",
+            triples.len() - observed.len()
+        ));
+    }
+    let histories = compress_triples(&observed);
+    if choice != ModelChoice::Auto {
+        let (btyd, report) = fit_one(choice, &histories)
+            .map_err(|e| fit_failure(model_label(model_name(choice)), e))?;
+        return Ok(PurchaseModel {
+            btyd,
+            report,
+            selection: None,
+        });
+    }
+    let candidates = [
+        ModelChoice::Bgnbd,
+        ModelChoice::ParetoNbd,
+        ModelChoice::Mbgnbd,
+    ];
+    let mut fits = Vec::new();
+    let mut last_error = None;
+    for candidate in candidates {
+        match fit_one(candidate, &histories) {
+            Ok(fit) => fits.push(fit),
+            Err(e) => {
+                log.note(format!(
+                    "--model auto: {} not fitted: {e}",
+                    model_label(model_name(candidate))
+                ));
+                last_error = Some(e);
+            }
+        }
+    }
+    let best = (0..fits.len()).min_by(|&i, &j| fits[i].1.bic.total_cmp(&fits[j].1.bic));
+    let Some(best) = best else {
+        let error = last_error.unwrap_or(FitError::EmptyInput);
+        return Err(fit_failure("any purchase model", error));
+    };
+    let selection = Table::default()
+        .with(
+            "model",
+            Values::Text(
+                fits.iter()
+                    .map(|f| model_label(f.0.name()).to_string())
+                    .collect(),
+            ),
+        )
+        .with(
+            "log_likelihood",
+            Values::Float(fits.iter().map(|f| f.1.log_likelihood).collect(), 2),
+        )
+        .with(
+            "aic",
+            Values::Float(fits.iter().map(|f| f.1.aic).collect(), 2),
+        )
+        .with(
+            "bic",
+            Values::Float(fits.iter().map(|f| f.1.bic).collect(), 2),
+        )
+        .with(
+            "chosen",
+            Values::Text(
+                (0..fits.len())
+                    .map(|i| if i == best { "lowest BIC" } else { "" }.to_string())
+                    .collect(),
+            ),
+        );
+    let (btyd, report) = fits.swap_remove(best);
+    Ok(PurchaseModel {
+        btyd,
+        report,
+        selection: Some(selection),
+    })
+}
+
+fn model_name(choice: ModelChoice) -> &'static str {
+    match choice {
+        ModelChoice::Bgnbd | ModelChoice::Auto => "bgnbd",
+        ModelChoice::ParetoNbd => "pareto-nbd",
+        ModelChoice::Mbgnbd => "mbgnbd",
+    }
+}
+
+fn fit_spend(stats: &BtydStatistics) -> Result<gamma_gamma::GammaGammaFit, FitError> {
+    let buyers: Vec<SpendSummary> = (0..stats.len())
+        .filter(|&i| stats.has_usable_spend(i))
+        .map(|i| SpendSummary {
+            x: f64::from(stats.repeat_purchases[i]),
+            mean_spend: stats.mean_repeat_spend[i],
+            weight: 1.0,
+        })
+        .collect();
+    if buyers.is_empty() {
+        return Err(FitError::NotIdentified(
+            "no repeat buyer with a positive mean repeat spend".to_string(),
+        ));
+    }
+    gamma_gamma::fit(&buyers)
+}
+
+fn read_model(path: &Path) -> Result<SavedModel> {
+    let name = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ClmError::InputMissing(format!("cannot read model file '{name}': {e}")))?;
+    SavedModel::from_json(&text)
+        .map_err(|e| ClmError::BadData(format!("model file '{name}': {e}")).into())
+}
+
+fn saved_purchase_model(saved: &SavedModel) -> Result<PurchaseModel> {
+    let bad = |e: String| ClmError::BadData(format!("saved model: {e}"));
+    let btyd = saved.btyd().map_err(bad)?;
+    let names = param_names(btyd.name()).unwrap_or(&[]);
+    let report = saved.fit.to_report(names).map_err(bad)?;
+    Ok(PurchaseModel {
+        btyd,
+        report,
+        selection: None,
+    })
+}
+
+fn saved_spend_model(saved: &SavedModel) -> Result<Option<(GammaGammaParams, FitReport)>> {
+    let bad = |e: String| ClmError::BadData(format!("saved model: {e}"));
+    let Some(params) = saved.gamma_gamma().map_err(bad)? else {
+        return Ok(None);
+    };
+    let report = saved
+        .gamma_gamma
+        .as_ref()
+        .map(|fit| fit.to_report(&gamma_gamma::PARAM_NAMES))
+        .transpose()
+        .map_err(bad)?;
+    Ok(report.map(|report| (params, report)))
+}
+
+fn write_model(
+    path: &Path,
+    model: &PurchaseModel,
+    spend: Option<&FitReport>,
+    unit: TimeUnit,
+    as_of: i32,
+) -> Result<()> {
+    let saved = SavedModel {
+        format: FORMAT.to_string(),
+        version: VERSION,
+        model: model.btyd.name().to_string(),
+        time_unit: unit.name().to_string(),
+        as_of: format_day(as_of),
+        fit: SavedFit::from_report(&model.report),
+        gamma_gamma: spend.map(SavedFit::from_report),
+    };
+    write_text_atomically(path, &saved.to_json())
+}
+
+fn write_text_atomically(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let cannot = |e: &dyn std::fmt::Display| {
+        ClmError::Output(format!("cannot write '{}': {e}", path.display()))
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".clm-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| cannot(&e))?;
+    temp.write_all(text.as_bytes())
+        .and_then(|()| temp.write_all(b"\n"))
+        .map_err(|e| cannot(&e))?;
+    temp.persist(path).map_err(|e| cannot(&e.error))?;
+    Ok(())
+}
+
+/// A parameters table: name, estimate, standard error, and the unit a rate is per.
+fn params_table(report: &FitReport, unit_of: impl Fn(&str) -> &'static str) -> Table {
+    Table::default()
+        .with(
+            "parameter",
+            Values::Text(report.params.iter().map(|p| p.name.to_string()).collect()),
+        )
+        .with(
+            "estimate",
+            Values::Float(report.params.iter().map(|p| p.value).collect(), 4),
+        )
+        .with(
+            "std_error",
+            Values::Float(report.params.iter().map(|p| p.std_error).collect(), 4),
+        )
+        .with(
+            "unit",
+            Values::Text(
+                report
+                    .params
+                    .iter()
+                    .map(|p| unit_of(p.name).to_string())
+                    .collect(),
+            ),
+        )
+}
+
+fn fit_line(report: &FitReport) -> String {
+    format!(
+        "log-likelihood {:.2}, AIC {:.2}, BIC {:.2}, {} iterations{}, {} customers",
+        report.log_likelihood,
+        report.aic,
+        report.bic,
+        report.iterations,
+        if report.converged {
+            ", converged"
+        } else {
+            " (gradient tolerance not met; optimum nearly stationary)"
+        },
+        report.n_obs
+    )
+}
+
+/// The unit of a continuous-time model's parameter: α and β are time scales.
+fn rate_unit(unit: TimeUnit) -> impl Fn(&str) -> &'static str {
+    move |name| match name {
+        "alpha" | "beta" => match unit {
+            TimeUnit::Week => "weeks",
+            TimeUnit::Day => "days",
+        },
+        _ => "",
+    }
+}
+
+fn model_heading(
+    context: &Context,
+    model: &PurchaseModel,
+    spend: Option<&(GammaGammaParams, FitReport)>,
+    stats: &BtydStatistics,
+) -> Vec<String> {
+    let unit = context.unit.name();
+    let mut lines = vec![format!(
+        "CLV as of {}: {} customers, {} repeat buyers; time unit: {unit} (t_x, T, horizon and rates per {unit})",
+        format_day(context.as_of),
+        context.customers,
+        stats.repeat_purchases.iter().filter(|&&x| x > 0).count(),
+    )];
+    if let Some(selection) = &model.selection {
+        lines.push("Model selection (--model auto), by BIC:".to_string());
+        lines.push(render_table(selection));
+    }
+    lines.push(format!(
+        "Purchase model: {} (time unit: {unit})",
+        model_label(model.btyd.name())
+    ));
+    lines.push(render_table(&params_table(
+        &model.report,
+        rate_unit(context.unit),
+    )));
+    lines.push(fit_line(&model.report));
+    if let Some((_, report)) = spend {
+        let unusable = stats.unusable_spend_customers();
+        lines.push(format!(
+            "Spend model: Gamma-Gamma on the repeat buyers' mean repeat spend per purchase day{}",
+            if unusable > 0 {
+                format!(
+                    " ({unusable} repeat buyers with zero or negative mean repeat spend left out and valued at the population mean)"
+                )
+            } else {
+                String::new()
+            }
+        ));
+        lines.push(render_table(&params_table(report, |name| {
+            if name == "gamma" { "currency" } else { "" }
+        })));
+        lines.push(fit_line(report));
+    }
+    lines
+}
+
+#[allow(clippy::too_many_arguments)]
+fn value_report(
+    context: &Context,
+    stats: &BtydStatistics,
+    triples: &[Triple],
+    model: &PurchaseModel,
+    spend: &GammaGammaParams,
+    horizon: f64,
+    settings: &ValueSettings,
+    mut heading: Vec<String>,
+    log: &Log,
+) -> Report {
+    let unit = context.unit;
+    let discount_rate = unit.rate_from_annual(settings.annual_discount);
+    let horizon_weeks = horizon * unit.days() / 7.0;
+    let prediction = PredictionSettings {
+        horizon,
+        discount_rate,
+        steps: horizon_weeks.ceil().max(1.0) as usize,
+    };
+    let predictions = model.btyd.predict(triples, &prediction);
+    let mut population_spend = spend.population_mean_spend();
+    if !population_spend.is_finite() {
+        let usable: Vec<f64> = (0..stats.len())
+            .filter(|&i| stats.has_usable_spend(i))
+            .map(|i| stats.mean_repeat_spend[i])
+            .collect();
+        population_spend = usable.iter().sum::<f64>() / usable.len().max(1) as f64;
+        log.note(format!(
+            "Gamma-Gamma q <= 1 gives no finite population mean spend: customers without a usable repeat spend are valued at the observed mean {population_spend:.2}"
+        ));
+    }
+    let expected_spend: Vec<f64> = (0..stats.len())
+        .map(|i| {
+            if stats.has_usable_spend(i) {
+                spend.conditional_expected_spend(
+                    f64::from(stats.repeat_purchases[i]),
+                    stats.mean_repeat_spend[i],
+                )
+            } else {
+                population_spend
+            }
+        })
+        .collect();
+    let clv: Vec<f64> = (0..stats.len())
+        .map(|i| settings.margin * expected_spend[i] * predictions[i].discounted_purchases)
+        .collect();
+    let tiers = value_tiers(&clv, &settings.tier_shares);
+
+    let unit_name = unit.name();
+    heading.push(format!(
+        "Horizon {horizon} {unit_name}s; discount {:.2} % a year = {:.4} % a {unit_name}; margin {}",
+        100.0 * settings.annual_discount,
+        100.0 * discount_rate,
+        settings.margin
+    ));
+    heading.push(format!(
+        "CLV = margin × expected spend × discounted expected purchases in the next {horizon} {unit_name}s"
+    ));
+    if matches!(model.btyd, Btyd::BgNbd(_)) {
+        heading.push(
+            "Note: under BG/NBD P(alive) = 1 for every one-time buyer (x = 0): customers can only drop out after a repeat purchase; MBG/NBD and Pareto/NBD do not assume this."
+                .to_string(),
+        );
+    }
+    let total_clv: f64 = clv.iter().filter(|v| v.is_finite()).sum();
+    heading.push(format!(
+        "Total CLV {total_clv:.2} over {} customers; value tiers:",
+        stats.len()
+    ));
+
+    let rows = Table::default()
+        .with("customer_id", Values::Text(stats.customer_id.clone()))
+        .with(
+            "x",
+            Values::Int(
+                stats
+                    .repeat_purchases
+                    .iter()
+                    .map(|&x| i64::from(x))
+                    .collect(),
+            ),
+        )
+        .with(
+            "t_x",
+            Values::Float(triples.iter().map(|t| t.t_x).collect(), 4),
+        )
+        .with(
+            "T",
+            Values::Float(triples.iter().map(|t| t.t_cal).collect(), 4),
+        )
+        .with(
+            "p_alive",
+            Values::Float(predictions.iter().map(|p| p.p_alive).collect(), 4),
+        )
+        .with(
+            "expected_purchases",
+            Values::Float(
+                predictions.iter().map(|p| p.expected_purchases).collect(),
+                4,
+            ),
+        )
+        .with("expected_spend", Values::Float(expected_spend, 2))
+        .with("clv", Values::Float(clv.clone(), 2))
+        .with(
+            "tier",
+            Values::Text(tiers.iter().map(|&t| TIER_NAMES[t].to_string()).collect()),
+        );
+    let summary = tier_summary(&clv, &tiers, &predictions, total_clv);
+    Report {
+        heading,
+        summary,
+        rows,
+    }
+}
+
+fn tier_summary(
+    clv: &[f64],
+    tiers: &[usize],
+    predictions: &[crate::models::predict::CustomerPrediction],
+    total_clv: f64,
+) -> Table {
+    let groups = TIER_NAMES.len();
+    let mut customers = vec![0usize; groups];
+    let mut value = vec![0.0; groups];
+    let mut p_alive = vec![0.0; groups];
+    let mut purchases = vec![0.0; groups];
+    for (i, &tier) in tiers.iter().enumerate() {
+        customers[tier] += 1;
+        if clv[i].is_finite() {
+            value[tier] += clv[i];
+        }
+        p_alive[tier] += predictions[i].p_alive;
+        purchases[tier] += predictions[i].expected_purchases;
+    }
+    let n = tiers.len().max(1) as f64;
+    let mean =
+        |sums: &[f64]| -> Vec<f64> { (0..groups).map(|g| sums[g] / customers[g] as f64).collect() };
+    Table::default()
+        .with(
+            "tier",
+            Values::Text(TIER_NAMES.iter().map(|t| t.to_string()).collect()),
+        )
+        .with(
+            "customers",
+            Values::Int(customers.iter().map(|&c| c as i64).collect()),
+        )
+        .with(
+            "share_pct",
+            Values::Float(customers.iter().map(|&c| 100.0 * c as f64 / n).collect(), 1),
+        )
+        .with(
+            "value_share_pct",
+            Values::Float(
+                value
+                    .iter()
+                    .map(|v| {
+                        if total_clv != 0.0 {
+                            100.0 * v / total_clv
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect(),
+                1,
+            ),
+        )
+        .with("mean_clv", Values::Float(mean(&value), 2))
+        .with("mean_p_alive", Values::Float(mean(&p_alive), 3))
+        .with(
+            "mean_expected_purchases",
+            Values::Float(mean(&purchases), 3),
+        )
+}
+
+/// Pearson correlation; NaN when either series is constant.
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    if a.is_empty() {
+        return f64::NAN;
+    }
+    let (mean_a, mean_b) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut cov, mut var_a, mut var_b) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        cov += (x - mean_a) * (y - mean_b);
+        var_a += (x - mean_a).powi(2);
+        var_b += (y - mean_b).powi(2);
+    }
+    if var_a == 0.0 || var_b == 0.0 {
+        return f64::NAN;
+    }
+    cov / (var_a * var_b).sqrt()
+}
+
+/// Calibration frequency groups of the holdout table: 0..=6 and 7+.
+const HOLDOUT_GROUPS: usize = 8;
+
+fn holdout_report(
+    btyd: &Btyd,
+    triples: &[Triple],
+    actual: &[u32],
+    unit: TimeUnit,
+    as_of: i32,
+    end: i32,
+) -> (Vec<String>, Table) {
+    let horizon = unit.from_days(end - as_of);
+    let predicted: Vec<f64> = triples
+        .iter()
+        .map(|t| btyd.expected_purchases(t, horizon))
+        .collect();
+    let actual: Vec<f64> = actual.iter().map(|&a| f64::from(a)).collect();
+    let group_of = |t: &Triple| (t.x as usize).min(HOLDOUT_GROUPS - 1);
+    let mut labels: Vec<String> = (0..HOLDOUT_GROUPS - 1).map(|g| g.to_string()).collect();
+    labels.push(format!("{}+", HOLDOUT_GROUPS - 1));
+    labels.push("all".to_string());
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); HOLDOUT_GROUPS + 1];
+    for (i, t) in triples.iter().enumerate() {
+        members[group_of(t)].push(i);
+        members[HOLDOUT_GROUPS].push(i);
+    }
+    let pick = |values: &[f64], group: &[usize]| -> Vec<f64> {
+        group.iter().map(|&i| values[i]).collect()
+    };
+    let mut rows = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    for (g, group) in members.iter().enumerate() {
+        let a = pick(&actual, group);
+        let p = pick(&predicted, group);
+        let n = group.len() as f64;
+        let mae = a.iter().zip(&p).map(|(x, y)| (x - y).abs()).sum::<f64>() / n;
+        rows.0.push(labels[g].clone());
+        rows.1.push(group.len() as i64);
+        rows.2.push(a.iter().sum::<f64>());
+        rows.3.push(p.iter().sum::<f64>());
+        rows.4.push(p.iter().sum::<f64>() / n);
+        rows.5.push(mae);
+        rows.6.push(correlation(&a, &p));
+    }
+    let total_actual = *rows.2.last().unwrap_or(&0.0);
+    let total_predicted = *rows.3.last().unwrap_or(&0.0);
+    let lines = vec![
+        format!(
+            "Holdout ({}, {}]: {horizon:.2} {}s; repeat purchases (distinct purchase days) actual {total_actual}, predicted {total_predicted:.1} ({:+.1} %)",
+            format_day(as_of),
+            format_day(end),
+            unit.name(),
+            100.0 * (total_predicted - total_actual) / total_actual.max(1.0)
+        ),
+        format!(
+            "Per customer: mean absolute error {:.4}, correlation {:.4}; by repeat purchases in calibration:",
+            rows.5.last().unwrap_or(&f64::NAN),
+            rows.6.last().unwrap_or(&f64::NAN)
+        ),
+    ];
+    let table = Table::default()
+        .with("calibration_x", Values::Text(rows.0))
+        .with("customers", Values::Int(rows.1))
+        .with("actual", Values::Float(rows.2, 0))
+        .with("predicted", Values::Float(rows.3, 2))
+        .with("mean_predicted", Values::Float(rows.4, 4))
+        .with("mae", Values::Float(rows.5, 4))
+        .with("correlation", Values::Float(rows.6, 4));
+    (lines, table)
+}
+
+fn read_summary_text(path: &Path) -> Result<String> {
+    if path.as_os_str() == "-" {
+        use std::io::Read;
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| ClmError::InputMissing(format!("cannot read standard input: {e}")))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).map_err(|e| {
+        ClmError::InputMissing(format!("cannot read input file '{}': {e}", path.display())).into()
+    })
+}
+
+fn run_summaries(
+    args: &ClvArgs,
+    saved: Option<SavedModel>,
+    _settings: &ValueSettings,
+    log: &Log,
+) -> Result<()> {
+    let path = args.input.input.as_path();
+    let name = path.display().to_string();
+    let text = read_summary_text(path)?;
+    let inputs = [path];
+    match parse_summaries(&name, &text)? {
+        Summaries::Discrete(summaries) => {
+            let report = bgbb_report(args, saved.as_ref(), &summaries)?;
+            emit(&report, &args.output, &inputs)
+        }
+        Summaries::Continuous(triples) => {
+            let unit = resolve_unit(args.time_unit, saved.as_ref())?;
+            let model = match &saved {
+                Some(saved) => saved_purchase_model(saved)?,
+                None => fit_purchase_model(args.model, &triples, log)?,
+            };
+            if let Some(path) = &args.model_out {
+                let saved = SavedModel {
+                    format: FORMAT.to_string(),
+                    version: VERSION,
+                    model: model.btyd.name().to_string(),
+                    time_unit: unit.name().to_string(),
+                    as_of: String::new(),
+                    fit: SavedFit::from_report(&model.report),
+                    gamma_gamma: None,
+                };
+                write_text_atomically(path, &saved.to_json())?;
+            }
+            let horizon = args.horizon.unwrap_or(match unit {
+                TimeUnit::Week => 52.0,
+                TimeUnit::Day => 365.0,
+            });
+            let report = continuous_summary_report(&model, &triples, unit, horizon);
+            emit(&report, &args.output, &inputs)
+        }
+    }
+}
+
+fn continuous_summary_report(
+    model: &PurchaseModel,
+    triples: &[Triple],
+    unit: TimeUnit,
+    horizon: f64,
+) -> Report {
+    let unit_name = unit.name();
+    let mut heading = Vec::new();
+    if let Some(selection) = &model.selection {
+        heading.push("Model selection (--model auto), by BIC:".to_string());
+        heading.push(render_table(selection));
+    }
+    heading.push(format!(
+        "Purchase model: {} on summaries (time unit: {unit_name})",
+        model_label(model.btyd.name())
+    ));
+    heading.push(render_table(&params_table(&model.report, rate_unit(unit))));
+    heading.push(fit_line(&model.report));
+    heading.push(format!(
+        "Predictions: P(alive) and expected purchases in the next {horizon} {unit_name}s"
+    ));
+    let p_alive: Vec<f64> = triples.iter().map(|t| model.btyd.p_alive(t)).collect();
+    let expected: Vec<f64> = triples
+        .iter()
+        .map(|t| model.btyd.expected_purchases(t, horizon))
+        .collect();
+    let rows = Table::default()
+        .with("x", Values::Float(triples.iter().map(|t| t.x).collect(), 0))
+        .with(
+            "t_x",
+            Values::Float(triples.iter().map(|t| t.t_x).collect(), 4),
+        )
+        .with(
+            "T",
+            Values::Float(triples.iter().map(|t| t.t_cal).collect(), 4),
+        )
+        .with(
+            "customers",
+            Values::Float(triples.iter().map(|t| t.weight).collect(), 0),
+        )
+        .with("p_alive", Values::Float(p_alive.clone(), 4))
+        .with("expected_purchases", Values::Float(expected.clone(), 4));
+    let total: f64 = triples.iter().map(|t| t.weight).sum();
+    let summary = Table::default()
+        .with("customers", Values::Float(vec![total], 0))
+        .with(
+            "mean_p_alive",
+            Values::Float(
+                vec![
+                    triples
+                        .iter()
+                        .zip(&p_alive)
+                        .map(|(t, p)| t.weight * p)
+                        .sum::<f64>()
+                        / total,
+                ],
+                4,
+            ),
+        )
+        .with(
+            "expected_purchases",
+            Values::Float(
+                vec![
+                    triples
+                        .iter()
+                        .zip(&expected)
+                        .map(|(t, e)| t.weight * e)
+                        .sum::<f64>(),
+                ],
+                2,
+            ),
+        );
+    Report {
+        heading,
+        summary,
+        rows,
+    }
+}
+
+fn bgbb_report(
+    args: &ClvArgs,
+    saved: Option<&SavedModel>,
+    summaries: &[DiscreteSummary],
+) -> Result<Report> {
+    let (params, report): (BgBbParams, FitReport) = match saved {
+        Some(saved) => {
+            let bad = |e: String| ClmError::BadData(format!("saved model: {e}"));
+            (
+                saved.bgbb().map_err(bad)?,
+                saved.fit.to_report(&bgbb::PARAM_NAMES).map_err(bad)?,
+            )
+        }
+        None => {
+            let fit = bgbb::fit(summaries).map_err(|e| fit_failure("BG/BB", e))?;
+            (fit.params, fit.report)
+        }
+    };
+    if let Some(path) = &args.model_out {
+        let saved = SavedModel {
+            format: FORMAT.to_string(),
+            version: VERSION,
+            model: "bgbb".to_string(),
+            time_unit: "period".to_string(),
+            as_of: String::new(),
+            fit: SavedFit::from_report(&report),
+            gamma_gamma: None,
+        };
+        write_text_atomically(path, &saved.to_json())?;
+    }
+    let horizon = args.horizon.unwrap_or(5.0);
+    let mut heading = vec![
+        "Purchase model: BG/BB (discrete transaction opportunities; time unit: period)".to_string(),
+        render_table(&params_table(&report, |_| "")),
+        fit_line(&report),
+        format!("Predictions: P(alive) and expected transactions in the next {horizon} periods"),
+    ];
+    let p_alive: Vec<f64> = summaries
+        .iter()
+        .map(|s| params.p_alive(s.frequency, s.recency, s.periods))
+        .collect();
+    let expected: Vec<f64> = summaries
+        .iter()
+        .map(|s| params.expected_purchases(s.frequency, s.recency, s.periods, horizon))
+        .collect();
+    let total: f64 = summaries.iter().map(|s| s.weight).sum();
+    let expected_total: f64 = summaries
+        .iter()
+        .zip(&expected)
+        .map(|(s, e)| s.weight * e)
+        .sum();
+    heading.push(format!(
+        "{total} customers; expected transactions in the next {horizon} periods: {expected_total:.1}"
+    ));
+    let rows = Table::default()
+        .with(
+            "frequency",
+            Values::Float(summaries.iter().map(|s| s.frequency).collect(), 0),
+        )
+        .with(
+            "recency",
+            Values::Float(summaries.iter().map(|s| s.recency).collect(), 0),
+        )
+        .with(
+            "periods",
+            Values::Float(summaries.iter().map(|s| s.periods).collect(), 0),
+        )
+        .with(
+            "customers",
+            Values::Float(summaries.iter().map(|s| s.weight).collect(), 0),
+        )
+        .with("p_alive", Values::Float(p_alive, 4))
+        .with("expected_purchases", Values::Float(expected, 4));
+    Ok(Report {
+        heading,
+        summary: rows.clone(),
+        rows,
+    })
+}

@@ -1,0 +1,395 @@
+//! Buy-till-you-die sufficient statistics per customer: `x`, `t_x`, `T` and the mean repeat
+//! spend, from the canonical transaction frame; and the holdout purchase counts used to validate
+//! a fitted model.
+//!
+//! Conventions (Fader, Hardie & Lee 2005; `docs/clv.md`): purchases on the same day are one
+//! transaction; returns rows (`is_return`) are not purchases; `x` = purchase days − 1 up to the
+//! as-of date `A`; `t_x` = last − first purchase day; `T` = `A` − first purchase day, both in
+//! the chosen [`TimeUnit`]. The spend of a purchase day is the net total of that day's rows (a
+//! return on the same day is netted against it); the mean repeat spend averages the days after
+//! the first.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::data::Transactions;
+use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN};
+use crate::error::ClmError;
+use crate::models::Triple;
+use crate::models::bgbb::DiscreteSummary;
+
+/// The unit in which `t_x`, `T`, horizons and model rates are measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimeUnit {
+    /// Days.
+    Day,
+    /// Weeks (days / 7), the unit of the published CDNOW results.
+    Week,
+}
+
+impl TimeUnit {
+    /// Days in one unit.
+    pub fn days(self) -> f64 {
+        match self {
+            TimeUnit::Day => 1.0,
+            TimeUnit::Week => 7.0,
+        }
+    }
+
+    /// The unit's name, singular.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeUnit::Day => "day",
+            TimeUnit::Week => "week",
+        }
+    }
+
+    /// Parses the name written by [`TimeUnit::name`].
+    pub fn from_name(name: &str) -> Option<TimeUnit> {
+        match name {
+            "day" => Some(TimeUnit::Day),
+            "week" => Some(TimeUnit::Week),
+            _ => None,
+        }
+    }
+
+    /// A whole number of days in this unit.
+    pub fn from_days(self, days: i32) -> f64 {
+        f64::from(days) / self.days()
+    }
+
+    /// The rate per unit equivalent to `annual_rate` per year of 365 days:
+    /// (1 + d_year)^(days per unit / 365) − 1.
+    pub fn rate_from_annual(self, annual_rate: f64) -> f64 {
+        (1.0 + annual_rate).powf(self.days() / 365.0) - 1.0
+    }
+}
+
+/// BTYD statistics, one entry per customer with at least one purchase up to the as-of date,
+/// sorted by customer id.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct BtydStatistics {
+    pub customer_id: Vec<String>,
+    /// First purchase day (days since 1970-01-01).
+    pub first_day: Vec<i32>,
+    /// Repeat transactions: distinct purchase days − 1.
+    pub repeat_purchases: Vec<u32>,
+    /// Days from the first to the last purchase day.
+    pub t_x_days: Vec<i32>,
+    /// Days from the first purchase day to the as-of date.
+    pub t_cal_days: Vec<i32>,
+    /// Mean net total of the repeat purchase days; NaN for one-time buyers.
+    pub mean_repeat_spend: Vec<f64>,
+    /// Customers left out because every row of theirs up to the as-of date is a return.
+    pub returns_only_customers: usize,
+    /// Rows dated after the as-of date (ignored, or the holdout).
+    pub rows_after_as_of: usize,
+}
+
+impl BtydStatistics {
+    /// Number of customers.
+    pub fn len(&self) -> usize {
+        self.customer_id.len()
+    }
+
+    /// Whether there are no customers.
+    pub fn is_empty(&self) -> bool {
+        self.customer_id.is_empty()
+    }
+
+    /// The `(x, t_x, T)` triple of each customer in `unit`, weight 1.
+    pub fn triples(&self, unit: TimeUnit) -> Vec<Triple> {
+        (0..self.len())
+            .map(|i| {
+                Triple::new(
+                    f64::from(self.repeat_purchases[i]),
+                    unit.from_days(self.t_x_days[i]),
+                    unit.from_days(self.t_cal_days[i]),
+                )
+            })
+            .collect()
+    }
+
+    /// Whether customer `i` is a repeat buyer whose mean repeat spend can feed the Gamma-Gamma
+    /// model (finite and > 0).
+    pub fn has_usable_spend(&self, i: usize) -> bool {
+        let m = self.mean_repeat_spend[i];
+        self.repeat_purchases[i] > 0 && m.is_finite() && m > 0.0
+    }
+
+    /// Repeat buyers whose mean repeat spend is zero or negative (net of same-day returns):
+    /// left out of the spend model, valued at the population mean spend.
+    pub fn unusable_spend_customers(&self) -> usize {
+        (0..self.len())
+            .filter(|&i| self.repeat_purchases[i] > 0 && !self.has_usable_spend(i))
+            .count()
+    }
+}
+
+fn bad_data(source: &str) -> impl Fn(PolarsError) -> ClmError + '_ {
+    move |e| ClmError::BadData(format!("{source}: {e}"))
+}
+
+/// Net total and purchase flag per customer and day, up to `last_day` inclusive, from `first_day`
+/// exclusive when given.
+fn purchase_days(tx: &Transactions, after_day: Option<i32>, last_day: i32) -> LazyFrame {
+    let mut window = col(DAY).lt_eq(lit(last_day));
+    if let Some(after) = after_day {
+        window = window.and(col(DAY).gt(lit(after)));
+    }
+    tx.frame
+        .clone()
+        .lazy()
+        .filter(window)
+        .group_by([col(CUSTOMER), col(DAY)])
+        .agg([
+            col(IS_RETURN).not().any(true).alias("purchase"),
+            col(AMOUNT).sum().alias("day_total"),
+        ])
+}
+
+/// Computes the BTYD statistics as of `as_of_day` (days since 1970-01-01).
+pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatistics> {
+    let bad = bad_data(&tx.source);
+    let rows_in_window = tx
+        .frame
+        .column(DAY)
+        .and_then(|c| c.i32().cloned())
+        .map_err(&bad)?
+        .iter()
+        .filter(|d| d.is_some_and(|d| d <= as_of_day))
+        .count();
+    let days = purchase_days(tx, None, as_of_day);
+    let customers_in_window = days
+        .clone()
+        .select([col(CUSTOMER).n_unique().alias("n")])
+        .collect()
+        .map_err(&bad)?
+        .column("n")
+        .and_then(|c| c.cast(&DataType::UInt64))
+        .map_err(&bad)?
+        .u64()
+        .map_err(&bad)?
+        .get(0)
+        .unwrap_or(0) as usize;
+    let first = col(DAY).min();
+    let grouped = days
+        .filter(col("purchase"))
+        .group_by([col(CUSTOMER)])
+        .agg([
+            first.clone().alias("first_day"),
+            col(DAY).max().alias("last_day"),
+            len().cast(DataType::UInt32).alias("purchase_days"),
+            col("day_total")
+                .filter(col(DAY).neq(first))
+                .mean()
+                .alias("mean_repeat_spend"),
+        ])
+        .sort([CUSTOMER], SortMultipleOptions::default())
+        .collect()
+        .map_err(&bad)?;
+
+    let column = |name: &str| grouped.column(name).map_err(&bad);
+    let ids = column(CUSTOMER)?.str().map_err(&bad)?.clone();
+    let first_day = column("first_day")?.i32().map_err(&bad)?.clone();
+    let last_day = column("last_day")?.i32().map_err(&bad)?.clone();
+    let purchase_days = column("purchase_days")?.u32().map_err(&bad)?.clone();
+    let spend = column("mean_repeat_spend")?.f64().map_err(&bad)?.clone();
+
+    let mut out = BtydStatistics {
+        rows_after_as_of: tx.frame.height() - rows_in_window,
+        returns_only_customers: customers_in_window - grouped.height(),
+        ..Default::default()
+    };
+    for i in 0..grouped.height() {
+        let (Some(id), Some(first), Some(last), Some(n)) = (
+            ids.get(i),
+            first_day.get(i),
+            last_day.get(i),
+            purchase_days.get(i),
+        ) else {
+            continue;
+        };
+        out.customer_id.push(id.to_string());
+        out.first_day.push(first);
+        out.repeat_purchases.push(n.saturating_sub(1));
+        out.t_x_days.push(last - first);
+        out.t_cal_days.push(as_of_day - first);
+        out.mean_repeat_spend.push(spend.get(i).unwrap_or(f64::NAN));
+    }
+    Ok(out)
+}
+
+/// Purchase days in the holdout `(as_of_day, holdout_end_day]` for each customer of
+/// `customer_id` (same order; 0 for customers without any).
+pub fn holdout_purchases(
+    tx: &Transactions,
+    customer_id: &[String],
+    as_of_day: i32,
+    holdout_end_day: i32,
+) -> Result<Vec<u32>> {
+    let bad = bad_data(&tx.source);
+    let counts = purchase_days(tx, Some(as_of_day), holdout_end_day)
+        .filter(col("purchase"))
+        .group_by([col(CUSTOMER)])
+        .agg([len().cast(DataType::UInt32).alias("holdout_purchases")])
+        .collect()
+        .map_err(&bad)?;
+    let ids = counts
+        .column(CUSTOMER)
+        .and_then(|c| c.str().cloned())
+        .map_err(&bad)?;
+    let n = counts
+        .column("holdout_purchases")
+        .and_then(|c| c.u32().cloned())
+        .map_err(&bad)?;
+    let by_id: std::collections::HashMap<&str, u32> = ids
+        .iter()
+        .zip(n.iter())
+        .filter_map(|(id, n)| Some((id?, n?)))
+        .collect();
+    Ok(customer_id
+        .iter()
+        .map(|id| by_id.get(id.as_str()).copied().unwrap_or(0))
+        .collect())
+}
+
+/// Already summarised customers read with `--input-kind summary`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Summaries {
+    /// Discrete opportunities `frequency,recency,periods[,weights]` (BG/BB).
+    Discrete(Vec<DiscreteSummary>),
+    /// Continuous-time `x,t_x,T[,weights]` in the chosen time unit (BG/NBD and kin).
+    Continuous(Vec<Triple>),
+}
+
+/// Parses a summary CSV: a header naming `frequency,recency,periods` (discrete) or `x,t_x,T`
+/// (continuous), with an optional `weights` (or `weight`, `count`) column; `name` is used in
+/// messages.
+pub fn parse_summaries(name: &str, text: &str) -> Result<Summaries, ClmError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| ClmError::BadData(format!("{name}: {e}")))?
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    let find = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+    };
+    let weight = find(&["weights", "weight", "count", "customers"]);
+    let discrete = (
+        find(&["frequency"]),
+        find(&["recency"]),
+        find(&["periods", "n"]),
+    );
+    let continuous = (find(&["x"]), find(&["t_x"]), find(&["T", "t_cal"]));
+    let columns = match (discrete, continuous) {
+        ((Some(f), Some(r), Some(n)), _) => [f, r, n],
+        (_, (Some(x), Some(t_x), Some(t))) => [x, t_x, t],
+        _ => {
+            return Err(ClmError::BadData(format!(
+                "{name}: a summary needs the columns frequency,recency,periods (BG/BB) or \
+                 x,t_x,T (BG/NBD, Pareto/NBD, MBG/NBD), optionally weights; found {}",
+                headers.join(",")
+            )));
+        }
+    };
+    let is_discrete = discrete.0.is_some() && discrete.1.is_some() && discrete.2.is_some();
+    let mut rows = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let line = index + 2;
+        let record = record.map_err(|e| ClmError::BadData(format!("{name}: line {line}: {e}")))?;
+        let value = |column: usize| -> Result<f64, ClmError> {
+            let text = record.get(column).unwrap_or("");
+            text.parse::<f64>().map_err(|_| {
+                ClmError::BadData(format!(
+                    "{name}: line {line}, column {}: '{text}' is not a number",
+                    headers[column]
+                ))
+            })
+        };
+        let w = match weight {
+            Some(column) => value(column)?,
+            None => 1.0,
+        };
+        rows.push([
+            value(columns[0])?,
+            value(columns[1])?,
+            value(columns[2])?,
+            w,
+        ]);
+    }
+    if rows.is_empty() {
+        return Err(ClmError::BadData(format!("{name}: no summary rows")));
+    }
+    Ok(if is_discrete {
+        Summaries::Discrete(
+            rows.iter()
+                .map(|&[frequency, recency, periods, weight]| DiscreteSummary {
+                    frequency,
+                    recency,
+                    periods,
+                    weight,
+                })
+                .collect(),
+        )
+    } else {
+        Summaries::Continuous(
+            rows.iter()
+                .map(|&[x, t_x, t_cal, weight]| Triple {
+                    x,
+                    t_x,
+                    t_cal,
+                    weight,
+                })
+                .collect(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn week_is_seven_days_and_rates_compound() {
+        assert_eq!(TimeUnit::Week.from_days(14), 2.0);
+        assert_eq!(TimeUnit::Day.from_days(14), 14.0);
+        let weekly = TimeUnit::Week.rate_from_annual(0.10);
+        assert!(((1.0 + weekly).powf(365.0 / 7.0) - 1.10).abs() < 1e-12);
+        assert_eq!(TimeUnit::Day.rate_from_annual(0.0), 0.0);
+        assert_eq!(TimeUnit::from_name("week"), Some(TimeUnit::Week));
+    }
+
+    #[test]
+    fn summaries_discrete_and_continuous() {
+        let discrete =
+            parse_summaries("d", "frequency,recency,periods,weights\n1,1,6,10\n").unwrap();
+        assert_eq!(
+            discrete,
+            Summaries::Discrete(vec![DiscreteSummary {
+                frequency: 1.0,
+                recency: 1.0,
+                periods: 6.0,
+                weight: 10.0
+            }])
+        );
+        let continuous = parse_summaries("c", "x,t_x,T\n2,3.5,10\n").unwrap();
+        assert_eq!(
+            continuous,
+            Summaries::Continuous(vec![Triple::new(2.0, 3.5, 10.0)])
+        );
+        let err = parse_summaries("e", "a,b\n1,2\n").unwrap_err();
+        assert!(
+            err.to_string().contains("frequency,recency,periods"),
+            "{err}"
+        );
+        let err = parse_summaries("e", "x,t_x,T\n1,two,3\n").unwrap_err();
+        assert!(err.to_string().contains("line 2, column t_x"), "{err}");
+    }
+}
