@@ -158,6 +158,7 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
         None => BehaviourWeights::default(),
     };
     let thresholds = thresholds(&args)?;
+    let spinner = log.spinner("reading the survey");
     let survey = load_survey(&SurveyOptions {
         path: &args.survey,
         customer_col: args.survey_customer_col.as_deref(),
@@ -168,15 +169,20 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
         experience_col: args.experience_col.as_deref(),
         aggregation: args.survey_agg,
     })?;
+    drop(spinner);
     log_survey(&log, &survey);
 
+    let spinner = log.spinner("reading transactions");
     let tx = load_transactions(&args.input)?;
+    drop(spinner);
     log_load(&log, &tx);
     let last_day = tx
         .last_day()
         .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
+    let spinner = log.spinner("computing purchase behaviour");
     let measures = behaviour_measures(&tx, as_of)?;
+    drop(spinner);
     if measures.rows_after_as_of > 0 {
         log.note(format!(
             "{} rows dated after the as-of date {} ignored",
