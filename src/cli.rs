@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{clv::ClvArgs, loyalty::LoyaltyArgs, rfm::RfmArgs, simulate::SimulateArgs};
 
-/// Customer analytics from transaction exports: RFM segments, loyalty, CLV and churn.
+/// Customer analytics from transaction exports: RFM segments, the loyalty matrix and CLV.
 ///
 /// Every analysis reads a transaction export (CSV, CSV.gz, Parquet or CSV on stdin), maps its
 /// columns to customer id, date and amount, and writes a table: a pretty summary on a terminal,
@@ -26,16 +26,12 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands.
+/// The subcommands; each one's help text (with examples) is the doc comment of its `Args`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// RFM segmentation: recency, frequency and monetary scores and named segments.
     Rfm(RfmArgs),
-    /// Loyalty matrix: survey attitude × purchase behaviour, NPS and the loyalty ladder.
     Loyalty(LoyaltyArgs),
-    /// Customer lifetime value: BG/NBD, Pareto/NBD or MBG/NBD with Gamma-Gamma spend, value tiers.
     Clv(ClvArgs),
-    /// Write a transaction log drawn from a BG/NBD process with Gamma-Gamma spend.
     Simulate(SimulateArgs),
 }
 
