@@ -2,13 +2,17 @@
 # Benchmark: `clm rfm` against Python polars and pandas on the same simulated file, CSV and Parquet.
 # Wall time and peak memory (max RSS) from GNU time; the three outputs are checked to agree.
 # Usage: scripts/bench_rfm.sh [customers] (default 4000000: about 11 million rows, 380 MB of CSV)
+# CLM=path/to/clm skips the release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 customers=${1:-4000000}
 work=${BENCH_DIR:-/tmp/clm-bench}
 mkdir -p "$work"
-cargo build --release --quiet
-clm=${CARGO_TARGET_DIR:-target}/release/clm
+if [ -z "${CLM:-}" ]; then
+  cargo build --release --quiet
+  CLM=${CARGO_TARGET_DIR:-target}/release/clm
+fi
+clm=$CLM
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
 python3 -c "import polars, pandas, pyarrow" 2>/dev/null || pip install -q polars pandas pyarrow
 

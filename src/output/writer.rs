@@ -68,20 +68,30 @@ pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn write_delimited(out: &mut dyn Write, table: &Table, delimiter: u8) -> Result<()> {
+    use std::fmt::Write as _;
     let mut writer = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .from_writer(out);
     writer.write_record(table.names.iter().map(|n| spreadsheet_safe(n).into_owned()))?;
-    let mut record = Vec::with_capacity(table.columns.len());
+    let mut cell = String::new();
     for row in 0..table.height() {
-        record.clear();
-        for (index, values) in table.columns.iter().enumerate() {
-            record.push(match values {
-                Values::Text(v) => spreadsheet_safe(&v[row]).into_owned(),
-                _ => table.cell(index, row),
-            });
+        for values in &table.columns {
+            cell.clear();
+            match values {
+                Values::Text(v) => {
+                    writer.write_field(spreadsheet_safe(&v[row]).as_bytes())?;
+                    continue;
+                }
+                Values::Int(v) => write!(cell, "{}", v[row])?,
+                Values::Float(v, decimals) if v[row].is_finite() => {
+                    write!(cell, "{:.*}", decimals, v[row])?
+                }
+                Values::Float(..) => {}
+                Values::Date(v) => cell.push_str(&super::format_day(v[row])),
+            }
+            writer.write_field(cell.as_bytes())?;
         }
-        writer.write_record(&record)?;
+        writer.write_record(None::<&[u8]>)?;
     }
     writer.flush()?;
     Ok(())
