@@ -11,18 +11,20 @@ use serde::Deserialize;
 /// The order is total and deterministic (NaN sorts last).
 pub fn quantile_scores(values: &[f64], bins: u32) -> Vec<u32> {
     let n = values.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    // Sorting (value, index) pairs keeps the sort in contiguous memory; the index breaks ties.
+    let mut order: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let mut scores = vec![0; n];
     let mut start = 0;
     while start < n {
-        let value = values[order[start]];
-        let mut end = start;
-        while end < n && values[order[end]].total_cmp(&value).is_eq() {
-            end += 1;
-        }
+        let value = order[start].0;
+        let end = start
+            + order[start..]
+                .iter()
+                .take_while(|(v, _)| v.total_cmp(&value).is_eq())
+                .count();
         let score = (start as u64 * u64::from(bins) / n as u64) as u32 + 1;
-        for &i in &order[start..end] {
+        for &(_, i) in &order[start..end] {
             scores[i] = score;
         }
         start = end;
