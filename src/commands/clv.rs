@@ -536,24 +536,11 @@ fn write_model(
 }
 
 fn write_text_atomically(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write;
-    let cannot = |e: &dyn std::fmt::Display| {
-        ClmError::Output(format!("cannot write '{}': {e}", path.display()))
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".clm-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| cannot(&e))?;
-    temp.write_all(text.as_bytes())
-        .and_then(|()| temp.write_all(b"\n"))
-        .map_err(|e| cannot(&e))?;
-    temp.persist(path).map_err(|e| cannot(&e.error))?;
-    Ok(())
+    crate::output::write_atomically(path, |out| {
+        out.write_all(text.as_bytes())?;
+        out.write_all(b"\n")?;
+        Ok(())
+    })
 }
 
 /// A parameters table: name, estimate, standard error, and the unit a rate is per.

@@ -13,6 +13,7 @@ use crate::cli::{OutputArgs, OutputFormat};
 use crate::error::ClmError;
 
 pub use pretty::render_table;
+pub use writer::write_atomically;
 
 /// A column of values of one type.
 #[derive(Debug, Clone, PartialEq)]

@@ -14,6 +14,15 @@ use crate::error::ClmError;
 
 /// Writes `table` to `path` in `format`, atomically.
 pub fn write_file_atomically(path: &Path, table: &Table, format: OutputFormat) -> Result<()> {
+    write_atomically(path, |out| write_table(out, table, format))
+}
+
+/// Runs `write` on a temporary file in the target folder and renames it to `path` when it
+/// succeeds; on any error the target is untouched and the temporary file removed.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let cannot = |e: &dyn std::fmt::Display| {
         ClmError::Output(format!("cannot write '{}': {e}", path.display()))
     };
@@ -28,7 +37,7 @@ pub fn write_file_atomically(path: &Path, table: &Table, format: OutputFormat) -
         .map_err(|e| cannot(&e))?;
     {
         let mut out = BufWriter::new(temp.as_file_mut());
-        write_table(&mut out, table, format).map_err(|e| cannot(&e))?;
+        write(&mut out).map_err(|e| cannot(&e))?;
         out.flush().map_err(|e| cannot(&e))?;
     }
     temp.as_file().sync_all().map_err(|e| cannot(&e))?;
