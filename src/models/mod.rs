@@ -18,8 +18,11 @@
 
 pub mod bgbb;
 pub mod bgnbd;
+pub mod evaluation;
 pub mod gamma_gamma;
+pub mod logistic;
 pub mod mbgnbd;
+pub mod no_purchase;
 pub mod optimize;
 pub mod pareto_nbd;
 pub mod predict;

@@ -1,5 +1,6 @@
 //! Rule tables (RFM segments, loyalty quadrants, value tiers) and their application.
 
+pub mod churn_reasons;
 pub mod loyalty;
 pub mod rfm;
 pub mod tiers;

@@ -1,0 +1,420 @@
+//! Churn features and labels: each customer's history day by day, and what it says at a
+//! cut-off date.
+//!
+//! A customer *churns by `c + h`* when they make no purchase in `(c, c + h]`. Features at a
+//! cut-off `c` read only the days up to and including `c`; labels read only the days after it.
+//! [`Histories`] holds every customer's days once, so features and labels at several cut-offs
+//! (back-test, training, scoring) come from one pass over the transactions.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::data::Transactions;
+use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN};
+use crate::error::ClmError;
+use crate::models::{FxHashMap, Triple};
+
+/// Length of the two quarters compared by the spend trend, in days.
+pub const QUARTER_DAYS: i32 = 91;
+
+/// One customer-day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Day {
+    /// Days since 1970-01-01.
+    pub day: i32,
+    /// Net total of the day's rows (returns subtract).
+    pub total: f64,
+    /// Whether at least one of the day's rows is a purchase (not a return).
+    pub purchase: bool,
+    /// Rows that day.
+    pub rows: u32,
+    /// Rows that day that are returns or cancellations.
+    pub return_rows: u32,
+}
+
+/// Every customer's days in date order; customers in the order they first appear in the input.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Histories {
+    pub customer_id: Vec<String>,
+    /// Customer `i`'s days are `days[offsets[i]..offsets[i + 1]]`.
+    offsets: Vec<usize>,
+    days: Vec<Day>,
+}
+
+impl Histories {
+    /// Number of customers.
+    pub fn len(&self) -> usize {
+        self.customer_id.len()
+    }
+
+    /// Whether there are no customers.
+    pub fn is_empty(&self) -> bool {
+        self.customer_id.is_empty()
+    }
+
+    /// Customer `i`'s days in date order.
+    pub fn days_of(&self, i: usize) -> &[Day] {
+        &self.days[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// Groups rows (customer id, day, amount, is-return) into customer histories.
+    pub fn from_rows<'a>(
+        ids: impl Iterator<Item = &'a str>,
+        day: &[i32],
+        amount: &[f64],
+        is_return: &[bool],
+    ) -> Histories {
+        // Customer codes in order of first appearance, then a counting sort of rows by code.
+        let mut code_of: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut customer_id = Vec::new();
+        let codes: Vec<u32> = ids
+            .map(|id| {
+                let next = code_of.len() as u32;
+                *code_of.entry(id).or_insert_with(|| {
+                    customer_id.push(id.to_string());
+                    next
+                })
+            })
+            .collect();
+        let mut starts = vec![0usize; customer_id.len() + 1];
+        for &code in &codes {
+            starts[code as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut rows_by_customer = vec![0usize; codes.len()];
+        for (row, &code) in codes.iter().enumerate() {
+            rows_by_customer[next[code as usize]] = row;
+            next[code as usize] += 1;
+        }
+
+        let mut offsets = Vec::with_capacity(customer_id.len() + 1);
+        let mut days: Vec<Day> = Vec::with_capacity(codes.len());
+        offsets.push(0);
+        for customer in 0..customer_id.len() {
+            let rows = &mut rows_by_customer[starts[customer]..starts[customer + 1]];
+            rows.sort_by_key(|&row| (day[row], row));
+            let first_of_customer = days.len();
+            for &row in rows.iter() {
+                let returned = is_return[row];
+                let same_day = days.len() > first_of_customer
+                    && days.last().is_some_and(|last| last.day == day[row]);
+                match days.last_mut() {
+                    Some(last) if same_day => {
+                        last.total += amount[row];
+                        last.purchase |= !returned;
+                        last.rows += 1;
+                        last.return_rows += u32::from(returned);
+                    }
+                    _ => days.push(Day {
+                        day: day[row],
+                        total: amount[row],
+                        purchase: !returned,
+                        rows: 1,
+                        return_rows: u32::from(returned),
+                    }),
+                }
+            }
+            offsets.push(days.len());
+        }
+        Histories {
+            customer_id,
+            offsets,
+            days,
+        }
+    }
+}
+
+/// Every customer's history from the canonical transaction frame.
+pub fn histories(tx: &Transactions) -> Result<Histories> {
+    let bad = |e: PolarsError| ClmError::BadData(format!("{}: {e}", tx.source));
+    let frame = &tx.frame;
+    let ids = frame.column(CUSTOMER).and_then(|c| c.str()).map_err(bad)?;
+    let day: Vec<i32> = frame
+        .column(DAY)
+        .and_then(|c| c.i32())
+        .map_err(bad)?
+        .iter()
+        .map(|d| d.unwrap_or(i32::MIN))
+        .collect();
+    let amount: Vec<f64> = frame
+        .column(AMOUNT)
+        .and_then(|c| c.f64())
+        .map_err(bad)?
+        .iter()
+        .map(|a| a.unwrap_or(0.0))
+        .collect();
+    let is_return: Vec<bool> = frame
+        .column(IS_RETURN)
+        .and_then(|c| c.bool())
+        .map_err(bad)?
+        .iter()
+        .map(|r| r.unwrap_or(false))
+        .collect();
+    Ok(Histories::from_rows(
+        ids.iter().map(|id| id.unwrap_or_default()),
+        &day,
+        &amount,
+        &is_return,
+    ))
+}
+
+/// What one customer's history says at a cut-off, reading only days up to and including it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CutoffFeatures {
+    /// Days from the last purchase to the cut-off.
+    pub recency_days: i32,
+    /// Purchase days up to the cut-off (same-day purchases are one order).
+    pub frequency: u32,
+    /// Net spend up to the cut-off.
+    pub monetary: f64,
+    /// Days from the first purchase to the cut-off.
+    pub tenure_days: i32,
+    /// Days from the first to the last purchase.
+    pub active_span_days: i32,
+    /// Standard deviation of the gaps between purchase days (needs three purchases).
+    pub gap_sd_days: Option<f64>,
+    /// Net spend in the last quarter `(c − 91, c]` and the one before `(c − 182, c − 91]`.
+    pub spend_last_quarter: f64,
+    pub spend_prior_quarter: f64,
+    /// Share of rows that are returns or cancellations.
+    pub return_share: f64,
+    /// Mean net total of the purchase days after the first (NaN for one-time buyers).
+    pub mean_repeat_spend: f64,
+}
+
+impl CutoffFeatures {
+    /// Mean days between purchases; `None` for a customer with a single order.
+    pub fn mean_gap_days(&self) -> Option<f64> {
+        (self.frequency > 1)
+            .then(|| f64::from(self.active_span_days) / f64::from(self.frequency - 1))
+    }
+
+    /// Days since the last purchase over the usual gap (how overdue against their own rhythm);
+    /// `None` for a customer with a single order.
+    pub fn overdue_ratio(&self) -> Option<f64> {
+        self.mean_gap_days()
+            .map(|gap| f64::from(self.recency_days) / gap.max(1.0))
+    }
+
+    /// The BTYD summary `(x, t_x, T)` in days.
+    pub fn triple_in_days(&self) -> Triple {
+        Triple::new(
+            f64::from(self.frequency - 1),
+            f64::from(self.active_span_days),
+            f64::from(self.tenure_days),
+        )
+    }
+}
+
+/// Features at `cutoff` from one customer's days; `None` when they made no purchase up to it
+/// (not yet a customer then).
+pub fn features_at(days: &[Day], cutoff: i32) -> Option<CutoffFeatures> {
+    let known = &days[..days.partition_point(|d| d.day <= cutoff)];
+    let mut purchase_days = known.iter().filter(|d| d.purchase);
+    let first = purchase_days.next()?;
+    let (mut frequency, mut last_day) = (1u32, first.day);
+    let (mut gap_sum, mut gap_square_sum) = (0.0, 0.0);
+    let mut repeat_spend = 0.0;
+    for d in purchase_days {
+        let gap = f64::from(d.day - last_day);
+        gap_sum += gap;
+        gap_square_sum += gap * gap;
+        repeat_spend += d.total;
+        frequency += 1;
+        last_day = d.day;
+    }
+    let gaps = f64::from(frequency - 1);
+    let gap_sd_days = (frequency >= 3).then(|| {
+        let mean = gap_sum / gaps;
+        (gap_square_sum / gaps - mean * mean).max(0.0).sqrt()
+    });
+    let (mut monetary, mut last_quarter, mut prior_quarter) = (0.0, 0.0, 0.0);
+    let (mut rows, mut return_rows) = (0u32, 0u32);
+    for d in known {
+        monetary += d.total;
+        rows += d.rows;
+        return_rows += d.return_rows;
+        if d.day > cutoff - QUARTER_DAYS {
+            last_quarter += d.total;
+        } else if d.day > cutoff - 2 * QUARTER_DAYS {
+            prior_quarter += d.total;
+        }
+    }
+    Some(CutoffFeatures {
+        recency_days: cutoff - last_day,
+        frequency,
+        monetary,
+        tenure_days: cutoff - first.day,
+        active_span_days: last_day - first.day,
+        gap_sd_days,
+        spend_last_quarter: last_quarter,
+        spend_prior_quarter: prior_quarter,
+        return_share: f64::from(return_rows) / f64::from(rows.max(1)),
+        mean_repeat_spend: if frequency > 1 {
+            repeat_spend / gaps
+        } else {
+            f64::NAN
+        },
+    })
+}
+
+/// Whether the customer churned by `cutoff + horizon`: no purchase in `(cutoff, cutoff + horizon]`.
+pub fn churned(days: &[Day], cutoff: i32, horizon_days: i32) -> bool {
+    let after = &days[days.partition_point(|d| d.day <= cutoff)..];
+    !after
+        .iter()
+        .take_while(|d| d.day <= cutoff + horizon_days)
+        .any(|d| d.purchase)
+}
+
+/// Names of the supervised model's inputs, in the order of [`model_inputs`].
+pub const INPUT_NAMES: [&str; 10] = [
+    "recency",
+    "frequency",
+    "monetary",
+    "tenure",
+    "mean_gap",
+    "gap_spread",
+    "overdue",
+    "spend_trend",
+    "return_share",
+    "one_order",
+];
+
+/// The supervised model's inputs from a customer's features: logarithms of the skewed counts
+/// and amounts, so that a linear model sees ratios. A single-order customer's gap is the time
+/// since that order (their rhythm is at least that long) and their gap spread is 0.
+pub fn model_inputs(f: &CutoffFeatures) -> [f64; 10] {
+    let ln1p = |v: f64| v.max(0.0).ln_1p();
+    let recency = f64::from(f.recency_days);
+    let gap = f.mean_gap_days().unwrap_or(f64::from(f.tenure_days));
+    let spread = match (f.gap_sd_days, f.mean_gap_days()) {
+        (Some(sd), Some(mean)) if mean > 0.0 => sd / mean,
+        _ => 0.0,
+    };
+    [
+        ln1p(recency),
+        f64::from(f.frequency).ln(),
+        ln1p(f.monetary),
+        ln1p(f64::from(f.tenure_days)),
+        ln1p(gap),
+        spread,
+        ln1p(recency) - ln1p(gap),
+        ln1p(f.spend_last_quarter) - ln1p(f.spend_prior_quarter),
+        f.return_share,
+        f64::from(u8::from(f.frequency == 1)),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn history(rows: &[(&'static str, i32, f64, bool)]) -> Histories {
+        let ids = rows.iter().map(|r| r.0);
+        let day: Vec<i32> = rows.iter().map(|r| r.1).collect();
+        let amount: Vec<f64> = rows.iter().map(|r| r.2).collect();
+        let is_return: Vec<bool> = rows.iter().map(|r| r.3).collect();
+        Histories::from_rows(ids, &day, &amount, &is_return)
+    }
+
+    #[test]
+    fn rows_group_into_sorted_customer_days() {
+        let h = history(&[
+            ("b", 10, 5.0, false),
+            ("a", 3, 1.0, false),
+            ("b", 2, 7.0, false),
+            ("b", 10, -2.0, true),
+            ("a", 3, 4.0, false),
+        ]);
+        assert_eq!(h.customer_id, ["b", "a"]);
+        let b = h.days_of(0);
+        assert_eq!(b.len(), 2);
+        assert_eq!((b[0].day, b[0].total), (2, 7.0));
+        assert_eq!(
+            (b[1].day, b[1].total, b[1].rows, b[1].return_rows),
+            (10, 3.0, 2, 1)
+        );
+        assert!(b[1].purchase);
+        let a = h.days_of(1);
+        assert_eq!(a.len(), 1);
+        assert_eq!((a[0].total, a[0].rows), (5.0, 2));
+    }
+
+    #[test]
+    fn features_by_hand() {
+        // Purchases on days 100, 110, 130 and 200; a return on day 205; cut-off 210.
+        let h = history(&[
+            ("c", 100, 10.0, false),
+            ("c", 110, 20.0, false),
+            ("c", 130, 30.0, false),
+            ("c", 200, 40.0, false),
+            ("c", 205, -5.0, true),
+        ]);
+        let f = features_at(h.days_of(0), 210).unwrap();
+        assert_eq!(f.recency_days, 10);
+        assert_eq!(f.frequency, 4);
+        assert_eq!(f.monetary, 95.0);
+        assert_eq!(f.tenure_days, 110);
+        assert_eq!(f.active_span_days, 100);
+        // Gaps 10, 20, 70: mean 33.33, population sd sqrt((10²+20²+70²)/3 − 33.33²).
+        let sd = ((100.0 + 400.0 + 4900.0) / 3.0 - (100.0f64 / 3.0).powi(2)).sqrt();
+        assert!((f.gap_sd_days.unwrap() - sd).abs() < 1e-9);
+        assert!((f.mean_gap_days().unwrap() - 100.0 / 3.0).abs() < 1e-12);
+        assert!((f.overdue_ratio().unwrap() - 0.3).abs() < 1e-12);
+        // Last quarter (119, 210]: 30 + 40 − 5; prior (28, 119]: 10 + 20.
+        assert_eq!(f.spend_last_quarter, 65.0);
+        assert_eq!(f.spend_prior_quarter, 30.0);
+        assert!((f.return_share - 0.2).abs() < 1e-12);
+        assert_eq!(f.mean_repeat_spend, 30.0);
+        let t = f.triple_in_days();
+        assert_eq!((t.x, t.t_x, t.t_cal), (3.0, 100.0, 110.0));
+    }
+
+    #[test]
+    fn single_order_and_not_yet_a_customer() {
+        let h = history(&[("d", 50, 10.0, false), ("e", 20, -3.0, true)]);
+        assert!(features_at(h.days_of(0), 49).is_none());
+        let f = features_at(h.days_of(0), 50).unwrap();
+        assert_eq!((f.frequency, f.recency_days, f.tenure_days), (1, 0, 0));
+        assert!(f.mean_gap_days().is_none() && f.overdue_ratio().is_none());
+        assert!(f.mean_repeat_spend.is_nan());
+        // Only a return: never a customer.
+        assert!(features_at(h.days_of(1), 100).is_none());
+    }
+
+    /// No leakage: a purchase the day after the cut-off changes the label and no feature.
+    #[test]
+    fn a_purchase_after_the_cutoff_is_seen_by_the_label_only() {
+        let base = [
+            ("f", 10, 10.0, false),
+            ("f", 40, 20.0, false),
+            ("f", 95, 25.0, false),
+        ];
+        let mut planted = base.to_vec();
+        planted.push(("f", 101, 500.0, false));
+        let (without, with) = (history(&base), history(&planted));
+        assert_eq!(
+            features_at(without.days_of(0), 100),
+            features_at(with.days_of(0), 100)
+        );
+        assert!(churned(without.days_of(0), 100, 30));
+        assert!(!churned(with.days_of(0), 100, 30));
+    }
+
+    #[test]
+    fn churn_window_is_open_at_the_cutoff_and_closed_at_the_horizon() {
+        let h = history(&[
+            ("g", 10, 1.0, false),
+            ("g", 20, 1.0, false),
+            ("g", 50, -1.0, true),
+        ]);
+        let days = h.days_of(0);
+        assert!(!churned(days, 10, 10)); // day 20 is inside (10, 20]
+        assert!(churned(days, 10, 9)); // … but not inside (10, 19]
+        assert!(churned(days, 20, 100)); // a return is not a purchase
+    }
+}

@@ -1,0 +1,101 @@
+//! How well scores rank and predict a yes/no outcome: AUC, lift and capture rate in the top
+//! decile, Brier score.
+
+/// Area under the ROC curve: the probability that a random positive scores above a random
+/// negative, ties counting half (Mann–Whitney U with mid-ranks). `None` without both classes.
+pub fn auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
+    let positives = labels.iter().filter(|&&l| l).count();
+    let negatives = labels.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&i, &j| scores[i].total_cmp(&scores[j]));
+    let mut positive_rank_sum = 0.0;
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start;
+        while end + 1 < order.len() && scores[order[end + 1]] == scores[order[start]] {
+            end += 1;
+        }
+        let mid_rank = (start + end) as f64 / 2.0 + 1.0;
+        let tied_positives = order[start..=end].iter().filter(|&&i| labels[i]).count();
+        positive_rank_sum += mid_rank * tied_positives as f64;
+        start = end + 1;
+    }
+    let (p, n) = (positives as f64, negatives as f64);
+    Some((positive_rank_sum - p * (p + 1.0) / 2.0) / (p * n))
+}
+
+/// Lift and capture rate of the top decile by score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TopDecile {
+    /// Positive rate in the top 10 % over the overall positive rate.
+    pub lift: f64,
+    /// Share of all positives that are in the top 10 %.
+    pub capture: f64,
+}
+
+/// The top 10 % (rounded up) of customers by score, ties broken by position.
+pub fn top_decile(scores: &[f64], labels: &[bool]) -> Option<TopDecile> {
+    let positives = labels.iter().filter(|&&l| l).count();
+    if positives == 0 {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&i, &j| scores[j].total_cmp(&scores[i]).then(i.cmp(&j)));
+    let top = scores.len().div_ceil(10);
+    let caught = order[..top].iter().filter(|&&i| labels[i]).count();
+    let base_rate = positives as f64 / scores.len() as f64;
+    Some(TopDecile {
+        lift: (caught as f64 / top as f64) / base_rate,
+        capture: caught as f64 / positives as f64,
+    })
+}
+
+/// Mean squared difference between predicted probabilities and outcomes (0 is perfect).
+pub fn brier(probabilities: &[f64], labels: &[bool]) -> f64 {
+    let total: f64 = probabilities
+        .iter()
+        .zip(labels)
+        .map(|(p, &l)| (p - f64::from(u8::from(l))).powi(2))
+        .sum();
+    total / probabilities.len().max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auc_by_hand() {
+        // Positives 0.9, 0.4; negatives 0.5, 0.1: pairs won 1 + 1 + 0 + 1 of 4.
+        let auc = auc(&[0.9, 0.5, 0.4, 0.1], &[true, false, true, false]).unwrap();
+        assert!((auc - 0.75).abs() < 1e-12);
+        // Ties count half.
+        assert_eq!(super::auc(&[0.5, 0.5], &[true, false]), Some(0.5));
+        assert_eq!(super::auc(&[1.0, 0.0], &[true, true]), None);
+        // A perfect ranking and its reverse.
+        let labels = [true, true, false, false, false];
+        assert_eq!(super::auc(&[5.0, 4.0, 3.0, 2.0, 1.0], &labels), Some(1.0));
+        assert_eq!(super::auc(&[1.0, 2.0, 3.0, 4.0, 5.0], &labels), Some(0.0));
+    }
+
+    #[test]
+    fn top_decile_by_hand() {
+        // 20 customers, top decile = 2; both top scores positive; positives 0, 6, 12, 18, 19.
+        let scores: Vec<f64> = (0..20).map(f64::from).collect();
+        let labels: Vec<bool> = (0..20).map(|i| i >= 18 || i % 6 == 0).collect();
+        let t = top_decile(&scores, &labels).unwrap();
+        assert!((t.capture - 2.0 / 5.0).abs() < 1e-12);
+        assert!((t.lift - 4.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn brier_by_hand() {
+        assert!(
+            (brier(&[1.0, 0.0, 0.5], &[true, true, false]) - (0.0 + 1.0 + 0.25) / 3.0).abs()
+                < 1e-12
+        );
+    }
+}
