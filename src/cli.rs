@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{clv::ClvArgs, loyalty::LoyaltyArgs, rfm::RfmArgs, simulate::SimulateArgs};
+use crate::commands::{
+    churn::ChurnArgs, clv::ClvArgs, loyalty::LoyaltyArgs, rfm::RfmArgs, simulate::SimulateArgs,
+};
 
-/// Customer analytics from transaction exports: RFM segments, the loyalty matrix and CLV.
+/// Customer analytics from transaction exports: RFM segments, the loyalty matrix, CLV and churn.
 ///
 /// Every analysis reads a transaction export (CSV, CSV.gz, Parquet or CSV on stdin), maps its
 /// columns to customer id, date and amount, and writes a table: a pretty summary on a terminal,
@@ -32,6 +34,7 @@ pub enum Command {
     Rfm(RfmArgs),
     Loyalty(LoyaltyArgs),
     Clv(ClvArgs),
+    Churn(ChurnArgs),
     Simulate(SimulateArgs),
 }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand; each reads as load, compute, emit.
 
+pub mod churn;
 pub mod clv;
 pub mod loyalty;
 pub mod rfm;

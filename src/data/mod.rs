@@ -1,6 +1,7 @@
 //! Reading transaction exports into the canonical frame: loading, column mapping, dates.
 
 pub mod columns;
+pub mod customer_inputs;
 pub mod dates;
 pub mod load;
 pub mod survey;

@@ -271,7 +271,7 @@ pub fn churned(days: &[Day], cutoff: i32, horizon_days: i32) -> bool {
 }
 
 /// Names of the supervised model's inputs, in the order of [`model_inputs`].
-pub const INPUT_NAMES: [&str; 10] = [
+pub const INPUT_NAMES: [&str; 12] = [
     "recency",
     "frequency",
     "monetary",
@@ -279,15 +279,23 @@ pub const INPUT_NAMES: [&str; 10] = [
     "mean_gap",
     "gap_spread",
     "overdue",
+    "silence_weight",
+    "purchase_rate",
     "spend_trend",
     "return_share",
     "one_order",
 ];
 
+/// Days added to times in the ratios below, so that a new customer's ratios stay moderate.
+pub const SMOOTHING_DAYS: f64 = 30.0;
+
 /// The supervised model's inputs from a customer's features: logarithms of the skewed counts
 /// and amounts, so that a linear model sees ratios. A single-order customer's gap is the time
 /// since that order (their rhythm is at least that long) and their gap spread is 0.
-pub fn model_inputs(f: &CutoffFeatures) -> [f64; 10] {
+/// `silence_weight` = repeat orders × ln((30 + tenure) / (30 + first-to-last span)): a silence
+/// weighs more after many orders (the term that drives P(alive) in BG/NBD); `purchase_rate` =
+/// ln(orders per 30 days of tenure).
+pub fn model_inputs(f: &CutoffFeatures) -> [f64; 12] {
     let ln1p = |v: f64| v.max(0.0).ln_1p();
     let recency = f64::from(f.recency_days);
     let gap = f.mean_gap_days().unwrap_or(f64::from(f.tenure_days));
@@ -303,6 +311,11 @@ pub fn model_inputs(f: &CutoffFeatures) -> [f64; 10] {
         ln1p(gap),
         spread,
         ln1p(recency) - ln1p(gap),
+        f64::from(f.frequency - 1)
+            * ((SMOOTHING_DAYS + f64::from(f.tenure_days)).ln()
+                - (SMOOTHING_DAYS + f64::from(f.active_span_days)).ln()),
+        (f64::from(f.frequency) * SMOOTHING_DAYS / (SMOOTHING_DAYS + f64::from(f.tenure_days)))
+            .ln(),
         ln1p(f.spend_last_quarter) - ln1p(f.spend_prior_quarter),
         f.return_share,
         f64::from(u8::from(f.frequency == 1)),

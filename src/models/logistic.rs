@@ -22,18 +22,28 @@ pub struct LogisticModel {
     pub iterations: usize,
 }
 
-/// Rows of features, one `Vec` per observation, all the same length.
-pub type Rows = [Vec<f64>];
+/// Observations in row-major order: `values[i * columns + j]` is feature `j` of row `i`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rows<'a> {
+    pub values: &'a [f64],
+    pub columns: usize,
+}
+
+impl<'a> Rows<'a> {
+    fn iter(&self) -> std::slice::ChunksExact<'a, f64> {
+        self.values.chunks_exact(self.columns)
+    }
+}
 
 /// Fits `y ~ x` with penalty `lambda/2 · Σ βⱼ²` (the intercept is not penalised).
 /// Returns `None` when there are no rows or only one class.
-pub fn fit(rows: &Rows, y: &[bool], lambda: f64) -> Option<LogisticModel> {
-    let n = rows.len();
+pub fn fit(rows: Rows, y: &[bool], lambda: f64) -> Option<LogisticModel> {
+    let n = y.len();
     let positives = y.iter().filter(|&&v| v).count();
-    if n == 0 || positives == 0 || positives == n {
+    if n == 0 || positives == 0 || positives == n || rows.values.len() != n * rows.columns {
         return None;
     }
-    let p = rows[0].len();
+    let p = rows.columns;
     let (means, sds) = standardisation(rows);
     let mut beta = vec![0.0; p + 1]; // [intercept, β…]
     let base_rate = positives as f64 / n as f64;
@@ -101,17 +111,18 @@ fn sigmoid(z: f64) -> f64 {
     }
 }
 
-fn standardisation(rows: &Rows) -> (Vec<f64>, Vec<f64>) {
-    let (n, p) = (rows.len() as f64, rows[0].len());
+fn standardisation(rows: Rows) -> (Vec<f64>, Vec<f64>) {
+    let p = rows.columns;
+    let n = (rows.values.len() / p) as f64;
     let mut means = vec![0.0; p];
-    for row in rows {
+    for row in rows.iter() {
         for (m, v) in means.iter_mut().zip(row) {
             *m += v;
         }
     }
     means.iter_mut().for_each(|m| *m /= n);
     let mut sds = vec![0.0; p];
-    for row in rows {
+    for row in rows.iter() {
         for j in 0..p {
             sds[j] += (row[j] - means[j]).powi(2);
         }
@@ -128,7 +139,7 @@ fn standardisation(rows: &Rows) -> (Vec<f64>, Vec<f64>) {
 
 /// Gradient of the log-likelihood and the negative Hessian (row-major), in parallel over rows.
 fn gradient_and_hessian(
-    rows: &Rows,
+    rows: Rows,
     y: &[bool],
     beta: &[f64],
     means: &[f64],
@@ -137,7 +148,8 @@ fn gradient_and_hessian(
     let k = beta.len();
     let zero = || (vec![0.0; k], vec![0.0; k * k]);
     let (gradient, mut hessian) = rows
-        .par_iter()
+        .values
+        .par_chunks_exact(rows.columns)
         .zip(y.par_iter())
         .with_min_len(4096)
         .fold(zero, |(mut g, mut h), (row, &label)| {
@@ -216,16 +228,20 @@ mod tests {
     fn recovers_known_coefficients() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
         let (b0, b1, b2) = (-0.5, 1.5, -2.0);
-        let mut rows = Vec::new();
+        let mut values = Vec::new();
         let mut y = Vec::new();
         for _ in 0..200_000 {
             let x1: f64 = rng.random::<f64>() * 2.0 - 1.0;
             let x2: f64 = rng.random::<f64>() * 4.0;
             let p = sigmoid(b0 + b1 * x1 + b2 * x2);
             y.push(rng.random::<f64>() < p);
-            rows.push(vec![x1, x2, 7.0]); // a constant column gets coefficient 0
+            values.extend([x1, x2, 7.0]); // a constant column gets coefficient 0
         }
-        let model = fit(&rows, &y, 0.0).unwrap();
+        let rows = Rows {
+            values: &values,
+            columns: 3,
+        };
+        let model = fit(rows, &y, 0.0).unwrap();
         // Back to the raw scale: β_raw = β / sd, intercept = b0' − Σ β_raw · mean.
         let raw1 = model.coefficients[0] / model.sds[0];
         let raw2 = model.coefficients[1] / model.sds[1];
@@ -239,12 +255,16 @@ mod tests {
 
     #[test]
     fn penalty_shrinks_and_one_class_is_refused() {
-        let rows: Vec<Vec<f64>> = (0..100).map(|i| vec![f64::from(i)]).collect();
+        let values: Vec<f64> = (0..100).map(f64::from).collect();
+        let rows = Rows {
+            values: &values,
+            columns: 1,
+        };
         let y: Vec<bool> = (0..100).map(|i| i >= 50 || i % 7 == 0).collect();
-        let loose = fit(&rows, &y, 0.0).unwrap();
-        let tight = fit(&rows, &y, 50.0).unwrap();
+        let loose = fit(rows, &y, 0.0).unwrap();
+        let tight = fit(rows, &y, 50.0).unwrap();
         assert!(tight.coefficients[0].abs() < loose.coefficients[0].abs());
-        assert!(fit(&rows, &vec![true; 100], 1.0).is_none());
+        assert!(fit(rows, &[true; 100], 1.0).is_none());
         let p = loose.probability(&[99.0]);
         assert!(p > 0.9 && p <= 1.0);
         // Contributions sum with the intercept to the log-odds.

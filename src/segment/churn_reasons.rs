@@ -5,7 +5,7 @@
 //! words with the customer's own figures. Without one (too few labelled customers to train),
 //! fixed rules pick from the same facts.
 
-use crate::features::churn::{CutoffFeatures, INPUT_NAMES};
+use crate::features::churn::{CutoffFeatures, INPUT_NAMES, SMOOTHING_DAYS};
 
 /// At most this many reasons per customer.
 pub const MAX_REASONS: usize = 3;
@@ -50,7 +50,13 @@ fn describe(
         ("gap_spread", true) => {
             format!("irregular rhythm: gaps vary by ±{:.0} days", f.gap_sd_days?)
         }
-        ("overdue", true) => format!("overdue: {:.1}× usual gap", f.overdue_ratio()?),
+        ("overdue" | "silence_weight", true) => {
+            format!("overdue: {:.1}× usual gap", f.overdue_ratio()?)
+        }
+        ("purchase_rate", false) => format!(
+            "buys seldom: {:.1} orders a year",
+            365.0 * f64::from(f.frequency) / (SMOOTHING_DAYS + f64::from(f.tenure_days))
+        ),
         ("spend_trend", _) => spend_trend(f)?,
         ("return_share", true) => format!("returns: {:.0} % of rows", 100.0 * f.return_share),
         _ => return None,
@@ -157,12 +163,12 @@ mod tests {
     #[test]
     fn biggest_positive_contributions_first_in_words() {
         let f = customer();
-        let mut contributions = [0.0; 10];
+        let mut contributions = [0.0; 12];
         contributions[6] = 0.9; // overdue
-        contributions[7] = 0.4; // spend trend
+        contributions[9] = 0.4; // spend trend
         contributions[1] = 0.6; // frequency, below average
         contributions[0] = -2.0; // lowers risk: never a reason
-        let mut standardised = [0.5; 10];
+        let mut standardised = [0.5; 12];
         standardised[1] = -1.0;
         let reasons = model_reasons(&f, &contributions, &standardised, &[]);
         assert_eq!(
@@ -183,11 +189,11 @@ mod tests {
             active_span_days: 0,
             ..customer()
         };
-        let mut contributions = [0.0; 11];
+        let mut contributions = [0.0; 13];
         contributions[1] = 0.5;
-        contributions[9] = 0.4;
-        contributions[10] = 0.3;
-        let standardised = [1.0; 11];
+        contributions[11] = 0.4; // one order
+        contributions[12] = 0.3; // the extra input
+        let standardised = [1.0; 13];
         let extra = [ExtraInput {
             name: "complaints",
             value: 3.0,
