@@ -1,13 +1,13 @@
 //! Extra per-customer numeric columns a user joins in (for example complaints, tickets, plan
 //! price): a CSV with a customer id column and one or more numeric columns.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Result;
 
 use super::columns::{CUSTOMER_NAMES, normalize};
 use crate::error::ClmError;
-use crate::models::FxHashMap;
 
 /// Extra inputs aligned with a list of customers.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,14 +76,14 @@ pub fn read_customer_inputs(
     }
     let value_columns: Vec<usize> = (0..headers.len()).filter(|&j| j != id_column).collect();
     let k = value_columns.len();
-    let index: FxHashMap<&str, usize> = customer_id
+    let index: HashMap<&str, usize> = customer_id
         .iter()
         .enumerate()
         .map(|(i, id)| (id.as_str(), i))
         .collect();
 
     let mut values = vec![f64::NAN; customer_id.len() * k];
-    let mut seen_on_row: FxHashMap<usize, usize> = FxHashMap::default();
+    let mut seen_on_row: HashMap<usize, usize> = HashMap::new();
     let (mut unmatched_rows, mut empty_cells) = (0, 0);
     let (mut sums, mut counts) = (vec![0.0; k], vec![0usize; k]);
     for (row, record) in reader.records().enumerate() {

@@ -6,13 +6,15 @@
 //! [`Histories`] holds every customer's days once, so features and labels at several cut-offs
 //! (back-test, training, scoring) come from one pass over the transactions.
 
+use std::collections::HashMap;
+
 use anyhow::Result;
 use polars::prelude::*;
 
 use crate::data::Transactions;
 use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN};
 use crate::error::ClmError;
-use crate::models::{FxHashMap, Triple};
+use crate::models::Triple;
 
 /// Length of the two quarters compared by the spend trend, in days.
 pub const QUARTER_DAYS: i32 = 91;
@@ -65,7 +67,9 @@ impl Histories {
         is_return: &[bool],
     ) -> Histories {
         // Customer codes in order of first appearance, then a counting sort of rows by code.
-        let mut code_of: FxHashMap<&str, u32> = FxHashMap::default();
+        // The std hasher, not the crate's FxHasher: ids sharing a prefix ("C0000…") collide
+        // under Fx, whose low bits see only the first bytes.
+        let mut code_of: HashMap<&str, u32> = HashMap::new();
         let mut customer_id = Vec::new();
         let codes: Vec<u32> = ids
             .map(|id| {
