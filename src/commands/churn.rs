@@ -25,7 +25,7 @@ use crate::models::no_purchase::bgnbd_no_purchase;
 use crate::models::predict::{Btyd, PredictionSettings};
 use crate::models::{Triple, compress_triples};
 use crate::output::{Log, Report, Table, Values, emit, format_day, render_table};
-use crate::segment::churn_reasons::{ExtraInput, model_reasons, rule_reasons};
+use crate::segment::churn_reasons::{ExtraInput, MAX_REASONS, model_reasons, rule_reasons};
 
 /// Score each customer's risk of making no purchase in the next --horizon days.
 ///
@@ -167,10 +167,12 @@ const RISK_BANDS: [(&str, f64); 5] = [
 /// Runs `clm churn`.
 pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
+    let timer = Timings::from_env();
     check_settings(&args)?;
     let spinner = log.spinner("reading transactions");
     let tx = load_transactions(&args.input)?;
     drop(spinner);
+    timer.lap("load");
     log_load(&log, &tx);
     let last_day = tx
         .last_day()
@@ -181,6 +183,7 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     let source = tx.source.clone();
     drop(tx);
     drop(spinner);
+    timer.lap("histories");
     let extra = match &args.inputs {
         Some(path) => {
             let inputs = read_customer_inputs(
@@ -208,15 +211,24 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     };
 
     let spinner = log.spinner("back-testing");
-    let backtest = context.backtest(as_of.min(last_day - context.horizon));
+    let evaluation = context.window(as_of.min(last_day - context.horizon), true);
+    let backtest = context.backtest(&evaluation);
     drop(spinner);
+    timer.lap("back-test");
     if args.backtest {
         let report = backtest_report(&backtest, &context);
         return emit(&report, &args.output, &[args.input.input.as_path()]);
     }
 
     let spinner = log.spinner("training and scoring");
-    let trained = context.train(as_of - context.horizon);
+    // With the default as-of date the back-test's window is also the training window.
+    let trained = if evaluation.cutoff == as_of - context.horizon {
+        context.train_on(&evaluation)
+    } else {
+        context.train_on(&context.window(as_of - context.horizon, true))
+    };
+    drop(evaluation);
+    timer.lap("training");
     let scoring = context.window(as_of, false);
     if scoring.customers.is_empty() {
         return Err(ClmError::BadData(format!(
@@ -227,8 +239,10 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     }
     let (scorer, why) = choose_scorer(args.model, &backtest, &trained);
     let scores = context.score(&scoring, trained.as_ref().ok(), &log)?;
+    timer.lap("scoring");
     let value = customer_value(&scoring, &scores.btyd_params, &args, &log);
     drop(spinner);
+    timer.lap("clv");
 
     let risk: Vec<f64> = match scorer {
         Scorer::Btyd => scores.btyd.clone(),
@@ -254,6 +268,7 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
         heading.push(format!("Supervised model not trained: {reason}"));
     }
     let rows = customer_rows(&context, &scoring, &scores, &risk, &value, &args);
+    timer.lap("rows and reasons");
     heading.push(format!(
         "Top customers by {} (of {} listed):",
         match args.sort {
@@ -269,7 +284,33 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
         summary: risk_bands(&risk, &value),
         rows,
     };
-    emit(&report, &args.output, &[args.input.input.as_path()])
+    emit(&report, &args.output, &[args.input.input.as_path()])?;
+    timer.lap("write");
+    Ok(())
+}
+
+/// Elapsed time per phase on stderr when the environment sets `CLM_TIMINGS` (for benchmarks).
+struct Timings {
+    start: Option<std::cell::Cell<std::time::Instant>>,
+}
+
+impl Timings {
+    fn from_env() -> Timings {
+        Timings {
+            start: std::env::var_os("CLM_TIMINGS")
+                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
+        }
+    }
+
+    fn lap(&self, phase: &str) {
+        if let Some(start) = &self.start {
+            eprintln!(
+                "timing: {phase} {:.2} s",
+                start.get().elapsed().as_secs_f64()
+            );
+            start.set(std::time::Instant::now());
+        }
+    }
 }
 
 fn check_settings(args: &ChurnArgs) -> Result<()> {
@@ -405,9 +446,10 @@ impl Context<'_> {
         values
     }
 
-    /// Trains the supervised model on features at `cutoff` and churn in the horizon after it.
-    fn train(&self, cutoff: i32) -> Trained {
-        let window = self.window(cutoff, true);
+    /// Trains the supervised model on a labelled window: features at its cut-off and churn in
+    /// the horizon after it.
+    fn train_on(&self, window: &Window) -> Trained {
+        let cutoff = window.cutoff;
         let churners = window.churners();
         let stayers = window.customers.len() - churners;
         if churners < MIN_PER_CLASS || stayers < MIN_PER_CLASS {
@@ -416,7 +458,7 @@ impl Context<'_> {
                 format_day(cutoff)
             ));
         }
-        let values = self.inputs(&window);
+        let values = self.inputs(window);
         let rows = Rows {
             values: &values,
             columns: self.input_count(),
@@ -455,8 +497,9 @@ impl Context<'_> {
         })
     }
 
-    /// Back-test scored at `cutoff` (the latest whose horizon the data covers).
-    fn backtest(&self, cutoff: i32) -> Backtest {
+    /// Back-test on a labelled window (the latest whose horizon the data covers).
+    fn backtest(&self, evaluation: &Window) -> Backtest {
+        let cutoff = evaluation.cutoff;
         let mut backtest = Backtest {
             cutoff,
             customers: 0,
@@ -464,7 +507,6 @@ impl Context<'_> {
             metrics: Vec::new(),
             missing: None,
         };
-        let evaluation = self.window(cutoff, true);
         let churners = evaluation.churners();
         backtest.customers = evaluation.customers.len();
         if churners == 0 || churners == evaluation.customers.len() {
@@ -477,9 +519,9 @@ impl Context<'_> {
             return backtest;
         }
         backtest.base_rate = churners as f64 / evaluation.customers.len() as f64;
-        let trained = self.train(cutoff - self.horizon);
+        let trained = self.train_on(&self.window(cutoff - self.horizon, true));
         let quiet = Log { quiet: true };
-        let Ok(scores) = self.score(&evaluation, trained.as_ref().ok(), &quiet) else {
+        let Ok(scores) = self.score(evaluation, trained.as_ref().ok(), &quiet) else {
             return backtest;
         };
         let labels = &evaluation.churned;
@@ -752,22 +794,24 @@ fn customer_rows(
 ) -> Table {
     let ids = &context.histories.customer_id;
     let at_risk: Vec<f64> = risk.iter().zip(value).map(|(r, v)| r * v).collect();
-    let key = |i: usize| match args.sort {
-        SortBy::Value => at_risk[i],
-        SortBy::Risk => risk[i],
+    let key = match args.sort {
+        SortBy::Value => &at_risk,
+        SortBy::Risk => risk,
     };
-    let mut order: Vec<usize> = (0..window.customers.len())
+    // (key, customer id, position): sorting the pairs keeps the comparisons cache-friendly.
+    let mut sorted: Vec<(f64, &str, usize)> = (0..window.customers.len())
         .filter(|&i| args.min_clv.is_none_or(|min| value[i] >= min))
+        .map(|i| (key[i], ids[window.customers[i]].as_str(), i))
         .collect();
-    order.sort_by(|&i, &j| {
-        key(j)
-            .total_cmp(&key(i))
-            .then_with(|| ids[window.customers[i]].cmp(&ids[window.customers[j]]))
-    });
+    sorted.par_sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     if let Some(top) = args.top {
-        order.truncate(top);
+        sorted.truncate(top);
     }
-    let typical_recency = median(window.features.iter().map(|f| f64::from(f.recency_days)));
+    let order: Vec<usize> = sorted.iter().map(|s| s.2).collect();
+    let typical_recency = match scores.model {
+        Some(_) => f64::NAN, // only the rules need it
+        None => median(window.features.iter().map(|f| f64::from(f.recency_days))),
+    };
     let reasons: Vec<Vec<String>> = order
         .par_iter()
         .map(|&i| {
@@ -805,24 +849,20 @@ fn customer_rows(
             .map(|&i| get(&window.features[i]))
             .collect::<Vec<f64>>()
     };
-    let reason = |k: usize| {
-        Values::Text(
-            reasons
-                .iter()
-                .map(|r| r.get(k).cloned().unwrap_or_default())
-                .collect(),
-        )
-    };
-    Table::default()
+    let mut reason_columns: Vec<Vec<String>> = (0..MAX_REASONS)
+        .map(|_| Vec::with_capacity(reasons.len()))
+        .collect();
+    for customer_reasons in reasons {
+        let mut texts = customer_reasons.into_iter();
+        for column in reason_columns.iter_mut() {
+            column.push(texts.next().unwrap_or_default());
+        }
+    }
+    let mut table = Table::default()
         .with("rank", Values::Int((1..=order.len() as i64).collect()))
         .with(
             "customer_id",
-            Values::Text(
-                order
-                    .iter()
-                    .map(|&i| ids[window.customers[i]].clone())
-                    .collect(),
-            ),
+            Values::Text(sorted.iter().map(|s| s.1.to_string()).collect()),
         )
         .with("churn_risk", Values::Float(pick(risk), 4))
         .with(
@@ -872,10 +912,11 @@ fn customer_rows(
         .with(
             "supervised_risk",
             Values::Float(pick(&scores.supervised), 4),
-        )
-        .with("reason_1", reason(0))
-        .with("reason_2", reason(1))
-        .with("reason_3", reason(2))
+        );
+    for (k, column) in reason_columns.into_iter().enumerate() {
+        table = table.with(&format!("reason_{}", k + 1), Values::Text(column));
+    }
+    table
 }
 
 fn median(values: impl Iterator<Item = f64>) -> f64 {

@@ -1,6 +1,8 @@
 //! How well scores rank and predict a yes/no outcome: AUC, lift and capture rate in the top
 //! decile, Brier score.
 
+use rayon::prelude::*;
+
 /// Area under the ROC curve: the probability that a random positive scores above a random
 /// negative, ties counting half (Mann–Whitney U with mid-ranks). `None` without both classes.
 pub fn auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
@@ -9,17 +11,17 @@ pub fn auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
     if positives == 0 || negatives == 0 {
         return None;
     }
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&i, &j| scores[i].total_cmp(&scores[j]));
+    let mut sorted: Vec<(f64, bool)> = scores.iter().copied().zip(labels.iter().copied()).collect();
+    sorted.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let mut positive_rank_sum = 0.0;
     let mut start = 0;
-    while start < order.len() {
+    while start < sorted.len() {
         let mut end = start;
-        while end + 1 < order.len() && scores[order[end + 1]] == scores[order[start]] {
+        while end + 1 < sorted.len() && sorted[end + 1].0 == sorted[start].0 {
             end += 1;
         }
         let mid_rank = (start + end) as f64 / 2.0 + 1.0;
-        let tied_positives = order[start..=end].iter().filter(|&&i| labels[i]).count();
+        let tied_positives = sorted[start..=end].iter().filter(|s| s.1).count();
         positive_rank_sum += mid_rank * tied_positives as f64;
         start = end + 1;
     }
@@ -42,10 +44,11 @@ pub fn top_decile(scores: &[f64], labels: &[bool]) -> Option<TopDecile> {
     if positives == 0 {
         return None;
     }
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&i, &j| scores[j].total_cmp(&scores[i]).then(i.cmp(&j)));
+    let mut order: Vec<(f64, usize)> = scores.iter().copied().zip(0..).collect();
     let top = scores.len().div_ceil(10);
-    let caught = order[..top].iter().filter(|&&i| labels[i]).count();
+    let by_score = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    order.select_nth_unstable_by(top - 1, by_score);
+    let caught = order[..top].iter().filter(|&&(_, i)| labels[i]).count();
     let base_rate = positives as f64 / scores.len() as f64;
     Some(TopDecile {
         lift: (caught as f64 / top as f64) / base_rate,
