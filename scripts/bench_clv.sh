@@ -49,7 +49,8 @@ measure() { # label, command... ; appends "label secs kb" to $work/times
 }
 : > "$work/times"
 for i in $(seq 1 "$runs"); do
-  measure "clm$i" "$clm" clv "$tx" --time-unit week -q -o "$work/clv_out.csv"
+  CLM_TIMINGS=1 measure "clm$i" "$clm" clv "$tx" --time-unit week -q -o "$work/clv_out.csv"
+  grep '^timing:' "$work/last.stderr" > "$work/clm$i.timings" || true
 done
 # Once more with --model-out for the parameter comparison (not in the table).
 "$clm" clv "$tx" --time-unit week -q -o "$work/clv_out.csv" --model-out "$work/model.json"
@@ -84,6 +85,21 @@ print(f"| clm clv (median of {len(clm)}: {', '.join(f'{s:.2f}' for s, _ in clm)}
 print(f"| lifetimes 0.11.3 script | {lt[0]:.2f} s | {lt[1]:.0f} MB | 1x |")
 print(f"| clm clv --input-kind summary on the distinct histories (fit upper bound; runs {', '.join(f'{s:.3f}' for s, _ in summ)} s) | {summ[len(summ) // 2][0]:.3f} s | {summ[len(summ) // 2][1]:.0f} MB | |")
 print()
+# Phases of the clm runs (CLM_TIMINGS=1): "timing: <phase> <ms> ms (total ...)"; the fit phases
+# are the fit-alone figures (BG/NBD on the distinct histories with standard errors; Gamma-Gamma).
+import glob, re
+phases = {}
+for path in sorted(glob.glob(sys.argv[1].rsplit("/", 1)[0] + "/clm*.timings")):
+    for line in open(path):
+        m = re.match(r"timing: (.+?)\s+([\d.]+) ms", line)
+        if m:
+            phases.setdefault(m.group(1), []).append(float(m.group(2)))
+if phases:
+    print("| clm phase | median ms | runs (ms) |")
+    print("|---|---|---|")
+    for name, values in phases.items():
+        print(f"| {name} | {statistics.median(values):.1f} | {', '.join(f'{v:.1f}' for v in values)} |")
+    print()
 print("lifetimes phases: " + "; ".join(
     l.strip().removeprefix("lifetimes ") for l in open(sys.argv[4]) if not l.startswith("lifetimes params")))
 print()

@@ -2,6 +2,7 @@
 //! purchases, P(alive), spend and lifetime value, and sort customers into value tiers.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::{Result, anyhow};
 use clap::{Args, ValueEnum};
@@ -187,8 +188,10 @@ fn run_transactions(
     settings: &ValueSettings,
     log: &Log,
 ) -> Result<()> {
+    let mut clock = PhaseClock::from_env();
     let unit = resolve_unit(args.time_unit, saved.as_ref())?;
     let tx = load_transactions(&args.input)?;
+    clock.lap("load");
     log_load(log, &tx);
     let last_day = tx
         .last_day()
@@ -200,6 +203,7 @@ fn run_transactions(
         .map(|text| parse_holdout_end(text, as_of))
         .transpose()?;
     let stats = btyd_statistics(&tx, as_of)?;
+    clock.lap("statistics");
     if stats.rows_after_as_of > 0 {
         let what = if holdout_end.is_some() {
             "not used for fitting (the holdout is up to --holdout-end)"
@@ -231,6 +235,7 @@ fn run_transactions(
         Some(saved) => (saved_purchase_model(saved)?, saved_spend_model(saved)?),
         None => {
             let model = fit_purchase_model(args.model, &triples, log)?;
+            clock.lap("fit purchase");
             let spend = match fit_spend(&stats) {
                 Ok(fit) => Some((fit.params, fit.report)),
                 Err(e) if holdout_end.is_some() => {
@@ -239,6 +244,7 @@ fn run_transactions(
                 }
                 Err(e) => return Err(fit_failure("the Gamma-Gamma spend model", e)),
             };
+            clock.lap("fit spend");
             (model, spend)
         }
     };
@@ -280,7 +286,7 @@ fn run_transactions(
     });
     let report = value_report(
         &context,
-        &stats,
+        stats,
         &triples,
         &model,
         &spend_params,
@@ -288,8 +294,43 @@ fn run_transactions(
         settings,
         heading,
         log,
+        &mut clock,
     );
-    emit(&report, &args.output, &inputs)
+    emit(&report, &args.output, &inputs)?;
+    clock.lap("write");
+    Ok(())
+}
+
+/// Wall time of each phase of a run, printed on stderr (even with `--quiet`) when the
+/// environment variable `CLM_TIMINGS` is `1`; silent otherwise.
+struct PhaseClock {
+    enabled: bool,
+    started: Instant,
+    lap: Instant,
+}
+
+impl PhaseClock {
+    fn from_env() -> Self {
+        let now = Instant::now();
+        Self {
+            enabled: std::env::var_os("CLM_TIMINGS").is_some_and(|v| v == "1"),
+            started: now,
+            lap: now,
+        }
+    }
+
+    /// Reports the time since the previous lap as `phase`.
+    fn lap(&mut self, phase: &str) {
+        let now = Instant::now();
+        if self.enabled {
+            Log { quiet: false }.note(format!(
+                "timing: {phase:<12} {:>8.1} ms (total {:.1} ms)",
+                (now - self.lap).as_secs_f64() * 1e3,
+                (now - self.started).as_secs_f64() * 1e3
+            ));
+        }
+        self.lap = now;
+    }
 }
 
 /// Facts printed beside every figure.
@@ -646,7 +687,7 @@ fn model_heading(
 #[allow(clippy::too_many_arguments)]
 fn value_report(
     context: &Context,
-    stats: &BtydStatistics,
+    stats: BtydStatistics,
     triples: &[Triple],
     model: &PurchaseModel,
     spend: &GammaGammaParams,
@@ -654,6 +695,7 @@ fn value_report(
     settings: &ValueSettings,
     mut heading: Vec<String>,
     log: &Log,
+    clock: &mut PhaseClock,
 ) -> Report {
     let unit = context.unit;
     let discount_rate = unit.rate_from_annual(settings.annual_discount);
@@ -664,6 +706,7 @@ fn value_report(
         steps: horizon_weeks.ceil().max(1.0) as usize,
     };
     let predictions = model.btyd.predict(triples, &prediction);
+    clock.lap("predict");
     let mut population_spend = spend.population_mean_spend();
     if !population_spend.is_finite() {
         let usable: Vec<f64> = (0..stats.len())
@@ -691,6 +734,7 @@ fn value_report(
         .map(|i| settings.margin * expected_spend[i] * predictions[i].discounted_purchases)
         .collect();
     let tiers = value_tiers(&clv, &settings.tier_shares);
+    clock.lap("value, tiers");
 
     let unit_name = unit.name();
     heading.push(format!(
@@ -715,7 +759,7 @@ fn value_report(
     ));
 
     let rows = Table::default()
-        .with("customer_id", Values::Text(stats.customer_id.clone()))
+        .with("customer_id", Values::Text(stats.customer_id))
         .with(
             "x",
             Values::Int(
@@ -752,6 +796,7 @@ fn value_report(
             Values::Text(tiers.iter().map(|&t| TIER_NAMES[t].to_string()).collect()),
         );
     let summary = tier_summary(&clv, &tiers, &predictions, total_clv);
+    clock.lap("table");
     Report {
         heading,
         summary,

@@ -11,6 +11,7 @@
 
 use anyhow::Result;
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::data::Transactions;
 use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN};
@@ -148,74 +149,152 @@ fn purchase_days(tx: &Transactions, after_day: Option<i32>, last_day: i32) -> La
         ])
 }
 
+/// One customer's purchase history up to the as-of date, from their rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum History {
+    /// No row on or before the as-of date.
+    Outside,
+    /// Rows on or before the as-of date, all of them returns.
+    ReturnsOnly,
+    /// At least one purchase day.
+    Buyer {
+        first_day: i32,
+        last_day: i32,
+        /// Distinct purchase days.
+        purchase_days: u32,
+        /// Net total of the purchase days after the first.
+        repeat_spend: f64,
+    },
+}
+
+/// Summarises one customer's `(day, amount, is_return)` rows, all on or before the as-of date:
+/// a day with at least one row that is not a return is a purchase day, and its spend is the
+/// net total of all that day's rows. Sorts `rows` by day (stable, so same-day amounts add up in
+/// row order).
+pub(crate) fn summarise_history(rows: &mut [(i32, f64, bool)]) -> History {
+    if rows.is_empty() {
+        return History::Outside;
+    }
+    rows.sort_by_key(|row| row.0);
+    let mut first_day = None;
+    let (mut last_day, mut purchase_days, mut repeat_spend) = (0, 0u32, 0.0);
+    for same_day in rows.chunk_by(|a, b| a.0 == b.0) {
+        if same_day.iter().all(|row| row.2) {
+            continue;
+        }
+        let day = same_day[0].0;
+        let total: f64 = same_day.iter().map(|row| row.1).sum();
+        if first_day.is_some() {
+            repeat_spend += total;
+        } else {
+            first_day = Some(day);
+        }
+        last_day = day;
+        purchase_days += 1;
+    }
+    match first_day {
+        Some(first_day) => History::Buyer {
+            first_day,
+            last_day,
+            purchase_days,
+            repeat_spend,
+        },
+        None => History::ReturnsOnly,
+    }
+}
+
 /// Computes the BTYD statistics as of `as_of_day` (days since 1970-01-01).
+///
+/// Groups the rows by customer once (polars' parallel hash grouping), summarises each
+/// customer's rows with [`summarise_history`] in parallel, then sorts the buyers by id.
 pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatistics> {
     let bad = bad_data(&tx.source);
-    let rows_in_window = tx
-        .frame
+    let frame = &tx.frame;
+    let days: Vec<i32> = frame
         .column(DAY)
         .and_then(|c| c.i32().cloned())
         .map_err(&bad)?
         .iter()
-        .filter(|d| d.is_some_and(|d| d <= as_of_day))
+        .map(|d| d.unwrap_or(i32::MAX))
+        .collect();
+    let amounts: Vec<f64> = frame
+        .column(AMOUNT)
+        .and_then(|c| c.f64().cloned())
+        .map_err(&bad)?
+        .iter()
+        .map(|a| a.unwrap_or(0.0))
+        .collect();
+    let returns: Vec<bool> = frame
+        .column(IS_RETURN)
+        .and_then(|c| c.bool().cloned())
+        .map_err(&bad)?
+        .iter()
+        .map(|r| r.unwrap_or(false))
+        .collect();
+    let ids = frame
+        .column(CUSTOMER)
+        .and_then(|c| c.str().cloned())
+        .map_err(&bad)?
+        .rechunk()
+        .into_owned();
+    let grouped = frame.group_by([CUSTOMER]).map_err(&bad)?;
+    let owned;
+    let groups = match &**grouped.get_groups() {
+        GroupsType::Idx(groups) => groups,
+        other => {
+            owned = other.clone().into_idx();
+            &owned
+        }
+    };
+    let histories: Vec<(u32, History)> = groups
+        .first()
+        .par_iter()
+        .zip(groups.all().par_iter())
+        .map_init(Vec::new, |rows, (&first, all)| {
+            rows.clear();
+            rows.extend(all.iter().map(|&i| i as usize).filter_map(|i| {
+                (days[i] <= as_of_day).then_some((days[i], amounts[i], returns[i]))
+            }));
+            (first, summarise_history(rows))
+        })
+        .collect();
+    let customers_in_window = histories
+        .iter()
+        .filter(|(_, h)| *h != History::Outside)
         .count();
-    let days = purchase_days(tx, None, as_of_day);
-    let customers_in_window = days
-        .clone()
-        .select([col(CUSTOMER).n_unique().alias("n")])
-        .collect()
-        .map_err(&bad)?
-        .column("n")
-        .and_then(|c| c.cast(&DataType::UInt64))
-        .map_err(&bad)?
-        .u64()
-        .map_err(&bad)?
-        .get(0)
-        .unwrap_or(0) as usize;
-    let first = col(DAY).min();
-    let grouped = days
-        .filter(col("purchase"))
-        .group_by([col(CUSTOMER)])
-        .agg([
-            first.clone().alias("first_day"),
-            col(DAY).max().alias("last_day"),
-            len().cast(DataType::UInt32).alias("purchase_days"),
-            col("day_total")
-                .filter(col(DAY).neq(first))
-                .mean()
-                .alias("mean_repeat_spend"),
-        ])
-        .sort([CUSTOMER], SortMultipleOptions::default())
-        .collect()
-        .map_err(&bad)?;
-
-    let column = |name: &str| grouped.column(name).map_err(&bad);
-    let ids = column(CUSTOMER)?.str().map_err(&bad)?.clone();
-    let first_day = column("first_day")?.i32().map_err(&bad)?.clone();
-    let last_day = column("last_day")?.i32().map_err(&bad)?.clone();
-    let purchase_days = column("purchase_days")?.u32().map_err(&bad)?.clone();
-    let spend = column("mean_repeat_spend")?.f64().map_err(&bad)?.clone();
+    let mut buyers: Vec<(&str, History)> = histories
+        .iter()
+        .filter(|(_, h)| matches!(h, History::Buyer { .. }))
+        .filter_map(|&(first, h)| Some((ids.get(first as usize)?, h)))
+        .collect();
+    buyers.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
 
     let mut out = BtydStatistics {
-        rows_after_as_of: tx.frame.height() - rows_in_window,
-        returns_only_customers: customers_in_window - grouped.height(),
+        customer_id: buyers.par_iter().map(|(id, _)| id.to_string()).collect(),
+        rows_after_as_of: days.iter().filter(|&&d| d > as_of_day).count(),
+        returns_only_customers: customers_in_window - buyers.len(),
         ..Default::default()
     };
-    for i in 0..grouped.height() {
-        let (Some(id), Some(first), Some(last), Some(n)) = (
-            ids.get(i),
-            first_day.get(i),
-            last_day.get(i),
-            purchase_days.get(i),
-        ) else {
+    for (_, history) in &buyers {
+        let History::Buyer {
+            first_day,
+            last_day,
+            purchase_days,
+            repeat_spend,
+        } = *history
+        else {
             continue;
         };
-        out.customer_id.push(id.to_string());
-        out.first_day.push(first);
-        out.repeat_purchases.push(n.saturating_sub(1));
-        out.t_x_days.push(last - first);
-        out.t_cal_days.push(as_of_day - first);
-        out.mean_repeat_spend.push(spend.get(i).unwrap_or(f64::NAN));
+        let repeats = purchase_days - 1;
+        out.first_day.push(first_day);
+        out.repeat_purchases.push(repeats);
+        out.t_x_days.push(last_day - first_day);
+        out.t_cal_days.push(as_of_day - first_day);
+        out.mean_repeat_spend.push(if repeats > 0 {
+            repeat_spend / f64::from(repeats)
+        } else {
+            f64::NAN
+        });
     }
     Ok(out)
 }
@@ -364,6 +443,32 @@ mod tests {
         assert!(((1.0 + weekly).powf(365.0 / 7.0) - 1.10).abs() < 1e-12);
         assert_eq!(TimeUnit::Day.rate_from_annual(0.0), 0.0);
         assert_eq!(TimeUnit::from_name("week"), Some(TimeUnit::Week));
+    }
+
+    #[test]
+    fn history_merges_same_day_rows_and_skips_return_days() {
+        let mut rows = vec![
+            (12, 5.0, false),
+            (10, 20.0, false),
+            (12, -2.0, true),
+            (11, -7.0, true),
+            (15, 3.0, false),
+            (12, 1.0, false),
+        ];
+        assert_eq!(
+            summarise_history(&mut rows),
+            History::Buyer {
+                first_day: 10,
+                last_day: 15,
+                purchase_days: 3,
+                repeat_spend: 7.0,
+            }
+        );
+        assert_eq!(summarise_history(&mut []), History::Outside);
+        assert_eq!(
+            summarise_history(&mut [(3, -1.0, true)]),
+            History::ReturnsOnly
+        );
     }
 
     #[test]

@@ -116,24 +116,38 @@ impl Triple {
 /// Merges identical `(x, t_x, T)` summaries into one weighted triple each,
 /// summing their weights. Output order is unspecified but deterministic.
 pub fn compress_triples(customers: &[Triple]) -> Vec<Triple> {
-    let mut index: FxHashMap<(u64, u64, u64), usize> =
+    compress_triples_indexed(customers).0
+}
+
+/// [`compress_triples`], also returning for each input the position of its
+/// summary in the output (to scatter per-summary results back to customers).
+pub fn compress_triples_indexed(customers: &[Triple]) -> (Vec<Triple>, Vec<u32>) {
+    let mut index: FxHashMap<(u64, u64, u64), u32> =
         FxHashMap::with_capacity_and_hasher(customers.len() / 4, Default::default());
     let mut unique: Vec<Triple> = Vec::new();
-    for customer in customers {
-        let key = (
-            customer.x.to_bits(),
-            customer.t_x.to_bits(),
-            customer.t_cal.to_bits(),
-        );
-        match index.get(&key) {
-            Some(&position) => unique[position].weight += customer.weight,
-            None => {
-                index.insert(key, unique.len());
-                unique.push(*customer);
+    let positions = customers
+        .iter()
+        .map(|customer| {
+            let key = (
+                customer.x.to_bits(),
+                customer.t_x.to_bits(),
+                customer.t_cal.to_bits(),
+            );
+            match index.get(&key) {
+                Some(&position) => {
+                    unique[position as usize].weight += customer.weight;
+                    position
+                }
+                None => {
+                    let position = unique.len() as u32;
+                    index.insert(key, position);
+                    unique.push(*customer);
+                    position
+                }
             }
-        }
-    }
-    unique
+        })
+        .collect();
+    (unique, positions)
 }
 
 /// Why a fit failed.

@@ -9,7 +9,7 @@
 use super::bgnbd::BgNbdParams;
 use super::mbgnbd::MbgNbdParams;
 use super::pareto_nbd::ParetoNbdParams;
-use super::{FxHashMap, Triple};
+use super::{FxHashMap, Triple, compress_triples_indexed};
 use rayon::prelude::*;
 
 /// A fitted continuous-time BTYD model.
@@ -129,12 +129,28 @@ impl Btyd {
     }
 
     /// Predictions for many customers (in parallel); `weight` is ignored.
+    /// Computed once per distinct `(x, t_x, T)` and copied to the customers sharing it.
     pub fn predict(
         &self,
         customers: &[Triple],
         settings: &PredictionSettings,
     ) -> Vec<CustomerPrediction> {
-        let (group_of_customer, groups) = group_by_x_and_t_cal(customers);
+        let (unique, position) = compress_triples_indexed(customers);
+        let per_history = self.predict_distinct(&unique, settings);
+        position
+            .par_iter()
+            .map(|&i| per_history[i as usize])
+            .collect()
+    }
+
+    /// [`Btyd::predict`] for distinct histories: the given-alive factor once per distinct
+    /// `(x, T)`, P(alive) once per history.
+    fn predict_distinct(
+        &self,
+        histories: &[Triple],
+        settings: &PredictionSettings,
+    ) -> Vec<CustomerPrediction> {
+        let (group_of_history, groups) = group_by_x_and_t_cal(histories);
         let given_alive: Vec<(f64, f64)> = groups
             .par_iter()
             .map(|&(x, t_cal)| {
@@ -144,11 +160,11 @@ impl Btyd {
                 )
             })
             .collect();
-        customers
+        histories
             .par_iter()
-            .zip(group_of_customer.par_iter())
-            .map(|(customer, &group)| {
-                let p_alive = self.p_alive(customer);
+            .zip(group_of_history.par_iter())
+            .map(|(history, &group)| {
+                let p_alive = self.p_alive(history);
                 let (expected, discounted) = given_alive[group as usize];
                 CustomerPrediction {
                     expected_purchases: p_alive * expected,

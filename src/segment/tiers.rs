@@ -1,6 +1,8 @@
 //! Value tiers (the customer pyramid): platinum, gold, iron and lead by default at the top 5 %,
 //! next 15 %, next 40 % and bottom 40 % of customer lifetime value.
 
+use rayon::prelude::*;
+
 /// Tier names from the top down; the last tier takes everyone below the given shares.
 pub const TIER_NAMES: [&str; 4] = ["platinum", "gold", "iron", "lead"];
 
@@ -36,9 +38,10 @@ pub fn parse_tier_shares(text: &str) -> Result<Vec<f64>, String> {
 /// Equal values always share a tier (the tier of the highest-ranked of them); NaN ranks last.
 pub fn value_tiers(values: &[f64], shares: &[f64]) -> Vec<usize> {
     let n = values.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&i, &j| {
-        let (a, b) = (values[i], values[j]);
+    // (value, index) pairs sort faster than indices into `values`; the index breaks ties, so
+    // the unstable parallel sort is deterministic.
+    let mut order: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
+    order.par_sort_unstable_by(|&(a, i), &(b, j)| {
         b.partial_cmp(&a)
             .unwrap_or_else(|| a.is_nan().cmp(&b.is_nan()))
             .then(i.cmp(&j))
@@ -57,13 +60,13 @@ pub fn value_tiers(values: &[f64], shares: &[f64]) -> Vec<usize> {
     };
     let mut tiers = vec![0; n];
     let mut previous: Option<(f64, usize)> = None;
-    for (rank, &i) in order.iter().enumerate() {
+    for (rank, &(value, i)) in order.iter().enumerate() {
         let tier = match previous {
-            Some((value, tier)) if value == values[i] => tier,
+            Some((previous_value, tier)) if previous_value == value => tier,
             _ => tier_at(rank),
         };
         tiers[i] = tier;
-        previous = Some((values[i], tier));
+        previous = Some((value, tier));
     }
     tiers
 }
