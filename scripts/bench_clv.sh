@@ -85,15 +85,15 @@ print(f"| clm clv (median of {len(clm)}: {', '.join(f'{s:.2f}' for s, _ in clm)}
 print(f"| lifetimes 0.11.3 script | {lt[0]:.2f} s | {lt[1]:.0f} MB | 1x |")
 print(f"| clm clv --input-kind summary on the distinct histories (fit upper bound; runs {', '.join(f'{s:.3f}' for s, _ in summ)} s) | {summ[len(summ) // 2][0]:.3f} s | {summ[len(summ) // 2][1]:.0f} MB | |")
 print()
-# Phases of the clm runs (CLM_TIMINGS=1): "timing: <phase> <ms> ms (total ...)"; the fit phases
+# Phases of the clm runs (CLM_TIMINGS=1): "timing: clv/<phase> <s> s (total ...)"; the fit phases
 # are the fit-alone figures (BG/NBD on the distinct histories with standard errors; Gamma-Gamma).
 import glob, re
 phases = {}
 for path in sorted(glob.glob(sys.argv[1].rsplit("/", 1)[0] + "/clm*.timings")):
     for line in open(path):
-        m = re.match(r"timing: (.+?)\s+([\d.]+) ms", line)
+        m = re.match(r"timing: (.+?) ([\d.]+) s", line)
         if m:
-            phases.setdefault(m.group(1), []).append(float(m.group(2)))
+            phases.setdefault(m.group(1), []).append(1000 * float(m.group(2)))
 if phases:
     print("| clm phase | median ms | runs (ms) |")
     print("|---|---|---|")

@@ -24,7 +24,7 @@ use crate::models::logistic::{self, LogisticModel, Rows};
 use crate::models::no_purchase::bgnbd_no_purchase;
 use crate::models::predict::{Btyd, PredictionSettings};
 use crate::models::{Triple, compress_triples};
-use crate::output::{Log, Report, Table, Values, emit, format_day, render_table};
+use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day, render_table};
 use crate::segment::churn_reasons::{ExtraInput, MAX_REASONS, model_reasons, rule_reasons};
 
 /// Score each customer's risk of making no purchase in the next --horizon days.
@@ -167,7 +167,7 @@ const RISK_BANDS: [(&str, f64); 5] = [
 /// Runs `clm churn`.
 pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
-    let timer = Timings::from_env();
+    let mut timer = Stopwatch::start("churn");
     check_settings(&args)?;
     let spinner = log.spinner("reading transactions");
     let tx = load_transactions(&args.input)?;
@@ -287,30 +287,6 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     emit(&report, &args.output, &[args.input.input.as_path()])?;
     timer.lap("write");
     Ok(())
-}
-
-/// Elapsed time per phase on stderr when the environment sets `CLM_TIMINGS` (for benchmarks).
-struct Timings {
-    start: Option<std::cell::Cell<std::time::Instant>>,
-}
-
-impl Timings {
-    fn from_env() -> Timings {
-        Timings {
-            start: std::env::var_os("CLM_TIMINGS")
-                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
-        }
-    }
-
-    fn lap(&self, phase: &str) {
-        if let Some(start) = &self.start {
-            eprintln!(
-                "timing: {phase} {:.2} s",
-                start.get().elapsed().as_secs_f64()
-            );
-            start.set(std::time::Instant::now());
-        }
-    }
 }
 
 fn check_settings(args: &ChurnArgs) -> Result<()> {
@@ -939,18 +915,10 @@ fn top_table(rows: &Table, n: usize) -> Table {
         "reason_1",
     ];
     let mut top = Table::default();
-    let head = n.min(rows.height());
     for (name, values) in rows.names.iter().zip(&rows.columns) {
-        if !keep.contains(&name.as_str()) {
-            continue;
+        if keep.contains(&name.as_str()) {
+            top = top.with(name, values.head(n));
         }
-        let values = match values {
-            Values::Text(v) => Values::Text(v[..head].to_vec()),
-            Values::Int(v) => Values::Int(v[..head].to_vec()),
-            Values::Float(v, d) => Values::Float(v[..head].to_vec(), *d),
-            Values::Date(v) => Values::Date(v[..head].to_vec()),
-        };
-        top = top.with(name, values);
     }
     top
 }

@@ -2,7 +2,6 @@
 //! purchases, P(alive), spend and lifetime value, and sort customers into value tiers.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{Result, anyhow};
 use clap::{Args, ValueEnum};
@@ -20,7 +19,7 @@ use crate::models::gamma_gamma::{self, GammaGammaParams, SpendSummary};
 use crate::models::predict::{Btyd, PredictionSettings};
 use crate::models::saved::{FORMAT, SavedFit, SavedModel, VERSION, param_names};
 use crate::models::{FitError, FitReport, Triple, bgnbd, compress_triples, mbgnbd, pareto_nbd};
-use crate::output::{Log, Report, Table, Values, emit, format_day, render_table};
+use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day, render_table};
 use crate::segment::tiers::{TIER_NAMES, parse_tier_shares, value_tiers};
 
 /// Customer lifetime value from a buy-till-you-die model with Gamma-Gamma spend.
@@ -188,7 +187,7 @@ fn run_transactions(
     settings: &ValueSettings,
     log: &Log,
 ) -> Result<()> {
-    let mut clock = PhaseClock::from_env();
+    let mut clock = Stopwatch::start("clv");
     let unit = resolve_unit(args.time_unit, saved.as_ref())?;
     let tx = load_transactions(&args.input)?;
     clock.lap("load");
@@ -299,38 +298,6 @@ fn run_transactions(
     emit(&report, &args.output, &inputs)?;
     clock.lap("write");
     Ok(())
-}
-
-/// Wall time of each phase of a run, printed on stderr (even with `--quiet`) when the
-/// environment variable `CLM_TIMINGS` is `1`; silent otherwise.
-struct PhaseClock {
-    enabled: bool,
-    started: Instant,
-    lap: Instant,
-}
-
-impl PhaseClock {
-    fn from_env() -> Self {
-        let now = Instant::now();
-        Self {
-            enabled: std::env::var_os("CLM_TIMINGS").is_some_and(|v| v == "1"),
-            started: now,
-            lap: now,
-        }
-    }
-
-    /// Reports the time since the previous lap as `phase`.
-    fn lap(&mut self, phase: &str) {
-        let now = Instant::now();
-        if self.enabled {
-            Log { quiet: false }.note(format!(
-                "timing: {phase:<12} {:>8.1} ms (total {:.1} ms)",
-                (now - self.lap).as_secs_f64() * 1e3,
-                (now - self.started).as_secs_f64() * 1e3
-            ));
-        }
-        self.lap = now;
-    }
 }
 
 /// Facts printed beside every figure.
@@ -695,7 +662,7 @@ fn value_report(
     settings: &ValueSettings,
     mut heading: Vec<String>,
     log: &Log,
-    clock: &mut PhaseClock,
+    clock: &mut Stopwatch,
 ) -> Report {
     let unit = context.unit;
     let discount_rate = unit.rate_from_annual(settings.annual_discount);

@@ -1,7 +1,6 @@
 //! `clm loyalty`: the loyalty matrix (attitude × behaviour, Dick & Basu 1994), NPS and the
 //! loyalty ladder, from a transaction export and a survey export joined on customer id.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -15,8 +14,9 @@ use crate::data::survey::{
     AttitudeSpec, Survey, SurveyAggregation, SurveyOptions, load_survey, parse_attitude_specs,
 };
 use crate::error::ClmError;
-use crate::features::loyalty::{BehaviourWeights, behaviour_index, behaviour_measures};
-use crate::output::{Log, Report, Table, Values, emit, format_day, format_float};
+use crate::features::loyalty::{BehaviourWeights, behaviour_index};
+use crate::features::rfm::{Monetary, rfm_measures};
+use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day, format_float};
 use crate::segment::loyalty::{
     LadderFacts, LadderRule, LadderStage, LoyaltyQuadrant, NpsSummary, ResolvedThresholds,
     SurveyQuestion, Thresholds, attitudinal_index, classify, ladder_stage, resolve_thresholds,
@@ -132,8 +132,8 @@ pub enum Split {
 }
 
 /// One row of the matrix: a customer with purchases, or a survey-only prospect.
-struct CustomerRow {
-    id: String,
+struct CustomerRow<'a> {
+    id: &'a str,
     frequency: u32,
     /// `None` for prospects.
     recency_days: Option<i64>,
@@ -148,6 +148,7 @@ struct CustomerRow {
 /// Runs `clm loyalty`.
 pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
+    let mut timer = Stopwatch::start("loyalty");
     let attitude = args
         .attitude
         .as_deref()
@@ -172,17 +173,22 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     drop(spinner);
     log_survey(&log, &survey);
 
+    timer.lap("survey");
     let spinner = log.spinner("reading transactions");
     let tx = load_transactions(&args.input)?;
     drop(spinner);
+    timer.lap("load");
     log_load(&log, &tx);
     let last_day = tx
         .last_day()
         .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
     let spinner = log.spinner("computing purchase behaviour");
-    let measures = behaviour_measures(&tx, as_of)?;
+    let measures = rfm_measures(&tx, as_of, Monetary::Total)?;
     drop(spinner);
+    let source = tx.source.clone();
+    drop(tx); // the transaction frame is not needed any more: free it before the matrix
+    timer.lap("measures");
     if measures.rows_after_as_of > 0 {
         log.note(format!(
             "{} rows dated after the as-of date {} ignored",
@@ -198,11 +204,11 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     }
     let recency: Vec<f64> = measures.recency_days.iter().map(|&d| d as f64).collect();
     let behaviour = behaviour_index(&measures.frequency, &recency, &weights)
-        .map_err(|e| ClmError::BadData(format!("{}: {e}", tx.source)))?;
+        .map_err(|e| ClmError::BadData(format!("{source}: {e}")))?;
 
-    let mut rows: Vec<CustomerRow> = (0..measures.customer_id.len())
+    let buyers: Vec<CustomerRow> = (0..measures.customer_id.len())
         .map(|i| CustomerRow {
-            id: measures.customer_id[i].clone(),
+            id: measures.customer_id.get(i),
             frequency: measures.frequency[i],
             recency_days: Some(measures.recency_days[i]),
             tenure_days: measures.tenure_days[i],
@@ -213,7 +219,7 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
             satisfaction_gap: None,
         })
         .collect();
-    let prospects = join_survey(&mut rows, &survey)?;
+    let (rows, prospects) = join_survey(buyers, &survey)?;
     if prospects > 0 {
         log.note(format!(
             "{}: {prospects} of {} respondents match no customer with a purchase up to {}; they are listed as Prospects (behaviour index 0)",
@@ -224,13 +230,12 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     }
     if rows.is_empty() {
         return Err(ClmError::BadData(format!(
-            "{}: no purchases on or before {} and no survey answers",
-            tx.source,
+            "{source}: no purchases on or before {} and no survey answers",
             format_day(as_of)
         ))
         .into());
     }
-    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    timer.lap("behaviour and survey join");
 
     // Behaviour medians over buyers only (prospects' 0 would pull them down); attitude medians
     // over every respondent.
@@ -244,8 +249,11 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
         prospects,
     };
     let report = loyalty_report(&rows, &context)?;
+    timer.lap("matrix");
     let inputs = [args.input.input.as_path(), args.survey.as_path()];
-    emit(&report, &args.output, &inputs)
+    emit(&report, &args.output, &inputs)?;
+    timer.lap("output");
+    Ok(())
 }
 
 fn thresholds(args: &LoyaltyArgs) -> Result<Thresholds, ClmError> {
@@ -305,9 +313,13 @@ fn log_survey(log: &Log, survey: &Survey) {
     }
 }
 
-/// Sets attitude, NPS and gap of matched customers; appends unmatched respondents as
-/// prospects. Returns the number of prospects.
-fn join_survey(rows: &mut Vec<CustomerRow>, survey: &Survey) -> Result<usize, ClmError> {
+/// Sets attitude, NPS and gap of the buyers who answered the survey and adds the respondents
+/// without purchases as prospects, keeping the rows sorted by id. Returns the rows and the
+/// number of prospects.
+fn join_survey<'a>(
+    mut buyers: Vec<CustomerRow<'a>>,
+    survey: &'a Survey,
+) -> Result<(Vec<CustomerRow<'a>>, usize), ClmError> {
     let questions: Vec<SurveyQuestion> = survey
         .questions
         .iter()
@@ -316,40 +328,58 @@ fn join_survey(rows: &mut Vec<CustomerRow>, survey: &Survey) -> Result<usize, Cl
             weight: q.weight,
         })
         .collect();
-    let position: HashMap<String, usize> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.clone(), i))
-        .collect();
-    let mut prospects = 0;
+    // Buyers come sorted by id (byte order), so a respondent is found by binary search, and a
+    // prospect's place among the buyers is where the search ends.
+    let mut prospects: Vec<(usize, CustomerRow<'a>)> = Vec::new();
     for (r, id) in survey.respondents.iter().enumerate() {
         let attitude = attitudinal_index(&survey.answers[r], &questions)
             .map_err(|e| ClmError::BadData(format!("{}: customer '{id}': {e}", survey.source)))?;
         let nps = survey.nps_question.and_then(|q| survey.answers[r][q]);
         let gap = survey.satisfaction_gap[r];
-        let row = match position.get(id) {
-            Some(&i) => &mut rows[i],
-            None => {
-                prospects += 1;
-                rows.push(CustomerRow {
-                    id: id.clone(),
+        match buyers.binary_search_by(|row| row.id.cmp(id.as_str())) {
+            Ok(i) => {
+                let row = &mut buyers[i];
+                row.attitude = attitude;
+                row.nps = nps;
+                row.satisfaction_gap = gap;
+            }
+            Err(place) => prospects.push((
+                place,
+                CustomerRow {
+                    id,
                     frequency: 0,
                     recency_days: None,
                     tenure_days: 0,
                     monetary: 0.0,
                     behaviour: 0.0,
-                    attitude: None,
-                    nps: None,
-                    satisfaction_gap: None,
-                });
-                rows.last_mut().expect("just pushed")
-            }
-        };
-        row.attitude = attitude;
-        row.nps = nps;
-        row.satisfaction_gap = gap;
+                    attitude,
+                    nps,
+                    satisfaction_gap: gap,
+                },
+            )),
+        }
     }
-    Ok(prospects)
+    let count = prospects.len();
+    // Sorting by id also sorts by place (a stable sort keeps repeated ids in survey order).
+    prospects.sort_by(|a, b| a.1.id.cmp(b.1.id));
+    Ok((merge_at_places(buyers, prospects), count))
+}
+
+/// Buyers with each prospect inserted before the buyer at its place (places ascending).
+fn merge_at_places<'a>(
+    buyers: Vec<CustomerRow<'a>>,
+    prospects: Vec<(usize, CustomerRow<'a>)>,
+) -> Vec<CustomerRow<'a>> {
+    let mut rows = Vec::with_capacity(buyers.len() + prospects.len());
+    let mut prospects = prospects.into_iter().peekable();
+    for (i, buyer) in buyers.into_iter().enumerate() {
+        while let Some((_, prospect)) = prospects.next_if(|(place, _)| *place == i) {
+            rows.push(prospect);
+        }
+        rows.push(buyer);
+    }
+    rows.extend(prospects.map(|(_, prospect)| prospect));
+    rows
 }
 
 /// NPS answer as a whole number 0–10 (means of repeated answers are rounded).
@@ -373,7 +403,7 @@ struct MatrixContext<'a> {
     prospects: usize,
 }
 
-fn loyalty_report(rows: &[CustomerRow], context: &MatrixContext<'_>) -> Result<Report> {
+fn loyalty_report(rows: &[CustomerRow<'_>], context: &MatrixContext<'_>) -> Result<Report> {
     let survey = context.survey;
     let quadrant: Vec<LoyaltyQuadrant> = rows
         .iter()
@@ -399,11 +429,13 @@ fn loyalty_report(rows: &[CustomerRow], context: &MatrixContext<'_>) -> Result<R
     let has_gap = survey.gap_columns.is_some();
     let nps_decimals = usize::from(rows.iter().any(|r| r.nps.is_some_and(|v| v.fract() != 0.0)));
     let optional = |v: Option<f64>| v.unwrap_or(f64::NAN);
+    // `LoyaltyQuadrant::ALL` lists the quadrants in declaration order: `q as usize` indexes it.
+    let quadrant_codes: Vec<u32> = quadrant.iter().map(|&q| q as u32).collect();
 
     let mut table = Table::default()
         .with(
             "customer_id",
-            Values::Text(rows.iter().map(|r| r.id.clone()).collect()),
+            Values::PackedText(rows.iter().map(|r| r.id).collect()),
         )
         .with(
             "frequency",
@@ -432,11 +464,20 @@ fn loyalty_report(rows: &[CustomerRow], context: &MatrixContext<'_>) -> Result<R
         )
         .with(
             "quadrant",
-            Values::Text(quadrant.iter().map(|q| q.name().to_string()).collect()),
+            Values::Labels {
+                labels: quadrant_labels(LoyaltyQuadrant::name),
+                codes: quadrant_codes.clone(),
+            },
         )
         .with(
             "ladder_stage",
-            Values::Text(ladder.iter().map(|s| s.name().to_string()).collect()),
+            Values::Labels {
+                labels: LadderStage::ALL
+                    .iter()
+                    .map(|s| s.name().to_string())
+                    .collect(),
+                codes: ladder.iter().map(|&s| s as u32).collect(),
+            },
         )
         .with(
             "nps",
@@ -453,12 +494,10 @@ fn loyalty_report(rows: &[CustomerRow], context: &MatrixContext<'_>) -> Result<R
     }
     table = table.with(
         "action",
-        Values::Text(
-            quadrant
-                .iter()
-                .map(|&q| short_action(q).to_string())
-                .collect(),
-        ),
+        Values::Labels {
+            labels: quadrant_labels(short_action),
+            codes: quadrant_codes,
+        },
     );
 
     let summary = matrix_summary(rows, &quadrant, has_gap);
@@ -468,6 +507,14 @@ fn loyalty_report(rows: &[CustomerRow], context: &MatrixContext<'_>) -> Result<R
         summary,
         rows: table,
     })
+}
+
+/// One text per quadrant, in [`LoyaltyQuadrant::ALL`] order.
+fn quadrant_labels(text: fn(LoyaltyQuadrant) -> &'static str) -> Vec<String> {
+    LoyaltyQuadrant::ALL
+        .iter()
+        .map(|&q| text(q).to_string())
+        .collect()
 }
 
 /// Sums per quadrant, in [`LoyaltyQuadrant::ALL`] order.
@@ -481,7 +528,7 @@ struct Cell {
     gap_count: usize,
 }
 
-fn cells(rows: &[CustomerRow], quadrant: &[LoyaltyQuadrant]) -> Vec<Cell> {
+fn cells(rows: &[CustomerRow<'_>], quadrant: &[LoyaltyQuadrant]) -> Vec<Cell> {
     let mut cells = vec![Cell::default(); LoyaltyQuadrant::ALL.len()];
     for (row, q) in rows.iter().zip(quadrant) {
         let cell = &mut cells[*q as usize];
@@ -506,7 +553,7 @@ fn add_nps(summary: &mut NpsSummary, nps: Option<f64>) {
     }
 }
 
-fn matrix_summary(rows: &[CustomerRow], quadrant: &[LoyaltyQuadrant], has_gap: bool) -> Table {
+fn matrix_summary(rows: &[CustomerRow<'_>], quadrant: &[LoyaltyQuadrant], has_gap: bool) -> Table {
     let cells = cells(rows, quadrant);
     let total_customers = rows.len() as f64;
     let total_revenue: f64 = cells.iter().map(|c| c.revenue).sum();
@@ -571,7 +618,7 @@ fn matrix_summary(rows: &[CustomerRow], quadrant: &[LoyaltyQuadrant], has_gap: b
 }
 
 fn heading(
-    rows: &[CustomerRow],
+    rows: &[CustomerRow<'_>],
     quadrant: &[LoyaltyQuadrant],
     ladder: &[LadderStage],
     context: &MatrixContext<'_>,
@@ -619,22 +666,16 @@ fn heading(
             format_float(100.0 * c.customers as f64 / total as f64, 1)
         )
     };
-    let stages: Vec<String> = [
-        LadderStage::Prospect,
-        LadderStage::FirstTime,
-        LadderStage::Repeat,
-        LadderStage::Client,
-        LadderStage::Advocate,
-    ]
-    .iter()
-    .map(|&s| {
-        format!(
-            "{} {}",
-            s.name(),
-            ladder.iter().filter(|&&l| l == s).count()
-        )
-    })
-    .collect();
+    let stages: Vec<String> = LadderStage::ALL
+        .iter()
+        .map(|&s| {
+            format!(
+                "{} {}",
+                s.name(),
+                ladder.iter().filter(|&&l| l == s).count()
+            )
+        })
+        .collect();
     vec![
         format!(
             "Loyalty matrix as of {}: {total} customers ({} with purchases, {answered} with survey answers, {prospects} survey-only prospects)",

@@ -10,7 +10,7 @@ use crate::data::dates::resolve_as_of;
 use crate::data::{Transactions, load_transactions};
 use crate::error::ClmError;
 use crate::features::rfm::{Monetary, RfmMeasures, rfm_measures};
-use crate::output::{Log, Report, Table, Values, emit, format_day};
+use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day};
 use crate::segment::rfm::{SegmentTable, quantile_scores};
 
 /// Score each customer 1–N on recency, frequency and monetary value, and name their segment.
@@ -51,10 +51,12 @@ pub struct RfmArgs {
 /// Runs `clm rfm`.
 pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
+    let mut timer = Stopwatch::start("rfm");
     let table = load_segment_table(args.segments.as_ref(), args.bins)?;
     let spinner = log.spinner("reading transactions");
     let tx = load_transactions(&args.input)?;
     drop(spinner);
+    timer.lap("load");
     log_load(&log, &tx);
     let last_day = tx
         .last_day()
@@ -63,6 +65,9 @@ pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
     let spinner = log.spinner("computing recency, frequency and monetary value");
     let measures = rfm_measures(&tx, as_of, args.monetary)?;
     drop(spinner);
+    timer.lap("measures");
+    let source = tx.source.clone();
+    drop(tx); // the 11M-row frame is not needed any more: free it before building the output
     if measures.rows_after_as_of > 0 {
         log.note(format!(
             "{} rows dated after the as-of date {} ignored",
@@ -79,14 +84,17 @@ pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
     if measures.customer_id.is_empty() {
         return Err(ClmError::BadData(format!(
             "{}: no purchases on or before {}",
-            tx.source,
+            source,
             format_day(as_of)
         ))
         .into());
     }
-    let report = rfm_report(&measures, &table, args.bins, as_of);
+    let report = rfm_report(measures, &table, args.bins, as_of);
+    timer.lap("scores");
     let inputs = [args.input.input.as_path()];
-    emit(&report, &args.output, &inputs)
+    emit(&report, &args.output, &inputs)?;
+    timer.lap("output");
+    Ok(())
 }
 
 fn load_segment_table(path: Option<&PathBuf>, bins: u32) -> Result<SegmentTable> {
@@ -138,47 +146,50 @@ pub fn log_load(log: &Log, tx: &Transactions) {
 }
 
 /// Scores, segments and the summary table.
-pub fn rfm_report(measures: &RfmMeasures, table: &SegmentTable, bins: u32, as_of: i32) -> Report {
+pub fn rfm_report(measures: RfmMeasures, table: &SegmentTable, bins: u32, as_of: i32) -> Report {
     let recency: Vec<f64> = measures.recency_days.iter().map(|&d| -(d as f64)).collect();
     let frequency: Vec<f64> = measures.frequency.iter().map(|&f| f64::from(f)).collect();
     let r = quantile_scores(&recency, bins);
     let f = quantile_scores(&frequency, bins);
     let m = quantile_scores(&measures.monetary, bins);
-    let names = table.names();
-    let segment: Vec<usize> = (0..r.len())
-        .map(|i| table.assign(r[i], f[i], m[i]))
+    let segment: Vec<u32> = (0..r.len())
+        .map(|i| table.assign(r[i], f[i], m[i]) as u32)
         .collect();
-
-    let score_text = |i: usize| {
-        if bins < 10 {
-            format!("{}{}{}", r[i], f[i], m[i])
-        } else {
-            format!("{}-{}-{}", r[i], f[i], m[i])
-        }
-    };
-    let rows = Table::default()
-        .with("customer_id", Values::Text(measures.customer_id.clone()))
-        .with("recency_days", Values::Int(measures.recency_days.clone()))
-        .with(
-            "frequency",
-            Values::Int(measures.frequency.iter().map(|&x| i64::from(x)).collect()),
-        )
-        .with("monetary", Values::Float(measures.monetary.clone(), 2))
-        .with("r", Values::Int(r.iter().map(|&x| i64::from(x)).collect()))
-        .with("f", Values::Int(f.iter().map(|&x| i64::from(x)).collect()))
-        .with("m", Values::Int(m.iter().map(|&x| i64::from(x)).collect()))
-        .with("rfm", Values::Text((0..r.len()).map(score_text).collect()))
-        .with(
-            "segment",
-            Values::Text(segment.iter().map(|&s| names[s].to_string()).collect()),
-        );
-
-    let summary = segment_summary(measures, &segment, table);
+    let summary = segment_summary(&measures, &segment, table);
     let heading = vec![format!(
         "RFM as of {}: {} customers, {bins} bins (recency in days; monetary = net spend)",
         format_day(as_of),
         measures.customer_id.len()
     )];
+
+    // Score codes and segment names repeat: one label each, and a code per customer.
+    let score_code = |i: usize| ((r[i] - 1) * bins + (f[i] - 1)) * bins + (m[i] - 1);
+    let scores = |s: &[u32]| Values::Int(s.iter().map(|&x| i64::from(x)).collect());
+    let rows = Table::default()
+        .with("customer_id", Values::PackedText(measures.customer_id))
+        .with("recency_days", Values::Int(measures.recency_days))
+        .with(
+            "frequency",
+            Values::Int(measures.frequency.iter().map(|&x| i64::from(x)).collect()),
+        )
+        .with("monetary", Values::Float(measures.monetary, 2))
+        .with("r", scores(&r))
+        .with("f", scores(&f))
+        .with("m", scores(&m))
+        .with(
+            "rfm",
+            Values::Labels {
+                labels: score_labels(bins),
+                codes: (0..r.len()).map(score_code).collect(),
+            },
+        )
+        .with(
+            "segment",
+            Values::Labels {
+                labels: table.names().iter().map(|n| n.to_string()).collect(),
+                codes: segment,
+            },
+        );
     Report {
         heading,
         summary,
@@ -186,12 +197,31 @@ pub fn rfm_report(measures: &RfmMeasures, table: &SegmentTable, bins: u32, as_of
     }
 }
 
-fn segment_summary(measures: &RfmMeasures, segment: &[usize], table: &SegmentTable) -> Table {
+/// Every score code ("111" … "555", or "1-1-1" … with 10 or more bins), in the order
+/// `((r - 1) × bins + f - 1) × bins + m - 1`.
+fn score_labels(bins: u32) -> Vec<String> {
+    let mut labels = Vec::with_capacity((bins * bins * bins) as usize);
+    for r in 1..=bins {
+        for f in 1..=bins {
+            for m in 1..=bins {
+                labels.push(if bins < 10 {
+                    format!("{r}{f}{m}")
+                } else {
+                    format!("{r}-{f}-{m}")
+                });
+            }
+        }
+    }
+    labels
+}
+
+fn segment_summary(measures: &RfmMeasures, segment: &[u32], table: &SegmentTable) -> Table {
     let groups = table.rules.len() + 1;
     let mut customers = vec![0usize; groups];
     let (mut recency, mut frequency, mut monetary) =
         (vec![0.0; groups], vec![0.0; groups], vec![0.0; groups]);
     for (i, &s) in segment.iter().enumerate() {
+        let s = s as usize;
         customers[s] += 1;
         recency[s] += measures.recency_days[i] as f64;
         frequency[s] += f64::from(measures.frequency[i]);

@@ -12,6 +12,7 @@ use super::columns::{AmountSource, ColumnMap, ColumnOverrides, map_columns};
 use super::dates::{Detected, detect_format, has_time};
 use crate::cli::{InputArgs, InputFormat, ReturnsPolicy};
 use crate::error::ClmError;
+use crate::output::Stopwatch;
 
 /// Canonical column names of the loaded frame.
 pub const CUSTOMER: &str = "customer_id";
@@ -23,6 +24,16 @@ pub const AMOUNT: &str = "amount";
 pub const IS_RETURN: &str = "is_return";
 /// Order or invoice id (String), present when the export has one.
 pub const ORDER: &str = "order_id";
+
+/// Runs a query on polars' streaming engine, which reads and aggregates in parallel batches and
+/// stops reading once a `limit` is met. (`LazyFrame::collect` runs the in-memory engine in Rust,
+/// which reads a whole file even for a 1000-row sample; Python polars streams by default.)
+pub fn collect_streaming(query: LazyFrame) -> PolarsResult<DataFrame> {
+    // A query with one output (no `collect_all`) always gives a single frame.
+    Ok(query
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single())
+}
 
 /// Rows left out by a stated policy, with the reason.
 #[derive(Debug, Clone, PartialEq)]
@@ -235,10 +246,14 @@ impl Reader {
     }
 
     fn load(&self, args: &InputArgs) -> Result<Transactions> {
+        let mut timer = Stopwatch::start("load");
         let lf = self.scan(&self.amount_columns())?;
         let schema = lf.clone().collect_schema().map_err(|e| self.bad(e))?;
+        timer.lap("schema");
         let day = self.day_expr(&lf, &schema, args.date_format.as_deref())?;
+        timer.lap("date format");
         let customer = self.customer_expr(&lf)?;
+        timer.lap("id sample");
         let amount = match &self.columns.amount {
             AmountSource::Column(name) => col(name).cast(DataType::Float64),
             AmountSource::QuantityTimesPrice { quantity, price } => {
@@ -258,16 +273,18 @@ impl Reader {
             day.alias(DAY),
             amount.alias(AMOUNT),
             is_return.fill_null(lit(false)).alias(IS_RETURN),
-            col(&self.columns.date).is_null().alias("__date_missing"),
         ];
         if let Some(order) = &self.columns.order {
             select.push(col(order).cast(DataType::String).alias(ORDER));
         }
-        let frame = match lf.select(select).collect() {
+        let frame = match collect_streaming(lf.select(select)) {
             Ok(frame) => frame,
             Err(e) => return Err(self.diagnose_read_error(e)),
         };
-        self.validate(frame, args)
+        timer.lap("read");
+        let tx = self.validate(frame, args);
+        timer.lap("validate");
+        tx
     }
 
     fn bad(&self, e: PolarsError) -> anyhow::Error {
@@ -292,13 +309,12 @@ impl Reader {
 
     /// The first non-empty values of a column, as text.
     fn sample(&self, lf: &LazyFrame, column: &str) -> Result<Vec<String>> {
-        let df = lf
+        let first_values = lf
             .clone()
             .select([col(column).cast(DataType::String)])
             .filter(col(column).is_not_null())
-            .limit(1000)
-            .collect()
-            .map_err(|e| self.bad(e))?;
+            .limit(1000);
+        let df = collect_streaming(first_values).map_err(|e| self.bad(e))?;
         let values = df
             .column(column)
             .and_then(|c| c.str().cloned())
@@ -385,13 +401,12 @@ impl Reader {
         predicate: Expr,
         column: &str,
     ) -> Option<(usize, String)> {
-        let df = lf
+        let first = lf
             .with_row_index("__row", None)
             .filter(predicate)
             .select([col("__row"), col(column).cast(DataType::String)])
-            .limit(1)
-            .collect()
-            .ok()?;
+            .limit(1);
+        let df = collect_streaming(first).ok()?;
         let row = df.column("__row").ok()?.idx().ok()?.get(0)? as usize;
         let value = df
             .column(column)
@@ -413,26 +428,6 @@ impl Reader {
         }
     }
 
-    fn raw_value(&self, column: &str, index: usize) -> String {
-        self.scan(&[])
-            .ok()
-            .and_then(|lf| {
-                lf.select([col(column).cast(DataType::String)])
-                    .slice(index as i64, 1)
-                    .collect()
-                    .ok()
-            })
-            .and_then(|df| {
-                df.column(column)
-                    .ok()?
-                    .str()
-                    .ok()?
-                    .get(0)
-                    .map(str::to_string)
-            })
-            .unwrap_or_default()
-    }
-
     /// Rejects empty ids, dates and amounts with the first offending row; applies skip policies.
     fn validate(&self, mut frame: DataFrame, args: &InputArgs) -> Result<Transactions> {
         if frame.height() == 0 {
@@ -442,36 +437,14 @@ impl Reader {
             ))
             .into());
         }
-        let date_missing = frame
-            .column("__date_missing")
-            .and_then(|c| c.bool().cloned())
-            .map_err(|e| self.bad(e))?;
-        let day = frame
-            .column(DAY)
-            .and_then(|c| c.i32().cloned())
-            .map_err(|e| self.bad(e))?;
-        let date_column = &self.columns.date;
-        if let Some(index) = first_index(
-            day.is_null()
-                .iter()
-                .zip(date_missing.iter())
-                .map(|(n, m)| n == Some(true) && m == Some(false)),
-        ) {
-            let value = self.raw_value(date_column, index);
-            return Err(ClmError::BadData(format!(
-                "{}: {}, column '{date_column}': '{value}' is not a date in the expected format; give one with --date-format",
-                self.name,
-                self.row_label(index)
-            ))
-            .into());
-        }
-        self.reject_nulls(&frame, DAY, date_column, "the date is empty")?;
+        self.reject_bad_dates(&frame)?;
         let amount_column = self.amount_columns().join("' × '");
         self.reject_nulls(&frame, AMOUNT, &amount_column, "the amount is empty")?;
         let mut skipped = Vec::new();
-        let customer_missing = frame.column(CUSTOMER).map_err(|e| self.bad(e))?.is_null();
-        let missing_ids = customer_missing.sum().unwrap_or(0) as usize;
+        let customer = frame.column(CUSTOMER).map_err(|e| self.bad(e))?;
+        let missing_ids = customer.null_count();
         if missing_ids > 0 {
+            let customer_missing = customer.is_null();
             if !args.skip_missing_ids {
                 let index =
                     first_index(customer_missing.iter().map(|v| v == Some(true))).unwrap_or(0);
@@ -489,7 +462,6 @@ impl Reader {
                 reason: "empty customer id".into(),
             });
         }
-        frame = frame.drop("__date_missing").map_err(|e| self.bad(e))?;
 
         let returns = frame
             .column(IS_RETURN)
@@ -521,6 +493,35 @@ impl Reader {
         })
     }
 
+    /// Dates that do not parse, then empty dates. Without either (the usual case) this costs
+    /// one null count; otherwise the date column is read again as text to tell them apart.
+    fn reject_bad_dates(&self, frame: &DataFrame) -> Result<()> {
+        let day = frame.column(DAY).map_err(|e| self.bad(e))?;
+        if day.null_count() == 0 {
+            return Ok(());
+        }
+        let date_column = &self.columns.date;
+        let raw = self
+            .scan(&[])?
+            .select([col(date_column).cast(DataType::String)]);
+        let raw = collect_streaming(raw).map_err(|e| self.bad(e))?;
+        let raw = raw
+            .column(date_column)
+            .and_then(|c| c.str().cloned())
+            .map_err(|e| self.bad(e))?;
+        let unparsed = day.is_null() & raw.is_not_null();
+        if let Some(index) = first_index(unparsed.iter().map(|v| v == Some(true))) {
+            let value = raw.get(index).unwrap_or_default();
+            return Err(ClmError::BadData(format!(
+                "{}: {}, column '{date_column}': '{value}' is not a date in the expected format; give one with --date-format",
+                self.name,
+                self.row_label(index)
+            ))
+            .into());
+        }
+        self.reject_nulls(frame, DAY, date_column, "the date is empty")
+    }
+
     fn reject_nulls(
         &self,
         frame: &DataFrame,
@@ -528,7 +529,11 @@ impl Reader {
         source_column: &str,
         what: &str,
     ) -> Result<()> {
-        let missing = frame.column(canonical).map_err(|e| self.bad(e))?.is_null();
+        let column = frame.column(canonical).map_err(|e| self.bad(e))?;
+        if column.null_count() == 0 {
+            return Ok(());
+        }
+        let missing = column.is_null();
         if let Some(index) = first_index(missing.iter().map(|v| v == Some(true))) {
             return Err(ClmError::BadData(format!(
                 "{}: {}, column '{source_column}': {what}",

@@ -1,96 +1,11 @@
-//! Per-customer purchase behaviour for the loyalty matrix: the RFM measures plus the days since
-//! the first purchase (for the loyalty ladder), and the behavioural index built from them.
+//! Per-customer purchase behaviour for the loyalty matrix: the behavioural index built from the
+//! RFM measures (see [`crate::features::rfm::rfm_measures`], which also gives the days since the
+//! first purchase for the loyalty ladder).
 
-use anyhow::Result;
-use polars::prelude::*;
-
-use crate::data::Transactions;
-use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN, ORDER};
 use crate::error::ClmError;
 use crate::segment::loyalty::{
     BehaviourComponent, LoyaltyError, WeightedComponent, behavioural_index, repeat_purchase_share,
 };
-
-/// Purchase behaviour, one entry per customer with a purchase up to the as-of date, sorted by id.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct BehaviourMeasures {
-    pub customer_id: Vec<String>,
-    /// Days from the last purchase to the as-of date.
-    pub recency_days: Vec<i64>,
-    /// Days from the first purchase to the as-of date.
-    pub tenure_days: Vec<i64>,
-    /// Distinct orders, or distinct purchase days without an order column.
-    pub frequency: Vec<u32>,
-    /// Total net spend.
-    pub monetary: Vec<f64>,
-    /// Customers left out because every row of theirs up to the as-of date is a return.
-    pub returns_only_customers: usize,
-    /// Rows dated after the as-of date, ignored.
-    pub rows_after_as_of: usize,
-}
-
-/// Computes the behaviour measures as of `as_of_day` (days since 1970-01-01).
-pub fn behaviour_measures(tx: &Transactions, as_of_day: i32) -> Result<BehaviourMeasures> {
-    let bad = |e: PolarsError| ClmError::BadData(format!("{}: {e}", tx.source));
-    let purchase = col(IS_RETURN).not();
-    let occasions = if tx.has_orders() {
-        col(ORDER)
-    } else {
-        col(DAY)
-    };
-    let grouped = tx
-        .frame
-        .clone()
-        .lazy()
-        .filter(col(DAY).lt_eq(lit(as_of_day)))
-        .group_by([col(CUSTOMER)])
-        .agg([
-            col(DAY).filter(purchase.clone()).max().alias("last"),
-            col(DAY).filter(purchase.clone()).min().alias("first"),
-            occasions
-                .filter(purchase)
-                .n_unique()
-                .cast(DataType::UInt32)
-                .alias("frequency"),
-            col(AMOUNT).sum().alias("spend"),
-            len().alias("rows"),
-        ])
-        .sort([CUSTOMER], SortMultipleOptions::default())
-        .collect()
-        .map_err(bad)?;
-    let column = |name: &str| grouped.column(name).map_err(bad);
-    let ids = column(CUSTOMER)?.str().map_err(bad)?.clone();
-    let last = column("last")?.i32().map_err(bad)?.clone();
-    let first = column("first")?.i32().map_err(bad)?.clone();
-    let freq = column("frequency")?.u32().map_err(bad)?.clone();
-    let spend = column("spend")?.f64().map_err(bad)?.clone();
-    let rows: u64 = column("rows")?
-        .cast(&DataType::UInt64)
-        .map_err(bad)?
-        .u64()
-        .map_err(bad)?
-        .sum()
-        .unwrap_or(0);
-
-    let mut out = BehaviourMeasures {
-        rows_after_as_of: tx.frame.height().saturating_sub(rows as usize),
-        ..Default::default()
-    };
-    for i in 0..grouped.height() {
-        let (Some(id), Some(last), Some(first), Some(freq)) =
-            (ids.get(i), last.get(i), first.get(i), freq.get(i))
-        else {
-            out.returns_only_customers += 1;
-            continue;
-        };
-        out.customer_id.push(id.to_string());
-        out.recency_days.push(i64::from(as_of_day - last));
-        out.tenure_days.push(i64::from(as_of_day - first));
-        out.frequency.push(freq);
-        out.monetary.push(spend.get(i).unwrap_or(0.0));
-    }
-    Ok(out)
-}
 
 /// Weights of the behavioural index's components.
 #[derive(Debug, Clone, Copy, PartialEq)]

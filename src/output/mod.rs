@@ -2,6 +2,8 @@
 //! table, CSV, TSV, JSON, JSON lines or Parquet, to stdout or atomically to a file.
 
 mod pretty;
+mod text;
+mod timing;
 mod writer;
 
 use std::io::IsTerminal;
@@ -13,12 +15,22 @@ use crate::cli::{OutputArgs, OutputFormat};
 use crate::error::ClmError;
 
 pub use pretty::render_table;
+pub use text::PackedText;
+pub use timing::Stopwatch;
 pub use writer::write_atomically;
 
 /// A column of values of one type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Values {
+    /// Text, one `String` per row (small tables).
     Text(Vec<String>),
+    /// Text of many rows in one buffer (the ids of millions of customers).
+    PackedText(PackedText),
+    /// Text drawn from a short list (segment names): row `i` reads `labels[codes[i]]`.
+    Labels {
+        labels: Vec<String>,
+        codes: Vec<u32>,
+    },
     Int(Vec<i64>),
     /// Floats with the number of decimals to print in text formats.
     Float(Vec<f64>, usize),
@@ -30,9 +42,37 @@ impl Values {
     fn len(&self) -> usize {
         match self {
             Values::Text(v) => v.len(),
+            Values::PackedText(v) => v.len(),
+            Values::Labels { codes, .. } => codes.len(),
             Values::Int(v) => v.len(),
             Values::Float(v, _) => v.len(),
             Values::Date(v) => v.len(),
+        }
+    }
+
+    /// The first `n` rows (all when there are fewer).
+    pub fn head(&self, n: usize) -> Values {
+        let n = n.min(self.len());
+        match self {
+            Values::Text(v) => Values::Text(v[..n].to_vec()),
+            Values::PackedText(v) => Values::PackedText(v.iter().take(n).collect()),
+            Values::Labels { labels, codes } => Values::Labels {
+                labels: labels.clone(),
+                codes: codes[..n].to_vec(),
+            },
+            Values::Int(v) => Values::Int(v[..n].to_vec()),
+            Values::Float(v, decimals) => Values::Float(v[..n].to_vec(), *decimals),
+            Values::Date(v) => Values::Date(v[..n].to_vec()),
+        }
+    }
+
+    /// The text of row `row` of a text column; `None` for numbers and dates.
+    pub fn text(&self, row: usize) -> Option<&str> {
+        match self {
+            Values::Text(v) => Some(&v[row]),
+            Values::PackedText(v) => Some(v.get(row)),
+            Values::Labels { labels, codes } => Some(&labels[codes[row] as usize]),
+            Values::Int(_) | Values::Float(..) | Values::Date(_) => None,
         }
     }
 }
@@ -61,10 +101,10 @@ impl Table {
     /// One cell as display text (dates ISO, floats with their decimals).
     pub fn cell(&self, column: usize, row: usize) -> String {
         match &self.columns[column] {
-            Values::Text(v) => v[row].clone(),
             Values::Int(v) => v[row].to_string(),
             Values::Float(v, decimals) => format_float(v[row], *decimals),
             Values::Date(v) => format_day(v[row]),
+            text => text.text(row).unwrap_or_default().to_string(),
         }
     }
 }

@@ -5,7 +5,10 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use polars::prelude::{Column, DataFrame, DataType, IntoColumn, NamedFrom, ParquetWriter, Series};
+use polars::prelude::{
+    Column, DataFrame, DataType, IntoColumn, NamedFrom, NewChunkedArray, ParquetWriter, Series,
+    StringChunked,
+};
 use serde_json::{Map, Number, Value};
 
 use super::{Table, Values};
@@ -77,28 +80,30 @@ pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn write_delimited(out: &mut dyn Write, table: &Table, delimiter: u8) -> Result<()> {
-    use std::fmt::Write as _;
     let mut writer = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .from_writer(out);
     writer.write_record(table.names.iter().map(|n| spreadsheet_safe(n).into_owned()))?;
-    let mut cell = String::new();
+    // Numbers are formatted into reused buffers: no allocation per cell.
+    let mut integer = itoa::Buffer::new();
+    let mut float = Vec::new();
     for row in 0..table.height() {
         for values in &table.columns {
-            cell.clear();
             match values {
-                Values::Text(v) => {
-                    writer.write_field(spreadsheet_safe(&v[row]).as_bytes())?;
-                    continue;
+                Values::Int(v) => writer.write_field(integer.format(v[row]))?,
+                Values::Float(v, decimals) => {
+                    float.clear();
+                    if v[row].is_finite() {
+                        write_fixed(&mut float, v[row], *decimals);
+                    }
+                    writer.write_field(&float)?;
                 }
-                Values::Int(v) => write!(cell, "{}", v[row])?,
-                Values::Float(v, decimals) if v[row].is_finite() => {
-                    write!(cell, "{:.*}", decimals, v[row])?
+                Values::Date(v) => writer.write_field(super::format_day(v[row]))?,
+                text => {
+                    let text = text.text(row).unwrap_or_default();
+                    writer.write_field(spreadsheet_safe(text).as_bytes())?;
                 }
-                Values::Float(..) => {}
-                Values::Date(v) => cell.push_str(&super::format_day(v[row])),
             }
-            writer.write_field(cell.as_bytes())?;
         }
         writer.write_record(None::<&[u8]>)?;
     }
@@ -106,14 +111,49 @@ fn write_delimited(out: &mut dyn Write, table: &Table, delimiter: u8) -> Result<
     Ok(())
 }
 
+/// Appends `value` (finite) with `decimals` decimals, exactly as `format!("{value:.decimals$}")`.
+///
+/// `core::fmt` with a precision is slow (it is exact for every value), and monetary columns have
+/// millions of rows. For moderate values scaling to an integer gives the same digits:
+/// `value × 10^decimals` is computed within a relative 2^-53 of the exact product, so unless
+/// it lies near a rounding tie (where the exact binary value decides, e.g. 2.675 → "2.67")
+/// rounding it rounds the exact product. Large values, many decimals and near-ties take `fmt`.
+fn write_fixed(out: &mut Vec<u8>, value: f64, decimals: usize) {
+    const POWERS_OF_TEN: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+    // Below 2^40 the product's error (at most 2^-13) is far smaller than the tie margin.
+    const FAST_LIMIT: f64 = (1u64 << 40) as f64;
+    const TIE_MARGIN: f64 = 1e-3;
+    if let Some(&scale) = POWERS_OF_TEN.get(decimals) {
+        let scaled = value.abs() * scale as f64;
+        let fraction = scaled - scaled.floor();
+        if scaled < FAST_LIMIT && (fraction - 0.5).abs() > TIE_MARGIN {
+            let units = scaled.round() as u64;
+            // Like fmt, a negative value keeps its sign even when it rounds to zero ("-0.00").
+            if value.is_sign_negative() {
+                out.push(b'-');
+            }
+            let mut digits = itoa::Buffer::new();
+            out.extend_from_slice(digits.format(units / scale).as_bytes());
+            if decimals > 0 {
+                let fraction = digits.format(units % scale);
+                out.push(b'.');
+                out.resize(out.len() + decimals - fraction.len(), b'0');
+                out.extend_from_slice(fraction.as_bytes());
+            }
+            return;
+        }
+    }
+    write!(out, "{value:.decimals$}").expect("writing to a Vec cannot fail");
+}
+
 fn json_value(values: &Values, row: usize) -> Value {
     match values {
-        Values::Text(v) => Value::String(v[row].clone()),
         Values::Int(v) => Value::Number(v[row].into()),
         Values::Float(v, decimals) => {
             Number::from_f64(round_to(v[row], *decimals)).map_or(Value::Null, Value::Number)
         }
         Values::Date(v) => Value::String(super::format_day(v[row])),
+        text => Value::String(text.text(row).unwrap_or_default().to_string()),
     }
 }
 
@@ -160,6 +200,13 @@ fn to_frame(table: &Table) -> Result<DataFrame> {
             let name = name.as_str().into();
             Ok(match values {
                 Values::Text(v) => Series::new(name, v).into_column(),
+                Values::PackedText(v) => {
+                    StringChunked::from_iter_values(name, v.iter()).into_column()
+                }
+                Values::Labels { labels, codes } => {
+                    let rows = codes.iter().map(|&code| labels[code as usize].as_str());
+                    StringChunked::from_iter_values(name, rows).into_column()
+                }
                 Values::Int(v) => Series::new(name, v).into_column(),
                 Values::Float(v, _) => Series::new(name, v).into_column(),
                 Values::Date(v) => Series::new(name, v).cast(&DataType::Date)?.into_column(),
@@ -194,6 +241,42 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "customer_id,monetary\n'-1,-2.50\n"
         );
+    }
+
+    fn fixed(value: f64, decimals: usize) -> String {
+        let mut out = Vec::new();
+        write_fixed(&mut out, value, decimals);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn fixed_decimals_match_fmt_on_ties_signs_and_large_values() {
+        for value in [
+            0.125,
+            0.375,
+            2.675,
+            1.005,
+            -0.001,
+            -0.0,
+            0.0,
+            99.995,
+            1e15 + 0.3,
+            5e-324,
+        ] {
+            for decimals in 0..=8 {
+                assert_eq!(fixed(value, decimals), format!("{value:.decimals$}"));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fixed_decimals_match_fmt(cents in -10_000_000_000i64..10_000_000_000, noise in -1.0f64..1.0, decimals in 0usize..8) {
+            // amounts near whole cents (the common case and the ties), and arbitrary ones
+            for value in [cents as f64 / 100.0, cents as f64 / 100.0 + noise * 1e-3, noise * 1e7] {
+                proptest::prop_assert_eq!(fixed(value, decimals), format!("{value:.decimals$}"));
+            }
+        }
     }
 
     #[test]

@@ -213,19 +213,16 @@ pub fn percentile_ranks(values: &[f64]) -> Result<Vec<f64>, LoyaltyError> {
     if n == 1 {
         return Ok(vec![0.5]);
     }
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&left, &right| {
-        values[left]
-            .total_cmp(&values[right])
-            .then(left.cmp(&right))
-    });
+    // Sorting (value, index) pairs keeps the sort in contiguous memory (millions of customers).
+    let mut order: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let mut ranks = vec![0.0; n];
     let mut tie_start = 0;
     while tie_start < n {
-        let tie_end = end_of_tie(values, &order, tie_start);
+        let tie_end = end_of_tie(&order, tie_start);
         // Positions tie_start..tie_end (0-based) share the mean 0-based position.
         let mean_position = (tie_start + tie_end - 1) as f64 / 2.0;
-        for &index in &order[tie_start..tie_end] {
+        for &(_, index) in &order[tie_start..tie_end] {
             ranks[index] = mean_position / (n - 1) as f64;
         }
         tie_start = tie_end;
@@ -233,12 +230,12 @@ pub fn percentile_ranks(values: &[f64]) -> Result<Vec<f64>, LoyaltyError> {
     Ok(ranks)
 }
 
-/// First position after the run of values equal to `order[start]`.
-fn end_of_tie(values: &[f64], order: &[usize], start: usize) -> usize {
-    let tied_value = values[order[start]];
+/// First position after the run of values equal to `order[start]`'s.
+fn end_of_tie(order: &[(f64, usize)], start: usize) -> usize {
+    let tied_value = order[start].0;
     let run = order[start..]
         .iter()
-        .take_while(|&&index| values[index] == tied_value)
+        .take_while(|&&(value, _)| value == tied_value)
         .count();
     start + run
 }
@@ -594,6 +591,16 @@ pub enum LadderStage {
 }
 
 impl LadderStage {
+    /// All stages from the bottom of the ladder up (the declaration order, so
+    /// `ALL[stage as usize] == stage`).
+    pub const ALL: [LadderStage; 5] = [
+        Self::Prospect,
+        Self::FirstTime,
+        Self::Repeat,
+        Self::Client,
+        Self::Advocate,
+    ];
+
     /// Display name.
     pub fn name(self) -> &'static str {
         match self {

@@ -10,26 +10,28 @@ use serde::Deserialize;
 /// lowest value always scores 1, and with distinct values the counts differ by at most one.
 /// The order is total and deterministic (NaN sorts last).
 pub fn quantile_scores(values: &[f64], bins: u32) -> Vec<u32> {
-    let n = values.len();
-    // Sorting (value, index) pairs keeps the sort in contiguous memory; the index breaks ties.
-    let mut order: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
-    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let mut scores = vec![0; n];
-    let mut start = 0;
-    while start < n {
-        let value = order[start].0;
-        let end = start
-            + order[start..]
+    let n = values.len() as u64;
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable_by(f64::total_cmp);
+    // score > k  ⇔  first_rank ≥ ⌈k·n / bins⌉ =: t  ⇔  at least t values lie below the value
+    // ⇔  the value is greater than sorted[t − 1]. So bins − 1 cutoffs decide every score,
+    // without sorting an index.
+    let cutoffs: Vec<f64> = (1..u64::from(bins))
+        .filter_map(|k| {
+            let t = (k * n).div_ceil(u64::from(bins)) as usize;
+            t.checked_sub(1).map(|i| sorted[i])
+        })
+        .collect();
+    values
+        .iter()
+        .map(|value| {
+            let above = cutoffs
                 .iter()
-                .take_while(|(v, _)| v.total_cmp(&value).is_eq())
+                .filter(|c| c.total_cmp(value).is_lt())
                 .count();
-        let score = (start as u64 * u64::from(bins) / n as u64) as u32 + 1;
-        for &(_, i) in &order[start..end] {
-            scores[i] = score;
-        }
-        start = end;
-    }
-    scores
+            above as u32 + 1
+        })
+        .collect()
 }
 
 /// An inclusive range of scores such as 4–5.
@@ -327,6 +329,20 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn scores_follow_the_first_rank_formula(
+            values in proptest::collection::vec(-3i32..30, 0..300),
+            bins in 2u32..12,
+        ) {
+            let values: Vec<f64> = values.into_iter().map(|v| f64::from(v) / 2.0).collect();
+            let n = values.len();
+            let scores = quantile_scores(&values, bins);
+            for (value, score) in values.iter().zip(scores) {
+                let first_rank = values.iter().filter(|v| v.total_cmp(value).is_lt()).count();
+                prop_assert_eq!(score, (first_rank * bins as usize / n) as u32 + 1);
+            }
+        }
+
         #[test]
         fn scores_are_monotone_cover_the_bins_and_ties_agree(
             values in proptest::collection::vec(0u32..50, 1..400),
