@@ -24,7 +24,9 @@ use crate::models::logistic::{self, LogisticModel, Rows};
 use crate::models::no_purchase::bgnbd_no_purchase;
 use crate::models::predict::{Btyd, PredictionSettings};
 use crate::models::{Triple, compress_triples};
-use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day, render_table};
+use crate::output::{
+    Log, PackedText, Report, Stopwatch, Table, Values, emit, format_day, render_table,
+};
 use crate::segment::churn_reasons::{ExtraInput, MAX_REASONS, model_reasons, rule_reasons};
 
 /// Score each customer's risk of making no purchase in the next --horizon days.
@@ -154,6 +156,11 @@ pub const MIN_PER_CLASS: usize = 30;
 
 /// L2 penalty of the logistic regression (on standardised inputs).
 const PENALTY: f64 = 1.0;
+
+/// The supervised model learns from at most this many labelled customers, evenly spaced in id
+/// order when there are more: a dozen coefficients are pinned down long before that, and
+/// training time stays flat for millions of customers.
+pub const MAX_TRAINING_CUSTOMERS: usize = 500_000;
 
 /// Risk bands of the summary: lower bounds, highest first.
 const RISK_BANDS: [(&str, f64); 5] = [
@@ -410,16 +417,12 @@ impl Context<'_> {
         INPUT_NAMES.len() + self.extra.map_or(0, |e| e.names.len())
     }
 
-    /// The supervised model's inputs for every customer of a window, row-major.
-    fn inputs(&self, window: &Window) -> Vec<f64> {
-        let mut values = Vec::with_capacity(window.customers.len() * self.input_count());
-        for (&customer, features) in window.customers.iter().zip(&window.features) {
-            values.extend(model_inputs(features));
-            if let Some(extra) = self.extra {
-                values.extend(extra.row(customer));
-            }
+    /// Appends the supervised model's inputs for the window's customer at position `i`.
+    fn push_inputs(&self, window: &Window, i: usize, out: &mut Vec<f64>) {
+        out.extend(model_inputs(&window.features[i]));
+        if let Some(extra) = self.extra {
+            out.extend(extra.row(window.customers[i]));
         }
-        values
     }
 
     /// Trains the supervised model on a labelled window: features at its cut-off and churn in
@@ -434,12 +437,18 @@ impl Context<'_> {
                 format_day(cutoff)
             ));
         }
-        let values = self.inputs(window);
+        let step = window.customers.len().div_ceil(MAX_TRAINING_CUSTOMERS);
+        let sample: Vec<usize> = (0..window.customers.len()).step_by(step).collect();
+        let mut values = Vec::with_capacity(sample.len() * self.input_count());
+        for &i in &sample {
+            self.push_inputs(window, i, &mut values);
+        }
+        let labels: Vec<bool> = sample.iter().map(|&i| window.churned[i]).collect();
         let rows = Rows {
             values: &values,
             columns: self.input_count(),
         };
-        logistic::fit(rows, &window.churned, PENALTY)
+        logistic::fit(rows, &labels, PENALTY)
             .ok_or_else(|| "the logistic regression did not converge".to_string())
     }
 
@@ -456,13 +465,14 @@ impl Context<'_> {
             None => vec![f64::NAN; window.customers.len()],
         };
         let supervised = match model {
-            Some(model) => {
-                let values = self.inputs(window);
-                values
-                    .par_chunks_exact(self.input_count())
-                    .map(|row| model.probability(row))
-                    .collect()
-            }
+            Some(model) => (0..window.customers.len())
+                .into_par_iter()
+                .map_init(Vec::new, |row, i| {
+                    row.clear();
+                    self.push_inputs(window, i, row);
+                    model.probability(row)
+                })
+                .collect(),
             None => vec![f64::NAN; window.customers.len()],
         };
         Ok(Scores {
@@ -777,7 +787,7 @@ fn customer_rows(
     // (key, customer id, position): sorting the pairs keeps the comparisons cache-friendly.
     let mut sorted: Vec<(f64, &str, usize)> = (0..window.customers.len())
         .filter(|&i| args.min_clv.is_none_or(|min| value[i] >= min))
-        .map(|i| (key[i], ids[window.customers[i]].as_str(), i))
+        .map(|i| (key[i], ids.get(window.customers[i]), i))
         .collect();
     sorted.par_sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     if let Some(top) = args.top {
@@ -788,36 +798,49 @@ fn customer_rows(
         Some(_) => f64::NAN, // only the rules need it
         None => median(window.features.iter().map(|f| f64::from(f.recency_days))),
     };
-    let reasons: Vec<Vec<String>> = order
-        .par_iter()
-        .map(|&i| {
-            let features = &window.features[i];
-            let Some(model) = &scores.model else {
-                return rule_reasons(features, typical_recency);
-            };
-            let customer = window.customers[i];
-            let mut row = model_inputs(features).to_vec();
-            let mut extra_inputs = Vec::new();
-            if let Some(extra) = context.extra {
-                row.extend(extra.row(customer));
-                extra_inputs = extra
-                    .names
-                    .iter()
-                    .zip(extra.row(customer))
-                    .map(|(name, &value)| ExtraInput { name, value })
-                    .collect();
+    let reasons_of = |i: usize| -> Vec<String> {
+        let features = &window.features[i];
+        let Some(model) = &scores.model else {
+            return rule_reasons(features, typical_recency);
+        };
+        let mut row = Vec::with_capacity(context.input_count());
+        context.push_inputs(window, i, &mut row);
+        let contributions = model.contributions(&row);
+        let standardised: Vec<f64> = (0..row.len())
+            .map(|j| model.standardise(j, row[j]))
+            .collect();
+        let extra_inputs: Vec<ExtraInput> = match context.extra {
+            Some(extra) => extra
+                .names
+                .iter()
+                .zip(extra.row(window.customers[i]))
+                .map(|(name, &value)| ExtraInput { name, value })
+                .collect(),
+            None => Vec::new(),
+        };
+        model_reasons(features, &contributions, &standardised, &extra_inputs)
+    };
+    // Reasons in parallel blocks of rows, each block packed into its own columns, then joined.
+    let blocks: Vec<[PackedText; MAX_REASONS]> = order
+        .par_chunks(16_384)
+        .map(|block| {
+            let mut columns: [PackedText; MAX_REASONS] = Default::default();
+            for &i in block {
+                let reasons = reasons_of(i);
+                for (k, column) in columns.iter_mut().enumerate() {
+                    column.push(reasons.get(k).map_or("", String::as_str));
+                }
             }
-            let standardised: Vec<f64> = (0..row.len())
-                .map(|j| model.standardise(j, row[j]))
-                .collect();
-            model_reasons(
-                features,
-                &model.contributions(&row),
-                &standardised,
-                &extra_inputs,
-            )
+            columns
         })
         .collect();
+    let mut reason_columns: [PackedText; MAX_REASONS] = Default::default();
+    for block in &blocks {
+        for (column, part) in reason_columns.iter_mut().zip(block) {
+            column.append(part);
+        }
+    }
+    drop(blocks);
     let pick = |values: &[f64]| order.iter().map(|&i| values[i]).collect::<Vec<f64>>();
     let feature = |get: fn(&CutoffFeatures) -> f64| {
         order
@@ -825,30 +848,19 @@ fn customer_rows(
             .map(|&i| get(&window.features[i]))
             .collect::<Vec<f64>>()
     };
-    let mut reason_columns: Vec<Vec<String>> = (0..MAX_REASONS)
-        .map(|_| Vec::with_capacity(reasons.len()))
-        .collect();
-    for customer_reasons in reasons {
-        let mut texts = customer_reasons.into_iter();
-        for column in reason_columns.iter_mut() {
-            column.push(texts.next().unwrap_or_default());
-        }
-    }
     let mut table = Table::default()
         .with("rank", Values::Int((1..=order.len() as i64).collect()))
         .with(
             "customer_id",
-            Values::Text(sorted.iter().map(|s| s.1.to_string()).collect()),
+            Values::PackedText(sorted.iter().map(|s| s.1).collect()),
         )
         .with("churn_risk", Values::Float(pick(risk), 4))
         .with(
             "risk_band",
-            Values::Text(
-                order
-                    .iter()
-                    .map(|&i| RISK_BANDS[band_of(risk[i])].0.to_string())
-                    .collect(),
-            ),
+            Values::Labels {
+                labels: RISK_BANDS.iter().map(|b| b.0.to_string()).collect(),
+                codes: order.iter().map(|&i| band_of(risk[i]) as u32).collect(),
+            },
         )
         .with("clv", Values::Float(pick(value), 2))
         .with("value_at_risk", Values::Float(pick(&at_risk), 2))
@@ -890,7 +902,7 @@ fn customer_rows(
             Values::Float(pick(&scores.supervised), 4),
         );
     for (k, column) in reason_columns.into_iter().enumerate() {
-        table = table.with(&format!("reason_{}", k + 1), Values::Text(column));
+        table = table.with(&format!("reason_{}", k + 1), Values::PackedText(column));
     }
     table
 }

@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use super::columns::{CUSTOMER_NAMES, normalize};
 use crate::error::ClmError;
+use crate::output::PackedText;
 
 /// Extra inputs aligned with a list of customers.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +38,7 @@ impl CustomerInputs {
 pub fn read_customer_inputs(
     path: &Path,
     customer_col: Option<&str>,
-    customer_id: &[String],
+    customer_id: &PackedText,
 ) -> Result<CustomerInputs> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
@@ -79,7 +80,7 @@ pub fn read_customer_inputs(
     let index: HashMap<&str, usize> = customer_id
         .iter()
         .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
+        .map(|(i, id)| (id, i))
         .collect();
 
     let mut values = vec![f64::NAN; customer_id.len() * k];
@@ -161,7 +162,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("inputs.csv");
         std::fs::write(&path, text).unwrap();
-        let ids = ["a".to_string(), "b".to_string(), "c".to_string()];
+        let ids: PackedText = ["a", "b", "c"].into_iter().collect();
         read_customer_inputs(&path, None, &ids)
     }
 

@@ -66,6 +66,58 @@ impl Transactions {
     pub fn last_day(&self) -> Option<i32> {
         self.frame.column(DAY).ok()?.i32().ok()?.max()
     }
+
+    /// The frame's columns as plain vectors, for per-row work in Rust.
+    pub fn row_columns(&self) -> Result<RowColumns<'_>> {
+        let bad = |e: PolarsError| ClmError::BadData(format!("{}: {e}", self.source));
+        let column = |name: &str| self.frame.column(name).map_err(bad);
+        // Validation rejected null ids, days and amounts, so the defaults are never used.
+        let strings = |name: &str| -> Result<Vec<Option<&str>>> {
+            Ok(column(name)?.str().map_err(bad)?.iter().collect())
+        };
+        Ok(RowColumns {
+            customer: column(CUSTOMER)?
+                .str()
+                .map_err(bad)?
+                .iter()
+                .map(Option::unwrap_or_default)
+                .collect(),
+            day: column(DAY)?
+                .i32()
+                .map_err(bad)?
+                .iter()
+                .map(|d| d.unwrap_or_default())
+                .collect(),
+            amount: column(AMOUNT)?
+                .f64()
+                .map_err(bad)?
+                .iter()
+                .map(|a| a.unwrap_or_default())
+                .collect(),
+            is_return: column(IS_RETURN)?
+                .bool()
+                .map_err(bad)?
+                .iter()
+                .map(|r| r.unwrap_or_default())
+                .collect(),
+            order: if self.has_orders() {
+                Some(strings(ORDER)?)
+            } else {
+                None
+            },
+        })
+    }
+}
+
+/// The canonical columns of [`Transactions`], one entry per row.
+pub struct RowColumns<'a> {
+    pub customer: Vec<&'a str>,
+    /// Days since 1970-01-01.
+    pub day: Vec<i32>,
+    pub amount: Vec<f64>,
+    pub is_return: Vec<bool>,
+    /// Order ids, when the export has them (`None` in a row without one).
+    pub order: Option<Vec<Option<&'a str>>>,
 }
 
 /// Where the bytes come from: the file itself, or a temporary copy of stdin or of a

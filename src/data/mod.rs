@@ -2,6 +2,7 @@
 
 pub mod columns;
 pub mod customer_inputs;
+pub mod customers;
 pub mod dates;
 pub mod load;
 pub mod survey;

@@ -6,15 +6,12 @@
 //! [`Histories`] holds every customer's days once, so features and labels at several cut-offs
 //! (back-test, training, scoring) come from one pass over the transactions.
 
-use std::collections::HashMap;
-
 use anyhow::Result;
-use polars::prelude::*;
 
 use crate::data::Transactions;
-use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN};
-use crate::error::ClmError;
+use crate::data::customers::{RowsByCustomer, customer_codes};
 use crate::models::Triple;
+use crate::output::PackedText;
 
 /// Length of the two quarters compared by the spend trend, in days.
 pub const QUARTER_DAYS: i32 = 91;
@@ -34,10 +31,10 @@ pub struct Day {
     pub return_rows: u32,
 }
 
-/// Every customer's days in date order; customers in the order they first appear in the input.
+/// Every customer's days in date order; customers in id order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Histories {
-    pub customer_id: Vec<String>,
+    pub customer_id: PackedText,
     /// Customer `i`'s days are `days[offsets[i]..offsets[i + 1]]`.
     offsets: Vec<usize>,
     days: Vec<Day>,
@@ -60,46 +57,18 @@ impl Histories {
     }
 
     /// Groups rows (customer id, day, amount, is-return) into customer histories.
-    pub fn from_rows<'a>(
-        ids: impl Iterator<Item = &'a str>,
-        day: &[i32],
-        amount: &[f64],
-        is_return: &[bool],
-    ) -> Histories {
-        // Customer codes in order of first appearance, then a counting sort of rows by code.
-        // The std hasher, not the crate's FxHasher: ids sharing a prefix ("C0000…") collide
-        // under Fx, whose low bits see only the first bytes.
-        let mut code_of: HashMap<&str, u32> = HashMap::new();
-        let mut customer_id = Vec::new();
-        let codes: Vec<u32> = ids
-            .map(|id| {
-                let next = code_of.len() as u32;
-                *code_of.entry(id).or_insert_with(|| {
-                    customer_id.push(id.to_string());
-                    next
-                })
-            })
-            .collect();
-        let mut starts = vec![0usize; customer_id.len() + 1];
-        for &code in &codes {
-            starts[code as usize + 1] += 1;
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut next = starts.clone();
-        let mut rows_by_customer = vec![0usize; codes.len()];
-        for (row, &code) in codes.iter().enumerate() {
-            rows_by_customer[next[code as usize]] = row;
-            next[code as usize] += 1;
-        }
-
+    pub fn from_rows(ids: &[&str], day: &[i32], amount: &[f64], is_return: &[bool]) -> Histories {
+        let customers = customer_codes(ids);
+        let groups = RowsByCustomer::new(&customers.codes, customers.ids.len());
+        let customer_id = customers.ids;
+        let mut rows = Vec::new();
         let mut offsets = Vec::with_capacity(customer_id.len() + 1);
-        let mut days: Vec<Day> = Vec::with_capacity(codes.len());
+        let mut days: Vec<Day> = Vec::with_capacity(ids.len());
         offsets.push(0);
         for customer in 0..customer_id.len() {
-            let rows = &mut rows_by_customer[starts[customer]..starts[customer + 1]];
-            rows.sort_by_key(|&row| (day[row], row));
+            rows.clear();
+            rows.extend(groups.rows_of(customer).iter().map(|&row| row as usize));
+            rows.sort_by_key(|&row| day[row]); // stable: same-day rows stay in input order
             let first_of_customer = days.len();
             for &row in rows.iter() {
                 let returned = is_return[row];
@@ -133,35 +102,12 @@ impl Histories {
 
 /// Every customer's history from the canonical transaction frame.
 pub fn histories(tx: &Transactions) -> Result<Histories> {
-    let bad = |e: PolarsError| ClmError::BadData(format!("{}: {e}", tx.source));
-    let frame = &tx.frame;
-    let ids = frame.column(CUSTOMER).and_then(|c| c.str()).map_err(bad)?;
-    let day: Vec<i32> = frame
-        .column(DAY)
-        .and_then(|c| c.i32())
-        .map_err(bad)?
-        .iter()
-        .map(|d| d.unwrap_or(i32::MIN))
-        .collect();
-    let amount: Vec<f64> = frame
-        .column(AMOUNT)
-        .and_then(|c| c.f64())
-        .map_err(bad)?
-        .iter()
-        .map(|a| a.unwrap_or(0.0))
-        .collect();
-    let is_return: Vec<bool> = frame
-        .column(IS_RETURN)
-        .and_then(|c| c.bool())
-        .map_err(bad)?
-        .iter()
-        .map(|r| r.unwrap_or(false))
-        .collect();
+    let rows = tx.row_columns()?;
     Ok(Histories::from_rows(
-        ids.iter().map(|id| id.unwrap_or_default()),
-        &day,
-        &amount,
-        &is_return,
+        &rows.customer,
+        &rows.day,
+        &rows.amount,
+        &rows.is_return,
     ))
 }
 
@@ -331,11 +277,11 @@ mod tests {
     use super::*;
 
     fn history(rows: &[(&'static str, i32, f64, bool)]) -> Histories {
-        let ids = rows.iter().map(|r| r.0);
+        let ids: Vec<&str> = rows.iter().map(|r| r.0).collect();
         let day: Vec<i32> = rows.iter().map(|r| r.1).collect();
         let amount: Vec<f64> = rows.iter().map(|r| r.2).collect();
         let is_return: Vec<bool> = rows.iter().map(|r| r.3).collect();
-        Histories::from_rows(ids, &day, &amount, &is_return)
+        Histories::from_rows(&ids, &day, &amount, &is_return)
     }
 
     #[test]
@@ -347,8 +293,8 @@ mod tests {
             ("b", 10, -2.0, true),
             ("a", 3, 4.0, false),
         ]);
-        assert_eq!(h.customer_id, ["b", "a"]);
-        let b = h.days_of(0);
+        assert_eq!(h.customer_id.iter().collect::<Vec<_>>(), ["a", "b"]);
+        let b = h.days_of(1);
         assert_eq!(b.len(), 2);
         assert_eq!((b[0].day, b[0].total), (2, 7.0));
         assert_eq!(
@@ -356,7 +302,7 @@ mod tests {
             (10, 3.0, 2, 1)
         );
         assert!(b[1].purchase);
-        let a = h.days_of(1);
+        let a = h.days_of(0);
         assert_eq!(a.len(), 1);
         assert_eq!((a[0].total, a[0].rows), (5.0, 2));
     }

@@ -1,11 +1,11 @@
 //! Recency, frequency and monetary value per customer as of a date.
 
 use anyhow::Result;
-use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::data::Transactions;
-use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN, ORDER, collect_streaming};
-use crate::error::ClmError;
+use crate::data::customers::{RowsByCustomer, customer_codes};
+use crate::data::load::RowColumns;
 use crate::output::{PackedText, Stopwatch};
 
 /// How the monetary value is measured.
@@ -35,103 +35,99 @@ pub struct RfmMeasures {
 }
 
 /// Computes recency, tenure, frequency and monetary value as of `as_of_day` (days since
-/// 1970-01-01) in one group-by on polars' streaming engine.
+/// 1970-01-01): customer ids interned in shards, rows grouped by customer, then one pass per
+/// customer on all cores.
 pub fn rfm_measures(tx: &Transactions, as_of_day: i32, monetary: Monetary) -> Result<RfmMeasures> {
-    let bad = |e: PolarsError| ClmError::BadData(format!("{}: {e}", tx.source));
     let mut timer = Stopwatch::start("rfm measures");
-    let days = tx.frame.column(DAY).and_then(|c| c.i32()).map_err(bad)?;
-    let rows_after_as_of = days.gt(as_of_day).sum().unwrap_or(0) as usize;
-    let mut rows = tx.frame.clone().lazy();
-    if rows_after_as_of > 0 {
-        rows = rows.filter(col(DAY).lt_eq(lit(as_of_day)));
-    }
-    // Masking before grouping keeps every aggregation a plain (fast, streamable) one: a purchase
-    // day or order is null on return rows; min and max ignore nulls, n_unique counts null as
-    // one value, which the null count takes back out.
-    let purchase = col(IS_RETURN).not();
-    let occasion = if tx.has_orders() {
-        col(ORDER)
-    } else {
-        col(DAY)
-    };
-    let per_customer = rows
-        .select([
-            col(CUSTOMER),
-            when(purchase.clone())
-                .then(col(DAY))
-                .otherwise(lit(NULL))
-                .alias("purchase_day"),
-            when(purchase)
-                .then(occasion)
-                .otherwise(lit(NULL))
-                .alias("occasion"),
-            col(AMOUNT),
-        ])
-        .group_by([col(CUSTOMER)])
-        .agg([
-            col("purchase_day").max().alias("last_purchase"),
-            col("purchase_day").min().alias("first_purchase"),
-            (col("occasion").n_unique().cast(DataType::UInt32)
-                - col("occasion")
-                    .null_count()
-                    .gt(lit(0))
-                    .cast(DataType::UInt32))
-            .alias("frequency"),
-            col(AMOUNT).sum().alias("spend"),
-        ])
-        .sort([CUSTOMER], SortMultipleOptions::default());
-    let mut grouped = collect_streaming(per_customer).map_err(bad)?;
-    timer.lap("group and sort");
-
-    // Customers with only returns have no purchase day.
-    let buyers = grouped.column("last_purchase").map_err(bad)?.is_not_null();
-    let returns_only_customers = grouped.height() - buyers.sum().unwrap_or(0) as usize;
-    if returns_only_customers > 0 {
-        grouped = grouped.filter(&buyers).map_err(bad)?;
-    }
-    let column = |name: &str| grouped.column(name).map_err(bad);
-    let ids = column(CUSTOMER)?.str().map_err(bad)?;
-    // No nulls are left (ids were validated, returns-only customers filtered out), so the
-    // `unwrap_or` defaults below are never used.
-    let days_before = |name: &str| -> Result<Vec<i64>> {
-        let days = column(name)?.i32().map_err(bad)?;
-        Ok(days
-            .iter()
-            .map(|day| i64::from(as_of_day - day.unwrap_or(as_of_day)))
-            .collect())
-    };
-    let frequency: Vec<u32> = column("frequency")?
-        .u32()
-        .map_err(bad)?
-        .iter()
-        .map(|f| f.unwrap_or(0))
+    let rows = tx.row_columns()?;
+    timer.lap("columns");
+    let customers = customer_codes(&rows.customer);
+    timer.lap("customer codes");
+    let groups = RowsByCustomer::new(&customers.codes, customers.ids.len());
+    timer.lap("group rows");
+    let per_customer: Vec<Option<CustomerMeasures>> = (0..groups.customers())
+        .into_par_iter()
+        .map_init(Vec::new, |occasions, c| {
+            customer_measures(groups.rows_of(c), &rows, as_of_day, occasions)
+        })
         .collect();
-    let spend = column("spend")?
-        .f64()
-        .map_err(bad)?
-        .iter()
-        .map(|s| s.unwrap_or(0.0));
-    let monetary = match monetary {
-        Monetary::Total => spend.collect(),
-        Monetary::Mean => spend
-            .zip(&frequency)
-            .map(|(s, &f)| s / f64::from(f.max(1)))
-            .collect(),
-    };
-    let id_bytes = ids.downcast_iter().map(|a| a.total_bytes_len()).sum();
-    let mut customer_id = PackedText::with_capacity(ids.len(), id_bytes);
-    for id in ids.iter() {
-        customer_id.push(id.unwrap_or_default());
-    }
-    let out = RfmMeasures {
-        customer_id,
-        recency_days: days_before("last_purchase")?,
-        tenure_days: days_before("first_purchase")?,
-        frequency,
-        monetary,
-        returns_only_customers,
+    timer.lap("per customer");
+
+    let rows_after_as_of = rows.day.iter().filter(|&&d| d > as_of_day).count();
+    // Customers with rows up to the as-of date but no purchase among them.
+    let mut returns_only_customers = 0;
+    let mut out = RfmMeasures {
         rows_after_as_of,
+        ..RfmMeasures::default()
     };
+    for (c, measures) in per_customer.iter().enumerate() {
+        let Some(m) = measures else { continue };
+        let Some((first, last)) = m.purchase_days else {
+            returns_only_customers += 1;
+            continue;
+        };
+        out.customer_id.push(customers.ids.get(c));
+        out.recency_days.push(i64::from(as_of_day - last));
+        out.tenure_days.push(i64::from(as_of_day - first));
+        out.frequency.push(m.occasions);
+        out.monetary.push(match monetary {
+            Monetary::Total => m.spend,
+            Monetary::Mean => m.spend / f64::from(m.occasions.max(1)),
+        });
+    }
+    out.returns_only_customers = returns_only_customers;
     timer.lap("to vectors");
     Ok(out)
+}
+
+/// One customer's rows up to the as-of date, summed up.
+struct CustomerMeasures {
+    /// First and last purchase day (`None` when every row is a return).
+    purchase_days: Option<(i32, i32)>,
+    /// Distinct orders among purchases; without an order column (or id), distinct purchase days.
+    occasions: u32,
+    /// Net spend (returns subtract).
+    spend: f64,
+}
+
+/// `None` when the customer has no row up to the as-of date. `occasions` is scratch space.
+fn customer_measures<'a>(
+    customer_rows: &[u32],
+    rows: &RowColumns<'a>,
+    as_of_day: i32,
+    occasions: &mut Vec<(i32, Option<&'a str>)>,
+) -> Option<CustomerMeasures> {
+    occasions.clear();
+    let mut spend = 0.0;
+    let mut seen = false;
+    let mut purchase_days: Option<(i32, i32)> = None;
+    for &row in customer_rows {
+        let row = row as usize;
+        let day = rows.day[row];
+        if day > as_of_day {
+            continue;
+        }
+        seen = true;
+        spend += rows.amount[row];
+        if !rows.is_return[row] {
+            purchase_days = Some(
+                purchase_days.map_or((day, day), |(first, last)| (first.min(day), last.max(day))),
+            );
+            // An order id names the occasion; without one, the day does.
+            match rows.order.as_ref().and_then(|orders| orders[row]) {
+                Some(order) => occasions.push((0, Some(order))),
+                None => occasions.push((day, None)),
+            }
+        }
+    }
+    if !seen {
+        return None;
+    }
+    occasions.sort_unstable();
+    occasions.dedup();
+    Some(CustomerMeasures {
+        purchase_days,
+        occasions: occasions.len() as u32,
+        spend,
+    })
 }

@@ -88,17 +88,27 @@ impl LogisticModel {
         }
     }
 
+    /// Feature `j`'s contribution βⱼ zⱼ to the log-odds, against an average customer.
+    pub fn contribution(&self, j: usize, value: f64) -> f64 {
+        self.coefficients[j] * self.standardise(j, value)
+    }
+
     /// Each feature's contribution βⱼ zⱼ to the log-odds, against an average customer.
     pub fn contributions(&self, row: &[f64]) -> Vec<f64> {
         row.iter()
             .enumerate()
-            .map(|(j, &v)| self.coefficients[j] * self.standardise(j, v))
+            .map(|(j, &v)| self.contribution(j, v))
             .collect()
     }
 
     /// P(y = 1 | row).
     pub fn probability(&self, row: &[f64]) -> f64 {
-        sigmoid(self.intercept + self.contributions(row).iter().sum::<f64>())
+        let log_odds: f64 = row
+            .iter()
+            .enumerate()
+            .map(|(j, &v)| self.contribution(j, v))
+            .sum();
+        sigmoid(self.intercept + log_odds)
     }
 }
 
@@ -147,13 +157,14 @@ fn gradient_and_hessian(
 ) -> (Vec<f64>, Vec<f64>) {
     let k = beta.len();
     let zero = || (vec![0.0; k], vec![0.0; k * k]);
+    // Each fold keeps its standardised row `z` (z₀ = 1 for the intercept) across rows.
+    let start = || (vec![0.0; k], vec![0.0; k * k], vec![1.0; k]);
     let (gradient, mut hessian) = rows
         .values
         .par_chunks_exact(rows.columns)
         .zip(y.par_iter())
         .with_min_len(4096)
-        .fold(zero, |(mut g, mut h), (row, &label)| {
-            let mut z = vec![1.0; k];
+        .fold(start, |(mut g, mut h, mut z), (row, &label)| {
             for j in 0..k - 1 {
                 z[j + 1] = if sds[j] == 0.0 {
                     0.0
@@ -168,12 +179,14 @@ fn gradient_and_hessian(
             for a in 0..k {
                 g[a] += residual * z[a];
                 let wa = weight * z[a];
-                for b in 0..=a {
-                    h[a * k + b] += wa * z[b];
+                let h_row = &mut h[a * k..a * k + a + 1];
+                for (h_ab, z_b) in h_row.iter_mut().zip(&z) {
+                    *h_ab += wa * z_b;
                 }
             }
-            (g, h)
+            (g, h, z)
         })
+        .map(|(g, h, _)| (g, h))
         .reduce(zero, |(mut g1, mut h1), (g2, h2)| {
             g1.iter_mut().zip(&g2).for_each(|(a, b)| *a += b);
             h1.iter_mut().zip(&h2).for_each(|(a, b)| *a += b);

@@ -25,6 +25,13 @@ impl PackedText {
         self.ends.push(self.text.len());
     }
 
+    /// Appends all rows of `other`.
+    pub fn append(&mut self, other: &PackedText) {
+        let offset = self.text.len();
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|end| offset + end));
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.ends.len()
@@ -68,5 +75,11 @@ mod tests {
         assert_eq!(packed.get(0), "C1");
         assert_eq!(packed.get(1), "");
         assert_eq!(packed.iter().collect::<Vec<_>>(), vec!["C1", "", "C22"]);
+        let mut joined: PackedText = ["A"].into_iter().collect();
+        joined.append(&packed);
+        assert_eq!(
+            joined.iter().collect::<Vec<_>>(),
+            vec!["A", "C1", "", "C22"]
+        );
     }
 }

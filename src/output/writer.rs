@@ -9,6 +9,7 @@ use polars::prelude::{
     Column, DataFrame, DataType, IntoColumn, NamedFrom, NewChunkedArray, ParquetWriter, Series,
     StringChunked,
 };
+use rayon::prelude::*;
 use serde_json::{Map, Number, Value};
 
 use super::{Table, Values};
@@ -79,15 +80,44 @@ pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Rows per block of delimited text; blocks are formatted in parallel, written in order.
+const BLOCK_ROWS: usize = 32_768;
+
 fn write_delimited(out: &mut dyn Write, table: &Table, delimiter: u8) -> Result<()> {
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(delimiter)
-        .from_writer(out);
-    writer.write_record(table.names.iter().map(|n| spreadsheet_safe(n).into_owned()))?;
+    let mut builder = csv::WriterBuilder::new();
+    builder.delimiter(delimiter);
+    let mut header = builder.from_writer(Vec::new());
+    header.write_record(table.names.iter().map(|n| spreadsheet_safe(n).into_owned()))?;
+    out.write_all(&header.into_inner()?)?;
+    let height = table.height();
+    let blocks: Vec<std::ops::Range<usize>> = (0..height)
+        .step_by(BLOCK_ROWS)
+        .map(|start| start..(start + BLOCK_ROWS).min(height))
+        .collect();
+    // A few blocks per thread at a time bounds the memory held by formatted text.
+    for batch in blocks.chunks(4 * rayon::current_num_threads()) {
+        let texts: Vec<Result<Vec<u8>>> = batch
+            .par_iter()
+            .map(|rows| delimited_rows(table, rows.clone(), &builder))
+            .collect();
+        for text in texts {
+            out.write_all(&text?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rows `rows` of `table` as delimited text.
+fn delimited_rows(
+    table: &Table,
+    rows: std::ops::Range<usize>,
+    builder: &csv::WriterBuilder,
+) -> Result<Vec<u8>> {
+    let mut writer = builder.from_writer(Vec::with_capacity(64 * rows.len()));
     // Numbers are formatted into reused buffers: no allocation per cell.
     let mut integer = itoa::Buffer::new();
     let mut float = Vec::new();
-    for row in 0..table.height() {
+    for row in rows {
         for values in &table.columns {
             match values {
                 Values::Int(v) => writer.write_field(integer.format(v[row]))?,
@@ -107,8 +137,7 @@ fn write_delimited(out: &mut dyn Write, table: &Table, delimiter: u8) -> Result<
         }
         writer.write_record(None::<&[u8]>)?;
     }
-    writer.flush()?;
-    Ok(())
+    Ok(writer.into_inner()?)
 }
 
 /// Appends `value` (finite) with `decimals` decimals, exactly as `format!("{value:.decimals$}")`.
