@@ -454,8 +454,10 @@ impl Context<'_> {
 
     /// BTYD and supervised probabilities of churn for a window's customers.
     fn score(&self, window: &Window, model: Option<&LogisticModel>, log: &Log) -> Result<Scores> {
+        let mut timer = Stopwatch::start("churn score");
         let h_weeks = f64::from(self.horizon) / TimeUnit::Week.days();
         let btyd_params = fit_btyd(window, log);
+        timer.lap("BG/NBD fit");
         let btyd = match &btyd_params {
             Some(params) => window
                 .features
@@ -475,6 +477,7 @@ impl Context<'_> {
                 .collect(),
             None => vec![f64::NAN; window.customers.len()],
         };
+        timer.lap("probabilities");
         Ok(Scores {
             btyd_params,
             btyd,
@@ -505,11 +508,17 @@ impl Context<'_> {
             return backtest;
         }
         backtest.base_rate = churners as f64 / evaluation.customers.len() as f64;
-        let trained = self.train_on(&self.window(cutoff - self.horizon, true));
+        let mut timer = Stopwatch::start("churn back-test");
+        let training = self.window(cutoff - self.horizon, true);
+        timer.lap("training window");
+        let trained = self.train_on(&training);
+        drop(training);
+        timer.lap("training");
         let quiet = Log { quiet: true };
         let Ok(scores) = self.score(evaluation, trained.as_ref().ok(), &quiet) else {
             return backtest;
         };
+        timer.lap("scoring");
         let labels = &evaluation.churned;
         let metrics = |scorer: &'static str, probabilities: &[f64], calibrated: bool| {
             let decile = top_decile(probabilities, labels);
@@ -544,6 +553,7 @@ impl Context<'_> {
         backtest
             .metrics
             .push(metrics("recency only", &recency, false));
+        timer.lap("metrics");
         backtest
     }
 }
@@ -778,22 +788,25 @@ fn customer_rows(
     value: &[f64],
     args: &ChurnArgs,
 ) -> Table {
+    let mut timer = Stopwatch::start("churn rows");
     let ids = &context.histories.customer_id;
     let at_risk: Vec<f64> = risk.iter().zip(value).map(|(r, v)| r * v).collect();
     let key = match args.sort {
         SortBy::Value => &at_risk,
         SortBy::Risk => risk,
     };
-    // (key, customer id, position): sorting the pairs keeps the comparisons cache-friendly.
-    let mut sorted: Vec<(f64, &str, usize)> = (0..window.customers.len())
+    // (key, customer, position), ties by customer: customers are numbered in id order, so
+    // equal keys list by id without reading the ids.
+    let mut sorted: Vec<(f64, usize, usize)> = (0..window.customers.len())
         .filter(|&i| args.min_clv.is_none_or(|min| value[i] >= min))
-        .map(|i| (key[i], ids.get(window.customers[i]), i))
+        .map(|i| (key[i], window.customers[i], i))
         .collect();
-    sorted.par_sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    sorted.par_sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     if let Some(top) = args.top {
         sorted.truncate(top);
     }
     let order: Vec<usize> = sorted.iter().map(|s| s.2).collect();
+    timer.lap("sort");
     let typical_recency = match scores.model {
         Some(_) => f64::NAN, // only the rules need it
         None => median(window.features.iter().map(|f| f64::from(f.recency_days))),
@@ -841,6 +854,7 @@ fn customer_rows(
         }
     }
     drop(blocks);
+    timer.lap("reasons");
     let pick = |values: &[f64]| order.iter().map(|&i| values[i]).collect::<Vec<f64>>();
     let feature = |get: fn(&CutoffFeatures) -> f64| {
         order
@@ -852,7 +866,7 @@ fn customer_rows(
         .with("rank", Values::Int((1..=order.len() as i64).collect()))
         .with(
             "customer_id",
-            Values::PackedText(sorted.iter().map(|s| s.1).collect()),
+            Values::PackedText(sorted.iter().map(|s| ids.get(s.1)).collect()),
         )
         .with("churn_risk", Values::Float(pick(risk), 4))
         .with(
@@ -904,6 +918,7 @@ fn customer_rows(
     for (k, column) in reason_columns.into_iter().enumerate() {
         table = table.with(&format!("reason_{}", k + 1), Values::PackedText(column));
     }
+    timer.lap("columns");
     table
 }
 

@@ -27,19 +27,38 @@ pub struct CustomerCodes {
     pub codes: Vec<u32>,
 }
 
+/// Rows per block of the first pass, which hashes rows into shards in parallel.
+const BLOCK_ROWS: usize = 1 << 20;
+
 /// Interns `ids` (one per row) into [`CustomerCodes`].
 pub fn customer_codes(ids: &[&str]) -> CustomerCodes {
     let hasher = FixedState::with_seed(0x636c_6d00);
-    let mut rows_of_shard: Vec<Vec<u32>> = vec![Vec::new(); SHARDS];
-    for (row, id) in ids.iter().enumerate() {
-        let shard = (hasher.hash_one(id) >> SHARD_SHIFT) as usize % SHARDS;
-        rows_of_shard[shard].push(row as u32);
-    }
+    // Per block of rows, each shard's rows (in input order).
+    let blocks: Vec<Vec<Vec<u32>>> = ids
+        .par_chunks(BLOCK_ROWS)
+        .enumerate()
+        .map(|(block, chunk)| {
+            let mut rows_of_shard: Vec<Vec<u32>> = (0..SHARDS)
+                .map(|_| Vec::with_capacity(chunk.len() / SHARDS * 2))
+                .collect();
+            for (offset, id) in chunk.iter().enumerate() {
+                let shard = (hasher.hash_one(id) >> SHARD_SHIFT) as usize % SHARDS;
+                rows_of_shard[shard].push((block * BLOCK_ROWS + offset) as u32);
+            }
+            rows_of_shard
+        })
+        .collect();
+    let rows_of_shard: Vec<Vec<u32>> = (0..SHARDS)
+        .into_par_iter()
+        .map(|shard| blocks.iter().flat_map(|b| &b[shard]).copied().collect())
+        .collect();
+    drop(blocks);
     // Per shard: its distinct ids in order of appearance, and each of its rows' index among them.
     let interned: Vec<(Vec<&str>, Vec<u32>)> = rows_of_shard
         .par_iter()
         .map(|rows| {
-            let mut index: HashMap<&str, u32, FixedState> = HashMap::with_hasher(hasher.clone());
+            let mut index: HashMap<&str, u32, FixedState> =
+                HashMap::with_capacity_and_hasher(rows.len() / 4, hasher.clone());
             let mut distinct = Vec::new();
             let local = rows
                 .iter()
@@ -55,33 +74,53 @@ pub fn customer_codes(ids: &[&str]) -> CustomerCodes {
         })
         .collect();
 
-    let mut sorted: Vec<(&str, u32, u32)> = interned
-        .iter()
+    // Sort the distinct ids on their first 16 bytes held inline (cache-friendly), reading the
+    // whole id only when those tie.
+    let distinct: Vec<&str> = interned.iter().flat_map(|(d, _)| d).copied().collect();
+    let mut order: Vec<(SortPrefix, u32)> = distinct
+        .par_iter()
         .enumerate()
-        .flat_map(|(shard, (distinct, _))| {
-            (0..distinct.len()).map(move |local| (distinct[local], shard as u32, local as u32))
-        })
+        .map(|(i, id)| (SortPrefix::of(id), i as u32))
         .collect();
-    sorted.par_sort_unstable_by(|a, b| a.0.cmp(b.0)); // ids are distinct: the order is total
-    let mut code_of: Vec<Vec<u32>> = interned
-        .iter()
-        .map(|(distinct, _)| vec![0; distinct.len()])
-        .collect();
-    let bytes = sorted.iter().map(|s| s.0.len()).sum();
-    let mut sorted_ids = PackedText::with_capacity(sorted.len(), bytes);
-    for (code, &(id, shard, local)) in sorted.iter().enumerate() {
-        code_of[shard as usize][local as usize] = code as u32;
-        sorted_ids.push(id);
+    order.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| distinct[a.1 as usize].cmp(distinct[b.1 as usize]))
+    });
+    let mut code_of_distinct = vec![0u32; distinct.len()];
+    let bytes = distinct.iter().map(|id| id.len()).sum();
+    let mut sorted_ids = PackedText::with_capacity(distinct.len(), bytes);
+    for (code, &(_, i)) in order.iter().enumerate() {
+        code_of_distinct[i as usize] = code as u32;
+        sorted_ids.push(distinct[i as usize]);
     }
+    drop(order);
     let mut codes = vec![0u32; ids.len()];
-    for ((rows, (_, local)), code_of) in rows_of_shard.iter().zip(&interned).zip(&code_of) {
+    let mut first_distinct = 0;
+    for (rows, (shard_distinct, local)) in rows_of_shard.iter().zip(&interned) {
+        let code_of = &code_of_distinct[first_distinct..first_distinct + shard_distinct.len()];
         for (&row, &local) in rows.iter().zip(local) {
             codes[row as usize] = code_of[local as usize];
         }
+        first_distinct += shard_distinct.len();
     }
     CustomerCodes {
         ids: sorted_ids,
         codes,
+    }
+}
+
+/// The first 16 bytes of a text, zero-padded, as two big-endian words: comparing prefixes
+/// orders texts as comparing the texts does, except that equal prefixes need the full texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct SortPrefix([u64; 2]);
+
+impl SortPrefix {
+    fn of(text: &str) -> SortPrefix {
+        let mut bytes = [0u8; 16];
+        let n = text.len().min(16);
+        bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+        let word = |i: usize| u64::from_be_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        SortPrefix([word(0), word(8)])
     }
 }
 
@@ -154,6 +193,27 @@ mod tests {
         }
         let sorted: Vec<&str> = customers.ids.iter().collect();
         assert!(sorted.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn long_ids_and_prefixes_sort_as_text() {
+        let ids = [
+            "customer-0000000002",
+            "customer-0000000010",
+            "customer-000000001",
+            "customer-0000000001",
+            "b",
+            "",
+            "customer-0000000002",
+        ];
+        let customers = customer_codes(&ids);
+        let mut expected: Vec<&str> = ids.to_vec();
+        expected.sort();
+        expected.dedup();
+        assert_eq!(customers.ids.iter().collect::<Vec<_>>(), expected);
+        for (row, &code) in customers.codes.iter().enumerate() {
+            assert_eq!(customers.ids.get(code as usize), ids[row]);
+        }
     }
 
     #[test]
