@@ -855,10 +855,10 @@ fn customer_rows(
     }
     drop(blocks);
     timer.lap("reasons");
-    let pick = |values: &[f64]| order.iter().map(|&i| values[i]).collect::<Vec<f64>>();
+    let pick = |values: &[f64]| order.par_iter().map(|&i| values[i]).collect::<Vec<f64>>();
     let feature = |get: fn(&CutoffFeatures) -> f64| {
         order
-            .iter()
+            .par_iter()
             .map(|&i| get(&window.features[i]))
             .collect::<Vec<f64>>()
     };
@@ -882,7 +882,7 @@ fn customer_rows(
             "recency_days",
             Values::Int(
                 order
-                    .iter()
+                    .par_iter()
                     .map(|&i| i64::from(window.features[i].recency_days))
                     .collect(),
             ),
@@ -891,7 +891,7 @@ fn customer_rows(
             "frequency",
             Values::Int(
                 order
-                    .iter()
+                    .par_iter()
                     .map(|&i| i64::from(window.features[i].frequency))
                     .collect(),
             ),
@@ -901,7 +901,7 @@ fn customer_rows(
             "tenure_days",
             Values::Int(
                 order
-                    .iter()
+                    .par_iter()
                     .map(|&i| i64::from(window.features[i].tenure_days))
                     .collect(),
             ),

@@ -1,22 +1,16 @@
-//! Customers as dense codes: each row's customer id interned to a number, numbered in id order,
-//! and the rows grouped by customer. Every per-customer analysis starts here.
+//! Customers as dense codes: each row's customer id numbered in id order, and the rows grouped
+//! by customer. Every per-customer analysis starts here.
 //!
-//! Interning millions of ids is the hot spot of every command, so it runs in shards: ids are
-//! split by a few bits of their hash, and each shard (small enough for its table to stay in
-//! cache) is interned on its own thread.
+//! Numbering millions of ids is the hot spot of every command. Rows are sorted (in parallel) on
+//! a key held inline: the id's first 16 bytes and its length, which decide the order of ids up
+//! to 16 bytes without reading them again; longer ids are compared in full when the keys tie.
+//! Same ids end up side by side and take consecutive codes.
 
-use std::collections::HashMap;
-use std::hash::BuildHasher;
+use std::cmp::Ordering;
 
-use foldhash::fast::FixedState;
 use rayon::prelude::*;
 
 use crate::output::PackedText;
-
-/// Shards are picked by bits 40..46 of the hash: the table inside a shard uses the low bits
-/// (bucket) and the top seven (tag), so these leave both evenly spread.
-const SHARD_SHIFT: u32 = 40;
-const SHARDS: usize = 64;
 
 /// Each row's customer as a code; code `c` is the `c`-th distinct id in byte order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,81 +21,26 @@ pub struct CustomerCodes {
     pub codes: Vec<u32>,
 }
 
-/// Rows per block of the first pass, which hashes rows into shards in parallel.
-const BLOCK_ROWS: usize = 1 << 20;
-
-/// Interns `ids` (one per row) into [`CustomerCodes`].
+/// Numbers `ids` (one per row) in id order.
 pub fn customer_codes(ids: &[&str]) -> CustomerCodes {
-    let hasher = FixedState::with_seed(0x636c_6d00);
-    // Per block of rows, each shard's rows (in input order).
-    let blocks: Vec<Vec<Vec<u32>>> = ids
-        .par_chunks(BLOCK_ROWS)
-        .enumerate()
-        .map(|(block, chunk)| {
-            let mut rows_of_shard: Vec<Vec<u32>> = (0..SHARDS)
-                .map(|_| Vec::with_capacity(chunk.len() / SHARDS * 2))
-                .collect();
-            for (offset, id) in chunk.iter().enumerate() {
-                let shard = (hasher.hash_one(id) >> SHARD_SHIFT) as usize % SHARDS;
-                rows_of_shard[shard].push((block * BLOCK_ROWS + offset) as u32);
-            }
-            rows_of_shard
-        })
-        .collect();
-    let rows_of_shard: Vec<Vec<u32>> = (0..SHARDS)
-        .into_par_iter()
-        .map(|shard| blocks.iter().flat_map(|b| &b[shard]).copied().collect())
-        .collect();
-    drop(blocks);
-    // Per shard: its distinct ids in order of appearance, and each of its rows' index among them.
-    let interned: Vec<(Vec<&str>, Vec<u32>)> = rows_of_shard
-        .par_iter()
-        .map(|rows| {
-            let mut index: HashMap<&str, u32, FixedState> =
-                HashMap::with_capacity_and_hasher(rows.len() / 4, hasher.clone());
-            let mut distinct = Vec::new();
-            let local = rows
-                .iter()
-                .map(|&row| {
-                    let id = ids[row as usize];
-                    *index.entry(id).or_insert_with(|| {
-                        distinct.push(id);
-                        distinct.len() as u32 - 1
-                    })
-                })
-                .collect();
-            (distinct, local)
-        })
-        .collect();
-
-    // Sort the distinct ids on their first 16 bytes held inline (cache-friendly), reading the
-    // whole id only when those tie.
-    let distinct: Vec<&str> = interned.iter().flat_map(|(d, _)| d).copied().collect();
-    let mut order: Vec<(SortPrefix, u32)> = distinct
+    let mut keyed: Vec<(SortKey, u32)> = ids
         .par_iter()
         .enumerate()
-        .map(|(i, id)| (SortPrefix::of(id), i as u32))
+        .map(|(row, id)| (SortKey::of(id), row as u32))
         .collect();
-    order.par_sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| distinct[a.1 as usize].cmp(distinct[b.1 as usize]))
-    });
-    let mut code_of_distinct = vec![0u32; distinct.len()];
-    let bytes = distinct.iter().map(|id| id.len()).sum();
-    let mut sorted_ids = PackedText::with_capacity(distinct.len(), bytes);
-    for (code, &(_, i)) in order.iter().enumerate() {
-        code_of_distinct[i as usize] = code as u32;
-        sorted_ids.push(distinct[i as usize]);
-    }
-    drop(order);
+    let order = |a: &(SortKey, u32), b: &(SortKey, u32)| match a.0.prefix.cmp(&b.0.prefix) {
+        Ordering::Equal if a.0.is_whole() && b.0.is_whole() => a.0.len.cmp(&b.0.len),
+        Ordering::Equal => ids[a.1 as usize].cmp(ids[b.1 as usize]),
+        unequal => unequal,
+    };
+    keyed.par_sort_unstable_by(order);
     let mut codes = vec![0u32; ids.len()];
-    let mut first_distinct = 0;
-    for (rows, (shard_distinct, local)) in rows_of_shard.iter().zip(&interned) {
-        let code_of = &code_of_distinct[first_distinct..first_distinct + shard_distinct.len()];
-        for (&row, &local) in rows.iter().zip(local) {
-            codes[row as usize] = code_of[local as usize];
+    let mut sorted_ids = PackedText::default();
+    for (i, &(_, row)) in keyed.iter().enumerate() {
+        if i == 0 || order(&keyed[i - 1], &keyed[i]) != Ordering::Equal {
+            sorted_ids.push(ids[row as usize]);
         }
-        first_distinct += shard_distinct.len();
+        codes[row as usize] = sorted_ids.len() as u32 - 1;
     }
     CustomerCodes {
         ids: sorted_ids,
@@ -109,18 +48,29 @@ pub fn customer_codes(ids: &[&str]) -> CustomerCodes {
     }
 }
 
-/// The first 16 bytes of a text, zero-padded, as two big-endian words: comparing prefixes
-/// orders texts as comparing the texts does, except that equal prefixes need the full texts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct SortPrefix([u64; 2]);
+/// An id's first 16 bytes (zero-padded, as two big-endian words) and its length. Keys order
+/// ids as their bytes do, except that equal prefixes of ids longer than 16 bytes need the ids.
+#[derive(Debug, Clone, Copy)]
+struct SortKey {
+    prefix: [u64; 2],
+    len: usize,
+}
 
-impl SortPrefix {
-    fn of(text: &str) -> SortPrefix {
+impl SortKey {
+    fn of(id: &str) -> SortKey {
         let mut bytes = [0u8; 16];
-        let n = text.len().min(16);
-        bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+        let n = id.len().min(16);
+        bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
         let word = |i: usize| u64::from_be_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
-        SortPrefix([word(0), word(8)])
+        SortKey {
+            prefix: [word(0), word(8)],
+            len: id.len(),
+        }
+    }
+
+    /// Whether the prefix holds the whole id.
+    fn is_whole(&self) -> bool {
+        self.len <= 16
     }
 }
 
@@ -184,7 +134,9 @@ mod tests {
 
     #[test]
     fn many_ids_with_a_shared_prefix_stay_distinct() {
-        let ids: Vec<String> = (0..50_000).map(|i| format!("C{:07}", i % 20_000)).collect();
+        let ids: Vec<String> = (0..50_000)
+            .map(|i| format!("C{:07}", (i * 7919) % 20_000))
+            .collect();
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
         let customers = customer_codes(&refs);
         assert_eq!(customers.ids.len(), 20_000);
@@ -204,6 +156,9 @@ mod tests {
             "customer-0000000001",
             "b",
             "",
+            "ab",
+            "ab\0",
+            "customer-0000000001\0",
             "customer-0000000002",
         ];
         let customers = customer_codes(&ids);
