@@ -1,10 +1,10 @@
-//! Customers as dense codes: each row's customer id numbered in id order, and the rows grouped
-//! by customer. Every per-customer analysis starts here.
+//! Rows grouped by customer, customers numbered in id order. Every per-customer analysis
+//! starts here.
 //!
-//! Numbering millions of ids is the hot spot of every command. Rows are sorted (in parallel) on
-//! a key held inline: the id's first 16 bytes and its length, which decide the order of ids up
-//! to 16 bytes without reading them again; longer ids are compared in full when the keys tie.
-//! Same ids end up side by side and take consecutive codes.
+//! Grouping millions of ids is the hot spot of every command. Row numbers are sorted (in
+//! parallel) on a key held inline: the id's first 16 bytes and its length, which decide the
+//! order of ids up to 16 bytes without reading them again; longer ids are compared in full when
+//! the keys tie. Rows of one customer end up side by side, in input order.
 
 use std::cmp::Ordering;
 
@@ -12,39 +12,54 @@ use rayon::prelude::*;
 
 use crate::output::PackedText;
 
-/// Each row's customer as a code; code `c` is the `c`-th distinct id in byte order.
+/// Rows grouped by customer, customers numbered in id order: customer `c` is `ids[c]`, and its
+/// rows are `rows_of(c)`, in input order.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CustomerCodes {
+pub struct CustomerRows {
     /// The distinct ids, sorted.
     pub ids: PackedText,
-    /// The customer code of each row.
-    pub codes: Vec<u32>,
+    starts: Vec<usize>,
+    rows: Vec<u32>,
 }
 
-/// Numbers `ids` (one per row) in id order.
-pub fn customer_codes(ids: &[&str]) -> CustomerCodes {
-    let mut keyed: Vec<(SortKey, u32)> = ids
-        .par_iter()
-        .enumerate()
-        .map(|(row, id)| (SortKey::of(id), row as u32))
-        .collect();
-    let order = |a: &(SortKey, u32), b: &(SortKey, u32)| match a.0.prefix.cmp(&b.0.prefix) {
-        Ordering::Equal if a.0.is_whole() && b.0.is_whole() => a.0.len.cmp(&b.0.len),
-        Ordering::Equal => ids[a.1 as usize].cmp(ids[b.1 as usize]),
-        unequal => unequal,
-    };
-    keyed.par_sort_unstable_by(order);
-    let mut codes = vec![0u32; ids.len()];
-    let mut sorted_ids = PackedText::default();
-    for (i, &(_, row)) in keyed.iter().enumerate() {
-        if i == 0 || order(&keyed[i - 1], &keyed[i]) != Ordering::Equal {
-            sorted_ids.push(ids[row as usize]);
+impl CustomerRows {
+    /// Groups rows by their customer id (one id per row).
+    pub fn new(ids: &[&str]) -> CustomerRows {
+        let mut keyed: Vec<(SortKey, u32)> = ids
+            .par_iter()
+            .enumerate()
+            .map(|(row, id)| (SortKey::of(id), row as u32))
+            .collect();
+        let same_id = |a: &(SortKey, u32), b: &(SortKey, u32)| match a.0.prefix.cmp(&b.0.prefix) {
+            Ordering::Equal if a.0.is_whole() && b.0.is_whole() => a.0.len.cmp(&b.0.len),
+            Ordering::Equal => ids[a.1 as usize].cmp(ids[b.1 as usize]),
+            unequal => unequal,
+        };
+        keyed.par_sort_unstable_by(|a, b| same_id(a, b).then(a.1.cmp(&b.1)));
+        let mut grouped = CustomerRows {
+            ids: PackedText::default(),
+            starts: Vec::new(),
+            rows: Vec::with_capacity(keyed.len()),
+        };
+        for (i, &(_, row)) in keyed.iter().enumerate() {
+            if i == 0 || same_id(&keyed[i - 1], &keyed[i]) != Ordering::Equal {
+                grouped.ids.push(ids[row as usize]);
+                grouped.starts.push(i);
+            }
+            grouped.rows.push(row);
         }
-        codes[row as usize] = sorted_ids.len() as u32 - 1;
+        grouped.starts.push(keyed.len());
+        grouped
     }
-    CustomerCodes {
-        ids: sorted_ids,
-        codes,
+
+    /// Number of customers.
+    pub fn customers(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Customer `c`'s row numbers, in input order.
+    pub fn rows_of(&self, c: usize) -> &[u32] {
+        &self.rows[self.starts[c]..self.starts[c + 1]]
     }
 }
 
@@ -74,62 +89,33 @@ impl SortKey {
     }
 }
 
-/// Row numbers grouped by customer code: customer `c`'s rows are `rows[starts[c]..starts[c + 1]]`,
-/// in input order.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RowsByCustomer {
-    starts: Vec<usize>,
-    rows: Vec<u32>,
-}
-
-impl RowsByCustomer {
-    /// Groups rows by their code (a counting sort: linear, stable).
-    pub fn new(codes: &[u32], customers: usize) -> RowsByCustomer {
-        let mut starts = vec![0usize; customers + 1];
-        for &code in codes {
-            starts[code as usize + 1] += 1;
-        }
-        for c in 1..starts.len() {
-            starts[c] += starts[c - 1];
-        }
-        let mut next = starts[..customers].to_vec();
-        let mut rows = vec![0u32; codes.len()];
-        for (row, &code) in codes.iter().enumerate() {
-            rows[next[code as usize]] = row as u32;
-            next[code as usize] += 1;
-        }
-        RowsByCustomer { starts, rows }
-    }
-
-    /// Number of customers.
-    pub fn customers(&self) -> usize {
-        self.starts.len() - 1
-    }
-
-    /// Customer `c`'s row numbers, in input order.
-    pub fn rows_of(&self, c: usize) -> &[u32] {
-        &self.rows[self.starts[c]..self.starts[c + 1]]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Every row lands with its own id, each id once, ids sorted, rows in input order.
+    fn check(ids: &[&str]) -> CustomerRows {
+        let grouped = CustomerRows::new(ids);
+        let sorted: Vec<&str> = grouped.ids.iter().collect();
+        assert!(sorted.windows(2).all(|w| w[0] < w[1]), "{sorted:?}");
+        let mut seen = 0;
+        for (c, id) in sorted.iter().enumerate() {
+            let rows = grouped.rows_of(c);
+            assert!(rows.windows(2).all(|w| w[0] < w[1]));
+            assert!(rows.iter().all(|&row| ids[row as usize] == *id));
+            seen += rows.len();
+        }
+        assert_eq!(seen, ids.len());
+        grouped
+    }
+
     #[test]
-    fn codes_follow_id_order_and_rows_group_in_input_order() {
-        let ids = ["C2", "C10", "C2", "A", "C10", "C2"];
-        let customers = customer_codes(&ids);
-        assert_eq!(
-            customers.ids.iter().collect::<Vec<_>>(),
-            vec!["A", "C10", "C2"]
-        );
-        assert_eq!(customers.codes, vec![2, 1, 2, 0, 1, 2]);
-        let groups = RowsByCustomer::new(&customers.codes, customers.ids.len());
-        assert_eq!(groups.customers(), 3);
-        assert_eq!(groups.rows_of(0), &[3]);
-        assert_eq!(groups.rows_of(1), &[1, 4]);
-        assert_eq!(groups.rows_of(2), &[0, 2, 5]);
+    fn customers_in_id_order_rows_in_input_order() {
+        let grouped = check(&["C2", "C10", "C2", "A", "C10", "C2"]);
+        assert_eq!(grouped.customers(), 3);
+        assert_eq!(grouped.rows_of(0), &[3]);
+        assert_eq!(grouped.rows_of(1), &[1, 4]);
+        assert_eq!(grouped.rows_of(2), &[0, 2, 5]);
     }
 
     #[test]
@@ -138,13 +124,7 @@ mod tests {
             .map(|i| format!("C{:07}", (i * 7919) % 20_000))
             .collect();
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let customers = customer_codes(&refs);
-        assert_eq!(customers.ids.len(), 20_000);
-        for (row, &code) in customers.codes.iter().enumerate() {
-            assert_eq!(customers.ids.get(code as usize), refs[row]);
-        }
-        let sorted: Vec<&str> = customers.ids.iter().collect();
-        assert!(sorted.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(check(&refs).customers(), 20_000);
     }
 
     #[test]
@@ -161,20 +141,11 @@ mod tests {
             "customer-0000000001\0",
             "customer-0000000002",
         ];
-        let customers = customer_codes(&ids);
-        let mut expected: Vec<&str> = ids.to_vec();
-        expected.sort();
-        expected.dedup();
-        assert_eq!(customers.ids.iter().collect::<Vec<_>>(), expected);
-        for (row, &code) in customers.codes.iter().enumerate() {
-            assert_eq!(customers.ids.get(code as usize), ids[row]);
-        }
+        assert_eq!(check(&ids).customers(), 9);
     }
 
     #[test]
     fn no_rows_no_customers() {
-        let customers = customer_codes(&[]);
-        assert!(customers.ids.is_empty());
-        assert_eq!(RowsByCustomer::new(&customers.codes, 0).customers(), 0);
+        assert_eq!(check(&[]).customers(), 0);
     }
 }

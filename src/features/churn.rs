@@ -9,7 +9,7 @@
 use anyhow::Result;
 
 use crate::data::Transactions;
-use crate::data::customers::{RowsByCustomer, customer_codes};
+use crate::data::customers::CustomerRows;
 use crate::models::Triple;
 use crate::output::PackedText;
 
@@ -58,14 +58,12 @@ impl Histories {
 
     /// Groups rows (customer id, day, amount, is-return) into customer histories.
     pub fn from_rows(ids: &[&str], day: &[i32], amount: &[f64], is_return: &[bool]) -> Histories {
-        let customers = customer_codes(ids);
-        let groups = RowsByCustomer::new(&customers.codes, customers.ids.len());
-        let customer_id = customers.ids;
+        let groups = CustomerRows::new(ids);
         let mut rows = Vec::new();
-        let mut offsets = Vec::with_capacity(customer_id.len() + 1);
+        let mut offsets = Vec::with_capacity(groups.customers() + 1);
         let mut days: Vec<Day> = Vec::with_capacity(ids.len());
         offsets.push(0);
-        for customer in 0..customer_id.len() {
+        for customer in 0..groups.customers() {
             rows.clear();
             rows.extend(groups.rows_of(customer).iter().map(|&row| row as usize));
             rows.sort_by_key(|&row| day[row]); // stable: same-day rows stay in input order
@@ -93,7 +91,7 @@ impl Histories {
             offsets.push(days.len());
         }
         Histories {
-            customer_id,
+            customer_id: groups.ids,
             offsets,
             days,
         }

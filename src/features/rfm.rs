@@ -4,7 +4,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::data::Transactions;
-use crate::data::customers::{RowsByCustomer, customer_codes};
+use crate::data::customers::CustomerRows;
 use crate::data::load::RowColumns;
 use crate::output::{PackedText, Stopwatch};
 
@@ -35,20 +35,17 @@ pub struct RfmMeasures {
 }
 
 /// Computes recency, tenure, frequency and monetary value as of `as_of_day` (days since
-/// 1970-01-01): customer ids interned in shards, rows grouped by customer, then one pass per
-/// customer on all cores.
+/// 1970-01-01): rows grouped by customer, then one pass per customer on all cores.
 pub fn rfm_measures(tx: &Transactions, as_of_day: i32, monetary: Monetary) -> Result<RfmMeasures> {
     let mut timer = Stopwatch::start("rfm measures");
     let rows = tx.row_columns()?;
     timer.lap("columns");
-    let customers = customer_codes(&rows.customer);
-    timer.lap("customer codes");
-    let groups = RowsByCustomer::new(&customers.codes, customers.ids.len());
-    timer.lap("group rows");
-    let per_customer: Vec<Option<CustomerMeasures>> = (0..groups.customers())
+    let customers = CustomerRows::new(&rows.customer);
+    timer.lap("group by customer");
+    let per_customer: Vec<Option<CustomerMeasures>> = (0..customers.customers())
         .into_par_iter()
         .map_init(Vec::new, |occasions, c| {
-            customer_measures(groups.rows_of(c), &rows, as_of_day, occasions)
+            customer_measures(customers.rows_of(c), &rows, as_of_day, occasions)
         })
         .collect();
     timer.lap("per customer");

@@ -1,5 +1,6 @@
 //! RFM scores and the segment table that names them.
 
+use rayon::prelude::*;
 use serde::Deserialize;
 
 /// Scores `values` into `bins` groups of (as nearly as ties allow) equal size: 1 for the
@@ -12,7 +13,7 @@ use serde::Deserialize;
 pub fn quantile_scores(values: &[f64], bins: u32) -> Vec<u32> {
     let n = values.len() as u64;
     let mut sorted = values.to_vec();
-    sorted.sort_unstable_by(f64::total_cmp);
+    sorted.par_sort_unstable_by(f64::total_cmp);
     // score > k  ⇔  first_rank ≥ ⌈k·n / bins⌉ =: t  ⇔  at least t values lie below the value
     // ⇔  the value is greater than sorted[t − 1]. So bins − 1 cutoffs decide every score,
     // without sorting an index.
@@ -23,7 +24,7 @@ pub fn quantile_scores(values: &[f64], bins: u32) -> Vec<u32> {
         })
         .collect();
     values
-        .iter()
+        .par_iter()
         .map(|value| {
             let above = cutoffs
                 .iter()
