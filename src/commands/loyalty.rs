@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
+use rayon::prelude::*;
 
 use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
 use crate::commands::rfm::log_load;
@@ -330,13 +331,26 @@ fn join_survey<'a>(
         .collect();
     // Buyers come sorted by id (byte order), so a respondent is found by binary search, and a
     // prospect's place among the buyers is where the search ends.
+    // Indices and places in parallel (reads only), then the rows updated in survey order.
+    let answers: Vec<(Option<f64>, Result<usize, usize>)> = survey
+        .respondents
+        .par_iter()
+        .enumerate()
+        .map(|(r, id)| {
+            let attitude = attitudinal_index(&survey.answers[r], &questions).map_err(|e| {
+                ClmError::BadData(format!("{}: customer '{id}': {e}", survey.source))
+            })?;
+            let place = buyers.binary_search_by(|row| row.id.cmp(id.as_str()));
+            Ok((attitude, place))
+        })
+        .collect::<Vec<Result<_, ClmError>>>()
+        .into_iter()
+        .collect::<Result<_, _>>()?; // the first error in survey order
     let mut prospects: Vec<(usize, CustomerRow<'a>)> = Vec::new();
-    for (r, id) in survey.respondents.iter().enumerate() {
-        let attitude = attitudinal_index(&survey.answers[r], &questions)
-            .map_err(|e| ClmError::BadData(format!("{}: customer '{id}': {e}", survey.source)))?;
+    for (r, (id, (attitude, place))) in survey.respondents.iter().zip(answers).enumerate() {
         let nps = survey.nps_question.and_then(|q| survey.answers[r][q]);
         let gap = survey.satisfaction_gap[r];
-        match buyers.binary_search_by(|row| row.id.cmp(id.as_str())) {
+        match place {
             Ok(i) => {
                 let row = &mut buyers[i];
                 row.attitude = attitude;

@@ -2,12 +2,12 @@
 //! attitude questions on declared scales, and optionally a date, an expectation and an
 //! experience column. Every bad cell is one clear error naming file, row, column and value.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use polars::prelude::*;
 
 use super::columns::{CUSTOMER_NAMES, normalize};
+use super::customers::CustomerRows;
 use super::dates::{Detected, day_number, detect_format, parse_date};
 use crate::cli::InputFormat;
 use crate::error::ClmError;
@@ -606,45 +606,35 @@ fn resolve_repeats(
     aggregation: SurveyAggregation,
     customer_column: &str,
 ) -> Result<Resolved, ClmError> {
-    let mut rows_of: HashMap<&str, Vec<usize>> = HashMap::with_capacity(ids.len());
-    for (row, id) in ids.iter().enumerate() {
-        rows_of.entry(id.as_str()).or_default().push(row);
-    }
-    let mut respondents: Vec<&str> = rows_of.keys().copied().collect();
-    respondents.sort_unstable();
-    let repeated_rows = ids.len() - respondents.len();
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let grouped = CustomerRows::new(&id_refs);
+    let rows_of = |r: usize| grouped.rows_of(r).iter().map(|&row| row as usize);
+    let repeated_rows = ids.len() - grouped.customers();
     if repeated_rows > 0 && aggregation == SurveyAggregation::Latest && days.is_none() {
-        let (id, rows) = respondents
-            .iter()
-            .map(|id| (id, &rows_of[id]))
+        let (id, rows) = (0..grouped.customers())
+            .map(|r| (grouped.ids.get(r), grouped.rows_of(r)))
             .find(|(_, rows)| rows.len() > 1)
             .expect("a repeated respondent exists");
         return Err(reader.bad_cell(
-            rows[1],
+            rows[1] as usize,
             customer_column,
             format!(
                 "customer '{id}' answered again (first at {}) and there is no date to pick the latest; name the date column with --survey-date-col or pass --survey-agg mean",
-                reader.row_label(rows[0])
+                reader.row_label(rows[0] as usize)
             ),
         ));
     }
-    let values = respondents
-        .iter()
-        .map(|id| {
-            let rows = &rows_of[id];
+    let values = (0..grouped.customers())
+        .map(|r| {
             columns
                 .iter()
                 .map(|column| match aggregation {
-                    SurveyAggregation::Latest => rows
-                        .iter()
-                        .filter_map(|&row| {
-                            column[row].map(|v| (days.map_or(0, |d| d[row]), row, v))
-                        })
+                    SurveyAggregation::Latest => rows_of(r)
+                        .filter_map(|row| column[row].map(|v| (days.map_or(0, |d| d[row]), row, v)))
                         .max_by_key(|&(day, row, _)| (day, row))
                         .map(|(_, _, v)| v),
                     SurveyAggregation::Mean => {
-                        let answered: Vec<f64> =
-                            rows.iter().filter_map(|&row| column[row]).collect();
+                        let answered: Vec<f64> = rows_of(r).filter_map(|row| column[row]).collect();
                         (!answered.is_empty())
                             .then(|| answered.iter().sum::<f64>() / answered.len() as f64)
                     }
@@ -653,7 +643,7 @@ fn resolve_repeats(
         })
         .collect();
     Ok(Resolved {
-        respondents: respondents.into_iter().map(str::to_string).collect(),
+        respondents: grouped.ids.iter().map(str::to_string).collect(),
         values,
         repeated_rows,
     })

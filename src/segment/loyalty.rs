@@ -15,6 +15,7 @@
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
 use std::fmt;
 
 /// Errors from invalid scales, answers, weights or mismatched inputs.
@@ -215,7 +216,7 @@ pub fn percentile_ranks(values: &[f64]) -> Result<Vec<f64>, LoyaltyError> {
     }
     // Sorting (value, index) pairs keeps the sort in contiguous memory (millions of customers).
     let mut order: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
-    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    order.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let mut ranks = vec![0.0; n];
     let mut tie_start = 0;
     while tie_start < n {
