@@ -726,7 +726,7 @@ fn value_report(
     ));
 
     let rows = Table::default()
-        .with("customer_id", Values::Text(stats.customer_id))
+        .with("customer_id", Values::PackedText(stats.customer_id))
         .with(
             "x",
             Values::Int(
@@ -760,7 +760,10 @@ fn value_report(
         .with("clv", Values::Float(clv.clone(), 2))
         .with(
             "tier",
-            Values::Text(tiers.iter().map(|&t| TIER_NAMES[t].to_string()).collect()),
+            Values::Labels {
+                labels: TIER_NAMES.iter().map(|t| t.to_string()).collect(),
+                codes: tiers.iter().map(|&t| t as u32).collect(),
+            },
         );
     let summary = tier_summary(&clv, &tiers, &predictions, total_clv);
     clock.lap("table");
