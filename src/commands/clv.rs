@@ -18,10 +18,7 @@ use crate::models::bgbb::{self, BgBbParams, DiscreteSummary};
 use crate::models::gamma_gamma::{self, GammaGammaParams, SpendSummary};
 use crate::models::predict::{Btyd, PredictionSettings};
 use crate::models::saved::{FORMAT, SavedFit, SavedModel, VERSION, param_names};
-use crate::models::{
-    FitError, FitReport, Triple, bgnbd, compress_triples, compress_triples_indexed, mbgnbd,
-    pareto_nbd,
-};
+use crate::models::{FitError, FitReport, Triple, bgnbd, compress_triples, mbgnbd, pareto_nbd};
 use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day, render_table};
 use crate::segment::tiers::{TIER_NAMES, parse_tier_shares, value_tiers};
 
@@ -233,7 +230,7 @@ fn run_transactions(
         .into());
     }
     let triples = stats.triples(unit);
-    let (histories, history_of) = compress_triples_indexed(&triples);
+    let (histories, history_of) = stats.histories(unit);
     let (model, spend) = match &saved {
         Some(saved) => (saved_purchase_model(saved)?, saved_spend_model(saved)?),
         None => {

@@ -18,8 +18,8 @@ use rayon::prelude::*;
 use crate::data::Transactions;
 use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN};
 use crate::error::ClmError;
-use crate::models::Triple;
 use crate::models::bgbb::DiscreteSummary;
+use crate::models::{FxHashMap, Triple};
 use crate::output::{PackedText, Stopwatch};
 
 /// The unit in which `t_x`, `T`, horizons and model rates are measured.
@@ -112,6 +112,73 @@ impl BtydStatistics {
                 )
             })
             .collect()
+    }
+
+    /// The distinct `(x, t_x, T)` histories in `unit`, weighted by their customers, and each
+    /// customer's position among them (what [`compress_triples_indexed`] gives for
+    /// [`BtydStatistics::triples`], ordered by `T`).
+    ///
+    /// A counting sort groups the customers by `T` in days (it spans at most the data's days),
+    /// so each group's table of `(x, t_x)` is small; the groups run in parallel.
+    ///
+    /// [`compress_triples_indexed`]: crate::models::compress_triples_indexed
+    pub fn histories(&self, unit: TimeUnit) -> (Vec<Triple>, Vec<u32>) {
+        let groups = self
+            .t_cal_days
+            .iter()
+            .max()
+            .map_or(0, |&t| t.max(0) as usize + 1);
+        let mut starts = vec![0usize; groups + 1];
+        for &t in &self.t_cal_days {
+            starts[t as usize + 1] += 1;
+        }
+        for t in 1..starts.len() {
+            starts[t] += starts[t - 1];
+        }
+        let mut next = starts.clone();
+        let mut by_t_cal = vec![0u32; self.len()];
+        for (i, &t) in self.t_cal_days.iter().enumerate() {
+            by_t_cal[next[t as usize]] = i as u32;
+            next[t as usize] += 1;
+        }
+        let members = |t: usize| &by_t_cal[starts[t]..starts[t + 1]];
+        let per_t_cal: Vec<(Vec<Triple>, Vec<u32>)> = (0..groups)
+            .into_par_iter()
+            .map(|t| {
+                let mut index: FxHashMap<(u32, i32), u32> = FxHashMap::default();
+                let mut distinct: Vec<Triple> = Vec::new();
+                let local = members(t)
+                    .iter()
+                    .map(|&i| {
+                        let (x, t_x) =
+                            (self.repeat_purchases[i as usize], self.t_x_days[i as usize]);
+                        let position = *index.entry((x, t_x)).or_insert_with(|| {
+                            let mut history = Triple::new(
+                                f64::from(x),
+                                unit.from_days(t_x),
+                                unit.from_days(t as i32),
+                            );
+                            history.weight = 0.0;
+                            distinct.push(history);
+                            (distinct.len() - 1) as u32
+                        });
+                        distinct[position as usize].weight += 1.0;
+                        position
+                    })
+                    .collect();
+                (distinct, local)
+            })
+            .collect();
+        let mut histories = Vec::new();
+        let mut positions = vec![0u32; self.len()];
+        for (t, (distinct, local)) in per_t_cal.iter().enumerate() {
+            let offset = histories.len() as u32;
+            for (&i, &position) in members(t).iter().zip(local) {
+                positions[i as usize] = offset + position;
+            }
+            histories.extend_from_slice(distinct);
+        }
+        (histories, positions)
     }
 
     /// Whether customer `i` is a repeat buyer whose mean repeat spend can feed the Gamma-Gamma
@@ -579,6 +646,35 @@ mod tests {
             summarise_history(&mut [(3, -1.0, true)]),
             History::ReturnsOnly
         );
+    }
+
+    #[test]
+    fn histories_are_the_compressed_triples() {
+        let stats = BtydStatistics {
+            customer_id: ["a", "b", "c", "d", "e"].into_iter().collect(),
+            first_day: vec![0; 5],
+            repeat_purchases: vec![2, 0, 2, 1, 0],
+            t_x_days: vec![10, 0, 10, 3, 0],
+            t_cal_days: vec![20, 0, 20, 20, 7],
+            mean_repeat_spend: vec![1.0; 5],
+            ..Default::default()
+        };
+        let triples = stats.triples(TimeUnit::Week);
+        let (histories, positions) = stats.histories(TimeUnit::Week);
+        let mut expected = crate::models::compress_triples(&triples);
+        assert_eq!(histories.len(), expected.len());
+        for (triple, &position) in triples.iter().zip(&positions) {
+            let history = histories[position as usize];
+            assert_eq!(
+                (history.x, history.t_x, history.t_cal),
+                (triple.x, triple.t_x, triple.t_cal)
+            );
+        }
+        let order = |a: &Triple, b: &Triple| a.t_cal.total_cmp(&b.t_cal).then(a.x.total_cmp(&b.x));
+        expected.sort_by(order);
+        let mut sorted = histories.clone();
+        sorted.sort_by(order);
+        assert_eq!(sorted, expected);
     }
 
     #[test]

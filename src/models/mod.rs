@@ -61,9 +61,12 @@ impl Hasher for FxHasher {
         self.hash = (self.hash.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 
+    /// The product's high bits mix every input bit, its low bits only the low input bits:
+    /// rotating them down (as rustc-hash 2 does) keeps whole numbers such as `37.0`, whose low
+    /// mantissa bits are all zero, from sharing hashbrown's low-bit buckets.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        self.hash.rotate_left(26)
     }
 }
 

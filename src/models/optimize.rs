@@ -400,6 +400,10 @@ pub fn minimize_from_near_optimum(objective: &impl Objective, x0: &[f64]) -> Min
 /// optimum (Nocedal & Wright, Alg. 3.1 with Newton directions): quadratic convergence, one
 /// pass over the data per iteration. Where the Hessian is not positive definite, or a line
 /// search fails, it hands over to [`minimize_from_near_optimum`].
+///
+/// Converged when max |gradient| <= `options.gradient_tolerance * (1 + |f|)`, when the Newton
+/// decrement falls below the rounding of `f`, or, as in [`bfgs`], when no step lowers `f` any
+/// more and max |gradient| <= 1e-5 (1 + |f|).
 pub fn newton(objective: &impl Objective, x0: &[f64], options: &BfgsOptions) -> Minimum {
     const ARMIJO: f64 = 1e-4;
     let n = x0.len();
@@ -423,6 +427,18 @@ pub fn newton(objective: &impl Objective, x0: &[f64], options: &BfgsOptions) -> 
             break;
         };
         let mut direction: Vec<f64> = mat_vec(&inverse, &gradient).iter().map(|d| -d).collect();
+        // The Newton decrement gᵀH⁻¹g bounds what a step can still gain; below the rounding of
+        // f, the gradient left over is rounding in the sums, not distance from the optimum.
+        let decrement = -dot(&gradient, &direction);
+        if decrement <= f64::EPSILON * (1.0 + value.abs()) {
+            return Minimum {
+                gradient_norm: max_abs(&gradient),
+                x,
+                value,
+                iterations,
+                converged: true,
+            };
+        }
         let longest = max_abs(&direction);
         if longest > options.max_step {
             direction
@@ -433,7 +449,7 @@ pub fn newton(objective: &impl Objective, x0: &[f64], options: &BfgsOptions) -> 
         let mut step = 1.0;
         let mut accepted = false;
         let (mut next_gradient, mut next_hessian) = (vec![0.0; n], vec![vec![0.0; n]; n]);
-        for _ in 0..30 {
+        for _ in 0..12 {
             let candidate: Vec<f64> = x
                 .iter()
                 .zip(&direction)
@@ -441,7 +457,8 @@ pub fn newton(objective: &impl Objective, x0: &[f64], options: &BfgsOptions) -> 
                 .collect();
             let candidate_value =
                 objective.value_gradient_hessian(&candidate, &mut next_gradient, &mut next_hessian);
-            if candidate_value.is_finite() && candidate_value <= value + ARMIJO * step * slope {
+            let lower = candidate_value < value;
+            if lower && candidate_value <= value + ARMIJO * step * slope {
                 x = candidate;
                 value = candidate_value;
                 accepted = true;
@@ -450,6 +467,15 @@ pub fn newton(objective: &impl Objective, x0: &[f64], options: &BfgsOptions) -> 
             step *= 0.5;
         }
         if !accepted {
+            if max_abs(&gradient) <= 1e-5 * (1.0 + value.abs()) {
+                return Minimum {
+                    gradient_norm: max_abs(&gradient),
+                    x,
+                    value,
+                    iterations,
+                    converged: true,
+                };
+            }
             break;
         }
         gradient = next_gradient;
