@@ -230,10 +230,11 @@ fn run_transactions(
         .into());
     }
     let triples = stats.triples(unit);
+    let (histories, history_of) = stats.histories(unit);
     let (model, spend) = match &saved {
         Some(saved) => (saved_purchase_model(saved)?, saved_spend_model(saved)?),
         None => {
-            let model = fit_purchase_model(args.model, &triples, log)?;
+            let model = fit_purchase_model(args.model, &histories, log)?;
             clock.lap("fit purchase");
             let spend = match fit_spend(&stats) {
                 Ok(fit) => Some((fit.params, fit.report)),
@@ -287,6 +288,7 @@ fn run_transactions(
         &context,
         stats,
         &triples,
+        (&histories, &history_of),
         &model,
         &spend_params,
         horizon,
@@ -386,15 +388,20 @@ fn fit_one(choice: ModelChoice, histories: &[Triple]) -> Result<(Btyd, FitReport
     })
 }
 
-fn fit_purchase_model(choice: ModelChoice, triples: &[Triple], log: &Log) -> Result<PurchaseModel> {
-    let observed: Vec<Triple> = triples.iter().copied().filter(|t| t.t_cal > 0.0).collect();
-    if observed.len() < triples.len() {
+/// Fits the chosen purchase model on distinct, weighted histories.
+fn fit_purchase_model(
+    choice: ModelChoice,
+    histories: &[Triple],
+    log: &Log,
+) -> Result<PurchaseModel> {
+    let (histories, first_day_today): (Vec<Triple>, Vec<Triple>) =
+        histories.iter().partition(|t| t.t_cal > 0.0);
+    if !first_day_today.is_empty() {
         log.note(format!(
             "{} customers whose first purchase is on the as-of date left out of the fit (T = 0)",
-            triples.len() - observed.len()
+            first_day_today.iter().map(|t| t.weight).sum::<f64>()
         ));
     }
-    let histories = compress_triples(&observed);
     if choice != ModelChoice::Auto {
         let (btyd, report) = fit_one(choice, &histories)
             .map_err(|e| fit_failure(model_label(model_name(choice)), e))?;
@@ -656,6 +663,7 @@ fn value_report(
     context: &Context,
     stats: BtydStatistics,
     triples: &[Triple],
+    (histories, history_of): (&[Triple], &[u32]),
     model: &PurchaseModel,
     spend: &GammaGammaParams,
     horizon: f64,
@@ -672,7 +680,9 @@ fn value_report(
         discount_rate,
         steps: horizon_weeks.ceil().max(1.0) as usize,
     };
-    let predictions = model.btyd.predict(triples, &prediction);
+    let predictions = model
+        .btyd
+        .predict_compressed(histories, history_of, &prediction);
     clock.lap("predict");
     let mut population_spend = spend.population_mean_spend();
     if !population_spend.is_finite() {
@@ -726,7 +736,7 @@ fn value_report(
     ));
 
     let rows = Table::default()
-        .with("customer_id", Values::Text(stats.customer_id))
+        .with("customer_id", Values::PackedText(stats.customer_id))
         .with(
             "x",
             Values::Int(
@@ -760,7 +770,10 @@ fn value_report(
         .with("clv", Values::Float(clv.clone(), 2))
         .with(
             "tier",
-            Values::Text(tiers.iter().map(|&t| TIER_NAMES[t].to_string()).collect()),
+            Values::Labels {
+                labels: TIER_NAMES.iter().map(|t| t.to_string()).collect(),
+                codes: tiers.iter().map(|&t| t as u32).collect(),
+            },
         );
     let summary = tier_summary(&clv, &tiers, &predictions, total_clv);
     clock.lap("table");
@@ -960,7 +973,7 @@ fn run_summaries(
             let unit = resolve_unit(args.time_unit, saved.as_ref())?;
             let model = match &saved {
                 Some(saved) => saved_purchase_model(saved)?,
-                None => fit_purchase_model(args.model, &triples, log)?,
+                None => fit_purchase_model(args.model, &compress_triples(&triples), log)?,
             };
             if let Some(path) = &args.model_out {
                 let saved = SavedModel {

@@ -9,6 +9,8 @@
 //! return on the same day is netted against it); the mean repeat spend averages the days after
 //! the first.
 
+use std::hash::BuildHasher;
+
 use anyhow::Result;
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -16,8 +18,9 @@ use rayon::prelude::*;
 use crate::data::Transactions;
 use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN};
 use crate::error::ClmError;
-use crate::models::Triple;
 use crate::models::bgbb::DiscreteSummary;
+use crate::models::{FxHashMap, Triple};
+use crate::output::{PackedText, Stopwatch};
 
 /// The unit in which `t_x`, `T`, horizons and model rates are measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -70,7 +73,7 @@ impl TimeUnit {
 /// sorted by customer id.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct BtydStatistics {
-    pub customer_id: Vec<String>,
+    pub customer_id: PackedText,
     /// First purchase day (days since 1970-01-01).
     pub first_day: Vec<i32>,
     /// Repeat transactions: distinct purchase days − 1.
@@ -109,6 +112,73 @@ impl BtydStatistics {
                 )
             })
             .collect()
+    }
+
+    /// The distinct `(x, t_x, T)` histories in `unit`, weighted by their customers, and each
+    /// customer's position among them (what [`compress_triples_indexed`] gives for
+    /// [`BtydStatistics::triples`], ordered by `T`).
+    ///
+    /// A counting sort groups the customers by `T` in days (it spans at most the data's days),
+    /// so each group's table of `(x, t_x)` is small; the groups run in parallel.
+    ///
+    /// [`compress_triples_indexed`]: crate::models::compress_triples_indexed
+    pub fn histories(&self, unit: TimeUnit) -> (Vec<Triple>, Vec<u32>) {
+        let groups = self
+            .t_cal_days
+            .iter()
+            .max()
+            .map_or(0, |&t| t.max(0) as usize + 1);
+        let mut starts = vec![0usize; groups + 1];
+        for &t in &self.t_cal_days {
+            starts[t as usize + 1] += 1;
+        }
+        for t in 1..starts.len() {
+            starts[t] += starts[t - 1];
+        }
+        let mut next = starts.clone();
+        let mut by_t_cal = vec![0u32; self.len()];
+        for (i, &t) in self.t_cal_days.iter().enumerate() {
+            by_t_cal[next[t as usize]] = i as u32;
+            next[t as usize] += 1;
+        }
+        let members = |t: usize| &by_t_cal[starts[t]..starts[t + 1]];
+        let per_t_cal: Vec<(Vec<Triple>, Vec<u32>)> = (0..groups)
+            .into_par_iter()
+            .map(|t| {
+                let mut index: FxHashMap<(u32, i32), u32> = FxHashMap::default();
+                let mut distinct: Vec<Triple> = Vec::new();
+                let local = members(t)
+                    .iter()
+                    .map(|&i| {
+                        let (x, t_x) =
+                            (self.repeat_purchases[i as usize], self.t_x_days[i as usize]);
+                        let position = *index.entry((x, t_x)).or_insert_with(|| {
+                            let mut history = Triple::new(
+                                f64::from(x),
+                                unit.from_days(t_x),
+                                unit.from_days(t as i32),
+                            );
+                            history.weight = 0.0;
+                            distinct.push(history);
+                            (distinct.len() - 1) as u32
+                        });
+                        distinct[position as usize].weight += 1.0;
+                        position
+                    })
+                    .collect();
+                (distinct, local)
+            })
+            .collect();
+        let mut histories = Vec::new();
+        let mut positions = vec![0u32; self.len()];
+        for (t, (distinct, local)) in per_t_cal.iter().enumerate() {
+            let offset = histories.len() as u32;
+            for (&i, &position) in members(t).iter().zip(local) {
+                positions[i as usize] = offset + position;
+            }
+            histories.extend_from_slice(distinct);
+        }
+        (histories, positions)
     }
 
     /// Whether customer `i` is a repeat buyer whose mean repeat spend can feed the Gamma-Gamma
@@ -203,99 +273,206 @@ pub(crate) fn summarise_history(rows: &mut [(i32, f64, bool)]) -> History {
     }
 }
 
-/// Computes the BTYD statistics as of `as_of_day` (days since 1970-01-01).
-///
-/// Groups the rows by customer once (polars' parallel hash grouping), summarises each
-/// customer's rows with [`summarise_history`] in parallel, then sorts the buyers by id.
-pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatistics> {
+/// log2 of the number of hash partitions of the customers: 64 partitions keep each one's id
+/// table and rows small enough for the cache, and give the threads even shares.
+const PARTITION_BITS: u32 = 6;
+
+/// The rows of the customers whose ids hash to one partition, in row order; the ids are copied
+/// into the partition's own buffer so that grouping by id reads only nearby memory.
+#[derive(Debug, Default)]
+struct Partition {
+    /// The rows' ids end to end (the id of `rows[i]` is `ids[id_start..id_end]`).
+    ids: String,
+    rows: Vec<PartitionRow>,
+}
+
+/// One transaction row in its customer's [`Partition`].
+#[derive(Debug, Clone, Copy)]
+struct PartitionRow {
+    id_start: u32,
+    id_end: u32,
+    day: i32,
+    amount: f64,
+    is_return: bool,
+}
+
+impl Partition {
+    fn id(&self, row: &PartitionRow) -> &str {
+        &self.ids[row.id_start as usize..row.id_end as usize]
+    }
+}
+
+/// The rows dated on or before `as_of_day`, split into partitions by a hash of the customer id
+/// (all rows of a customer in one partition); and the number of rows dated after.
+fn partition_rows(tx: &Transactions, as_of_day: i32) -> Result<(Vec<Partition>, usize)> {
     let bad = bad_data(&tx.source);
     let frame = &tx.frame;
-    let days: Vec<i32> = frame
-        .column(DAY)
-        .and_then(|c| c.i32().cloned())
-        .map_err(&bad)?
-        .iter()
-        .map(|d| d.unwrap_or(i32::MAX))
-        .collect();
-    let amounts: Vec<f64> = frame
-        .column(AMOUNT)
-        .and_then(|c| c.f64().cloned())
-        .map_err(&bad)?
-        .iter()
-        .map(|a| a.unwrap_or(0.0))
-        .collect();
-    let returns: Vec<bool> = frame
+    let ids = frame.column(CUSTOMER).and_then(|c| c.str()).map_err(&bad)?;
+    let days = frame.column(DAY).and_then(|c| c.i32()).map_err(&bad)?;
+    let amounts = frame.column(AMOUNT).and_then(|c| c.f64()).map_err(&bad)?;
+    let returns = frame
         .column(IS_RETURN)
-        .and_then(|c| c.bool().cloned())
-        .map_err(&bad)?
-        .iter()
-        .map(|r| r.unwrap_or(false))
-        .collect();
-    let ids = frame
-        .column(CUSTOMER)
-        .and_then(|c| c.str().cloned())
-        .map_err(&bad)?
-        .rechunk()
-        .into_owned();
-    let grouped = frame.group_by([CUSTOMER]).map_err(&bad)?;
-    let owned;
-    let groups = match &**grouped.get_groups() {
-        GroupsType::Idx(groups) => groups,
-        other => {
-            owned = other.clone().into_idx();
-            &owned
-        }
-    };
-    let histories: Vec<(u32, History)> = groups
-        .first()
-        .par_iter()
-        .zip(groups.all().par_iter())
-        .map_init(Vec::new, |rows, (&first, all)| {
-            rows.clear();
-            rows.extend(all.iter().map(|&i| i as usize).filter_map(|i| {
-                (days[i] <= as_of_day).then_some((days[i], amounts[i], returns[i]))
-            }));
-            (first, summarise_history(rows))
+        .and_then(|c| c.bool())
+        .map_err(&bad)?;
+    // foldhash, not the crate's FxHasher: ids sharing a prefix ("C0000…") collide under Fx.
+    let state = PlRandomState::default();
+    let count = 1 << PARTITION_BITS;
+    let expected = frame.height() / count + frame.height() / (4 * count);
+    let mut partitions: Vec<Partition> = (0..count)
+        .map(|_| Partition {
+            ids: String::with_capacity(8 * expected),
+            rows: Vec::with_capacity(expected),
         })
         .collect();
-    let customers_in_window = histories
+    let mut after = 0;
+    let rows = ids
         .iter()
-        .filter(|(_, h)| *h != History::Outside)
-        .count();
-    let mut buyers: Vec<(&str, History)> = histories
-        .iter()
-        .filter(|(_, h)| matches!(h, History::Buyer { .. }))
-        .filter_map(|&(first, h)| Some((ids.get(first as usize)?, h)))
-        .collect();
-    buyers.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+        .zip(days.iter())
+        .zip(amounts.iter())
+        .zip(returns.iter());
+    for (((id, day), amount), is_return) in rows {
+        let day = day.unwrap_or(i32::MAX);
+        if day > as_of_day {
+            after += 1;
+            continue;
+        }
+        let Some(id) = id else { continue };
+        let partition = &mut partitions[(state.hash_one(id) >> (64 - PARTITION_BITS)) as usize];
+        let id_start = partition.ids.len() as u32;
+        partition.ids.push_str(id);
+        partition.rows.push(PartitionRow {
+            id_start,
+            id_end: partition.ids.len() as u32,
+            day,
+            amount: amount.unwrap_or(0.0),
+            is_return: is_return.unwrap_or(false),
+        });
+    }
+    Ok((partitions, after))
+}
 
-    let mut out = BtydStatistics {
-        customer_id: buyers.par_iter().map(|(id, _)| id.to_string()).collect(),
-        rows_after_as_of: days.iter().filter(|&&d| d > as_of_day).count(),
-        returns_only_customers: customers_in_window - buyers.len(),
-        ..Default::default()
-    };
-    for (_, history) in &buyers {
-        let History::Buyer {
+/// A customer with at least one purchase day up to the as-of date.
+#[derive(Debug, Clone, Copy)]
+struct Buyer<'a> {
+    id: &'a str,
+    first_day: i32,
+    last_day: i32,
+    purchase_days: u32,
+    repeat_spend: f64,
+}
+
+/// The buyers among one partition's customers, and the number of customers with only returns.
+fn summarise_partition(partition: &Partition) -> (Vec<Buyer<'_>>, usize) {
+    // Customer codes in order of first appearance, then a counting sort of the rows by code.
+    let rows = &partition.rows;
+    let mut code_of: PlHashMap<&str, u32> = PlHashMap::with_capacity(rows.len() / 2);
+    let mut ids: Vec<&str> = Vec::new();
+    let codes: Vec<u32> = rows
+        .iter()
+        .map(|row| {
+            let id = partition.id(row);
+            let next = ids.len() as u32;
+            *code_of.entry(id).or_insert_with(|| {
+                ids.push(id);
+                next
+            })
+        })
+        .collect();
+    let mut starts = vec![0usize; ids.len() + 1];
+    for &code in &codes {
+        starts[code as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut next = starts.clone();
+    let mut by_customer = vec![(0, 0.0, false); rows.len()];
+    for (row, &code) in rows.iter().zip(&codes) {
+        by_customer[next[code as usize]] = (row.day, row.amount, row.is_return);
+        next[code as usize] += 1;
+    }
+    let mut buyers = Vec::with_capacity(ids.len());
+    for (code, id) in ids.iter().enumerate() {
+        let history = summarise_history(&mut by_customer[starts[code]..starts[code + 1]]);
+        if let History::Buyer {
             first_day,
             last_day,
             purchase_days,
             repeat_spend,
-        } = *history
-        else {
-            continue;
-        };
-        let repeats = purchase_days - 1;
-        out.first_day.push(first_day);
-        out.repeat_purchases.push(repeats);
-        out.t_x_days.push(last_day - first_day);
-        out.t_cal_days.push(as_of_day - first_day);
-        out.mean_repeat_spend.push(if repeats > 0 {
-            repeat_spend / f64::from(repeats)
-        } else {
-            f64::NAN
-        });
+        } = history
+        {
+            buyers.push(Buyer {
+                id,
+                first_day,
+                last_day,
+                purchase_days,
+                repeat_spend,
+            });
+        }
     }
+    let returns_only = ids.len() - buyers.len();
+    (buyers, returns_only)
+}
+
+/// The first eight bytes of `id`, big-endian and zero-padded: comparing these first orders ids
+/// as comparing the ids does, and settles most comparisons without reading the text.
+fn id_prefix(id: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = id.len().min(8);
+    bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
+}
+
+/// Computes the BTYD statistics as of `as_of_day` (days since 1970-01-01).
+///
+/// The rows are split into partitions by a hash of the customer id; each partition, in
+/// parallel, gathers every customer's rows and summarises them with [`summarise_history`].
+/// The buyers are then sorted by id.
+pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatistics> {
+    let mut timer = Stopwatch::start("btyd statistics");
+    let (partitions, rows_after_as_of) = partition_rows(tx, as_of_day)?;
+    timer.lap("partition");
+    let summaries: Vec<(Vec<Buyer>, usize)> =
+        partitions.par_iter().map(summarise_partition).collect();
+    timer.lap("summarise");
+    let returns_only_customers = summaries.iter().map(|s| s.1).sum();
+    let buyers: Vec<Buyer> = summaries.into_iter().flat_map(|s| s.0).collect();
+    let mut order: Vec<(u64, u32)> = buyers
+        .iter()
+        .enumerate()
+        .map(|(i, buyer)| (id_prefix(buyer.id), i as u32))
+        .collect();
+    order.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| buyers[a.1 as usize].id.cmp(buyers[b.1 as usize].id))
+    });
+    let sorted: Vec<Buyer> = order.par_iter().map(|&(_, i)| buyers[i as usize]).collect();
+    drop(buyers);
+    timer.lap("sort");
+
+    let id_bytes = sorted.iter().map(|buyer| buyer.id.len()).sum();
+    let mut customer_id = PackedText::with_capacity(sorted.len(), id_bytes);
+    for buyer in &sorted {
+        customer_id.push(buyer.id);
+    }
+    let repeats = |buyer: &Buyer| buyer.purchase_days - 1;
+    let out = BtydStatistics {
+        customer_id,
+        first_day: sorted.iter().map(|b| b.first_day).collect(),
+        repeat_purchases: sorted.iter().map(repeats).collect(),
+        t_x_days: sorted.iter().map(|b| b.last_day - b.first_day).collect(),
+        t_cal_days: sorted.iter().map(|b| as_of_day - b.first_day).collect(),
+        mean_repeat_spend: sorted
+            .iter()
+            .map(|b| match repeats(b) {
+                0 => f64::NAN,
+                x => b.repeat_spend / f64::from(x),
+            })
+            .collect(),
+        returns_only_customers,
+        rows_after_as_of,
+    };
+    timer.lap("vectors");
     Ok(out)
 }
 
@@ -303,7 +480,7 @@ pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatisti
 /// `customer_id` (same order; 0 for customers without any).
 pub fn holdout_purchases(
     tx: &Transactions,
-    customer_id: &[String],
+    customer_id: &PackedText,
     as_of_day: i32,
     holdout_end_day: i32,
 ) -> Result<Vec<u32>> {
@@ -329,7 +506,7 @@ pub fn holdout_purchases(
         .collect();
     Ok(customer_id
         .iter()
-        .map(|id| by_id.get(id.as_str()).copied().unwrap_or(0))
+        .map(|id| by_id.get(id).copied().unwrap_or(0))
         .collect())
 }
 
@@ -469,6 +646,35 @@ mod tests {
             summarise_history(&mut [(3, -1.0, true)]),
             History::ReturnsOnly
         );
+    }
+
+    #[test]
+    fn histories_are_the_compressed_triples() {
+        let stats = BtydStatistics {
+            customer_id: ["a", "b", "c", "d", "e"].into_iter().collect(),
+            first_day: vec![0; 5],
+            repeat_purchases: vec![2, 0, 2, 1, 0],
+            t_x_days: vec![10, 0, 10, 3, 0],
+            t_cal_days: vec![20, 0, 20, 20, 7],
+            mean_repeat_spend: vec![1.0; 5],
+            ..Default::default()
+        };
+        let triples = stats.triples(TimeUnit::Week);
+        let (histories, positions) = stats.histories(TimeUnit::Week);
+        let mut expected = crate::models::compress_triples(&triples);
+        assert_eq!(histories.len(), expected.len());
+        for (triple, &position) in triples.iter().zip(&positions) {
+            let history = histories[position as usize];
+            assert_eq!(
+                (history.x, history.t_x, history.t_cal),
+                (triple.x, triple.t_x, triple.t_cal)
+            );
+        }
+        let order = |a: &Triple, b: &Triple| a.t_cal.total_cmp(&b.t_cal).then(a.x.total_cmp(&b.x));
+        expected.sort_by(order);
+        let mut sorted = histories.clone();
+        sorted.sort_by(order);
+        assert_eq!(sorted, expected);
     }
 
     #[test]

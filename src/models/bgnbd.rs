@@ -10,7 +10,7 @@
 //! which differs only in allowing drop-out right after the first purchase.
 
 use super::optimize::{self, Objective};
-use super::special::{digamma, hyp2f1, ln_gamma};
+use super::special::{digamma, hyp2f1, ln_gamma, trigamma};
 use super::{FitError, FitReport, FxHashMap, Triple, finish_fit, validate_triples};
 use rayon::prelude::*;
 
@@ -125,6 +125,54 @@ struct RowSums {
     second_term_share: f64,
     /// Σ w π/(b+x−1) (BG/NBD) or Σ w π/(b+x) (MBG/NBD).
     second_term_over_b: f64,
+    /// Second-derivative sums, see [`HessianSums`] (only when asked for).
+    hessian: HessianSums,
+}
+
+/// Row sums for the Hessian of ln L in (r, α, a, b). With d the log-odds of the second term,
+/// π = σ(d), ρ = π(1−π), D_r = ∂d/∂r = ln(α+T) − ln(α+t_x), D_α = ∂d/∂α = (r+x)(1/(α+T) −
+/// 1/(α+t_x)) and c = 1/(b+x−1) (BG/NBD) or 1/(b+x) (MBG/NBD), the row part
+/// −(r+x) ln(α+T) + ln(1 + e^d) has second derivatives ∂²A₃ + π ∂²d + ρ ∂d ∂dᵀ.
+#[derive(Debug, Clone, Copy, Default)]
+struct HessianSums {
+    /// Σ w ρ D_r².
+    r_r: f64,
+    /// Σ w [−1/(α+T) + π (1/(α+T) − 1/(α+t_x)) + ρ D_r D_α].
+    r_alpha: f64,
+    /// Σ w [(r+x)/(α+T)² + π (r+x) (1/(α+t_x)² − 1/(α+T)²) + ρ D_α²].
+    alpha_alpha: f64,
+    /// Σ w ρ D_r.
+    r_a: f64,
+    /// Σ w ρ D_r c.
+    r_b: f64,
+    /// Σ w ρ D_α.
+    alpha_a: f64,
+    /// Σ w ρ D_α c.
+    alpha_b: f64,
+    /// Σ w ρ.
+    a_a: f64,
+    /// Σ w ρ c.
+    a_b: f64,
+    /// Σ w (π + ρ) c².
+    b_b: f64,
+}
+
+impl std::ops::Add for HessianSums {
+    type Output = Self;
+    fn add(self, o: Self) -> Self {
+        Self {
+            r_r: self.r_r + o.r_r,
+            r_alpha: self.r_alpha + o.r_alpha,
+            alpha_alpha: self.alpha_alpha + o.alpha_alpha,
+            r_a: self.r_a + o.r_a,
+            r_b: self.r_b + o.r_b,
+            alpha_a: self.alpha_a + o.alpha_a,
+            alpha_b: self.alpha_b + o.alpha_b,
+            a_a: self.a_a + o.a_a,
+            a_b: self.a_b + o.a_b,
+            b_b: self.b_b + o.b_b,
+        }
+    }
 }
 
 impl std::ops::Add for RowSums {
@@ -136,6 +184,7 @@ impl std::ops::Add for RowSums {
             rate_times: self.rate_times + o.rate_times,
             second_term_share: self.second_term_share + o.second_term_share,
             second_term_over_b: self.second_term_over_b + o.second_term_over_b,
+            hessian: self.hessian + o.hessian,
         }
     }
 }
@@ -170,7 +219,13 @@ impl BetaGeometricLikelihood<'_> {
         }
     }
 
-    fn evaluate(&self, log_params: &[f64], gradient: Option<&mut [f64]>) -> f64 {
+    /// The NLL at `log_params`; writes its gradient and Hessian (in log space) when asked.
+    fn evaluate(
+        &self,
+        log_params: &[f64],
+        gradient: Option<&mut [f64]>,
+        hessian: Option<&mut [Vec<f64>]>,
+    ) -> f64 {
         let [r, alpha, a, b] = [
             log_params[0].exp(),
             log_params[1].exp(),
@@ -181,6 +236,7 @@ impl BetaGeometricLikelihood<'_> {
             return f64::INFINITY;
         }
         let data = self.data;
+        let with_hessian = hessian.is_some();
         let offset = self.b_offset();
         let ln_a = a.ln();
         let ln_alpha_t_cal: Vec<f64> = data.t_cal_values.iter().map(|t| (alpha + t).ln()).collect();
@@ -241,6 +297,31 @@ impl BetaGeometricLikelihood<'_> {
                         + share * inv_alpha_t_x[row.t_x_index as usize]);
                 sums.second_term_share += w * share;
                 sums.second_term_over_b += w * share * inv_b_x[row.x_index as usize];
+                if with_hessian {
+                    let (inv_t_cal, inv_t_x) = (
+                        inv_alpha_t_cal[row.t_cal_index as usize],
+                        inv_alpha_t_x[row.t_x_index as usize],
+                    );
+                    let c = inv_b_x[row.x_index as usize];
+                    let rho = share * (1.0 - share);
+                    let d_r = ln_t_cal - ln_t_x;
+                    let d_alpha = (r + x) * (inv_t_cal - inv_t_x);
+                    let h = &mut sums.hessian;
+                    h.r_r += w * rho * d_r * d_r;
+                    h.r_alpha +=
+                        w * (-inv_t_cal + share * (inv_t_cal - inv_t_x) + rho * d_r * d_alpha);
+                    h.alpha_alpha += w
+                        * ((r + x) * inv_t_cal * inv_t_cal
+                            + share * (r + x) * (inv_t_x * inv_t_x - inv_t_cal * inv_t_cal)
+                            + rho * d_alpha * d_alpha);
+                    h.r_a += w * rho * d_r;
+                    h.r_b += w * rho * d_r * c;
+                    h.alpha_a += w * rho * d_alpha;
+                    h.alpha_b += w * rho * d_alpha * c;
+                    h.a_a += w * rho;
+                    h.a_b += w * rho * c;
+                    h.b_b += w * (share + rho) * c * c;
+                }
             }
             sums
         };
@@ -258,7 +339,14 @@ impl BetaGeometricLikelihood<'_> {
         let (ln_gamma_ab, digamma_ab) = (ln_gamma(a + b), digamma(a + b));
         let mut value = sums.value;
         let (mut d_r, mut d_a, mut d_b) = (0.0, 0.0, 0.0);
-        let compute_gradient = gradient.is_some();
+        let compute_gradient = gradient.is_some() || with_hessian;
+        // Per-x second derivatives of A₁ + A₂: (r,r), (a,a) = (a,b), and (b,b).
+        let (mut p_rr, mut p_aa, mut p_bb) = (0.0, 0.0, 0.0);
+        let (trigamma_r, trigamma_b, trigamma_ab) = if with_hessian {
+            (trigamma(r), trigamma(b), trigamma(a + b))
+        } else {
+            (0.0, 0.0, 0.0)
+        };
         for (x, weight) in data.x_values.iter().zip(&data.x_weights) {
             let bx = b + x + offset;
             let abx = a + b + x + offset;
@@ -272,19 +360,55 @@ impl BetaGeometricLikelihood<'_> {
                 d_a += weight * shared;
                 d_b += weight * (shared + digamma(bx) - digamma_b);
             }
+            if with_hessian {
+                p_rr += weight * (trigamma(r + x) - trigamma_r);
+                let shared = trigamma_ab - trigamma(abx);
+                p_aa += weight * shared;
+                p_bb += weight * (shared + trigamma(bx) - trigamma_b);
+            }
         }
         let total = data.total_weight;
         value += total * r * alpha.ln();
+        // ∂ln L/∂θ, then chain rule ∂/∂ln θ = θ ∂/∂θ, sign flipped for the NLL.
+        let g_r = d_r + total * alpha.ln() - sums.ln_times;
+        let g_alpha = total * r / alpha - sums.rate_times;
+        let g_a = d_a + sums.second_term_share / a;
+        let g_b = d_b - sums.second_term_over_b;
         if let Some(g) = gradient {
-            // ∂ln L/∂θ, then chain rule ∂/∂ln θ = θ ∂/∂θ, sign flipped for the NLL.
-            let g_r = d_r + total * alpha.ln() - sums.ln_times;
-            let g_alpha = total * r / alpha - sums.rate_times;
-            let g_a = d_a + sums.second_term_share / a;
-            let g_b = d_b - sums.second_term_over_b;
             g[0] = -r * g_r;
             g[1] = -alpha * g_alpha;
             g[2] = -a * g_a;
             g[3] = -b * g_b;
+        }
+        if let Some(out) = hessian {
+            let h = sums.hessian;
+            let pi = sums.second_term_share;
+            // ∂²ln L/∂θ∂θᵀ in (r, α, a, b).
+            let natural = [
+                [p_rr + h.r_r, total / alpha + h.r_alpha, h.r_a / a, -h.r_b],
+                [
+                    total / alpha + h.r_alpha,
+                    -total * r / (alpha * alpha) + h.alpha_alpha,
+                    h.alpha_a / a,
+                    -h.alpha_b,
+                ],
+                [
+                    h.r_a / a,
+                    h.alpha_a / a,
+                    p_aa + (h.a_a - pi) / (a * a),
+                    p_aa - h.a_b / a,
+                ],
+                [-h.r_b, -h.alpha_b, p_aa - h.a_b / a, p_bb + h.b_b],
+            ];
+            let theta = [r, alpha, a, b];
+            let g_theta = [g_r, g_alpha, g_a, g_b];
+            // NLL in φ = ln θ: −(θᵢ θⱼ ∂²ln L/∂θᵢ∂θⱼ + δᵢⱼ θᵢ ∂ln L/∂θᵢ).
+            for i in 0..4 {
+                for j in 0..4 {
+                    let diagonal = if i == j { theta[i] * g_theta[i] } else { 0.0 };
+                    out[i][j] = -(theta[i] * theta[j] * natural[i][j] + diagonal);
+                }
+            }
         }
         if value.is_finite() {
             -value
@@ -303,7 +427,7 @@ impl BetaGeometricLikelihood<'_> {
 
 impl Objective for BetaGeometricLikelihood<'_> {
     fn value(&self, x: &[f64]) -> f64 {
-        self.evaluate(x, None)
+        self.evaluate(x, None, None)
     }
 
     fn has_analytic_gradient(&self) -> bool {
@@ -311,7 +435,20 @@ impl Objective for BetaGeometricLikelihood<'_> {
     }
 
     fn value_and_gradient(&self, x: &[f64], gradient: &mut [f64]) -> f64 {
-        self.evaluate(x, Some(gradient))
+        self.evaluate(x, Some(gradient), None)
+    }
+
+    fn has_analytic_hessian(&self) -> bool {
+        true
+    }
+
+    fn value_gradient_hessian(
+        &self,
+        x: &[f64],
+        gradient: &mut [f64],
+        hessian: &mut [Vec<f64>],
+    ) -> f64 {
+        self.evaluate(x, Some(gradient), Some(hessian))
     }
 }
 
@@ -366,7 +503,7 @@ pub(crate) fn fit_variant(
         variant,
     };
     let minimum = if triples.len() > WARM_START_ROWS {
-        optimize::minimize_from_near_optimum(&likelihood, &start)
+        optimize::newton(&likelihood, &start, &optimize::BfgsOptions::default())
     } else {
         optimize::minimize(&likelihood, &start)
     };
@@ -553,6 +690,46 @@ pub(crate) mod tests {
                     "{analytic:?} vs {numeric:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn analytic_hessian_matches_differenced_gradient() {
+        let triples = cdnow_triples();
+        let data = IndexedTriples::new(&triples);
+        for variant in [Variant::BgNbd, Variant::MbgNbd] {
+            let likelihood = BetaGeometricLikelihood {
+                data: &data,
+                variant,
+            };
+            let point = [0.3f64.ln(), 4.0f64.ln(), 0.7f64.ln(), 2.0f64.ln()];
+            let (mut gradient, mut analytic) = ([0.0; 4], vec![vec![0.0; 4]; 4]);
+            likelihood.value_gradient_hessian(&point, &mut gradient, &mut analytic);
+            let numeric = optimize::hessian_from_gradient(&likelihood, &point, 1e-5);
+            for (a, n) in analytic.iter().flatten().zip(numeric.iter().flatten()) {
+                assert!(
+                    (a - n).abs() <= 1e-5 * (1.0 + n.abs()),
+                    "{variant:?}: {analytic:?} vs {numeric:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn newton_from_a_nearby_start_reaches_the_bfgs_optimum() {
+        let triples = cdnow_triples();
+        let data = IndexedTriples::new(&triples);
+        let likelihood = BetaGeometricLikelihood {
+            data: &data,
+            variant: Variant::BgNbd,
+        };
+        let start = [0.3f64.ln(), 4.0f64.ln(), 0.7f64.ln(), 2.0f64.ln()];
+        let newton = optimize::newton(&likelihood, &start, &optimize::BfgsOptions::default());
+        let bfgs = optimize::minimize(&likelihood, &starting_point(&triples));
+        assert!(newton.converged, "{newton:?}");
+        assert!(newton.iterations <= 10, "{newton:?}");
+        for (n, b) in newton.x.iter().zip(&bfgs.x) {
+            assert!((n - b).abs() < 1e-6, "{newton:?} vs {bfgs:?}");
         }
     }
 

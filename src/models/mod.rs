@@ -35,7 +35,9 @@ mod test_data;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use rayon::prelude::*;
 
 /// A fast non-cryptographic hasher (the multiply-rotate scheme of rustc's
 /// FxHash) for grouping by `f64` bit patterns; SipHash dominated the run time
@@ -59,9 +61,12 @@ impl Hasher for FxHasher {
         self.hash = (self.hash.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 
+    /// The product's high bits mix every input bit, its low bits only the low input bits:
+    /// rotating them down (as rustc-hash 2 does) keeps whole numbers such as `37.0`, whose low
+    /// mantissa bits are all zero, from sharing hashbrown's low-bit buckets.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        self.hash.rotate_left(26)
     }
 }
 
@@ -119,32 +124,67 @@ pub fn compress_triples(customers: &[Triple]) -> Vec<Triple> {
     compress_triples_indexed(customers).0
 }
 
+/// log2 of the number of hash partitions [`compress_triples_indexed`] works in: each
+/// partition's table stays small enough for the cache, and partitions run in parallel.
+const COMPRESS_PARTITION_BITS: u32 = 4;
+
 /// [`compress_triples`], also returning for each input the position of its
 /// summary in the output (to scatter per-summary results back to customers).
+///
+/// The customers are split by the top bits of a hash of their summary; each partition, in
+/// parallel, numbers its distinct summaries in order of first appearance, and the partitions'
+/// lists are concatenated in partition order.
 pub fn compress_triples_indexed(customers: &[Triple]) -> (Vec<Triple>, Vec<u32>) {
-    let mut index: FxHashMap<(u64, u64, u64), u32> =
-        FxHashMap::with_capacity_and_hasher(customers.len() / 4, Default::default());
-    let mut unique: Vec<Triple> = Vec::new();
-    let positions = customers
-        .iter()
-        .map(|customer| {
-            let key = (
-                customer.x.to_bits(),
-                customer.t_x.to_bits(),
-                customer.t_cal.to_bits(),
-            );
-            match index.get(&key) {
-                Some(&position) => {
+    let key = |c: &Triple| (c.x.to_bits(), c.t_x.to_bits(), c.t_cal.to_bits());
+    let partition_of: Vec<u8> = customers
+        .par_iter()
+        .map(|c| {
+            let mut hasher = FxHasher::default();
+            key(c).hash(&mut hasher);
+            (hasher.finish() >> (64 - COMPRESS_PARTITION_BITS)) as u8
+        })
+        .collect();
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); 1 << COMPRESS_PARTITION_BITS];
+    for (i, &p) in partition_of.iter().enumerate() {
+        members[p as usize].push(i as u32);
+    }
+    let partitions: Vec<(Vec<Triple>, Vec<u32>)> = members
+        .par_iter()
+        .map(|members| {
+            let mut index: FxHashMap<(u64, u64, u64), u32> =
+                FxHashMap::with_capacity_and_hasher(members.len() / 2, Default::default());
+            let mut unique: Vec<Triple> = Vec::new();
+            let positions = members
+                .iter()
+                .map(|&i| {
+                    let customer = &customers[i as usize];
+                    let position = *index.entry(key(customer)).or_insert_with(|| {
+                        unique.push(Triple {
+                            weight: 0.0,
+                            ..*customer
+                        });
+                        (unique.len() - 1) as u32
+                    });
                     unique[position as usize].weight += customer.weight;
                     position
-                }
-                None => {
-                    let position = unique.len() as u32;
-                    index.insert(key, position);
-                    unique.push(*customer);
-                    position
-                }
-            }
+                })
+                .collect();
+            (unique, positions)
+        })
+        .collect();
+    let mut offsets = Vec::with_capacity(partitions.len());
+    let mut unique = Vec::new();
+    for (part, _) in &partitions {
+        offsets.push(unique.len() as u32);
+        unique.extend_from_slice(part);
+    }
+    let mut next = vec![0usize; partitions.len()];
+    let positions = partition_of
+        .iter()
+        .map(|&p| {
+            let p = p as usize;
+            next[p] += 1;
+            offsets[p] + partitions[p].1[next[p] - 1]
         })
         .collect();
     (unique, positions)

@@ -136,7 +136,18 @@ impl Btyd {
         settings: &PredictionSettings,
     ) -> Vec<CustomerPrediction> {
         let (unique, position) = compress_triples_indexed(customers);
-        let per_history = self.predict_distinct(&unique, settings);
+        self.predict_compressed(&unique, &position, settings)
+    }
+
+    /// [`Btyd::predict`] for customers already compressed by [`compress_triples_indexed`]:
+    /// the distinct `histories` and each customer's position among them.
+    pub fn predict_compressed(
+        &self,
+        histories: &[Triple],
+        position: &[u32],
+        settings: &PredictionSettings,
+    ) -> Vec<CustomerPrediction> {
+        let per_history = self.predict_distinct(histories, settings);
         position
             .par_iter()
             .map(|&i| per_history[i as usize])

@@ -42,6 +42,28 @@ pub fn digamma(x: f64) -> f64 {
     shift + x.ln() - 0.5 * inv - series
 }
 
+/// Trigamma ψ₁(x) = d²ln Γ(x)/dx² for `x > 0`: recurrence ψ₁(x) = ψ₁(x+1) + 1/x² up to
+/// x >= 10, then the asymptotic series 1/x + 1/(2x²) + Σ B₂ₖ/x^(2k+1) (Abramowitz & Stegun
+/// 6.4.12).
+pub fn trigamma(x: f64) -> f64 {
+    let mut x = x;
+    let mut shift = 0.0;
+    while x < 10.0 {
+        shift += 1.0 / (x * x);
+        x += 1.0;
+    }
+    let inv = 1.0 / x;
+    let inv2 = inv * inv;
+    let series = inv
+        + 0.5 * inv2
+        + inv
+            * inv2
+            * (1.0 / 6.0
+                - inv2
+                    * (1.0 / 30.0 - inv2 * (1.0 / 42.0 - inv2 * (1.0 / 30.0 - inv2 * 5.0 / 66.0))));
+    shift + series
+}
+
 /// `ln(e^a + e^b)` without overflow; handles `-inf` arguments.
 #[inline]
 pub fn log_add_exp(a: f64, b: f64) -> f64 {
@@ -288,6 +310,17 @@ mod tests {
         // 2F1(a, b; b; z) with a = 1000: ln = −1000 ln(1 − z)
         let value = ln_hyp2f1_positive(1000.0, 1001.5, 1001.5, 0.9);
         assert_close(value, -1000.0 * (0.1_f64).ln(), 1e-10);
+    }
+
+    #[test]
+    fn trigamma_known_values() {
+        let pi2 = std::f64::consts::PI * std::f64::consts::PI;
+        assert_close(trigamma(1.0), pi2 / 6.0, 1e-13);
+        assert_close(trigamma(0.5), pi2 / 2.0, 1e-13);
+        assert_close(trigamma(100.0), 0.010_050_166_663_333_571, 1e-13);
+        let h = 1e-5;
+        let numeric = (digamma(3.7 + h) - digamma(3.7 - h)) / (2.0 * h);
+        assert_close(trigamma(3.7), numeric, 1e-8);
     }
 
     #[test]
