@@ -9,13 +9,12 @@
 //! return on the same day is netted against it); the mean repeat spend averages the days after
 //! the first.
 
-use std::hash::BuildHasher;
-
 use anyhow::Result;
 use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::data::Transactions;
+use crate::data::customers::CustomerRows;
 use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN};
 use crate::error::ClmError;
 use crate::models::bgbb::DiscreteSummary;
@@ -273,205 +272,57 @@ pub(crate) fn summarise_history(rows: &mut [(i32, f64, bool)]) -> History {
     }
 }
 
-/// log2 of the number of hash partitions of the customers: 64 partitions keep each one's id
-/// table and rows small enough for the cache, and give the threads even shares.
-const PARTITION_BITS: u32 = 6;
-
-/// The rows of the customers whose ids hash to one partition, in row order; the ids are copied
-/// into the partition's own buffer so that grouping by id reads only nearby memory.
-#[derive(Debug, Default)]
-struct Partition {
-    /// The rows' ids end to end (the id of `rows[i]` is `ids[id_start..id_end]`).
-    ids: String,
-    rows: Vec<PartitionRow>,
-}
-
-/// One transaction row in its customer's [`Partition`].
-#[derive(Debug, Clone, Copy)]
-struct PartitionRow {
-    id_start: u32,
-    id_end: u32,
-    day: i32,
-    amount: f64,
-    is_return: bool,
-}
-
-impl Partition {
-    fn id(&self, row: &PartitionRow) -> &str {
-        &self.ids[row.id_start as usize..row.id_end as usize]
-    }
-}
-
-/// The rows dated on or before `as_of_day`, split into partitions by a hash of the customer id
-/// (all rows of a customer in one partition); and the number of rows dated after.
-fn partition_rows(tx: &Transactions, as_of_day: i32) -> Result<(Vec<Partition>, usize)> {
-    let bad = bad_data(&tx.source);
-    let frame = &tx.frame;
-    let ids = frame.column(CUSTOMER).and_then(|c| c.str()).map_err(&bad)?;
-    let days = frame.column(DAY).and_then(|c| c.i32()).map_err(&bad)?;
-    let amounts = frame.column(AMOUNT).and_then(|c| c.f64()).map_err(&bad)?;
-    let returns = frame
-        .column(IS_RETURN)
-        .and_then(|c| c.bool())
-        .map_err(&bad)?;
-    // foldhash, not the crate's FxHasher: ids sharing a prefix ("C0000…") collide under Fx.
-    let state = PlRandomState::default();
-    let count = 1 << PARTITION_BITS;
-    let expected = frame.height() / count + frame.height() / (4 * count);
-    let mut partitions: Vec<Partition> = (0..count)
-        .map(|_| Partition {
-            ids: String::with_capacity(8 * expected),
-            rows: Vec::with_capacity(expected),
+/// Computes the BTYD statistics as of `as_of_day` (days since 1970-01-01): rows grouped by
+/// customer (in id order), then each customer summarised by [`summarise_history`] in parallel.
+pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatistics> {
+    let mut timer = Stopwatch::start("btyd statistics");
+    let rows = tx.row_columns()?;
+    let customers = CustomerRows::new(&rows.customer);
+    timer.lap("group by customer");
+    let histories: Vec<History> = (0..customers.customers())
+        .into_par_iter()
+        .map_init(Vec::new, |scratch, c| {
+            scratch.clear();
+            scratch.extend(
+                customers
+                    .rows_of(c)
+                    .iter()
+                    .map(|&row| row as usize)
+                    .filter(|&row| rows.day[row] <= as_of_day)
+                    .map(|row| (rows.day[row], rows.amount[row], rows.is_return[row])),
+            );
+            summarise_history(scratch)
         })
         .collect();
-    let mut after = 0;
-    let rows = ids
-        .iter()
-        .zip(days.iter())
-        .zip(amounts.iter())
-        .zip(returns.iter());
-    for (((id, day), amount), is_return) in rows {
-        let day = day.unwrap_or(i32::MAX);
-        if day > as_of_day {
-            after += 1;
-            continue;
-        }
-        let Some(id) = id else { continue };
-        let partition = &mut partitions[(state.hash_one(id) >> (64 - PARTITION_BITS)) as usize];
-        let id_start = partition.ids.len() as u32;
-        partition.ids.push_str(id);
-        partition.rows.push(PartitionRow {
-            id_start,
-            id_end: partition.ids.len() as u32,
-            day,
-            amount: amount.unwrap_or(0.0),
-            is_return: is_return.unwrap_or(false),
-        });
-    }
-    Ok((partitions, after))
-}
+    timer.lap("summarise");
 
-/// A customer with at least one purchase day up to the as-of date.
-#[derive(Debug, Clone, Copy)]
-struct Buyer<'a> {
-    id: &'a str,
-    first_day: i32,
-    last_day: i32,
-    purchase_days: u32,
-    repeat_spend: f64,
-}
-
-/// The buyers among one partition's customers, and the number of customers with only returns.
-fn summarise_partition(partition: &Partition) -> (Vec<Buyer<'_>>, usize) {
-    // Customer codes in order of first appearance, then a counting sort of the rows by code.
-    let rows = &partition.rows;
-    let mut code_of: PlHashMap<&str, u32> = PlHashMap::with_capacity(rows.len() / 2);
-    let mut ids: Vec<&str> = Vec::new();
-    let codes: Vec<u32> = rows
-        .iter()
-        .map(|row| {
-            let id = partition.id(row);
-            let next = ids.len() as u32;
-            *code_of.entry(id).or_insert_with(|| {
-                ids.push(id);
-                next
-            })
-        })
-        .collect();
-    let mut starts = vec![0usize; ids.len() + 1];
-    for &code in &codes {
-        starts[code as usize + 1] += 1;
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-    let mut next = starts.clone();
-    let mut by_customer = vec![(0, 0.0, false); rows.len()];
-    for (row, &code) in rows.iter().zip(&codes) {
-        by_customer[next[code as usize]] = (row.day, row.amount, row.is_return);
-        next[code as usize] += 1;
-    }
-    let mut buyers = Vec::with_capacity(ids.len());
-    for (code, id) in ids.iter().enumerate() {
-        let history = summarise_history(&mut by_customer[starts[code]..starts[code + 1]]);
-        if let History::Buyer {
-            first_day,
-            last_day,
-            purchase_days,
-            repeat_spend,
-        } = history
-        {
-            buyers.push(Buyer {
-                id,
+    let mut out = BtydStatistics {
+        rows_after_as_of: rows.day.iter().filter(|&&day| day > as_of_day).count(),
+        ..BtydStatistics::default()
+    };
+    for (c, history) in histories.into_iter().enumerate() {
+        match history {
+            History::Outside => {}
+            History::ReturnsOnly => out.returns_only_customers += 1,
+            History::Buyer {
                 first_day,
                 last_day,
                 purchase_days,
                 repeat_spend,
-            });
+            } => {
+                let repeats = purchase_days - 1;
+                out.customer_id.push(customers.ids.get(c));
+                out.first_day.push(first_day);
+                out.repeat_purchases.push(repeats);
+                out.t_x_days.push(last_day - first_day);
+                out.t_cal_days.push(as_of_day - first_day);
+                out.mean_repeat_spend.push(match repeats {
+                    0 => f64::NAN,
+                    x => repeat_spend / f64::from(x),
+                });
+            }
         }
     }
-    let returns_only = ids.len() - buyers.len();
-    (buyers, returns_only)
-}
-
-/// The first eight bytes of `id`, big-endian and zero-padded: comparing these first orders ids
-/// as comparing the ids does, and settles most comparisons without reading the text.
-fn id_prefix(id: &str) -> u64 {
-    let mut bytes = [0u8; 8];
-    let n = id.len().min(8);
-    bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
-    u64::from_be_bytes(bytes)
-}
-
-/// Computes the BTYD statistics as of `as_of_day` (days since 1970-01-01).
-///
-/// The rows are split into partitions by a hash of the customer id; each partition, in
-/// parallel, gathers every customer's rows and summarises them with [`summarise_history`].
-/// The buyers are then sorted by id.
-pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatistics> {
-    let mut timer = Stopwatch::start("btyd statistics");
-    let (partitions, rows_after_as_of) = partition_rows(tx, as_of_day)?;
-    timer.lap("partition");
-    let summaries: Vec<(Vec<Buyer>, usize)> =
-        partitions.par_iter().map(summarise_partition).collect();
-    timer.lap("summarise");
-    let returns_only_customers = summaries.iter().map(|s| s.1).sum();
-    let buyers: Vec<Buyer> = summaries.into_iter().flat_map(|s| s.0).collect();
-    let mut order: Vec<(u64, u32)> = buyers
-        .iter()
-        .enumerate()
-        .map(|(i, buyer)| (id_prefix(buyer.id), i as u32))
-        .collect();
-    order.par_sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| buyers[a.1 as usize].id.cmp(buyers[b.1 as usize].id))
-    });
-    let sorted: Vec<Buyer> = order.par_iter().map(|&(_, i)| buyers[i as usize]).collect();
-    drop(buyers);
-    timer.lap("sort");
-
-    let id_bytes = sorted.iter().map(|buyer| buyer.id.len()).sum();
-    let mut customer_id = PackedText::with_capacity(sorted.len(), id_bytes);
-    for buyer in &sorted {
-        customer_id.push(buyer.id);
-    }
-    let repeats = |buyer: &Buyer| buyer.purchase_days - 1;
-    let out = BtydStatistics {
-        customer_id,
-        first_day: sorted.iter().map(|b| b.first_day).collect(),
-        repeat_purchases: sorted.iter().map(repeats).collect(),
-        t_x_days: sorted.iter().map(|b| b.last_day - b.first_day).collect(),
-        t_cal_days: sorted.iter().map(|b| as_of_day - b.first_day).collect(),
-        mean_repeat_spend: sorted
-            .iter()
-            .map(|b| match repeats(b) {
-                0 => f64::NAN,
-                x => b.repeat_spend / f64::from(x),
-            })
-            .collect(),
-        returns_only_customers,
-        rows_after_as_of,
-    };
     timer.lap("vectors");
     Ok(out)
 }
