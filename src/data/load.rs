@@ -71,34 +71,31 @@ impl Transactions {
     pub fn row_columns(&self) -> Result<RowColumns<'_>> {
         let bad = |e: PolarsError| ClmError::BadData(format!("{}: {e}", self.source));
         let column = |name: &str| self.frame.column(name).map_err(bad);
-        // Validation rejected null ids, days and amounts, so the defaults are never used.
+        // Validation rejected null ids, days and amounts (and returns are filled), so the
+        // values are read without their validity masks.
         let strings = |name: &str| -> Result<Vec<Option<&str>>> {
             Ok(column(name)?.str().map_err(bad)?.iter().collect())
         };
+        let customer = column(CUSTOMER)?.str().map_err(bad)?;
+        let day = column(DAY)?.i32().map_err(bad)?;
+        let amount = column(AMOUNT)?.f64().map_err(bad)?;
+        let is_return = column(IS_RETURN)?.bool().map_err(bad)?;
         Ok(RowColumns {
-            customer: column(CUSTOMER)?
-                .str()
-                .map_err(bad)?
-                .iter()
-                .map(Option::unwrap_or_default)
+            customer: customer
+                .downcast_iter()
+                .flat_map(|chunk| chunk.values_iter())
                 .collect(),
-            day: column(DAY)?
-                .i32()
-                .map_err(bad)?
-                .iter()
-                .map(|d| d.unwrap_or_default())
+            day: day
+                .downcast_iter()
+                .flat_map(|chunk| chunk.values().iter().copied())
                 .collect(),
-            amount: column(AMOUNT)?
-                .f64()
-                .map_err(bad)?
-                .iter()
-                .map(|a| a.unwrap_or_default())
+            amount: amount
+                .downcast_iter()
+                .flat_map(|chunk| chunk.values().iter().copied())
                 .collect(),
-            is_return: column(IS_RETURN)?
-                .bool()
-                .map_err(bad)?
-                .iter()
-                .map(|r| r.unwrap_or_default())
+            is_return: is_return
+                .downcast_iter()
+                .flat_map(|chunk| chunk.values().iter())
                 .collect(),
             order: if self.has_orders() {
                 Some(strings(ORDER)?)
