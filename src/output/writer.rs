@@ -254,6 +254,7 @@ fn write_parquet(out: &mut dyn Write, table: &Table) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::PackedText;
 
     #[test]
     fn formulas_are_defused_in_text_only() {
@@ -270,6 +271,33 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "customer_id,monetary\n'-1,-2.50\n"
         );
+    }
+
+    /// Rows formatted in parallel blocks come out whole and in order across block edges.
+    #[test]
+    fn rows_across_blocks_stay_in_order() {
+        let n = 2 * BLOCK_ROWS + 7;
+        let ids: PackedText = (0..n).map(|i| format!("C{i}")).collect();
+        let table = Table::default()
+            .with("customer_id", Values::PackedText(ids))
+            .with("row", Values::Int((0..n as i64).collect()))
+            .with(
+                "band",
+                Values::Labels {
+                    labels: vec!["low".into(), "high, very".into()],
+                    codes: (0..n as u32).map(|i| i % 2).collect(),
+                },
+            );
+        let mut out = Vec::new();
+        write_delimited(&mut out, &table, b',').unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut expected = String::from("customer_id,row,band\n");
+        for i in 0..n {
+            let band = if i % 2 == 0 { "low" } else { "\"high, very\"" };
+            expected.push_str(&format!("C{i},{i},{band}\n"));
+        }
+        assert_eq!(text, expected);
+        assert_eq!(table.columns[0].head(2).text(1), Some("C1"));
     }
 
     fn fixed(value: f64, decimals: usize) -> String {
