@@ -80,23 +80,45 @@ impl Transactions {
         let day = column(DAY)?.i32().map_err(bad)?;
         let amount = column(AMOUNT)?.f64().map_err(bad)?;
         let is_return = column(IS_RETURN)?.bool().map_err(bad)?;
+        // The four columns are copied side by side on the thread pool.
+        let ((customer, day), (amount, is_return)) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        customer
+                            .downcast_iter()
+                            .flat_map(|chunk| chunk.values_iter())
+                            .collect()
+                    },
+                    || {
+                        day.downcast_iter()
+                            .flat_map(|chunk| chunk.values().iter().copied())
+                            .collect()
+                    },
+                )
+            },
+            || {
+                rayon::join(
+                    || {
+                        amount
+                            .downcast_iter()
+                            .flat_map(|chunk| chunk.values().iter().copied())
+                            .collect()
+                    },
+                    || {
+                        is_return
+                            .downcast_iter()
+                            .flat_map(|chunk| chunk.values().iter())
+                            .collect()
+                    },
+                )
+            },
+        );
         Ok(RowColumns {
-            customer: customer
-                .downcast_iter()
-                .flat_map(|chunk| chunk.values_iter())
-                .collect(),
-            day: day
-                .downcast_iter()
-                .flat_map(|chunk| chunk.values().iter().copied())
-                .collect(),
-            amount: amount
-                .downcast_iter()
-                .flat_map(|chunk| chunk.values().iter().copied())
-                .collect(),
-            is_return: is_return
-                .downcast_iter()
-                .flat_map(|chunk| chunk.values().iter())
-                .collect(),
+            customer,
+            day,
+            amount,
+            is_return,
             order: if self.has_orders() {
                 Some(strings(ORDER)?)
             } else {
