@@ -128,6 +128,13 @@ impl Transactions {
     }
 }
 
+impl RowColumns<'_> {
+    /// Rows dated after `day` (days since 1970-01-01).
+    pub fn rows_after(&self, day: i32) -> usize {
+        self.day.iter().filter(|&&d| d > day).count()
+    }
+}
+
 /// The canonical columns of [`Transactions`], one entry per row.
 pub struct RowColumns<'a> {
     pub customer: Vec<&'a str>,

@@ -297,7 +297,7 @@ pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatisti
     timer.lap("summarise");
 
     let mut out = BtydStatistics {
-        rows_after_as_of: rows.day.iter().filter(|&&day| day > as_of_day).count(),
+        rows_after_as_of: rows.rows_after(as_of_day),
         ..BtydStatistics::default()
     };
     for (c, history) in histories.into_iter().enumerate() {

@@ -50,7 +50,7 @@ pub fn rfm_measures(tx: &Transactions, as_of_day: i32, monetary: Monetary) -> Re
         .collect();
     timer.lap("per customer");
 
-    let rows_after_as_of = rows.day.iter().filter(|&&d| d > as_of_day).count();
+    let rows_after_as_of = rows.rows_after(as_of_day);
     // Customers with rows up to the as-of date but no purchase among them.
     let mut returns_only_customers = 0;
     let mut out = RfmMeasures {
