@@ -9,21 +9,11 @@ cd "$(dirname "$0")/.."
 customers=${1:-4000000}
 work=${BENCH_DIR:-/tmp/clm-bench}
 mkdir -p "$work"
-if [ -z "${CLM:-}" ]; then
-  cargo build --release --quiet
-  CLM=${CARGO_TARGET_DIR:-target}/release/clm
-fi
-command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
+. scripts/bench_common.sh
 tx="$work/tx.csv"
 [ -f "$tx" ] || "$CLM" simulate --customers "$customers" --seed 1 -o "$tx" -q
 echo "rows: $(($(wc -l < "$tx") - 1))"
 
-measure() { # name, command...
-  local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" > /dev/null
-  read -r secs kb < "$work/time"
-  printf "| %-28s | %6.2f s | %6d MB |\n" "$name" "$secs" "$((kb / 1024))"
-}
 echo "| run | wall | peak RSS |"
 echo "|---|---|---|"
 measure "clm churn (csv)" "$CLM" churn "$tx" --horizon 90 -o "$work/churn.csv"

@@ -10,11 +10,7 @@ customers=${1:-4000000}
 response_rate=${2:-0.25}
 work=${BENCH_DIR:-/tmp/clm-bench-loyalty}
 mkdir -p "$work"
-if [ -z "${CLM:-}" ]; then
-  cargo build --release --quiet
-  CLM=${CARGO_TARGET_DIR:-target}/release/clm
-fi
-command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
+. scripts/bench_common.sh
 
 tx="$work/tx-$customers.parquet"
 survey="$work/survey-$customers.csv"
@@ -23,12 +19,6 @@ survey="$work/survey-$customers.csv"
     --survey-response-rate "$response_rate" -q
 echo "customers: $customers; survey answers: $(($(wc -l < "$survey") - 1))"
 
-measure() { # name, command...
-  local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" > /dev/null
-  read -r secs kb < "$work/time"
-  printf "| %-34s | %6.2f s | %6d MB |\n" "$name" "$secs" "$((kb / 1024))"
-}
 echo "| run | wall | peak RSS |"
 echo "|---|---|---|"
 measure "clm loyalty (parquet + csv survey)" "$CLM" loyalty "$tx" --survey "$survey" -q -o "$work/loyalty.csv"

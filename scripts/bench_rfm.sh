@@ -8,24 +8,14 @@ cd "$(dirname "$0")/.."
 customers=${1:-4000000}
 work=${BENCH_DIR:-/tmp/clm-bench}
 mkdir -p "$work"
-if [ -z "${CLM:-}" ]; then
-  cargo build --release --quiet
-  CLM=${CARGO_TARGET_DIR:-target}/release/clm
-fi
+. scripts/bench_common.sh
 clm=$CLM
-command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
 python3 -c "import polars, pandas, pyarrow" 2>/dev/null || pip install -q polars pandas pyarrow
 
 [ -f "$work/tx.csv" ] || "$clm" simulate --customers "$customers" --seed 1 -o "$work/tx.csv"
 [ -f "$work/tx.parquet" ] || "$clm" simulate --customers "$customers" --seed 1 -o "$work/tx.parquet"
 echo "rows: $(($(wc -l < "$work/tx.csv") - 1)); CSV $(du -m "$work/tx.csv" | cut -f1) MB; Parquet $(du -m "$work/tx.parquet" | cut -f1) MB"
 
-measure() { # name, command...
-  local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" > /dev/null
-  read -r secs kb < "$work/time"
-  printf "| %-22s | %6.2f s | %6d MB |\n" "$name" "$secs" "$((kb / 1024))"
-}
 echo "| run | wall | peak RSS |"
 echo "|---|---|---|"
 for ext in csv parquet; do
