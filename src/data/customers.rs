@@ -1,12 +1,11 @@
 //! Rows grouped by customer, customers numbered in id order. Every per-customer analysis
 //! starts here.
 //!
-//! Grouping millions of ids is the hot spot of every command. Row numbers are sorted (in
-//! parallel) on a key held inline: the id's first 16 bytes and its length, which decide the
-//! order of ids up to 16 bytes without reading them again; longer ids are compared in full when
-//! the keys tie. Rows of one customer end up side by side, in input order.
-
-use std::cmp::Ordering;
+//! Grouping millions of ids is the hot spot of every command. Each row gets a 16-byte key, the
+//! id's first 15 bytes and its length, which orders ids up to 15 bytes as their text does. The
+//! keys are sorted by a parallel least-significant-digit radix sort, one pass per key byte that
+//! is not the same in every row: no comparisons, and stable, so rows of one customer stay in
+//! input order. Longer ids that share their first 15 bytes are then put in order by their text.
 
 use rayon::prelude::*;
 
@@ -25,31 +24,46 @@ pub struct CustomerRows {
 impl CustomerRows {
     /// Groups rows by their customer id (one id per row).
     pub fn new(ids: &[&str]) -> CustomerRows {
-        let mut keyed: Vec<(SortKey, u32)> = ids
+        let mut timer = crate::output::Stopwatch::start("customer rows");
+        let keyed: Vec<KeyedRow> = ids
             .par_iter()
             .enumerate()
-            .map(|(row, id)| (SortKey::of(id), row as u32))
+            .map(|(row, id)| KeyedRow {
+                key: key_of(id),
+                row: row as u32,
+            })
             .collect();
-        let same_id = |a: &(SortKey, u32), b: &(SortKey, u32)| match a.0.prefix.cmp(&b.0.prefix) {
-            Ordering::Equal if a.0.is_whole() && b.0.is_whole() => a.0.len.cmp(&b.0.len),
-            Ordering::Equal => ids[a.1 as usize].cmp(ids[b.1 as usize]),
-            unequal => unequal,
-        };
-        keyed.par_sort_unstable_by(|a, b| same_id(a, b).then(a.1.cmp(&b.1)));
-        let mut grouped = CustomerRows {
-            ids: PackedText::default(),
-            starts: Vec::new(),
-            rows: Vec::with_capacity(keyed.len()),
-        };
-        for (i, &(_, row)) in keyed.iter().enumerate() {
-            if i == 0 || same_id(&keyed[i - 1], &keyed[i]) != Ordering::Equal {
-                grouped.ids.push(ids[row as usize]);
-                grouped.starts.push(i);
-            }
-            grouped.rows.push(row);
-        }
-        grouped.starts.push(keyed.len());
-        grouped
+        timer.lap("keys");
+        let mut sorted = radix_sort(keyed);
+        timer.lap("radix");
+        order_long_ids(&mut sorted, ids);
+        timer.lap("long ids");
+        let id_of = |k: &KeyedRow| ids[k.row as usize];
+        let mut starts: Vec<usize> = (0..sorted.len())
+            .into_par_iter()
+            .filter(|&i| {
+                let (current, previous) = (&sorted[i], i.checked_sub(1).map(|p| &sorted[p]));
+                !previous.is_some_and(|p| {
+                    p.key == current.key && (is_whole(&p.key) || id_of(p) == id_of(current))
+                })
+            })
+            .collect();
+        // Whole ids are read back from their keys, which are at hand.
+        let ids = starts
+            .iter()
+            .map(|&start| {
+                let key = &sorted[start].key;
+                if is_whole(key) {
+                    std::str::from_utf8(&key[..usize::from(key[PREFIX])]).expect("a whole id")
+                } else {
+                    id_of(&sorted[start])
+                }
+            })
+            .collect();
+        starts.push(sorted.len());
+        let rows = sorted.par_iter().map(|k| k.row).collect();
+        timer.lap("group");
+        CustomerRows { ids, starts, rows }
     }
 
     /// Number of customers.
@@ -63,29 +77,107 @@ impl CustomerRows {
     }
 }
 
-/// An id's first 16 bytes (zero-padded, as two big-endian words) and its length. Keys order
-/// ids as their bytes do, except that equal prefixes of ids longer than 16 bytes need the ids.
-#[derive(Debug, Clone, Copy)]
-struct SortKey {
-    prefix: [u64; 2],
-    len: usize,
+/// Bytes of an id held in its key.
+const PREFIX: usize = 15;
+
+/// An id's first [`PREFIX`] bytes, zero-padded, then its length (capped at 255). Keys compared
+/// as bytes order ids as their text does, except ids longer than [`PREFIX`] bytes that share
+/// the prefix.
+type Key = [u8; 16];
+
+#[derive(Debug, Clone, Copy, Default)]
+struct KeyedRow {
+    key: Key,
+    row: u32,
 }
 
-impl SortKey {
-    fn of(id: &str) -> SortKey {
-        let mut bytes = [0u8; 16];
-        let n = id.len().min(16);
-        bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
-        let word = |i: usize| u64::from_be_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
-        SortKey {
-            prefix: [word(0), word(8)],
-            len: id.len(),
-        }
-    }
+fn key_of(id: &str) -> Key {
+    let mut key = [0u8; 16];
+    let n = id.len().min(PREFIX);
+    key[..n].copy_from_slice(&id.as_bytes()[..n]);
+    key[PREFIX] = id.len().min(255) as u8;
+    key
+}
 
-    /// Whether the prefix holds the whole id.
-    fn is_whole(&self) -> bool {
-        self.len <= 16
+/// Whether the key holds the whole id.
+fn is_whole(key: &Key) -> bool {
+    usize::from(key[PREFIX]) <= PREFIX
+}
+
+/// Sorts by key, stably: one counting pass per key byte, last byte first, skipping bytes that
+/// are the same in every row. Each pass counts the bytes of every chunk of rows in parallel,
+/// then every chunk moves its rows into its own ranges of the output.
+fn radix_sort(mut from: Vec<KeyedRow>) -> Vec<KeyedRow> {
+    let Some(first) = from.first().map(|k| k.key) else {
+        return from;
+    };
+    let varying: Key = from
+        .par_iter()
+        .fold(Key::default, |mut seen, k| {
+            for (s, (a, b)) in seen.iter_mut().zip(k.key.iter().zip(&first)) {
+                *s |= a ^ b;
+            }
+            seen
+        })
+        .reduce(Key::default, |mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x |= y);
+            a
+        });
+    let chunk = from
+        .len()
+        .div_ceil(2 * rayon::current_num_threads())
+        .max(1 << 14);
+    let mut to = vec![KeyedRow::default(); from.len()];
+    for byte in (0..16).rev().filter(|&b| varying[b] != 0) {
+        let counts: Vec<[usize; 256]> = from
+            .par_chunks(chunk)
+            .map(|rows| {
+                let mut count = [0usize; 256];
+                for k in rows {
+                    count[usize::from(k.key[byte])] += 1;
+                }
+                count
+            })
+            .collect();
+        // The output, cut into one range per (chunk, byte value): value-major, chunk-minor.
+        let mut ranges: Vec<Vec<&mut [KeyedRow]>> = counts.iter().map(|_| Vec::new()).collect();
+        let mut rest = to.as_mut_slice();
+        for value in 0..256 {
+            for (c, count) in counts.iter().enumerate() {
+                let (range, tail) = std::mem::take(&mut rest).split_at_mut(count[value]);
+                ranges[c].push(range);
+                rest = tail;
+            }
+        }
+        from.par_chunks(chunk)
+            .zip(ranges)
+            .for_each(|(rows, mut ranges)| {
+                let mut next = [0usize; 256];
+                for k in rows {
+                    let value = usize::from(k.key[byte]);
+                    ranges[value][next[value]] = *k;
+                    next[value] += 1;
+                }
+            });
+        std::mem::swap(&mut from, &mut to);
+    }
+    from
+}
+
+/// Puts ids longer than [`PREFIX`] bytes that share their prefix in text order (stable, so each
+/// id's rows stay in input order). They sit together, after the shorter ids with that prefix.
+fn order_long_ids(sorted: &mut [KeyedRow], ids: &[&str]) {
+    let prefix = |k: &KeyedRow| <[u8; PREFIX]>::try_from(&k.key[..PREFIX]).expect("15 bytes");
+    let mut start = 0;
+    while start < sorted.len() {
+        let mut end = start + 1;
+        if !is_whole(&sorted[start].key) {
+            while end < sorted.len() && prefix(&sorted[end]) == prefix(&sorted[start]) {
+                end += 1;
+            }
+            sorted[start..end].sort_by(|a, b| ids[a.row as usize].cmp(ids[b.row as usize]));
+        }
+        start = end;
     }
 }
 
@@ -142,6 +234,29 @@ mod tests {
             "customer-0000000002",
         ];
         assert_eq!(check(&ids).customers(), 9);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+        /// Against a plain map from id to rows, with ids around the 15-byte prefix, sharing
+        /// prefixes, and more rows than one parallel chunk.
+        #[test]
+        fn matches_a_map_of_ids_to_rows(
+            ids in proptest::collection::vec("(abcdefghijklmn|x)?[ab\\x00]{0,4}", 0..40_000),
+        ) {
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let grouped = check(&refs);
+            let mut expected: std::collections::BTreeMap<&str, Vec<u32>> = Default::default();
+            for (row, id) in refs.iter().enumerate() {
+                expected.entry(id).or_default().push(row as u32);
+            }
+            proptest::prop_assert_eq!(grouped.customers(), expected.len());
+            for (c, (id, rows)) in expected.iter().enumerate() {
+                proptest::prop_assert_eq!(grouped.ids.get(c), *id);
+                proptest::prop_assert_eq!(grouped.rows_of(c), rows.as_slice());
+            }
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::data::customers::CustomerRows;
 use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN};
 use crate::error::ClmError;
 use crate::models::bgbb::DiscreteSummary;
-use crate::models::{FxHashMap, Triple};
+use crate::models::{FastHashMap, Triple};
 use crate::output::{PackedText, Stopwatch};
 
 /// The unit in which `t_x`, `T`, horizons and model rates are measured.
@@ -144,7 +144,8 @@ impl BtydStatistics {
         let per_t_cal: Vec<(Vec<Triple>, Vec<u32>)> = (0..groups)
             .into_par_iter()
             .map(|t| {
-                let mut index: FxHashMap<(u32, i32), u32> = FxHashMap::default();
+                let mut index: FastHashMap<(u32, i32), u32> =
+                    FastHashMap::with_capacity_and_hasher(members(t).len(), Default::default());
                 let mut distinct: Vec<Triple> = Vec::new();
                 let local = members(t)
                     .iter()
@@ -277,6 +278,7 @@ pub(crate) fn summarise_history(rows: &mut [(i32, f64, bool)]) -> History {
 pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatistics> {
     let mut timer = Stopwatch::start("btyd statistics");
     let rows = tx.row_columns()?;
+    timer.lap("row columns");
     let customers = CustomerRows::new(&rows.customer);
     timer.lap("group by customer");
     let histories: Vec<History> = (0..customers.customers())
