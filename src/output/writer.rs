@@ -84,11 +84,15 @@ pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
 const BLOCK_ROWS: usize = 32_768;
 
 fn write_delimited(out: &mut dyn Write, table: &Table, delimiter: u8) -> Result<()> {
-    let mut builder = csv::WriterBuilder::new();
-    builder.delimiter(delimiter);
-    let mut header = builder.from_writer(Vec::new());
-    header.write_record(table.names.iter().map(|n| spreadsheet_safe(n).into_owned()))?;
-    out.write_all(&header.into_inner()?)?;
+    let mut header = Vec::new();
+    for (i, name) in table.names.iter().enumerate() {
+        if i > 0 {
+            header.push(delimiter);
+        }
+        push_quoted(&mut header, spreadsheet_safe(name).as_bytes(), delimiter);
+    }
+    header.push(b'\n');
+    out.write_all(&header)?;
     let height = table.height();
     let blocks: Vec<std::ops::Range<usize>> = (0..height)
         .step_by(BLOCK_ROWS)
@@ -96,48 +100,70 @@ fn write_delimited(out: &mut dyn Write, table: &Table, delimiter: u8) -> Result<
         .collect();
     // A few blocks per thread at a time bounds the memory held by formatted text.
     for batch in blocks.chunks(4 * rayon::current_num_threads()) {
-        let texts: Vec<Result<Vec<u8>>> = batch
+        let texts: Vec<Vec<u8>> = batch
             .par_iter()
-            .map(|rows| delimited_rows(table, rows.clone(), &builder))
+            .map(|rows| delimited_rows(table, rows.clone(), delimiter))
             .collect();
         for text in texts {
-            out.write_all(&text?)?;
+            out.write_all(&text)?;
         }
     }
     Ok(())
 }
 
-/// Rows `rows` of `table` as delimited text.
-fn delimited_rows(
-    table: &Table,
-    rows: std::ops::Range<usize>,
-    builder: &csv::WriterBuilder,
-) -> Result<Vec<u8>> {
-    let mut writer = builder.from_writer(Vec::with_capacity(64 * rows.len()));
-    // Numbers are formatted into reused buffers: no allocation per cell.
+/// Rows `rows` of `table` as delimited text, quoted as the `csv` crate does: numbers and dates
+/// never need quotes, so they are written straight into the block.
+fn delimited_rows(table: &Table, rows: std::ops::Range<usize>, delimiter: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 * rows.len());
     let mut integer = itoa::Buffer::new();
-    let mut float = Vec::new();
+    let lone_column = table.columns.len() == 1;
     for row in rows {
-        for values in &table.columns {
+        let row_start = out.len();
+        for (i, values) in table.columns.iter().enumerate() {
+            if i > 0 {
+                out.push(delimiter);
+            }
             match values {
-                Values::Int(v) => writer.write_field(integer.format(v[row]))?,
+                Values::Int(v) => out.extend_from_slice(integer.format(v[row]).as_bytes()),
                 Values::Float(v, decimals) => {
-                    float.clear();
                     if v[row].is_finite() {
-                        write_fixed(&mut float, v[row], *decimals);
+                        write_fixed(&mut out, v[row], *decimals);
                     }
-                    writer.write_field(&float)?;
                 }
-                Values::Date(v) => writer.write_field(super::format_day(v[row]))?,
+                Values::Date(v) => out.extend_from_slice(super::format_day(v[row]).as_bytes()),
                 text => {
                     let text = text.text(row).unwrap_or_default();
-                    writer.write_field(spreadsheet_safe(text).as_bytes())?;
+                    push_quoted(&mut out, spreadsheet_safe(text).as_bytes(), delimiter);
                 }
             }
         }
-        writer.write_record(None::<&[u8]>)?;
+        // A lone empty field is quoted, or the line would read as no record at all.
+        if lone_column && out.len() == row_start {
+            out.extend_from_slice(b"\"\"");
+        }
+        out.push(b'\n');
     }
-    Ok(writer.into_inner()?)
+    out
+}
+
+/// Appends `field`, in double quotes (and its quotes doubled) when it holds the delimiter, a
+/// quote or a line break.
+fn push_quoted(out: &mut Vec<u8>, field: &[u8], delimiter: u8) {
+    let needs_quotes = field
+        .iter()
+        .any(|&b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r');
+    if !needs_quotes {
+        out.extend_from_slice(field);
+        return;
+    }
+    out.push(b'"');
+    for &b in field {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
 }
 
 /// Appends `value` (finite) with `decimals` decimals, exactly as `format!("{value:.decimals$}")`.
@@ -326,7 +352,50 @@ mod tests {
         }
     }
 
+    /// The same rows through the `csv` crate's writer.
+    fn through_csv_crate(table: &Table, delimiter: u8) -> String {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .from_writer(Vec::new());
+        writer.write_record(&table.names).unwrap();
+        for row in 0..table.height() {
+            let fields: Vec<String> = table
+                .columns
+                .iter()
+                .map(|c| spreadsheet_safe(c.text(row).unwrap_or_default()).into_owned())
+                .collect();
+            writer.write_record(&fields).unwrap();
+        }
+        String::from_utf8(writer.into_inner().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_lone_empty_field_is_quoted_like_the_csv_crate() {
+        let table = Table::default().with("name", Values::Text(vec!["".into(), "a".into()]));
+        let mut out = Vec::new();
+        write_delimited(&mut out, &table, b',').unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            through_csv_crate(&table, b',')
+        );
+    }
+
     proptest::proptest! {
+        /// Text with delimiters, quotes and line breaks is quoted exactly as the `csv` crate does.
+        #[test]
+        fn text_is_quoted_like_the_csv_crate(
+            texts in proptest::collection::vec("[a-c,;\t\"\r\n =' ]{0,6}", 1..20),
+            tab in proptest::bool::ANY,
+        ) {
+            let delimiter = if tab { b'\t' } else { b',' };
+            let table = Table::default()
+                .with("id", Values::Text(texts.clone()))
+                .with("note, quoted", Values::Text(texts.into_iter().rev().collect()));
+            let mut out = Vec::new();
+            write_delimited(&mut out, &table, delimiter).unwrap();
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), through_csv_crate(&table, delimiter));
+        }
+
         #[test]
         fn fixed_decimals_match_fmt(cents in -10_000_000_000i64..10_000_000_000, noise in -1.0f64..1.0, decimals in 0usize..8) {
             // amounts near whole cents (the common case and the ties), and arbitrary ones
