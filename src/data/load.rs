@@ -25,6 +25,9 @@ pub const IS_RETURN: &str = "is_return";
 /// Order or invoice id (String), present when the export has one.
 pub const ORDER: &str = "order_id";
 
+/// Values read to detect the date format and float-written ids.
+const SAMPLE_ROWS: usize = 1000;
+
 /// Runs a query on polars' streaming engine, which reads and aggregates in parallel batches and
 /// stops reading once a `limit` is met. (`LazyFrame::collect` runs the in-memory engine in Rust,
 /// which reads a whole file even for a 1000-row sample; Python polars streams by default.)
@@ -387,17 +390,54 @@ impl Reader {
 
     /// The first non-empty values of a column, as text.
     fn sample(&self, lf: &LazyFrame, column: &str) -> Result<Vec<String>> {
+        if self.format != InputFormat::Parquet {
+            return self.sample_delimited(column);
+        }
         let first_values = lf
             .clone()
             .select([col(column).cast(DataType::String)])
             .filter(col(column).is_not_null())
-            .limit(1000);
+            .limit(SAMPLE_ROWS as u32);
         let df = collect_streaming(first_values).map_err(|e| self.bad(e))?;
         let values = df
             .column(column)
             .and_then(|c| c.str().cloned())
             .map_err(|e| self.bad(e))?;
         Ok(values.iter().flatten().map(str::to_string).collect())
+    }
+
+    /// [`Reader::sample`] of a delimited file, read directly: polars would count the lines of
+    /// the whole file first.
+    fn sample_delimited(&self, column: &str) -> Result<Vec<String>> {
+        let cannot = |e: &dyn std::fmt::Display| {
+            ClmError::BadData(format!("{}: cannot read as CSV: {e}", self.name))
+        };
+        let file = std::fs::File::open(self.source.path()).map_err(|e| {
+            ClmError::InputMissing(format!("cannot read input file '{}': {e}", self.name))
+        })?;
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(separator(self.format))
+            .flexible(true)
+            .from_reader(file);
+        let headers = reader.headers().map_err(|e| cannot(&e))?;
+        let Some(index) = headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == column)
+        else {
+            return Ok(Vec::new());
+        };
+        let mut values = Vec::new();
+        // Bytes, not text: an invalid value is reported by the full read, with its row.
+        for record in reader.byte_records() {
+            let record = record.map_err(|e| cannot(&e))?;
+            if let Some(value) = record.get(index).filter(|v| !v.is_empty()) {
+                values.push(String::from_utf8_lossy(value).into_owned());
+                if values.len() == SAMPLE_ROWS {
+                    break;
+                }
+            }
+        }
+        Ok(values)
     }
 
     /// Days since 1970-01-01 from whatever the date column holds.
