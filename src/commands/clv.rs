@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
 use clap::{Args, ValueEnum};
+use rayon::prelude::*;
 
 use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
 use crate::commands::rfm::log_load;
@@ -229,14 +230,18 @@ fn run_transactions(
         ))
         .into());
     }
-    let triples = stats.triples(unit);
     let (histories, history_of) = stats.histories(unit);
+    clock.lap("histories");
     let (model, spend) = match &saved {
         Some(saved) => (saved_purchase_model(saved)?, saved_spend_model(saved)?),
         None => {
-            let model = fit_purchase_model(args.model, &histories, log)?;
-            clock.lap("fit purchase");
-            let spend = match fit_spend(&stats) {
+            // The two models are independent: fitted side by side.
+            let (model, spend) = rayon::join(
+                || fit_purchase_model(args.model, &histories, log),
+                || fit_spend(&stats),
+            );
+            let model = model?;
+            let spend = match spend {
                 Ok(fit) => Some((fit.params, fit.report)),
                 Err(e) if holdout_end.is_some() => {
                     log.note(format!("Gamma-Gamma spend model not fitted: {e}"));
@@ -244,7 +249,7 @@ fn run_transactions(
                 }
                 Err(e) => return Err(fit_failure("the Gamma-Gamma spend model", e)),
             };
-            clock.lap("fit spend");
+            clock.lap("fit");
             (model, spend)
         }
     };
@@ -260,6 +265,7 @@ fn run_transactions(
     let inputs = [args.input.input.as_path()];
     if let Some(end) = holdout_end {
         let actual = holdout_purchases(&tx, &stats.customer_id, as_of, end)?;
+        let triples = stats.triples(unit);
         let (lines, table) = holdout_report(&model.btyd, &triples, &actual, unit, as_of, end);
         heading.extend(lines);
         let report = Report {
@@ -287,7 +293,6 @@ fn run_transactions(
     let report = value_report(
         &context,
         stats,
-        &triples,
         (&histories, &history_of),
         &model,
         &spend_params,
@@ -662,7 +667,6 @@ fn model_heading(
 fn value_report(
     context: &Context,
     stats: BtydStatistics,
-    triples: &[Triple],
     (histories, history_of): (&[Triple], &[u32]),
     model: &PurchaseModel,
     spend: &GammaGammaParams,
@@ -714,6 +718,7 @@ fn value_report(
     clock.lap("value, tiers");
 
     let unit_name = unit.name();
+    let in_unit = |days: &[i32]| days.par_iter().map(|&d| unit.from_days(d)).collect();
     heading.push(format!(
         "Horizon {horizon} {unit_name}s; discount {:.2} % a year = {:.4} % a {unit_name}; margin {}",
         100.0 * settings.annual_discount,
@@ -747,14 +752,8 @@ fn value_report(
                     .collect(),
             ),
         )
-        .with(
-            "t_x",
-            Values::Float(triples.iter().map(|t| t.t_x).collect(), 4),
-        )
-        .with(
-            "T",
-            Values::Float(triples.iter().map(|t| t.t_cal).collect(), 4),
-        )
+        .with("t_x", Values::Float(in_unit(&stats.t_x_days), 4))
+        .with("T", Values::Float(in_unit(&stats.t_cal_days), 4))
         .with(
             "p_alive",
             Values::Float(predictions.iter().map(|p| p.p_alive).collect(), 4),

@@ -11,7 +11,7 @@
 
 use super::optimize::{self, Objective};
 use super::special::{digamma, hyp2f1, ln_gamma, trigamma};
-use super::{FitError, FitReport, FxHashMap, Triple, finish_fit, validate_triples};
+use super::{FastHashMap, FitError, FitReport, Triple, finish_fit, validate_triples};
 use rayon::prelude::*;
 
 /// BG/NBD parameters (time unit: the one `t_x` and `T` were measured in).
@@ -71,29 +71,43 @@ pub(crate) struct IndexedTriples {
     total_weight: f64,
 }
 
-fn distinct_index(values: &mut Vec<f64>, lookup: &mut FxHashMap<u64, u32>, v: f64) -> u32 {
-    *lookup.entry(v.to_bits()).or_insert_with(|| {
-        values.push(v);
-        (values.len() - 1) as u32
-    })
+/// The distinct values of one column, sorted, and a lookup from a value's bits to its index.
+/// Chunks of rows collect their values in parallel; the sets are small (distinct `x`, `t_x`
+/// or `T`), so they stay in cache.
+fn distinct_values(
+    triples: &[Triple],
+    column: impl Fn(&Triple) -> f64 + Sync,
+) -> (Vec<f64>, FastHashMap<u64, u32>) {
+    let sets: Vec<FastHashMap<u64, ()>> = triples
+        .par_chunks(PARALLEL_CHUNK)
+        .map(|chunk| chunk.iter().map(|t| (column(t).to_bits(), ())).collect())
+        .collect();
+    let mut values: Vec<f64> = sets
+        .iter()
+        .flat_map(|set| set.keys().map(|&bits| f64::from_bits(bits)))
+        .collect();
+    values.sort_by(f64::total_cmp);
+    values.dedup_by(|a, b| a.to_bits() == b.to_bits());
+    let lookup = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.to_bits(), i as u32))
+        .collect();
+    (values, lookup)
 }
 
 impl IndexedTriples {
     pub(crate) fn new(triples: &[Triple]) -> Self {
-        let mut x_values = Vec::new();
-        let mut t_x_values = Vec::new();
-        let mut t_cal_values = Vec::new();
-        let (mut x_lookup, mut t_x_lookup, mut t_cal_lookup) = (
-            FxHashMap::default(),
-            FxHashMap::default(),
-            FxHashMap::default(),
-        );
+        let (x_values, x_lookup) = distinct_values(triples, |t| t.x);
+        let (t_x_values, t_x_lookup) = distinct_values(triples, |t| t.t_x);
+        let (t_cal_values, t_cal_lookup) = distinct_values(triples, |t| t.t_cal);
+        let index = |lookup: &FastHashMap<u64, u32>, v: f64| lookup[&v.to_bits()];
         let rows: Vec<IndexedRow> = triples
-            .iter()
+            .par_iter()
             .map(|t| IndexedRow {
-                x_index: distinct_index(&mut x_values, &mut x_lookup, t.x),
-                t_x_index: distinct_index(&mut t_x_values, &mut t_x_lookup, t.t_x),
-                t_cal_index: distinct_index(&mut t_cal_values, &mut t_cal_lookup, t.t_cal),
+                x_index: index(&x_lookup, t.x),
+                t_x_index: index(&t_x_lookup, t.t_x),
+                t_cal_index: index(&t_cal_lookup, t.t_cal),
                 weight: t.weight,
             })
             .collect();

@@ -9,7 +9,7 @@
 
 use super::optimize::{self, Objective};
 use super::special::{digamma, ln_gamma, trigamma};
-use super::{FitError, FitReport, FxHashMap, finish_fit};
+use super::{FastHashMap, FitError, FitReport, finish_fit};
 use rayon::prelude::*;
 
 /// One repeat buyer (or a group sharing the same values).
@@ -75,43 +75,85 @@ struct SpendTotal {
 }
 
 impl SpendData {
+    /// Chunks of customers are grouped in parallel, then merged in chunk order and sorted by
+    /// value, so the sums do not depend on the number of threads.
     fn new(customers: &[SpendSummary]) -> Self {
-        let mut x_index: FxHashMap<u64, usize> = FxHashMap::default();
-        let mut x_weights: Vec<(f64, f64)> = Vec::new();
-        let mut total_index: FxHashMap<u64, usize> = FxHashMap::default();
-        let mut totals: Vec<SpendTotal> = Vec::new();
-        let (mut weight, mut ln_spend, mut x_ln_spend, mut x_ln_x) = (0.0, 0.0, 0.0, 0.0);
+        let parts: Vec<SpendData> = customers
+            .par_chunks(PARALLEL_CHUNK)
+            .map(SpendData::of_chunk)
+            .collect();
+        let mut x_weights: FastHashMap<u64, f64> = FastHashMap::default();
+        let mut totals: FastHashMap<u64, SpendTotal> = FastHashMap::default();
+        let mut data = SpendData::empty();
+        for part in parts {
+            for (x, w) in part.x_weights {
+                *x_weights.entry(x.to_bits()).or_default() += w;
+            }
+            for t in part.totals {
+                let merged = totals.entry(t.total.to_bits()).or_insert(SpendTotal {
+                    total: t.total,
+                    weight: 0.0,
+                    weighted_x: 0.0,
+                });
+                merged.weight += t.weight;
+                merged.weighted_x += t.weighted_x;
+            }
+            data.weight += part.weight;
+            data.ln_spend += part.ln_spend;
+            data.x_ln_spend += part.x_ln_spend;
+            data.x_ln_x += part.x_ln_x;
+        }
+        data.x_weights = x_weights
+            .into_iter()
+            .map(|(bits, w)| (f64::from_bits(bits), w))
+            .collect();
+        data.x_weights.sort_by(|a, b| a.0.total_cmp(&b.0));
+        data.totals = totals.into_values().collect();
+        data.totals.sort_by(|a, b| a.total.total_cmp(&b.total));
+        data
+    }
+
+    fn empty() -> Self {
+        Self {
+            x_weights: Vec::new(),
+            totals: Vec::new(),
+            weight: 0.0,
+            ln_spend: 0.0,
+            x_ln_spend: 0.0,
+            x_ln_x: 0.0,
+        }
+    }
+
+    /// One chunk's groups (in first-seen order) and sums.
+    fn of_chunk(customers: &[SpendSummary]) -> Self {
+        let mut x_index: FastHashMap<u64, usize> = FastHashMap::default();
+        let mut total_index: FastHashMap<u64, usize> = FastHashMap::default();
+        let mut data = SpendData::empty();
         for c in customers {
             let (x, m, w) = (c.x, c.mean_spend, c.weight);
             let i = *x_index.entry(x.to_bits()).or_insert_with(|| {
-                x_weights.push((x, 0.0));
-                x_weights.len() - 1
+                data.x_weights.push((x, 0.0));
+                data.x_weights.len() - 1
             });
-            x_weights[i].1 += w;
+            data.x_weights[i].1 += w;
             let s = m * x;
             let j = *total_index.entry(s.to_bits()).or_insert_with(|| {
-                totals.push(SpendTotal {
+                data.totals.push(SpendTotal {
                     total: s,
                     weight: 0.0,
                     weighted_x: 0.0,
                 });
-                totals.len() - 1
+                data.totals.len() - 1
             });
-            totals[j].weight += w;
-            totals[j].weighted_x += w * x;
-            weight += w;
-            ln_spend += w * m.ln();
-            x_ln_spend += w * x * m.ln();
-            x_ln_x += w * x * x.ln();
+            data.totals[j].weight += w;
+            data.totals[j].weighted_x += w * x;
+            data.weight += w;
+            let ln_m = m.ln();
+            data.ln_spend += w * ln_m;
+            data.x_ln_spend += w * x * ln_m;
         }
-        Self {
-            x_weights,
-            totals,
-            weight,
-            ln_spend,
-            x_ln_spend,
-            x_ln_x,
-        }
+        data.x_ln_x = data.x_weights.iter().map(|&(x, w)| w * x * x.ln()).sum();
+        data
     }
 }
 

@@ -35,43 +35,15 @@ mod test_data;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::BuildHasher;
 
 use rayon::prelude::*;
 
-/// A fast non-cryptographic hasher (the multiply-rotate scheme of rustc's
-/// FxHash) for grouping by `f64` bit patterns; SipHash dominated the run time
-/// of compressing a million customers.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher {
-    hash: u64,
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    #[inline]
-    fn write_u64(&mut self, value: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    /// The product's high bits mix every input bit, its low bits only the low input bits:
-    /// rotating them down (as rustc-hash 2 does) keeps whole numbers such as `37.0`, whose low
-    /// mantissa bits are all zero, from sharing hashbrown's low-bit buckets.
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash.rotate_left(26)
-    }
-}
-
-/// `HashMap` with [`FxHasher`].
-pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// `HashMap` with foldhash's fast hasher and a fixed seed, for grouping by `f64` bit patterns:
+/// SipHash dominated the run time of compressing a million customers, and a plain
+/// multiply-rotate hash (FxHash) put whole numbers such as `37.0`, whose low mantissa bits are
+/// all zero, under one hashbrown tag, slowing every lookup. The fixed seed keeps runs repeatable.
+pub(crate) type FastHashMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// One customer's (or a group of identical customers') calibration summary.
 ///
@@ -139,9 +111,8 @@ pub fn compress_triples_indexed(customers: &[Triple]) -> (Vec<Triple>, Vec<u32>)
     let partition_of: Vec<u8> = customers
         .par_iter()
         .map(|c| {
-            let mut hasher = FxHasher::default();
-            key(c).hash(&mut hasher);
-            (hasher.finish() >> (64 - COMPRESS_PARTITION_BITS)) as u8
+            let hash = foldhash::fast::FixedState::default().hash_one(key(c));
+            (hash >> (64 - COMPRESS_PARTITION_BITS)) as u8
         })
         .collect();
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); 1 << COMPRESS_PARTITION_BITS];
@@ -151,8 +122,8 @@ pub fn compress_triples_indexed(customers: &[Triple]) -> (Vec<Triple>, Vec<u32>)
     let partitions: Vec<(Vec<Triple>, Vec<u32>)> = members
         .par_iter()
         .map(|members| {
-            let mut index: FxHashMap<(u64, u64, u64), u32> =
-                FxHashMap::with_capacity_and_hasher(members.len() / 2, Default::default());
+            let mut index: FastHashMap<(u64, u64, u64), u32> =
+                FastHashMap::with_capacity_and_hasher(members.len() / 2, Default::default());
             let mut unique: Vec<Triple> = Vec::new();
             let positions = members
                 .iter()
@@ -265,7 +236,10 @@ impl FitReport {
         n_obs: f64,
     ) -> Self {
         let values: Vec<f64> = minimum.x.iter().map(|v| v.exp()).collect();
-        let std_errors = optimize::std_errors_from_log_space(nll, &minimum.x);
+        let std_errors = match &minimum.hessian {
+            Some(hessian) => optimize::std_errors_from_hessian(hessian, &minimum.x),
+            None => optimize::std_errors_from_log_space(nll, &minimum.x),
+        };
         let log_likelihood = -minimum.value;
         let k = names.len() as f64;
         Self {

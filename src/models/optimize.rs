@@ -55,6 +55,8 @@ pub struct Minimum {
     pub iterations: usize,
     /// Whether the stopping tolerance was met.
     pub converged: bool,
+    /// The Hessian at `x`, when the optimiser computed it there (Newton).
+    pub hessian: Option<Vec<Vec<f64>>>,
 }
 
 /// Stopping rules for [`bfgs`].
@@ -185,6 +187,7 @@ pub fn bfgs_with_inverse_hessian(
         value,
         iterations,
         converged,
+        hessian: None,
     }
 }
 
@@ -348,6 +351,7 @@ pub fn nelder_mead(
         gradient_norm: f64::NAN,
         iterations,
         converged,
+        hessian: None,
     }
 }
 
@@ -420,6 +424,7 @@ pub fn newton(objective: &impl Objective, x0: &[f64], options: &BfgsOptions) -> 
                 value,
                 iterations,
                 converged: true,
+                hessian: Some(hessian),
             };
         }
         iterations += 1;
@@ -437,6 +442,7 @@ pub fn newton(objective: &impl Objective, x0: &[f64], options: &BfgsOptions) -> 
                 value,
                 iterations,
                 converged: true,
+                hessian: Some(hessian),
             };
         }
         let longest = max_abs(&direction);
@@ -474,6 +480,7 @@ pub fn newton(objective: &impl Objective, x0: &[f64], options: &BfgsOptions) -> 
                     value,
                     iterations,
                     converged: true,
+                    hessian: Some(hessian),
                 };
             }
             break;
@@ -624,7 +631,12 @@ pub fn std_errors_from_log_space(nll: &impl Objective, log_params: &[f64]) -> Ve
     } else {
         numeric_hessian(&|p: &[f64]| nll.value(p), log_params, 1e-3)
     };
-    match invert_spd(&hessian) {
+    std_errors_from_hessian(&hessian, log_params)
+}
+
+/// [`std_errors_from_log_space`] with the log-space Hessian at `log_params` already at hand.
+pub fn std_errors_from_hessian(hessian: &[Vec<f64>], log_params: &[f64]) -> Vec<f64> {
+    match invert_spd(hessian) {
         Some(inverse) => log_params
             .iter()
             .enumerate()

@@ -9,7 +9,7 @@
 use super::bgnbd::BgNbdParams;
 use super::mbgnbd::MbgNbdParams;
 use super::pareto_nbd::ParetoNbdParams;
-use super::{FxHashMap, Triple, compress_triples_indexed};
+use super::{FastHashMap, Triple, compress_triples_indexed};
 use rayon::prelude::*;
 
 /// A fitted continuous-time BTYD model.
@@ -189,7 +189,7 @@ impl Btyd {
 
 /// Index of each customer's distinct `(x, T)` and the distinct pairs.
 fn group_by_x_and_t_cal(customers: &[Triple]) -> (Vec<u32>, Vec<(f64, f64)>) {
-    let mut lookup: FxHashMap<(u64, u64), u32> = FxHashMap::default();
+    let mut lookup: FastHashMap<(u64, u64), u32> = FastHashMap::default();
     let mut groups = Vec::new();
     let indices = customers
         .iter()
