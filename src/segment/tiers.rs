@@ -38,43 +38,101 @@ pub fn parse_tier_shares(text: &str) -> Result<Vec<f64>, String> {
 /// Equal values always share a tier (the tier of the highest-ranked of them); NaN ranks last.
 pub fn value_tiers(values: &[f64], shares: &[f64]) -> Vec<usize> {
     let n = values.len();
-    // (value, index) pairs sort faster than indices into `values`; the index breaks ties, so
-    // the unstable parallel sort is deterministic.
-    let mut order: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
-    order.par_sort_unstable_by(|&(a, i), &(b, j)| {
-        b.partial_cmp(&a)
-            .unwrap_or_else(|| a.is_nan().cmp(&b.is_nan()))
-            .then(i.cmp(&j))
-    });
-    let mut bounds = Vec::with_capacity(shares.len());
-    let mut cumulative = 0.0;
-    for share in shares {
-        cumulative += share;
-        bounds.push(((cumulative / 100.0) * n as f64).ceil() as usize);
-    }
+    let bounds = rank_bounds(shares, n);
     let tier_at = |rank: usize| {
         bounds
             .iter()
             .position(|&b| rank < b)
             .unwrap_or(shares.len())
     };
-    let mut tiers = vec![0; n];
-    let mut previous: Option<(f64, usize)> = None;
-    for (rank, &(value, i)) in order.iter().enumerate() {
-        let tier = match previous {
-            Some((previous_value, tier)) if previous_value == value => tier,
-            _ => tier_at(rank),
-        };
-        tiers[i] = tier;
-        previous = Some((value, tier));
+    // A value's first rank is the number of values above it, below bound b exactly when the
+    // value reaches the b-th largest: one selection per bound, no sort of all the values.
+    let mut ranked: Vec<f64> = values.par_iter().copied().filter(|v| !v.is_nan()).collect();
+    // Per bound, the value a customer must reach: None when everyone does, NaN when no one
+    // does (a bound of 0; nothing is >= NaN).
+    let thresholds: Vec<Option<f64>> = bounds
+        .iter()
+        .map(|&b| match b {
+            0 => Some(f64::NAN),
+            b if b >= ranked.len() => None,
+            b => Some(
+                *ranked
+                    .select_nth_unstable_by(b - 1, |x, y| y.total_cmp(x))
+                    .1,
+            ),
+        })
+        .collect();
+    let tier_of = |value: f64| {
+        thresholds
+            .iter()
+            .position(|t| t.is_none_or(|t| value >= t))
+            .unwrap_or(shares.len())
+    };
+    let mut tiers: Vec<usize> = values.par_iter().map(|&v| tier_of(v)).collect();
+    // NaN ranks last, each in index order, and shares a tier with nothing.
+    let mut rank = ranked.len();
+    for (tier, value) in tiers.iter_mut().zip(values) {
+        if value.is_nan() {
+            *tier = tier_at(rank);
+            rank += 1;
+        }
     }
     tiers
+}
+
+/// The rank below which each tier ends: the first `shares[0]` % of `n` (rounded up), then the
+/// next `shares[1]` %, and so on.
+fn rank_bounds(shares: &[f64], n: usize) -> Vec<usize> {
+    let mut cumulative = 0.0;
+    shares
+        .iter()
+        .map(|share| {
+            cumulative += share;
+            ((cumulative / 100.0) * n as f64).ceil() as usize
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The definition, by sorting every value.
+    fn tiers_by_sorting(values: &[f64], shares: &[f64]) -> Vec<usize> {
+        let n = values.len();
+        // (value, index) pairs sort faster than indices into `values`; the index breaks ties, so
+        // the unstable parallel sort is deterministic.
+        let mut order: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
+        order.par_sort_unstable_by(|&(a, i), &(b, j)| {
+            b.partial_cmp(&a)
+                .unwrap_or_else(|| a.is_nan().cmp(&b.is_nan()))
+                .then(i.cmp(&j))
+        });
+        let mut bounds = Vec::with_capacity(shares.len());
+        let mut cumulative = 0.0;
+        for share in shares {
+            cumulative += share;
+            bounds.push(((cumulative / 100.0) * n as f64).ceil() as usize);
+        }
+        let tier_at = |rank: usize| {
+            bounds
+                .iter()
+                .position(|&b| rank < b)
+                .unwrap_or(shares.len())
+        };
+        let mut tiers = vec![0; n];
+        let mut previous: Option<(f64, usize)> = None;
+        for (rank, &(value, i)) in order.iter().enumerate() {
+            let tier = match previous {
+                Some((previous_value, tier)) if previous_value == value => tier,
+                _ => tier_at(rank),
+            };
+            tiers[i] = tier;
+            previous = Some((value, tier));
+        }
+        tiers
+    }
 
     #[test]
     fn default_pyramid_on_one_hundred_customers() {
@@ -104,6 +162,26 @@ mod tests {
     }
 
     proptest! {
+        /// The selection gives the tiers of the full sort, with ties, zeros of both signs,
+        /// infinities and NaN.
+        #[test]
+        fn matches_the_full_sort(
+            values in proptest::collection::vec(
+                prop_oneof![
+                    (0u8..6).prop_map(f64::from),
+                    Just(-0.0),
+                    Just(f64::NAN),
+                    Just(f64::INFINITY),
+                    Just(f64::NEG_INFINITY),
+                    -1e3f64..1e3,
+                ],
+                0..120,
+            ),
+            shares in prop_oneof![Just(vec![5.0, 15.0, 40.0]), Just(vec![0.5, 49.0, 50.0]), Just(vec![30.0, 30.0, 30.0])],
+        ) {
+            prop_assert_eq!(value_tiers(&values, &shares), tiers_by_sorting(&values, &shares));
+        }
+
         #[test]
         fn every_customer_in_one_tier_and_higher_value_never_lower_tier(
             values in proptest::collection::vec(0.0f64..100.0, 1..200)
