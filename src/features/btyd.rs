@@ -298,9 +298,16 @@ pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatisti
         .collect();
     timer.lap("summarise");
 
+    let n = histories.len();
     let mut out = BtydStatistics {
+        customer_id: PackedText::with_capacity(n, 0),
+        first_day: Vec::with_capacity(n),
+        repeat_purchases: Vec::with_capacity(n),
+        t_x_days: Vec::with_capacity(n),
+        t_cal_days: Vec::with_capacity(n),
+        mean_repeat_spend: Vec::with_capacity(n),
+        returns_only_customers: 0,
         rows_after_as_of: rows.rows_after(as_of_day),
-        ..BtydStatistics::default()
     };
     for (c, history) in histories.into_iter().enumerate() {
         match history {

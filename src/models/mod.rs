@@ -272,13 +272,13 @@ pub(crate) fn validate_triples(triples: &[Triple]) -> Result<f64, FitError> {
     if triples.is_empty() {
         return Err(FitError::EmptyInput);
     }
-    if let Some(bad) = triples.iter().find(|t| !t.is_valid()) {
+    if let Some(bad) = triples.par_iter().find_first(|t| !t.is_valid()) {
         return Err(FitError::InvalidData(format!(
             "customer summary x={}, t_x={}, T={}, weight={} (need whole x >= 0, 0 <= t_x <= T, T > 0, weight > 0)",
             bad.x, bad.t_x, bad.t_cal, bad.weight
         )));
     }
-    if !triples.iter().any(|t| t.x > 0.0) {
+    if !triples.par_iter().any(|t| t.x > 0.0) {
         return Err(FitError::NotIdentified(
             "no customer made a repeat purchase".to_string(),
         ));
