@@ -83,7 +83,11 @@ impl SpendData {
             .map(SpendData::of_chunk)
             .collect();
         let mut x_weights: FastHashMap<u64, f64> = FastHashMap::default();
-        let mut totals: FastHashMap<u64, SpendTotal> = FastHashMap::default();
+        // Sized for every chunk's totals being distinct: no rehashing while merging.
+        let mut totals: FastHashMap<u64, SpendTotal> = FastHashMap::with_capacity_and_hasher(
+            parts.iter().map(|p| p.totals.len()).sum(),
+            Default::default(),
+        );
         let mut data = SpendData::empty();
         for part in parts {
             for (x, w) in part.x_weights {
@@ -360,7 +364,8 @@ fn warm_start(customers: &[SpendSummary]) -> [f64; 3] {
     let stride = customers.len() / (WARM_START_ROWS / 2);
     let sample: Vec<SpendSummary> = customers.iter().step_by(stride).copied().collect();
     let data = SpendData::new(&sample);
-    let minimum = optimize::minimize(&SpendLikelihood { data: &data }, &start);
+    let likelihood = SpendLikelihood { data: &data };
+    let minimum = optimize::newton(&likelihood, &start, &optimize::BfgsOptions::default());
     if minimum.value.is_finite() && minimum.x.iter().all(|v| v.abs() < 30.0) {
         [minimum.x[0], minimum.x[1], minimum.x[2]]
     } else {
