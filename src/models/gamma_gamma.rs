@@ -75,45 +75,54 @@ struct SpendTotal {
 }
 
 impl SpendData {
-    /// Chunks of customers are grouped in parallel, then merged in chunk order and sorted by
-    /// value, so the sums do not depend on the number of threads.
+    /// The per-`x` weights and the sums come from chunks of customers in parallel, merged in
+    /// chunk order; the totals from a parallel sort on `(s, w x, w)`, equal `s` then added up
+    /// in that order. Nothing depends on the number of threads.
     fn new(customers: &[SpendSummary]) -> Self {
         let parts: Vec<SpendData> = customers
             .par_chunks(PARALLEL_CHUNK)
             .map(SpendData::of_chunk)
             .collect();
         let mut x_weights: FastHashMap<u64, f64> = FastHashMap::default();
-        // Sized for every chunk's totals being distinct: no rehashing while merging.
-        let mut totals: FastHashMap<u64, SpendTotal> = FastHashMap::with_capacity_and_hasher(
-            parts.iter().map(|p| p.totals.len()).sum(),
-            Default::default(),
-        );
         let mut data = SpendData::empty();
         for part in parts {
             for (x, w) in part.x_weights {
                 *x_weights.entry(x.to_bits()).or_default() += w;
             }
-            for t in part.totals {
-                let merged = totals.entry(t.total.to_bits()).or_insert(SpendTotal {
-                    total: t.total,
-                    weight: 0.0,
-                    weighted_x: 0.0,
-                });
-                merged.weight += t.weight;
-                merged.weighted_x += t.weighted_x;
-            }
             data.weight += part.weight;
             data.ln_spend += part.ln_spend;
             data.x_ln_spend += part.x_ln_spend;
-            data.x_ln_x += part.x_ln_x;
         }
         data.x_weights = x_weights
             .into_iter()
             .map(|(bits, w)| (f64::from_bits(bits), w))
             .collect();
         data.x_weights.sort_by(|a, b| a.0.total_cmp(&b.0));
-        data.totals = totals.into_values().collect();
-        data.totals.sort_by(|a, b| a.total.total_cmp(&b.total));
+        data.x_ln_x = data.x_weights.iter().map(|&(x, w)| w * x * x.ln()).sum();
+
+        let mut spends: Vec<SpendTotal> = customers
+            .par_iter()
+            .map(|c| SpendTotal {
+                total: c.mean_spend * c.x,
+                weight: c.weight,
+                weighted_x: c.weight * c.x,
+            })
+            .collect();
+        spends.par_sort_unstable_by(|a, b| {
+            a.total
+                .total_cmp(&b.total)
+                .then(a.weighted_x.total_cmp(&b.weighted_x))
+                .then(a.weight.total_cmp(&b.weight))
+        });
+        for spend in spends {
+            match data.totals.last_mut() {
+                Some(last) if last.total.to_bits() == spend.total.to_bits() => {
+                    last.weight += spend.weight;
+                    last.weighted_x += spend.weighted_x;
+                }
+                _ => data.totals.push(spend),
+            }
+        }
         data
     }
 
@@ -128,10 +137,9 @@ impl SpendData {
         }
     }
 
-    /// One chunk's groups (in first-seen order) and sums.
+    /// One chunk's weights per distinct `x` (in first-seen order) and sums.
     fn of_chunk(customers: &[SpendSummary]) -> Self {
         let mut x_index: FastHashMap<u64, usize> = FastHashMap::default();
-        let mut total_index: FastHashMap<u64, usize> = FastHashMap::default();
         let mut data = SpendData::empty();
         for c in customers {
             let (x, m, w) = (c.x, c.mean_spend, c.weight);
@@ -140,23 +148,11 @@ impl SpendData {
                 data.x_weights.len() - 1
             });
             data.x_weights[i].1 += w;
-            let s = m * x;
-            let j = *total_index.entry(s.to_bits()).or_insert_with(|| {
-                data.totals.push(SpendTotal {
-                    total: s,
-                    weight: 0.0,
-                    weighted_x: 0.0,
-                });
-                data.totals.len() - 1
-            });
-            data.totals[j].weight += w;
-            data.totals[j].weighted_x += w * x;
-            data.weight += w;
             let ln_m = m.ln();
+            data.weight += w;
             data.ln_spend += w * ln_m;
             data.x_ln_spend += w * x * ln_m;
         }
-        data.x_ln_x = data.x_weights.iter().map(|&(x, w)| w * x * x.ln()).sum();
         data
     }
 }
