@@ -47,14 +47,14 @@ pub struct GammaGammaFit {
 pub const PARAM_NAMES: [&str; 3] = ["p", "q", "gamma"];
 
 /// The repeat buyers regrouped for the likelihood: per distinct `x` (the Gamma-function terms),
-/// per distinct total repeat spend `s = m x` (the `ln(γ + s)` terms), and sums of the terms that
-/// do not depend on the parameters, so one evaluation costs a logarithm per distinct `s` and a
-/// few Gamma functions per distinct `x`.
+/// the total repeat spend `s = m x` of each buyer (the `ln(γ + s)` terms), and sums of the terms
+/// that do not depend on the parameters, so one evaluation costs a logarithm per buyer and a few
+/// Gamma functions per distinct `x`.
 #[derive(Debug, Clone)]
 struct SpendData {
     /// Distinct `x` with the total weight of the customers having it.
     x_weights: Vec<(f64, f64)>,
-    /// Distinct `s = m x` with Σ w and Σ w x of the customers having it.
+    /// `s = m x` with w and w x of each buyer (or summary row).
     totals: Vec<SpendTotal>,
     /// Σ w.
     weight: f64,
@@ -66,7 +66,7 @@ struct SpendData {
     x_ln_x: f64,
 }
 
-/// Customers sharing one total repeat spend `s = m x`.
+/// One buyer's (or summary row's) total repeat spend `s = m x`, weight and weighted `x`.
 #[derive(Debug, Clone, Copy)]
 struct SpendTotal {
     total: f64,
@@ -76,8 +76,9 @@ struct SpendTotal {
 
 impl SpendData {
     /// The per-`x` weights and the sums come from chunks of customers in parallel, merged in
-    /// chunk order; the totals from a parallel sort on `(s, w x, w)`, equal `s` then added up
-    /// in that order. Nothing depends on the number of threads.
+    /// chunk order, so they do not depend on the number of threads. The totals are not grouped:
+    /// with a warm start and Newton steps the fit passes over them a handful of times, and
+    /// grouping (a sort or hashing of every customer) cost more than those passes.
     fn new(customers: &[SpendSummary]) -> Self {
         let parts: Vec<SpendData> = customers
             .par_chunks(PARALLEL_CHUNK)
@@ -100,7 +101,7 @@ impl SpendData {
         data.x_weights.sort_by(|a, b| a.0.total_cmp(&b.0));
         data.x_ln_x = data.x_weights.iter().map(|&(x, w)| w * x * x.ln()).sum();
 
-        let mut spends: Vec<SpendTotal> = customers
+        data.totals = customers
             .par_iter()
             .map(|c| SpendTotal {
                 total: c.mean_spend * c.x,
@@ -108,21 +109,6 @@ impl SpendData {
                 weighted_x: c.weight * c.x,
             })
             .collect();
-        spends.par_sort_unstable_by(|a, b| {
-            a.total
-                .total_cmp(&b.total)
-                .then(a.weighted_x.total_cmp(&b.weighted_x))
-                .then(a.weight.total_cmp(&b.weight))
-        });
-        for spend in spends {
-            match data.totals.last_mut() {
-                Some(last) if last.total.to_bits() == spend.total.to_bits() => {
-                    last.weight += spend.weight;
-                    last.weighted_x += spend.weighted_x;
-                }
-                _ => data.totals.push(spend),
-            }
-        }
         data
     }
 
