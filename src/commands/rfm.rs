@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
 use crate::data::dates::resolve_as_of;
@@ -11,7 +11,7 @@ use crate::data::{Transactions, load_transactions};
 use crate::error::ClmError;
 use crate::features::rfm::{Monetary, RfmMeasures, rfm_measures};
 use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day};
-use crate::segment::rfm::{SegmentTable, quantile_scores};
+use crate::segment::rfm::{SegmentTable, quantile_scores, r_rfm_scores};
 
 /// Score each customer 1–N on recency, frequency and monetary value, and name their segment.
 ///
@@ -46,6 +46,20 @@ pub struct RfmArgs {
     /// Segment table (TOML with [[segment]] name/r/f/m/action, or CSV segment,r,f,m,action).
     #[arg(long, value_name = "FILE")]
     pub segments: Option<PathBuf>,
+
+    /// How measures become scores: even quantile bins, or exactly as the R package `rfm`.
+    #[arg(long, value_enum, default_value_t = Scoring::Quantile)]
+    pub scoring: Scoring,
+}
+
+/// How measures become scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scoring {
+    /// Bins as even as ties allow; frequency counts orders (or purchase days).
+    Quantile,
+    /// The R package `rfm` (`rfm_table_order`): its breakpoints (type-7 quantiles plus one),
+    /// and its frequency, which counts rows.
+    RRfm,
 }
 
 /// Runs `clm rfm`.
@@ -89,7 +103,11 @@ pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
         ))
         .into());
     }
-    let report = rfm_report(measures, &table, args.bins, as_of);
+    let mut measures = measures;
+    if args.scoring == Scoring::RRfm {
+        measures.frequency = std::mem::take(&mut measures.rows);
+    }
+    let report = rfm_report(measures, &table, args.bins, as_of, args.scoring);
     timer.lap("scores");
     let inputs = [args.input.input.as_path()];
     emit(&report, &args.output, &inputs)?;
@@ -146,18 +164,44 @@ pub fn log_load(log: &Log, tx: &Transactions) {
 }
 
 /// Scores, segments and the summary table.
-pub fn rfm_report(measures: RfmMeasures, table: &SegmentTable, bins: u32, as_of: i32) -> Report {
-    let recency: Vec<f64> = measures.recency_days.iter().map(|&d| -(d as f64)).collect();
+pub fn rfm_report(
+    measures: RfmMeasures,
+    table: &SegmentTable,
+    bins: u32,
+    as_of: i32,
+    scoring: Scoring,
+) -> Report {
+    let days: Vec<f64> = measures.recency_days.iter().map(|&d| d as f64).collect();
     let frequency: Vec<f64> = measures.frequency.iter().map(|&f| f64::from(f)).collect();
-    let r = quantile_scores(&recency, bins);
-    let f = quantile_scores(&frequency, bins);
-    let m = quantile_scores(&measures.monetary, bins);
+    let (r, f, m) = match scoring {
+        Scoring::Quantile => {
+            let recency: Vec<f64> = days.iter().map(|d| -d).collect();
+            (
+                quantile_scores(&recency, bins),
+                quantile_scores(&frequency, bins),
+                quantile_scores(&measures.monetary, bins),
+            )
+        }
+        // R bins recency days upwards and reverses the score: fewest days, highest score.
+        Scoring::RRfm => (
+            r_rfm_scores(&days, bins)
+                .iter()
+                .map(|s| bins + 1 - s)
+                .collect(),
+            r_rfm_scores(&frequency, bins),
+            r_rfm_scores(&measures.monetary, bins),
+        ),
+    };
     let segment: Vec<u32> = (0..r.len())
         .map(|i| table.assign(r[i], f[i], m[i]) as u32)
         .collect();
     let summary = segment_summary(&measures, &segment, table);
+    let scored = match scoring {
+        Scoring::Quantile => "",
+        Scoring::RRfm => "; scored as the R package rfm, frequency = rows",
+    };
     let heading = vec![format!(
-        "RFM as of {}: {} customers, {bins} bins (recency in days; monetary = net spend)",
+        "RFM as of {}: {} customers, {bins} bins (recency in days; monetary = net spend{scored})",
         format_day(as_of),
         measures.customer_id.len()
     )];

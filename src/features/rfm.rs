@@ -27,6 +27,8 @@ pub struct RfmMeasures {
     pub tenure_days: Vec<i64>,
     /// Distinct orders, or distinct purchase days when there is no order column.
     pub frequency: Vec<u32>,
+    /// Rows up to the as-of date (the frequency of the R package `rfm`).
+    pub rows: Vec<u32>,
     pub monetary: Vec<f64>,
     /// Customers left out because every row of theirs up to the as-of date is a return.
     pub returns_only_customers: usize,
@@ -67,6 +69,7 @@ pub fn rfm_measures(tx: &Transactions, as_of_day: i32, monetary: Monetary) -> Re
         out.recency_days.push(i64::from(as_of_day - last));
         out.tenure_days.push(i64::from(as_of_day - first));
         out.frequency.push(m.occasions);
+        out.rows.push(m.rows);
         out.monetary.push(match monetary {
             Monetary::Total => m.spend,
             Monetary::Mean => m.spend / f64::from(m.occasions.max(1)),
@@ -85,6 +88,8 @@ struct CustomerMeasures {
     occasions: u32,
     /// Net spend (returns subtract).
     spend: f64,
+    /// Rows up to the as-of date.
+    rows: u32,
 }
 
 /// `None` when the customer has no row up to the as-of date. `occasions` is scratch space.
@@ -96,7 +101,7 @@ fn customer_measures<'a>(
 ) -> Option<CustomerMeasures> {
     occasions.clear();
     let mut spend = 0.0;
-    let mut seen = false;
+    let mut seen_rows = 0;
     let mut purchase_days: Option<(i32, i32)> = None;
     for &row in customer_rows {
         let row = row as usize;
@@ -104,7 +109,7 @@ fn customer_measures<'a>(
         if day > as_of_day {
             continue;
         }
-        seen = true;
+        seen_rows += 1;
         spend += rows.amount[row];
         if !rows.is_return[row] {
             purchase_days = Some(
@@ -117,7 +122,7 @@ fn customer_measures<'a>(
             }
         }
     }
-    if !seen {
+    if seen_rows == 0 {
         return None;
     }
     occasions.sort_unstable();
@@ -126,5 +131,6 @@ fn customer_measures<'a>(
         purchase_days,
         occasions: occasions.len() as u32,
         spend,
+        rows: seen_rows,
     })
 }

@@ -35,6 +35,41 @@ pub fn quantile_scores(values: &[f64], bins: u32) -> Vec<u32> {
         .collect()
 }
 
+/// Scores as the R package `rfm` (0.3.0, `rfm_table_order`) does: the inner breakpoints are
+/// R's default (type 7) quantiles of `values` at 1/bins, 2/bins, … plus one, and a value scores
+/// 1 + the number of breakpoints it reaches (bins are `lower ≤ value < upper`). Ties at a
+/// breakpoint all go up, so bins can be uneven or empty, as in R.
+pub fn r_rfm_scores(values: &[f64], bins: u32) -> Vec<u32> {
+    if values.is_empty() {
+        return Vec::new();
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    // R: seq(0, 1, length.out = bins + 1) is k * (1 / bins); quantile() then interpolates
+    // at index 1 + (n − 1) p between x[lo] and x[hi] as (1 − h) x[lo] + h x[hi].
+    let step = 1.0 / f64::from(bins);
+    let breakpoints: Vec<f64> = (1..bins)
+        .map(|k| {
+            let index = 1.0 + (n - 1) as f64 * (f64::from(k) * step);
+            let (lo, hi) = (index.floor(), index.ceil());
+            let low_value = sorted[lo as usize - 1];
+            let high_value = sorted[hi as usize - 1];
+            let h = index - lo;
+            let quantile = if index > lo && high_value != low_value {
+                (1.0 - h) * low_value + h * high_value
+            } else {
+                low_value
+            };
+            quantile + 1.0
+        })
+        .collect();
+    values
+        .iter()
+        .map(|&v| 1 + breakpoints.iter().filter(|&&b| v >= b).count() as u32)
+        .collect()
+}
+
 /// An inclusive range of scores such as 4–5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScoreRange {
@@ -327,6 +362,21 @@ mod tests {
         assert!(ScoreRange::parse("high").is_err());
         let table = SegmentTable::from_csv("segment,r,f,m\nX,1-6,1,1\n").unwrap();
         assert!(table.check_bins(5).is_err());
+    }
+
+    /// Breakpoints by hand: values 1..=10, type-7 quantiles at 20/40/60/80 % are 2.8, 4.6,
+    /// 6.4 and 8.2, plus one 3.8, 5.6, 7.4 and 9.2; a value reaching k of them scores k + 1.
+    #[test]
+    fn r_rfm_breakpoints_are_type_7_quantiles_plus_one() {
+        let values: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(r_rfm_scores(&values, 5), vec![1, 1, 1, 2, 2, 3, 3, 4, 4, 5]);
+        // Ties: 1, 1, 1, 1, 2 has quantiles 1, 1, 1 and 1.2 (breakpoints 2, 2, 2, 2.2): the 2
+        // reaches three of them and scores 4; no value scores 2, 3 or 5.
+        assert_eq!(
+            r_rfm_scores(&[1.0, 1.0, 1.0, 1.0, 2.0], 5),
+            vec![1, 1, 1, 1, 4]
+        );
+        assert!(r_rfm_scores(&[], 5).is_empty());
     }
 
     proptest! {

@@ -242,3 +242,42 @@ fn cdnow_master_matches_an_independent_computation() {
         );
     }
 }
+
+/// `--scoring r-rfm` reproduces the R package `rfm` on its own example orders (analysis date
+/// 2006-12-31): Champions are 158 customers with 1,234 orders and 120,178 of revenue, as the
+/// package reports (`../shared/data/README.md`).
+#[test]
+fn r_rfm_scoring_reproduces_the_r_package_champions() {
+    let out = ok(clm(&[
+        "rfm",
+        "fixtures/rfm_data_orders.csv",
+        "--as-of",
+        "2006-12-31",
+        "--scoring",
+        "r-rfm",
+        "-q",
+    ]));
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    let (mut customers, mut champions, mut orders, mut revenue) = (0, 0, 0, 0.0);
+    for row in reader.records() {
+        let row = row.unwrap();
+        customers += 1;
+        if &row[8] == "Champions" {
+            champions += 1;
+            orders += row[2].parse::<u32>().unwrap();
+            revenue += row[3].parse::<f64>().unwrap();
+        }
+    }
+    assert_eq!(customers, 995);
+    assert_eq!((champions, orders), (158, 1234));
+    assert!((revenue - 120_178.0).abs() < 0.5, "{revenue}");
+    // The default scoring counts distinct purchase days and bins evenly: other Champions.
+    let quantile = ok(clm(&[
+        "rfm",
+        "fixtures/rfm_data_orders.csv",
+        "--as-of",
+        "2006-12-31",
+        "-q",
+    ]));
+    assert_ne!(quantile, out);
+}
