@@ -160,6 +160,13 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
         None => BehaviourWeights::default(),
     };
     let thresholds = thresholds(&args)?;
+    // An explicit as-of date is known before the transactions: answers after it are left out.
+    let explicit_as_of = args
+        .as_of
+        .as_of
+        .as_deref()
+        .map(|text| resolve_as_of(Some(text), 0))
+        .transpose()?;
     let spinner = log.spinner("reading the survey");
     let survey = load_survey(&SurveyOptions {
         path: &args.survey,
@@ -170,6 +177,7 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
         expectation_col: args.expectation_col.as_deref(),
         experience_col: args.experience_col.as_deref(),
         aggregation: args.survey_agg,
+        not_after: explicit_as_of,
     })?;
     drop(spinner);
     log_survey(&log, &survey);
@@ -301,6 +309,12 @@ fn log_survey(log: &Log, survey: &Survey) {
             .unwrap_or_default(),
         questions.join(", ")
     ));
+    if survey.rows_after_as_of > 0 {
+        log.note(format!(
+            "{}: {} rows dated after the as-of date left out",
+            survey.source, survey.rows_after_as_of
+        ));
+    }
     if survey.repeated_rows > 0 {
         log.note(format!(
             "{}: {} repeated answers resolved ({} per customer and question)",

@@ -139,6 +139,9 @@ pub struct SurveyOptions<'a> {
     pub expectation_col: Option<&'a str>,
     pub experience_col: Option<&'a str>,
     pub aggregation: SurveyAggregation,
+    /// Answers dated after this day (days since 1970-01-01) are left out, when there is a
+    /// date column: the analysis looks back from this day.
+    pub not_after: Option<i32>,
 }
 
 /// The survey, one entry per respondent (sorted by customer id).
@@ -162,6 +165,8 @@ pub struct Survey {
     pub rows: usize,
     /// Rows that repeated a respondent and were resolved into one answer.
     pub repeated_rows: usize,
+    /// Rows dated after [`SurveyOptions::not_after`], left out.
+    pub rows_after_as_of: usize,
     /// How repeated answers were resolved.
     pub aggregation: SurveyAggregation,
 }
@@ -227,8 +232,8 @@ pub fn load_survey(options: &SurveyOptions<'_>) -> Result<Survey, ClmError> {
         source: &source,
         raw: &raw,
     };
-    let ids = reader.customer_ids(&customer_column)?;
-    let days = match &date_column {
+    let mut ids = reader.customer_ids(&customer_column)?;
+    let mut days = match &date_column {
         Some(column) => Some(reader.days(column, options.date_format)?),
         None => None,
     };
@@ -240,6 +245,8 @@ pub fn load_survey(options: &SurveyOptions<'_>) -> Result<Survey, ClmError> {
         numeric_columns.push(reader.numbers(expectation, None)?);
         numeric_columns.push(reader.numbers(experience, None)?);
     }
+    let rows_after_as_of =
+        drop_rows_after(&mut ids, &mut days, &mut numeric_columns, options.not_after);
     let resolved = resolve_repeats(
         &reader,
         &ids,
@@ -279,10 +286,35 @@ pub fn load_survey(options: &SurveyOptions<'_>) -> Result<Survey, ClmError> {
         respondents: resolved.respondents,
         answers,
         satisfaction_gap,
-        rows: ids.len(),
+        rows: ids.len() + rows_after_as_of,
         repeated_rows: resolved.repeated_rows,
+        rows_after_as_of,
         aggregation: options.aggregation,
     })
+}
+
+/// Drops the rows dated after `not_after` (none without a date column or a limit) from the
+/// ids, days and value columns; returns how many were dropped.
+fn drop_rows_after(
+    ids: &mut Vec<String>,
+    days: &mut Option<Vec<i32>>,
+    columns: &mut [Vec<Option<f64>>],
+    not_after: Option<i32>,
+) -> usize {
+    let (Some(limit), Some(day)) = (not_after, days.as_mut()) else {
+        return 0;
+    };
+    let keep: Vec<bool> = day.iter().map(|&d| d <= limit).collect();
+    fn retain_kept<T>(values: &mut Vec<T>, keep: &[bool]) {
+        let mut kept = keep.iter();
+        values.retain(|_| *kept.next().expect("one flag per row"));
+    }
+    retain_kept(day, &keep);
+    retain_kept(ids, &keep);
+    for column in columns {
+        retain_kept(column, &keep);
+    }
+    keep.iter().filter(|&&k| !k).count()
 }
 
 fn format_of(name: &str) -> InputFormat {
@@ -670,6 +702,14 @@ mod tests {
     }
 
     fn load(content: &str, aggregation: SurveyAggregation) -> Result<Survey, ClmError> {
+        load_until(content, aggregation, None)
+    }
+
+    fn load_until(
+        content: &str,
+        aggregation: SurveyAggregation,
+        not_after: Option<i32>,
+    ) -> Result<Survey, ClmError> {
         let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
         std::io::Write::write_all(&mut file, content.as_bytes()).unwrap();
         load_survey(&SurveyOptions {
@@ -681,6 +721,7 @@ mod tests {
             expectation_col: None,
             experience_col: None,
             aggregation,
+            not_after,
         })
     }
 
@@ -729,5 +770,21 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    /// Answers dated after the as-of date are left out and counted: the latest answer on or
+    /// before it counts, and a respondent with only later answers is no respondent.
+    #[test]
+    fn answers_after_the_as_of_date_are_left_out() {
+        let text = "customer_id,survey_date,nps\nA,2025-05-01,4\nA,2025-07-01,9\nB,2025-08-01,10\n";
+        let as_of = day_number(chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap());
+        let survey = load_until(text, SurveyAggregation::Latest, Some(as_of)).unwrap();
+        assert_eq!(survey.respondents, vec!["A"]);
+        assert_eq!(survey.answers[0][0], Some(4.0));
+        assert_eq!((survey.rows, survey.rows_after_as_of), (3, 2));
+        let all = load(text, SurveyAggregation::Latest).unwrap();
+        assert_eq!(all.respondents, vec!["A", "B"]);
+        assert_eq!(all.answers[0][0], Some(9.0));
+        assert_eq!(all.rows_after_as_of, 0);
     }
 }

@@ -493,3 +493,26 @@ fn explicit_survey_date_column_and_format() {
         bad.stderr
     );
 }
+
+/// Survey rows dated after `--as-of` are left out and counted, like transactions: A's answer
+/// of 2025-06-01 counts, the rows of C, D and X (2025-06-02 to 06-04) do not.
+#[test]
+fn survey_rows_after_the_as_of_date_are_left_out() {
+    let run = clm(&["loyalty", TX, "--survey", SURVEY, "--as-of", "2025-06-01"]);
+    assert!(
+        run.stderr
+            .contains("fixtures/loyalty_survey.csv: 3 rows dated after the as-of date left out\n"),
+        "{}",
+        run.stderr
+    );
+    let out = ok(run);
+    assert!(
+        out.contains("\nA,2,92,150.00,0.556,0.950,True loyalty,"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nC,2,120,60.00,0.444,,Attitude unknown,"),
+        "{out}"
+    );
+    assert!(!out.contains("\nX,"), "{out}");
+}
