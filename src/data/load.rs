@@ -261,15 +261,7 @@ fn read_headers(name: &str, source: &Source, format: InputFormat) -> Result<Vec<
             .map_err(|e| ClmError::BadData(format!("{name}: not a readable Parquet file: {e}")))?;
         return Ok(schema.iter_names().map(|n| n.to_string()).collect());
     }
-    let builder = || {
-        let mut b = csv::ReaderBuilder::new();
-        b.delimiter(separator(format)).flexible(true);
-        b
-    };
-    let file = std::fs::File::open(source.path())
-        .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{name}': {e}")))?;
-    let record = builder()
-        .from_reader(file)
+    let record = delimited_reader(name, source, format)?
         .headers()
         .cloned()
         .map_err(|e| ClmError::BadData(format!("{name}: cannot read the header line: {e}")))?;
@@ -281,6 +273,21 @@ fn read_headers(name: &str, source: &Source, format: InputFormat) -> Result<Vec<
         return Err(ClmError::BadData(format!("{name}: the header line is empty")).into());
     }
     Ok(headers)
+}
+
+/// A `csv` reader on a delimited export, with the loader's settings (its separator; rows may
+/// have more or fewer fields than the header).
+fn delimited_reader(
+    name: &str,
+    source: &Source,
+    format: InputFormat,
+) -> Result<csv::Reader<std::fs::File>> {
+    let file = std::fs::File::open(source.path())
+        .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{name}': {e}")))?;
+    Ok(csv::ReaderBuilder::new()
+        .delimiter(separator(format))
+        .flexible(true)
+        .from_reader(file))
 }
 
 fn scan_parquet(name: &str, source: &Source) -> Result<LazyFrame> {
@@ -412,13 +419,7 @@ impl Reader {
         let cannot = |e: &dyn std::fmt::Display| {
             ClmError::BadData(format!("{}: cannot read as CSV: {e}", self.name))
         };
-        let file = std::fs::File::open(self.source.path()).map_err(|e| {
-            ClmError::InputMissing(format!("cannot read input file '{}': {e}", self.name))
-        })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(separator(self.format))
-            .flexible(true)
-            .from_reader(file);
+        let mut reader = delimited_reader(&self.name, &self.source, self.format)?;
         let headers = reader.headers().map_err(|e| cannot(&e))?;
         let Some(index) = headers
             .iter()
