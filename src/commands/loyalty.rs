@@ -160,7 +160,8 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
         None => BehaviourWeights::default(),
     };
     let thresholds = thresholds(&args)?;
-    // An explicit as-of date is known before the transactions: answers after it are left out.
+    // An explicit as-of date is known before the transactions (otherwise it is their last
+    // day): survey answers after it are left out.
     let explicit_as_of = args
         .as_of
         .as_of
@@ -191,7 +192,7 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     let last_day = tx
         .last_day()
         .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
-    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
+    let as_of = explicit_as_of.unwrap_or(last_day);
     let spinner = log.spinner("computing purchase behaviour");
     let measures = rfm_measures(&tx, as_of, Monetary::Total)?;
     drop(spinner);

@@ -77,7 +77,7 @@ pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
         .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
     let spinner = log.spinner("computing recency, frequency and monetary value");
-    let measures = rfm_measures(&tx, as_of, args.monetary)?;
+    let mut measures = rfm_measures(&tx, as_of, args.monetary)?;
     drop(spinner);
     timer.lap("measures");
     let source = tx.source.clone();
@@ -103,7 +103,6 @@ pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
         ))
         .into());
     }
-    let mut measures = measures;
     if args.scoring == Scoring::RRfm {
         measures.frequency = std::mem::take(&mut measures.rows);
     }

@@ -294,7 +294,9 @@ pub fn load_survey(options: &SurveyOptions<'_>) -> Result<Survey, ClmError> {
 }
 
 /// Drops the rows dated after `not_after` (none without a date column or a limit) from the
-/// ids, days and value columns; returns how many were dropped.
+/// ids, days and value columns; returns how many were dropped. Row numbers shift, but the only
+/// later error naming a row (a repeat with no date to order by) needs no date column, and then
+/// nothing is dropped.
 fn drop_rows_after(
     ids: &mut Vec<String>,
     days: &mut Option<Vec<i32>>,
