@@ -15,8 +15,9 @@ use crate::commands::{
 /// columns to customer id, date and amount, and writes a table: a pretty summary on a terminal,
 /// CSV when piped, or any format with --format / -o.
 ///
-/// Exit codes: 0 success, 1 other failure, 2 usage error, 65 bad input data,
-/// 66 input missing or unreadable, 73 output cannot be created.
+/// Exit codes: 0 success, 1 other failure, 2 usage error, 3 model below the quality asked
+/// (churn --min-auc), 65 bad input data, 66 input missing or unreadable, 73 output cannot be
+/// created.
 #[derive(Debug, Parser)]
 #[command(name = "clm", version, about, long_about, max_term_width = 100)]
 pub struct Cli {

@@ -8,6 +8,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILURE: i32 = 1;
 /// Exit code for a usage error (bad flag or flag value).
 pub const EXIT_USAGE: i32 = 2;
+/// Exit code for a model that is not good enough for the threshold asked (`--min-auc`).
+pub const EXIT_QUALITY: i32 = 3;
 /// Exit code for bad input data (sysexits `EX_DATAERR`).
 pub const EXIT_DATA: i32 = 65;
 /// Exit code for a missing or unreadable input (sysexits `EX_NOINPUT`).
@@ -30,6 +32,9 @@ pub enum ClmError {
     /// The output cannot be created or written.
     #[error("{0}")]
     Output(String),
+    /// A model was fitted but is below the quality the user asked for.
+    #[error("{0}")]
+    Quality(String),
 }
 
 impl ClmError {
@@ -40,6 +45,7 @@ impl ClmError {
             ClmError::BadData(_) => EXIT_DATA,
             ClmError::InputMissing(_) => EXIT_NO_INPUT,
             ClmError::Output(_) => EXIT_CANT_CREATE,
+            ClmError::Quality(_) => EXIT_QUALITY,
         }
     }
 }

@@ -15,19 +15,22 @@ use crate::data::load_transactions;
 use crate::error::ClmError;
 use crate::features::btyd::TimeUnit;
 use crate::features::churn::{
-    CutoffFeatures, Histories, INPUT_NAMES, churned, features_at, histories, model_inputs,
+    CutoffFeatures, Histories, INPUT_NAMES, RISING_WITH_RECENCY, churned, features_at, histories,
+    model_inputs,
 };
 use crate::models::bgnbd::{self, BgNbdParams};
 use crate::models::evaluation::{auc, brier, top_decile};
 use crate::models::gamma_gamma::{self, SpendSummary};
-use crate::models::logistic::{self, LogisticModel, Rows};
+use crate::models::logistic::{self, FitFailure, LogisticModel, Rows};
 use crate::models::no_purchase::bgnbd_no_purchase;
 use crate::models::predict::{Btyd, PredictionSettings};
 use crate::models::{Triple, compress_triples};
 use crate::output::{
-    Log, PackedText, Report, Stopwatch, Table, Values, emit, format_day, render_table,
+    Log, PackedText, Report, Stopwatch, Table, Values, emit, format_day, plural, render_table,
 };
-use crate::segment::churn_reasons::{ExtraInput, MAX_REASONS, model_reasons, rule_reasons};
+use crate::segment::churn_reasons::{
+    ExtraInput, InputEffect, MAX_REASONS, model_reasons, rule_reasons,
+};
 
 /// Score each customer's risk of making no purchase in the next --horizon days.
 ///
@@ -41,7 +44,7 @@ use crate::segment::churn_reasons::{ExtraInput, MAX_REASONS, model_reasons, rule
 ///
 /// Rows are sorted by value at risk (risk × CLV; CLV from BG/NBD with Gamma-Gamma spend) or by
 /// risk, with up to three reasons per customer. Columns: rank, customer_id, churn_risk,
-/// risk_band, clv, value_at_risk, recency_days, frequency, monetary, tenure_days,
+/// risk_band, clv, value_at_risk, recency_days, purchase_days, monetary, tenure_days,
 /// overdue_ratio, btyd_risk, supervised_risk, reason_1, reason_2, reason_3 (docs/churn.md).
 ///
 /// Examples:
@@ -66,6 +69,11 @@ pub struct ChurnArgs {
     /// Scorer: btyd, supervised, their mean (ensemble), or auto: the best back-test AUC.
     #[arg(long, value_enum, default_value_t = ScorerChoice::Auto, help_heading = "Model")]
     pub model: ScorerChoice,
+
+    /// Fail with exit code 3 (writing nothing) when the scorer used has no back-test or a
+    /// back-test AUC below this: for cron jobs that must not act on a chance-level list.
+    #[arg(long, value_name = "AUC", help_heading = "Model")]
+    pub min_auc: Option<f64>,
 
     /// Write the back-test table (one row per scorer) instead of the customer list.
     #[arg(long, help_heading = "Model")]
@@ -162,14 +170,52 @@ const PENALTY: f64 = 1.0;
 /// training time stays flat for millions of customers.
 pub const MAX_TRAINING_CUSTOMERS: usize = 500_000;
 
-/// Risk bands of the summary: lower bounds, highest first.
-const RISK_BANDS: [(&str, f64); 5] = [
-    ("very high", 0.8),
-    ("high", 0.6),
-    ("medium", 0.4),
-    ("low", 0.2),
-    ("very low", f64::NEG_INFINITY),
+/// A back-test AUC below this is reported as close to chance.
+pub const CHANCE_AUC: f64 = 0.55;
+
+/// A risk band: its name, lower bound and recommended action.
+struct RiskBand {
+    name: &'static str,
+    lower: f64,
+    action: &'static str,
+}
+
+/// Risk bands of the summary, highest first; `unknown` holds customers without a score.
+const RISK_BANDS: [RiskBand; 6] = [
+    RiskBand {
+        name: "very high",
+        lower: 0.8,
+        action: "win back now: personal contact or an offer sized to their value",
+    },
+    RiskBand {
+        name: "high",
+        lower: 0.6,
+        action: "reach out this cycle: a reminder or an offer on what they usually buy",
+    },
+    RiskBand {
+        name: "medium",
+        lower: 0.4,
+        action: "nudge: relevant news or a service check; watch the next run",
+    },
+    RiskBand {
+        name: "low",
+        lower: 0.2,
+        action: "keep the relationship: service as usual, ask for reviews and referrals",
+    },
+    RiskBand {
+        name: "very low",
+        lower: f64::NEG_INFINITY,
+        action: "no churn action needed: reward loyalty",
+    },
+    RiskBand {
+        name: "unknown",
+        lower: f64::NAN,
+        action: "no score: see the warning for why",
+    },
 ];
+
+/// Index of the `unknown` band in [`RISK_BANDS`].
+const UNKNOWN_BAND: usize = RISK_BANDS.len() - 1;
 
 /// Runs `clm churn`.
 pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
@@ -244,10 +290,38 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
         ))
         .into());
     }
-    let (scorer, why) = choose_scorer(args.model, &backtest, &trained);
     let scores = context.score(&scoring, trained.as_ref().ok(), &log)?;
     timer.lap("scoring");
-    let value = customer_value(&scoring, &scores.btyd_params, &args, &log);
+    let (scorer, why) = usable_scorer(
+        choose_scorer(args.model, &backtest, &trained),
+        &scores,
+        &trained,
+        &source,
+        scoring.cutoff,
+        &log,
+    )?;
+    let warning = chance_warning(scorer, &backtest);
+    let auc = backtest.auc_of(scorer.name());
+    if let Some(min) = args.min_auc
+        && auc.is_none_or(|auc| auc < min)
+    {
+        let finding = warning.unwrap_or_else(|| {
+            format!(
+                "the {} scores have back-test AUC {}",
+                scorer.name(),
+                fixed(auc, 3)
+            )
+        });
+        return Err(ClmError::Quality(format!(
+            "{finding}; --min-auc {min} asks for better, so nothing was written"
+        ))
+        .into());
+    }
+    if let Some(warning) = warning {
+        log.warn(warning);
+    }
+    let params = scores.btyd_params.as_ref().ok().copied();
+    let value = customer_value(&scoring, &params, &args, &log);
     drop(spinner);
     timer.lap("clv");
 
@@ -274,7 +348,16 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     if let Err(reason) = &trained {
         heading.push(format!("Supervised model not trained: {reason}"));
     }
-    let rows = customer_rows(&context, &scoring, &scores, &risk, &value, &args);
+    let reason_model = scores.model.as_ref().filter(|_| scorer != Scorer::Btyd);
+    let rows = customer_rows(
+        &context,
+        &scoring,
+        &scores,
+        reason_model,
+        &risk,
+        &value,
+        &args,
+    );
     timer.lap("rows and reasons");
     heading.push(format!(
         "Top customers by {} (of {} listed):",
@@ -312,6 +395,13 @@ fn check_settings(args: &ChurnArgs) -> Result<()> {
     }
     if args.min_clv.is_some_and(|v| !v.is_finite()) {
         return usage("--min-clv must be a number".to_string());
+    }
+    if let Some(min) = args.min_auc
+        && !(0.0..=1.0).contains(&min)
+    {
+        return usage(format!(
+            "--min-auc {min} must be between 0 and 1 (0.5 is chance)"
+        ));
     }
     Ok(())
 }
@@ -360,7 +450,8 @@ type Trained = std::result::Result<LogisticModel, String>;
 
 /// Each scorer's probabilities for one window.
 struct Scores {
-    btyd_params: Option<BgNbdParams>,
+    /// The BG/NBD fit, or why there is none.
+    btyd_params: std::result::Result<BgNbdParams, String>,
     btyd: Vec<f64>,
     /// NaN when there is no supervised model.
     supervised: Vec<f64>,
@@ -383,8 +474,15 @@ struct Backtest {
     customers: usize,
     base_rate: f64,
     metrics: Vec<Metrics>,
-    /// Why there is no back-test, or no supervised row in it.
-    missing: Option<String>,
+    /// Why there is no back-test, or why a scorer has no row in it.
+    missing: Vec<String>,
+}
+
+impl Backtest {
+    /// The back-test AUC of a scorer, if it has one.
+    fn auc_of(&self, scorer: &str) -> Option<f64> {
+        self.metrics.iter().find(|m| m.scorer == scorer)?.auc
+    }
 }
 
 impl Context<'_> {
@@ -425,6 +523,19 @@ impl Context<'_> {
         }
     }
 
+    /// Each model input's median over the window's customers.
+    fn typical_inputs(&self, window: &Window) -> Vec<f64> {
+        let columns = self.input_count();
+        let mut values = Vec::with_capacity(window.customers.len() * columns);
+        for i in 0..window.customers.len() {
+            self.push_inputs(window, i, &mut values);
+        }
+        (0..columns)
+            .into_par_iter()
+            .map(|j| median(values.iter().skip(j).step_by(columns).copied()))
+            .collect()
+    }
+
     /// Trains the supervised model on a labelled window: features at its cut-off and churn in
     /// the horizon after it.
     fn train_on(&self, window: &Window) -> Trained {
@@ -448,23 +559,31 @@ impl Context<'_> {
             values: &values,
             columns: self.input_count(),
         };
-        logistic::fit(rows, &labels, PENALTY)
-            .ok_or_else(|| "the logistic regression did not converge".to_string())
+        logistic::fit_constrained(rows, &labels, PENALTY, &RISING_WITH_RECENCY).map_err(|failure| {
+            match failure {
+                FitFailure::Unfittable => "the training window has a single outcome",
+                FitFailure::NotConverged => "the logistic regression did not converge",
+            }
+            .to_string()
+        })
     }
 
     /// BTYD and supervised probabilities of churn for a window's customers.
     fn score(&self, window: &Window, model: Option<&LogisticModel>, log: &Log) -> Result<Scores> {
         let mut timer = Stopwatch::start("churn score");
         let h_weeks = f64::from(self.horizon) / TimeUnit::Week.days();
-        let btyd_params = fit_btyd(window, log);
+        let btyd_params = fit_btyd(window);
+        if let Err(reason) = &btyd_params {
+            log.note(reason);
+        }
         timer.lap("BG/NBD fit");
         let btyd = match &btyd_params {
-            Some(params) => window
+            Ok(params) => window
                 .features
                 .par_iter()
                 .map(|f| bgnbd_no_purchase(params, &triple_in_weeks(f), h_weeks))
                 .collect(),
-            None => vec![f64::NAN; window.customers.len()],
+            Err(_) => vec![f64::NAN; window.customers.len()],
         };
         let supervised = match model {
             Some(model) => (0..window.customers.len())
@@ -494,16 +613,16 @@ impl Context<'_> {
             customers: 0,
             base_rate: f64::NAN,
             metrics: Vec::new(),
-            missing: None,
+            missing: Vec::new(),
         };
         let churners = evaluation.churners();
         backtest.customers = evaluation.customers.len();
         if churners == 0 || churners == evaluation.customers.len() {
-            backtest.missing = Some(format!(
-                "no back-test: at {} the data has {} customers, {churners} of them churned in the following {} days; both outcomes are needed",
+            backtest.missing.push(format!(
+                "no back-test: at {} the data has {}, {churners} of them churned in the following {}; both outcomes are needed",
                 format_day(cutoff),
-                evaluation.customers.len(),
-                self.horizon
+                plural(evaluation.customers.len() as i64, "customer"),
+                plural(self.horizon, "day")
             ));
             return backtest;
         }
@@ -530,20 +649,25 @@ impl Context<'_> {
                 brier: calibrated.then(|| brier(probabilities, labels)),
             }
         };
-        if scores.btyd_params.is_some() {
-            backtest.metrics.push(metrics("btyd", &scores.btyd, true));
+        match &scores.btyd_params {
+            Ok(_) => backtest.metrics.push(metrics("btyd", &scores.btyd, true)),
+            Err(reason) => backtest
+                .missing
+                .push(format!("no btyd back-test: {reason}")),
         }
         match &trained {
             Ok(_) => {
                 backtest
                     .metrics
                     .push(metrics("supervised", &scores.supervised, true));
-                if scores.btyd_params.is_some() {
+                if scores.btyd_params.is_ok() {
                     let ensemble = mean_of(&scores.btyd, &scores.supervised);
                     backtest.metrics.push(metrics("ensemble", &ensemble, true));
                 }
             }
-            Err(reason) => backtest.missing = Some(format!("no supervised back-test: {reason}")),
+            Err(reason) => backtest
+                .missing
+                .push(format!("no supervised back-test: {reason}")),
         }
         let recency: Vec<f64> = evaluation
             .features
@@ -564,24 +688,22 @@ fn triple_in_weeks(f: &CutoffFeatures) -> Triple {
     Triple::new(t.x, t.t_x / week, t.t_cal / week)
 }
 
-/// BG/NBD fitted on the window's customers in weeks (those with T > 0); `None` if it fails.
-fn fit_btyd(window: &Window, log: &Log) -> Option<BgNbdParams> {
+/// BG/NBD fitted on the window's customers in weeks (those with T > 0), or why it failed.
+fn fit_btyd(window: &Window) -> std::result::Result<BgNbdParams, String> {
     let triples: Vec<Triple> = window
         .features
         .iter()
         .filter(|f| f.tenure_days > 0)
         .map(triple_in_weeks)
         .collect();
-    match bgnbd::fit(&compress_triples(&triples)) {
-        Ok(fit) => Some(fit.params),
-        Err(error) => {
-            log.note(format!(
+    bgnbd::fit(&compress_triples(&triples))
+        .map(|fit| fit.params)
+        .map_err(|error| {
+            format!(
                 "BG/NBD could not be fitted at {}: {error}",
                 format_day(window.cutoff)
-            ));
-            None
-        }
-    }
+            )
+        })
 }
 
 fn mean_of(a: &[f64], b: &[f64]) -> Vec<f64> {
@@ -623,12 +745,120 @@ fn choose_scorer(choice: ScorerChoice, backtest: &Backtest, trained: &Trained) -
     }
 }
 
+/// The chosen scorer if it produced usable scores, else the other one, with a warning; an
+/// error when neither did. The supervised scores are unusable when degenerate (see
+/// [`degenerate`]): a model that saturates cannot rank anybody.
+fn usable_scorer(
+    (chosen, why): (Scorer, String),
+    scores: &Scores,
+    trained: &Trained,
+    source: &str,
+    cutoff: i32,
+    log: &Log,
+) -> Result<(Scorer, String)> {
+    let degenerate = scores.model.as_ref().and(degenerate(&scores.supervised));
+    let btyd_ok = scores.btyd_params.is_ok();
+    let supervised_ok = scores.model.is_some() && degenerate.is_none();
+    let usable = |s: Scorer| match s {
+        Scorer::Btyd => btyd_ok,
+        Scorer::Supervised => supervised_ok,
+        Scorer::Ensemble => btyd_ok && supervised_ok,
+    };
+    if usable(chosen) {
+        return Ok((chosen, why));
+    }
+    let problem = match (&degenerate, &scores.btyd_params) {
+        (Some(problem), _) if chosen != Scorer::Btyd => {
+            format!("the supervised scores are degenerate ({problem})")
+        }
+        (_, Err(reason)) => reason.clone(),
+        _ => "the supervised model is not trained".to_string(),
+    };
+    let fallback = [Scorer::Btyd, Scorer::Supervised]
+        .into_iter()
+        .find(|&s| usable(s));
+    let Some(fallback) = fallback else {
+        let mut reasons = vec![match &scores.btyd_params {
+            Err(reason) => reason.clone(),
+            Ok(_) => "BG/NBD was fitted".to_string(),
+        }];
+        reasons.push(match (trained, &degenerate) {
+            (Err(reason), _) => format!("supervised model not trained: {reason}"),
+            (Ok(_), Some(problem)) => format!("supervised scores degenerate: {problem}"),
+            (Ok(_), None) => "supervised model trained".to_string(),
+        });
+        return Err(ClmError::BadData(format!(
+            "{source}: no churn score can be computed at {}: {}",
+            format_day(cutoff),
+            reasons.join("; ")
+        ))
+        .into());
+    };
+    log.warn(format!(
+        "{} cannot score: {problem}; using {} instead",
+        chosen.name(),
+        fallback.name()
+    ));
+    Ok((fallback, format!("{} unusable: {problem}", chosen.name())))
+}
+
+/// Why probabilities cannot rank customers, if they cannot: most of them pinned at 0 or 1, or
+/// all (nearly) equal. `None` for usable scores.
+fn degenerate(risk: &[f64]) -> Option<String> {
+    const PINNED: f64 = 1e-4;
+    let finite: Vec<f64> = risk.iter().copied().filter(|r| r.is_finite()).collect();
+    if finite.is_empty() {
+        return Some("no finite score".to_string());
+    }
+    let pinned = finite
+        .iter()
+        .filter(|&&r| !(PINNED..=1.0 - PINNED).contains(&r))
+        .count();
+    if 2 * pinned > finite.len() {
+        return Some(format!(
+            "{:.0} % of customers scored at 0 or 1",
+            100.0 * pinned as f64 / finite.len() as f64
+        ));
+    }
+    let (low, high) = finite
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &r| {
+            (l.min(r), h.max(r))
+        });
+    (finite.len() > 1 && high - low < 1e-3)
+        .then(|| format!("every customer scored between {low:.4} and {high:.4}"))
+}
+
+/// A warning when the scorer's back-test does not show it ranks better than chance or than
+/// recency alone; `None` when it does.
+fn chance_warning(scorer: Scorer, backtest: &Backtest) -> Option<String> {
+    let name = scorer.name();
+    let Some(auc) = backtest.auc_of(name) else {
+        return Some(format!(
+            "the {name} scores have no back-test AUC, so how well they rank is unknown"
+        ));
+    };
+    let recency = backtest.auc_of("recency only");
+    if auc < CHANCE_AUC {
+        return Some(format!(
+            "the {name} scores rank little better than chance: back-test AUC {auc:.3} (0.5 is a coin toss)"
+        ));
+    }
+    match recency {
+        Some(recency) if auc <= recency => Some(format!(
+            "the {name} scores do not rank better than days since the last purchase: back-test AUC {auc:.3}, recency only {recency:.3}"
+        )),
+        _ => None,
+    }
+}
+
 fn backtest_summary(backtest: &Backtest) -> String {
     if backtest.metrics.is_empty() {
-        return format!(
-            "Back-test: {}",
-            backtest.missing.as_deref().unwrap_or("not available")
-        );
+        let why = match backtest.missing.is_empty() {
+            true => "not available".to_string(),
+            false => backtest.missing.join("; "),
+        };
+        return format!("Back-test: {why}");
     }
     let figures: Vec<String> = backtest
         .metrics
@@ -646,13 +876,17 @@ fn backtest_summary(backtest: &Backtest) -> String {
             text
         })
         .collect();
-    format!(
-        "Back-test at {} ({} customers, {:.1} % churned): {}",
+    let mut line = format!(
+        "Back-test at {} ({}, {:.1} % churned): {}",
         format_day(backtest.cutoff),
-        backtest.customers,
+        plural(backtest.customers as i64, "customer"),
         100.0 * backtest.base_rate,
         figures.join("; ")
-    )
+    );
+    for missing in &backtest.missing {
+        line.push_str(&format!("; {missing}"));
+    }
+    line
 }
 
 fn fixed(value: Option<f64>, decimals: usize) -> String {
@@ -696,9 +930,7 @@ fn backtest_report(backtest: &Backtest, context: &Context) -> Report {
         format_day(backtest.cutoff + context.horizon),
         format_day(backtest.cutoff - context.horizon)
     )];
-    if let Some(missing) = &backtest.missing {
-        heading.push(missing.clone());
-    }
+    heading.extend(backtest.missing.iter().cloned());
     Report {
         heading,
         summary: table.clone(),
@@ -772,11 +1004,12 @@ fn customer_value(
         .collect()
 }
 
+/// The band of a risk; `unknown` for a missing (NaN) risk, never `very low`.
 fn band_of(risk: f64) -> usize {
     RISK_BANDS
         .iter()
-        .position(|&(_, lower)| risk >= lower)
-        .unwrap_or(RISK_BANDS.len() - 1)
+        .position(|band| risk >= band.lower)
+        .unwrap_or(UNKNOWN_BAND)
 }
 
 /// The per-customer rows, sorted and selected as asked.
@@ -784,6 +1017,7 @@ fn customer_rows(
     context: &Context,
     window: &Window,
     scores: &Scores,
+    reason_model: Option<&LogisticModel>,
     risk: &[f64],
     value: &[f64],
     args: &ChurnArgs,
@@ -807,20 +1041,24 @@ fn customer_rows(
     }
     let order: Vec<usize> = sorted.iter().map(|s| s.2).collect();
     timer.lap("sort");
-    let typical_recency = match scores.model {
-        Some(_) => f64::NAN, // only the rules need it
-        None => median(window.features.iter().map(|f| f64::from(f.recency_days))),
+    let typical_recency = median(window.features.iter().map(|f| f64::from(f.recency_days)));
+    // The typical customer the model's reasons are measured against: each input's median.
+    let typical = match reason_model {
+        Some(_) => context.typical_inputs(window),
+        None => Vec::new(),
     };
     let reasons_of = |i: usize| -> Vec<String> {
         let features = &window.features[i];
-        let Some(model) = &scores.model else {
+        let Some(model) = reason_model else {
             return rule_reasons(features, typical_recency);
         };
         let mut row = Vec::with_capacity(context.input_count());
         context.push_inputs(window, i, &mut row);
-        let contributions = model.contributions(&row);
-        let standardised: Vec<f64> = (0..row.len())
-            .map(|j| model.standardise(j, row[j]))
+        let effects: Vec<InputEffect> = (0..row.len())
+            .map(|j| InputEffect {
+                contribution: model.contribution(j, row[j]) - model.contribution(j, typical[j]),
+                above_typical: row[j] > typical[j],
+            })
             .collect();
         let extra_inputs: Vec<ExtraInput> = match context.extra {
             Some(extra) => extra
@@ -831,7 +1069,7 @@ fn customer_rows(
                 .collect(),
             None => Vec::new(),
         };
-        model_reasons(features, &contributions, &standardised, &extra_inputs)
+        model_reasons(features, &effects, &extra_inputs)
     };
     // Reasons in parallel blocks of rows, each block packed into its own columns, then joined.
     let blocks: Vec<[PackedText; MAX_REASONS]> = order
@@ -872,7 +1110,7 @@ fn customer_rows(
         .with(
             "risk_band",
             Values::Labels {
-                labels: RISK_BANDS.iter().map(|b| b.0.to_string()).collect(),
+                labels: RISK_BANDS.iter().map(|b| b.name.to_string()).collect(),
                 codes: order.iter().map(|&i| band_of(risk[i]) as u32).collect(),
             },
         )
@@ -888,7 +1126,7 @@ fn customer_rows(
             ),
         )
         .with(
-            "frequency",
+            "purchase_days",
             Values::Int(
                 order
                     .par_iter()
@@ -958,42 +1196,142 @@ fn risk_bands(risk: &[f64], value: &[f64]) -> Table {
     for (&r, &v) in risk.iter().zip(value) {
         let band = band_of(r);
         customers[band] += 1;
+        if band == UNKNOWN_BAND {
+            continue;
+        }
         risk_sum[band] += r;
         if v.is_finite() {
             clv[band] += v;
             at_risk[band] += r * v;
         }
     }
+    // The unknown band is listed only when someone is in it.
+    let shown: Vec<usize> = (0..k)
+        .filter(|&b| b != UNKNOWN_BAND || customers[b] > 0)
+        .collect();
     let total = risk.len().max(1) as f64;
+    let column = |get: &dyn Fn(usize) -> f64| shown.iter().map(|&b| get(b)).collect();
     Table::default()
         .with(
             "risk_band",
-            Values::Text(RISK_BANDS.iter().map(|b| b.0.to_string()).collect()),
+            Values::Text(
+                shown
+                    .iter()
+                    .map(|&b| RISK_BANDS[b].name.to_string())
+                    .collect(),
+            ),
         )
         .with(
             "customers",
-            Values::Int(customers.iter().map(|&c| c as i64).collect()),
+            Values::Int(shown.iter().map(|&b| customers[b] as i64).collect()),
         )
         .with(
             "share_pct",
-            Values::Float(
-                customers
-                    .iter()
-                    .map(|&c| 100.0 * c as f64 / total)
-                    .collect(),
-                1,
-            ),
+            Values::Float(column(&|b| 100.0 * customers[b] as f64 / total), 1),
         )
         .with(
             "mean_risk",
             Values::Float(
-                (0..k)
-                    .map(|b| risk_sum[b] / customers[b].max(1) as f64)
-                    .collect(),
+                column(&|b| match b {
+                    UNKNOWN_BAND => f64::NAN,
+                    _ => risk_sum[b] / customers[b].max(1) as f64,
+                }),
                 3,
             ),
         )
-        .with("expected_churners", Values::Float(risk_sum, 0))
-        .with("clv", Values::Float(clv, 0))
-        .with("value_at_risk", Values::Float(at_risk, 0))
+        .with(
+            "expected_churners",
+            Values::Float(column(&|b| risk_sum[b]), 0),
+        )
+        .with("clv", Values::Float(column(&|b| clv[b]), 0))
+        .with("value_at_risk", Values::Float(column(&|b| at_risk[b]), 0))
+        .with(
+            "action",
+            Values::Text(
+                shown
+                    .iter()
+                    .map(|&b| RISK_BANDS[b].action.to_string())
+                    .collect(),
+            ),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::simulate::{SimulationSettings, customer_id, simulate_transactions};
+
+    /// Simulated customers' histories (BG/NBD with the default parameters).
+    fn simulated_histories() -> (Histories, i32) {
+        let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let settings = SimulationSettings::new(3000, start, 730, 17);
+        let simulation = simulate_transactions(&settings).unwrap();
+        let tx = &simulation.transactions;
+        let ids: Vec<String> = tx
+            .customer
+            .iter()
+            .map(|&c| customer_id(c, settings.customer_count))
+            .collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let histories = Histories::from_rows(&ids, &tx.day, &tx.amount, &vec![false; tx.len()]);
+        (histories, 729)
+    }
+
+    /// The property the issue asks for: over simulated customers, a longer silence with all
+    /// else equal never lowers the supervised risk (and so the ensemble's), and a later cut-off
+    /// with no new purchase never lowers the BTYD risk.
+    #[test]
+    fn churn_risk_never_decreases_when_only_recency_grows() {
+        let (histories, last_day) = simulated_histories();
+        let context = Context {
+            histories: &histories,
+            extra: None,
+            horizon: 90,
+        };
+        let model = context
+            .train_on(&context.window(last_day - 90, true))
+            .expect("trained");
+        let scoring = context.window(last_day, false);
+        let params = fit_btyd(&scoring).expect("BG/NBD fitted");
+        let h_weeks = 90.0 / TimeUnit::Week.days();
+        let mut checked = 0;
+        for features in &scoring.features {
+            let supervised = |f: &CutoffFeatures| model.probability(&model_inputs(f));
+            let btyd =
+                |f: &CutoffFeatures| bgnbd_no_purchase(&params, &triple_in_weeks(f), h_weeks);
+            for extra_days in [1, 7, 30, 90, 365, 3650] {
+                let silent = CutoffFeatures {
+                    recency_days: features.recency_days + extra_days,
+                    ..*features
+                };
+                assert!(
+                    supervised(&silent) >= supervised(features),
+                    "{features:?} + {extra_days} days"
+                );
+                let later = CutoffFeatures {
+                    tenure_days: features.tenure_days + extra_days,
+                    ..silent
+                };
+                assert!(
+                    btyd(&later) >= btyd(features) - 1e-12,
+                    "{features:?} + {extra_days} days"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
+    }
+
+    #[test]
+    fn degenerate_scores_are_named() {
+        assert!(degenerate(&[0.2, 0.5, 0.9]).is_none());
+        assert!(
+            degenerate(&[1.0, 1.0, 0.99999, 0.4])
+                .unwrap()
+                .contains("75 %")
+        );
+        assert!(degenerate(&[0.3, 0.3004, 0.3]).unwrap().contains("between"));
+        assert_eq!(band_of(f64::NAN), UNKNOWN_BAND);
+        assert_eq!(RISK_BANDS[band_of(0.1)].name, "very low");
+    }
 }

@@ -234,6 +234,29 @@ pub const INPUT_NAMES: [&str; 12] = [
     "one_order",
 ];
 
+/// Which way each input of [`INPUT_NAMES`] raises the churn risk of a typical customer: +1 when
+/// a higher value is riskier (a longer silence), −1 when a lower one is (fewer orders). A reason
+/// code names an input only on its risky side.
+pub const RISKY_DIRECTION: [f64; 12] = [
+    1.0,  // recency
+    -1.0, // frequency
+    -1.0, // monetary
+    -1.0, // tenure: a new customer
+    1.0,  // mean_gap
+    1.0,  // gap_spread
+    1.0,  // overdue
+    1.0,  // silence_weight
+    -1.0, // purchase_rate
+    -1.0, // spend_trend: spend falling
+    1.0,  // return_share
+    1.0,  // one_order
+];
+
+/// The inputs that grow with the days since the last purchase (`recency` and `overdue`), all
+/// else equal. Their coefficients are kept at 0 or above, so that a longer silence never lowers
+/// the supervised risk.
+pub const RISING_WITH_RECENCY: [usize; 2] = [0, 6];
+
 /// Days added to times in the ratios below, so that a new customer's ratios stay moderate.
 pub const SMOOTHING_DAYS: f64 = 30.0;
 
@@ -377,5 +400,40 @@ mod tests {
         assert!(!churned(days, 10, 10)); // day 20 is inside (10, 20]
         assert!(churned(days, 10, 9)); // … but not inside (10, 19]
         assert!(churned(days, 20, 100)); // a return is not a purchase
+    }
+
+    #[test]
+    fn the_recency_inputs_are_the_ones_named() {
+        assert_eq!(
+            RISING_WITH_RECENCY.map(|j| INPUT_NAMES[j]),
+            ["recency", "overdue"]
+        );
+        let f = CutoffFeatures {
+            recency_days: 10,
+            frequency: 3,
+            monetary: 90.0,
+            tenure_days: 200,
+            active_span_days: 190,
+            gap_sd_days: Some(3.0),
+            spend_last_quarter: 30.0,
+            spend_prior_quarter: 30.0,
+            return_share: 0.0,
+            mean_repeat_spend: 30.0,
+        };
+        let later = CutoffFeatures {
+            recency_days: 50,
+            ..f
+        };
+        let (a, b) = (model_inputs(&f), model_inputs(&later));
+        for j in 0..INPUT_NAMES.len() {
+            let changed = a[j] != b[j];
+            assert_eq!(
+                changed,
+                RISING_WITH_RECENCY.contains(&j),
+                "{}",
+                INPUT_NAMES[j]
+            );
+            assert!(!changed || b[j] > a[j]);
+        }
     }
 }

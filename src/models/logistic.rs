@@ -9,7 +9,15 @@
 
 use rayon::prelude::*;
 
-/// A fitted model: P(y = 1 | x) = 1 / (1 + exp(−(b₀ + Σ βⱼ zⱼ))), zⱼ = (xⱼ − meanⱼ) / sdⱼ.
+/// How far beyond its training range, in training standard deviations, a feature is followed
+/// when scoring. A customer scored later may lie beyond anything the model learnt from (a
+/// bigger spend, a longer silence) and a linear model extrapolated far there saturates at 0 or 1
+/// without evidence; a moderate step past the range is normal (scoring one horizon after
+/// training adds that horizon to every tenure) and keeps its ranking.
+pub const EXTRAPOLATION_SDS: f64 = 5.0;
+
+/// A fitted model: P(y = 1 | x) = 1 / (1 + exp(−(b₀ + Σ βⱼ zⱼ))), zⱼ = (clip(xⱼ) − meanⱼ) / sdⱼ,
+/// `clip` holding each feature within [`EXTRAPOLATION_SDS`] of its training range.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogisticModel {
     pub intercept: f64,
@@ -18,6 +26,9 @@ pub struct LogisticModel {
     /// Training means and standard deviations used to standardise.
     pub means: Vec<f64>,
     pub sds: Vec<f64>,
+    /// Smallest and largest training value of each feature.
+    pub lowest: Vec<f64>,
+    pub highest: Vec<f64>,
     /// Newton steps taken.
     pub iterations: usize,
 }
@@ -35,56 +46,160 @@ impl<'a> Rows<'a> {
     }
 }
 
+/// Why a logistic regression could not be fitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FitFailure {
+    /// No rows, mismatched shapes, or a single class.
+    Unfittable,
+    /// Newton's method did not reach the optimum within its step budget.
+    NotConverged,
+}
+
+/// Newton steps allowed for one fit.
+const MAX_NEWTON_STEPS: usize = 100;
+
 /// Fits `y ~ x` with penalty `lambda/2 · Σ βⱼ²` (the intercept is not penalised).
-/// Returns `None` when there are no rows or only one class.
-pub fn fit(rows: Rows, y: &[bool], lambda: f64) -> Option<LogisticModel> {
+pub fn fit(rows: Rows, y: &[bool], lambda: f64) -> Result<LogisticModel, FitFailure> {
+    fit_constrained(rows, y, lambda, &[])
+}
+
+/// As [`fit`], with the coefficients of the features in `non_negative` held at 0 or above: a
+/// feature whose unconstrained coefficient comes out negative is left out and the rest refitted,
+/// until no constraint is broken (an active-set method; each round removes a feature).
+pub fn fit_constrained(
+    rows: Rows,
+    y: &[bool],
+    lambda: f64,
+    non_negative: &[usize],
+) -> Result<LogisticModel, FitFailure> {
     let n = y.len();
     let positives = y.iter().filter(|&&v| v).count();
     if n == 0 || positives == 0 || positives == n || rows.values.len() != n * rows.columns {
-        return None;
+        return Err(FitFailure::Unfittable);
     }
+    let scaling = Scaling::of(rows);
+    let mut left_out = vec![false; rows.columns];
+    loop {
+        let model = newton(rows, y, lambda, &scaling, &left_out)?;
+        let broken: Vec<usize> = non_negative
+            .iter()
+            .copied()
+            .filter(|&j| model.coefficients[j] < 0.0)
+            .collect();
+        if broken.is_empty() {
+            return Ok(model);
+        }
+        broken.iter().for_each(|&j| left_out[j] = true);
+    }
+}
+
+/// Each feature's training mean, standard deviation (0 for a constant) and range.
+struct Scaling {
+    means: Vec<f64>,
+    sds: Vec<f64>,
+    lowest: Vec<f64>,
+    highest: Vec<f64>,
+}
+
+impl Scaling {
+    fn of(rows: Rows) -> Scaling {
+        let (means, sds) = standardisation(rows);
+        let p = rows.columns;
+        let (mut lowest, mut highest) = (vec![f64::INFINITY; p], vec![f64::NEG_INFINITY; p]);
+        for row in rows.iter() {
+            for j in 0..p {
+                lowest[j] = lowest[j].min(row[j]);
+                highest[j] = highest[j].max(row[j]);
+            }
+        }
+        Scaling {
+            means,
+            sds,
+            lowest,
+            highest,
+        }
+    }
+}
+
+/// Newton's method with step halving on the penalised log-likelihood, so that every step
+/// improves it; features in `left_out` keep coefficient 0.
+fn newton(
+    rows: Rows,
+    y: &[bool],
+    lambda: f64,
+    scaling: &Scaling,
+    left_out: &[bool],
+) -> Result<LogisticModel, FitFailure> {
     let p = rows.columns;
-    let (means, sds) = standardisation(rows);
+    let fixed = |j: usize| scaling.sds[j] == 0.0 || left_out[j];
+    let positives = y.iter().filter(|&&v| v).count();
+    let base_rate = positives as f64 / y.len() as f64;
     let mut beta = vec![0.0; p + 1]; // [intercept, β…]
-    let base_rate = positives as f64 / n as f64;
     beta[0] = (base_rate / (1.0 - base_rate)).ln();
-    let mut iterations = 0;
-    for _ in 0..100 {
-        iterations += 1;
-        let (mut gradient, mut hessian) = gradient_and_hessian(rows, y, &beta, &means, &sds);
+    let objective = |beta: &[f64]| {
+        let penalty: f64 = beta[1..].iter().map(|b| b * b).sum::<f64>() * lambda / 2.0;
+        log_likelihood(rows, y, beta, &scaling.means, &scaling.sds) - penalty
+    };
+    let mut current = objective(&beta);
+    for iteration in 1..=MAX_NEWTON_STEPS {
+        let (mut gradient, mut hessian) =
+            gradient_and_hessian(rows, y, &beta, &scaling.means, &scaling.sds);
         for j in 1..=p {
-            gradient[j] -= lambda * beta[j];
-            // A constant feature has z = 0: a unit diagonal keeps its coefficient at 0.
-            let diagonal = if sds[j - 1] == 0.0 { 1.0 } else { lambda };
-            hessian[j * (p + 1) + j] += diagonal;
+            if fixed(j - 1) {
+                // A unit diagonal and no gradient keep the coefficient where it is (0).
+                gradient[j] = 0.0;
+                for k in 0..=p {
+                    hessian[j * (p + 1) + k] = 0.0;
+                    hessian[k * (p + 1) + j] = 0.0;
+                }
+                hessian[j * (p + 1) + j] = 1.0;
+            } else {
+                gradient[j] -= lambda * beta[j];
+                hessian[j * (p + 1) + j] += lambda;
+            }
         }
-        let Some(step) = solve_spd(&hessian, &gradient, p + 1) else {
-            break;
+        let step = solve_spd(&hessian, &gradient, p + 1).ok_or(FitFailure::NotConverged)?;
+        let mut scale = 1.0;
+        let (trial, value) = loop {
+            let trial: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b + scale * s).collect();
+            let value = objective(&trial);
+            if value.is_finite() && value >= current - 1e-12 * current.abs() {
+                break (trial, value);
+            }
+            scale /= 2.0;
+            if scale < 1e-10 {
+                return Err(FitFailure::NotConverged);
+            }
         };
+        // Converged when the full Newton step is negligible (near the optimum it is taken whole).
         let largest = step.iter().fold(0.0f64, |m, s| m.max(s.abs()));
-        for (b, s) in beta.iter_mut().zip(&step) {
-            *b += s;
-        }
+        beta = trial;
+        current = value;
         if largest < 1e-9 {
-            break;
+            return Ok(LogisticModel {
+                intercept: beta[0],
+                coefficients: beta[1..].to_vec(),
+                means: scaling.means.clone(),
+                sds: scaling.sds.clone(),
+                lowest: scaling.lowest.clone(),
+                highest: scaling.highest.clone(),
+                iterations: iteration,
+            });
         }
     }
-    Some(LogisticModel {
-        intercept: beta[0],
-        coefficients: beta[1..].to_vec(),
-        means,
-        sds,
-        iterations,
-    })
+    Err(FitFailure::NotConverged)
 }
 
 impl LogisticModel {
-    /// The standardised value of feature `j`.
+    /// The standardised value of feature `j`, held within [`EXTRAPOLATION_SDS`] standard
+    /// deviations of its training range.
     pub fn standardise(&self, j: usize, value: f64) -> f64 {
+        let margin = EXTRAPOLATION_SDS * self.sds[j];
         if self.sds[j] == 0.0 {
             0.0
         } else {
-            (value - self.means[j]) / self.sds[j]
+            (value.clamp(self.lowest[j] - margin, self.highest[j] + margin) - self.means[j])
+                / self.sds[j]
         }
     }
 
@@ -110,6 +225,38 @@ impl LogisticModel {
             .sum();
         sigmoid(self.intercept + log_odds)
     }
+}
+
+/// ln(1 + e^η), without overflow.
+fn softplus(eta: f64) -> f64 {
+    if eta > 0.0 {
+        eta + (-eta).exp().ln_1p()
+    } else {
+        eta.exp().ln_1p()
+    }
+}
+
+/// Σ y η − ln(1 + e^η) over the rows, in parallel.
+fn log_likelihood(rows: Rows, y: &[bool], beta: &[f64], means: &[f64], sds: &[f64]) -> f64 {
+    rows.values
+        .par_chunks_exact(rows.columns)
+        .zip(y.par_iter())
+        .with_min_len(4096)
+        .map(|(row, &label)| {
+            let eta = beta[0]
+                + row
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| sds[j] != 0.0)
+                    .map(|(j, v)| beta[j + 1] * (v - means[j]) / sds[j])
+                    .sum::<f64>();
+            if label {
+                eta - softplus(eta)
+            } else {
+                -softplus(eta)
+            }
+        })
+        .sum()
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -277,11 +424,61 @@ mod tests {
         let loose = fit(rows, &y, 0.0).unwrap();
         let tight = fit(rows, &y, 50.0).unwrap();
         assert!(tight.coefficients[0].abs() < loose.coefficients[0].abs());
-        assert!(fit(rows, &[true; 100], 1.0).is_none());
+        assert_eq!(fit(rows, &[true; 100], 1.0), Err(FitFailure::Unfittable));
         let p = loose.probability(&[99.0]);
         assert!(p > 0.9 && p <= 1.0);
         // Contributions sum with the intercept to the log-odds.
         let c = loose.contributions(&[99.0]);
         assert!(((loose.intercept + c[0]) - (p / (1.0 - p)).ln()).abs() < 1e-9);
+    }
+
+    /// Few stayers, a heavy-tailed feature that almost separates them, and a scoring row far
+    /// outside the training range: the fit converges to finite coefficients and the far row is
+    /// scored as a row at the edge of the clip, not at exactly 0 or 1.
+    #[test]
+    fn near_separation_converges_and_scores_stay_inside_the_training_range() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let (mut values, mut y) = (Vec::new(), Vec::new());
+        for i in 0..800 {
+            let stays = i % 18 == 0;
+            let spend: f64 = if stays {
+                1e4 * rng.random::<f64>()
+            } else {
+                50.0 * rng.random::<f64>()
+            };
+            values.extend([spend, rng.random::<f64>()]);
+            y.push(!stays);
+        }
+        let rows = Rows {
+            values: &values,
+            columns: 2,
+        };
+        let model = fit(rows, &y, 1.0).expect("converges");
+        assert!(model.intercept.is_finite() && model.coefficients.iter().all(|c| c.is_finite()));
+        let far = model.probability(&[1e9, 0.5]);
+        let edge = model.probability(&[model.highest[0] + EXTRAPOLATION_SDS * model.sds[0], 0.5]);
+        assert_eq!(far, edge);
+        assert!(far > 0.0 && far < 1.0);
+    }
+
+    /// A feature whose free coefficient is negative is held at 0 when constrained.
+    #[test]
+    fn constrained_coefficients_stay_non_negative() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let (mut values, mut y) = (Vec::new(), Vec::new());
+        for _ in 0..5_000 {
+            let (a, b): (f64, f64) = (rng.random(), rng.random());
+            values.extend([a, b]);
+            y.push(rng.random::<f64>() < sigmoid(2.0 * a - 3.0 * b));
+        }
+        let rows = Rows {
+            values: &values,
+            columns: 2,
+        };
+        let free = fit(rows, &y, 1.0).unwrap();
+        assert!(free.coefficients[1] < 0.0);
+        let constrained = fit_constrained(rows, &y, 1.0, &[1]).unwrap();
+        assert_eq!(constrained.coefficients[1], 0.0);
+        assert!(constrained.coefficients[0] > 0.0);
     }
 }

@@ -118,6 +118,16 @@ pub fn format_float(value: f64, decimals: usize) -> String {
     }
 }
 
+/// "1 day", "3 days": a count with its noun, plural when the count is not 1.
+pub fn plural(count: impl Into<i64>, noun: &str) -> String {
+    let count = count.into();
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 /// Days since 1970-01-01 as an ISO date.
 pub fn format_day(day: i32) -> String {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
@@ -147,6 +157,11 @@ impl Log {
         if !self.quiet {
             eprintln!("{}", message.as_ref());
         }
+    }
+
+    /// A warning that a cron log must keep: printed even with --quiet.
+    pub fn warn(&self, message: impl AsRef<str>) {
+        eprintln!("clm: warning: {}", message.as_ref());
     }
 
     /// A spinner on stderr while long work runs, only on a terminal and unless quiet;

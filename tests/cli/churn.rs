@@ -7,7 +7,7 @@ use crate::common::{clm, ok, temp_file};
 
 const FIXTURE: &str = "fixtures/transactions.csv";
 
-const COLUMNS: &str = "rank,customer_id,churn_risk,risk_band,clv,value_at_risk,recency_days,frequency,monetary,tenure_days,overdue_ratio,btyd_risk,supervised_risk,reason_1,reason_2,reason_3";
+const COLUMNS: &str = "rank,customer_id,churn_risk,risk_band,clv,value_at_risk,recency_days,purchase_days,monetary,tenure_days,overdue_ratio,btyd_risk,supervised_risk,reason_1,reason_2,reason_3";
 
 /// CSV text as a header and rows of named cells.
 fn records(text: &str) -> (Vec<String>, Vec<BTreeMap<String, String>>) {
@@ -64,7 +64,7 @@ fn rows_follow_the_documented_columns_sorted_by_value_at_risk_and_repeat_exactly
         assert!((number(row, "value_at_risk") - risk * clv).abs() <= tolerance);
     }
     // Customers with one order are scored and told so.
-    assert!(rows.iter().any(|r| r["frequency"] == "1"
+    assert!(rows.iter().any(|r| r["purchase_days"] == "1"
         && r["overdue_ratio"].is_empty()
         && (1..=3).any(|k| r[&format!("reason_{k}")] == "only one order so far")));
 }
@@ -247,4 +247,180 @@ fn extra_inputs_join_and_bad_values_name_file_row_and_column() {
     );
     let run = clm(&["churn", FIXTURE, "--inputs", "no/such/file.csv"]);
     assert_eq!(run.code, 66, "{}", run.stderr);
+}
+
+/// Spearman's rank correlation (average ranks for ties).
+fn rank_correlation(a: &[f64], b: &[f64]) -> f64 {
+    fn ranks(v: &[f64]) -> Vec<f64> {
+        let mut order: Vec<usize> = (0..v.len()).collect();
+        order.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
+        let mut ranks = vec![0.0; v.len()];
+        let mut start = 0;
+        while start < order.len() {
+            let mut end = start;
+            while end + 1 < order.len() && v[order[end + 1]] == v[order[start]] {
+                end += 1;
+            }
+            for &i in &order[start..=end] {
+                ranks[i] = (start + end) as f64 / 2.0;
+            }
+            start = end + 1;
+        }
+        ranks
+    }
+    let (ra, rb) = (ranks(a), ranks(b));
+    let n = a.len() as f64;
+    let (ma, mb) = (ra.iter().sum::<f64>() / n, rb.iter().sum::<f64>() / n);
+    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let var = |r: &[f64], m: f64| r.iter().map(|x| (x - m).powi(2)).sum::<f64>();
+    cov / (var(&ra, ma) * var(&rb, mb)).sqrt()
+}
+
+/// The online-retail export once scored every customer at 1.0000 (a Newton fit that diverged):
+/// whichever scorer is used, risks are spread, not saturated, and rise with recency; the
+/// customer who bought the day before is not at high risk.
+#[test]
+fn online_retail_risks_are_spread_and_follow_recency() {
+    for model in ["auto", "supervised", "btyd", "ensemble"] {
+        let out = ok(clm(&[
+            "churn",
+            "fixtures/online_retail_sample.csv",
+            "--model",
+            model,
+            "--format",
+            "csv",
+            "-q",
+        ]));
+        let (_, rows) = records(&out);
+        assert_eq!(rows.len(), 853);
+        let risk: Vec<f64> = rows.iter().map(|r| number(r, "churn_risk")).collect();
+        let recency: Vec<f64> = rows.iter().map(|r| number(r, "recency_days")).collect();
+        let pinned = risk
+            .iter()
+            .filter(|&&r| !(1e-4..=1.0 - 1e-4).contains(&r))
+            .count();
+        assert!(pinned < 10, "{model}: {pinned} risks at 0 or 1");
+        let bands: std::collections::BTreeSet<&str> =
+            rows.iter().map(|r| r["risk_band"].as_str()).collect();
+        assert!(bands.len() >= 4, "{model}: bands {bands:?}");
+        let rho = rank_correlation(&risk, &recency);
+        assert!(rho > 0.4, "{model}: risk against recency rho {rho}");
+        let yesterday = rows.iter().find(|r| r["customer_id"] == "0").unwrap();
+        assert!(
+            number(yesterday, "churn_risk") < 0.2,
+            "{model}: {yesterday:?}"
+        );
+    }
+}
+
+/// A reason names what raises the risk against a typical customer: never a recency reason for a
+/// customer more recent than the median, never a long tenure.
+#[test]
+fn reasons_never_name_a_fact_that_lowers_the_risk() {
+    for model in ["supervised", "ensemble", "btyd"] {
+        let out = ok(clm(&[
+            "churn",
+            FIXTURE,
+            "--horizon",
+            "90",
+            "--model",
+            model,
+            "--format",
+            "csv",
+            "-q",
+        ]));
+        let (_, rows) = records(&out);
+        let mut recency: Vec<f64> = rows.iter().map(|r| number(r, "recency_days")).collect();
+        recency.sort_by(f64::total_cmp);
+        let median = recency[recency.len() / 2];
+        let mut named = 0;
+        for row in &rows {
+            let reasons = [&row["reason_1"], &row["reason_2"], &row["reason_3"]];
+            for reason in reasons {
+                assert!(!reason.starts_with("last purchase"), "{reason}");
+                assert!(!reason.starts_with("customer for"), "{reason}");
+                if reason.starts_with("no purchase for") {
+                    named += 1;
+                    assert!(number(row, "recency_days") > median, "{model}: {row:?}");
+                }
+                if let Some(ratio) = reason.strip_prefix("overdue: ") {
+                    let ratio: f64 = ratio.split('×').next().unwrap().parse().unwrap();
+                    assert!(ratio >= 1.5, "{model}: {row:?}");
+                }
+            }
+        }
+        assert!(
+            named > 0 || model != "btyd",
+            "{model}: no recency reason at all"
+        );
+    }
+}
+
+/// The R package's orders: no scorer is clearly better than chance. The run says so on stderr
+/// even with --quiet, names why btyd is missing from the back-test, and --min-auc turns it into
+/// exit 3 with nothing written.
+#[test]
+fn a_chance_level_scorer_is_said_and_can_fail_a_cron_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("risk.csv");
+    let out = out.to_str().unwrap();
+    let run = clm(&["churn", "fixtures/rfm_data_orders.csv", "-q", "-o", out]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("clm: warning:"), "{}", run.stderr);
+    assert!(run.stderr.contains("chance"), "{}", run.stderr);
+    let run = clm(&[
+        "churn",
+        "fixtures/rfm_data_orders.csv",
+        "--backtest",
+        "--format",
+        "table",
+    ]);
+    assert!(run.stdout.contains("no btyd back-test"), "{}", run.stdout);
+    std::fs::remove_file(out).unwrap();
+    let run = clm(&[
+        "churn",
+        "fixtures/rfm_data_orders.csv",
+        "-q",
+        "--min-auc",
+        "0.6",
+        "-o",
+        out,
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("--min-auc 0.6"), "{}", run.stderr);
+    assert!(!std::path::Path::new(out).exists(), "a file was written");
+    // A threshold the back-test meets lets the same run through.
+    let run = clm(&[
+        "churn",
+        FIXTURE,
+        "-q",
+        "--min-auc",
+        "0.6",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    let run = clm(&["churn", FIXTURE, "-q", "--min-auc", "1.5"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+/// Every customer bought once: no model can be fitted. That is an error (exit 65) saying why,
+/// not a list banding everyone `very low`.
+#[test]
+fn no_model_is_an_error_not_very_low_risk() {
+    let mut csv = String::from("customer_id,date,amount\n");
+    for i in 0..200 {
+        csv.push_str(&format!(
+            "C{i:03},2025-0{}-1{},{}.00\n",
+            1 + i % 9,
+            i % 10,
+            10 + i
+        ));
+    }
+    let (_dir, path) = temp_file("once.csv", csv.as_bytes());
+    let run = clm(&["churn", path.to_str().unwrap(), "--horizon", "30"]);
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    assert!(run.stderr.contains("no churn score"), "{}", run.stderr);
+    assert!(!run.stdout.contains("very low"), "{}", run.stdout);
 }
