@@ -25,6 +25,11 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// Show every column in terminal tables, however wide (by default a table wider than the
+    /// terminal hides its action column and wraps text between words).
+    #[arg(long, global = true)]
+    pub wide: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

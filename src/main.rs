@@ -5,6 +5,7 @@ use clm::{cli, commands, error};
 
 fn main() {
     let cli = cli::Cli::parse();
+    clm::output::set_wide(cli.wide);
     let result = match cli.command {
         cli::Command::Clv(args) => commands::clv::run(args, cli.quiet),
         cli::Command::Churn(args) => commands::churn::run(args, cli.quiet),

@@ -14,7 +14,7 @@ use anyhow::Result;
 use crate::cli::{OutputArgs, OutputFormat};
 use crate::error::ClmError;
 
-pub use pretty::render_table;
+pub use pretty::{human_header, render_table, set_wide};
 pub use text::PackedText;
 pub use timing::Stopwatch;
 pub use writer::write_atomically;

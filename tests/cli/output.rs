@@ -123,3 +123,48 @@ fn formula_like_ids_are_defused_in_csv_not_in_json() {
         "{json}"
     );
 }
+
+/// A terminal table fits the terminal (COLUMNS) by hiding the action column and wrapping
+/// between words, with human headers; `--wide` shows everything; files keep every column.
+#[test]
+fn terminal_tables_fit_the_width_and_wide_shows_everything() {
+    let table = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clm"))
+            .args([
+                "rfm",
+                "fixtures/transactions.csv",
+                "--format",
+                "table",
+                "-q",
+            ])
+            .args(extra)
+            .env("COLUMNS", "100")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let narrow = table(&[]);
+    for line in narrow.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line}");
+    }
+    assert!(narrow.contains("Share (%)"), "{narrow}");
+    assert!(narrow.contains("action hidden"), "{narrow}");
+    assert!(!narrow.contains("reactivat\n"), "{narrow}");
+    let wide = table(&["--wide"]);
+    assert!(
+        wide.contains("Low-cost reactivation campaign at most"),
+        "{wide}"
+    );
+    let csv = ok(clm(&[
+        "rfm",
+        "fixtures/transactions.csv",
+        "--summary",
+        "--format",
+        "csv",
+        "-q",
+    ]));
+    assert!(csv.starts_with("segment,customers,share_pct"), "{csv}");
+    assert!(csv.contains("reactivation"), "{csv}");
+}
