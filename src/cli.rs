@@ -100,7 +100,7 @@ pub struct AsOfArgs {
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// Write per-customer rows to this file (atomically); format from the extension
-    /// (.csv .tsv .json .jsonl .parquet) unless --format is given.
+    /// (.csv .tsv .json .jsonl .parquet .xlsx) unless --format is given.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -139,6 +139,8 @@ pub enum OutputFormat {
     Jsonl,
     /// Apache Parquet.
     Parquet,
+    /// Excel workbook: the per-customer rows and the summary, one sheet each.
+    Xlsx,
 }
 
 /// What to do with returns and cancellations.

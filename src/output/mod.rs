@@ -5,6 +5,7 @@ mod pretty;
 mod text;
 mod timing;
 mod writer;
+mod xlsx;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -210,6 +211,14 @@ pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> 
                 None => format_from_extension(path)?,
             };
             refuse_input_overwrite(path, inputs)?;
+            if format == OutputFormat::Xlsx {
+                let book = workbook_of(report, args.summary)?;
+                writer::write_atomically(path, |out| Ok(std::io::Write::write_all(out, &book)?))?;
+                if stdout_is_terminal {
+                    print_summary(report)?;
+                }
+                return Ok(());
+            }
             let table = if args.summary {
                 &report.summary
             } else {
@@ -230,6 +239,12 @@ pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> 
             if format == OutputFormat::Table {
                 return print_summary(report);
             }
+            if format == OutputFormat::Xlsx && stdout_is_terminal {
+                return Err(ClmError::Usage(
+                    "an Excel workbook is binary: write it with -o FILE.xlsx".to_string(),
+                )
+                .into());
+            }
             let table = if args.summary {
                 &report.summary
             } else {
@@ -238,6 +253,17 @@ pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> 
             writer::write_stdout(table, format)
         }
     }
+}
+
+/// The report as an Excel workbook: a sheet of per-customer rows (unless only the summary is
+/// asked for, or the rows are the summary) and a sheet of the summary.
+fn workbook_of(report: &Report, summary_only: bool) -> Result<Vec<u8>> {
+    let mut sheets = Vec::new();
+    if !summary_only && report.rows != report.summary {
+        sheets.push(("customers", &report.rows));
+    }
+    sheets.push(("summary", &report.summary));
+    xlsx::workbook(&sheets)
 }
 
 fn print_summary(report: &Report) -> Result<()> {
@@ -263,9 +289,10 @@ pub fn format_from_extension(path: &Path) -> Result<OutputFormat> {
         "json" => OutputFormat::Json,
         "jsonl" | "ndjson" => OutputFormat::Jsonl,
         "parquet" | "pq" => OutputFormat::Parquet,
+        "xlsx" => OutputFormat::Xlsx,
         _ => {
             return Err(ClmError::Usage(format!(
-                "cannot tell the format of '{}' from its extension; use .csv, .tsv, .json, .jsonl or .parquet, or pass --format",
+                "cannot tell the format of '{}' from its extension; use .csv, .tsv, .json, .jsonl, .parquet or .xlsx, or pass --format",
                 path.display()
             ))
             .into());

@@ -65,6 +65,7 @@ fn write_table(out: &mut dyn Write, table: &Table, format: OutputFormat) -> Resu
         OutputFormat::Json => write_json(out, table, false),
         OutputFormat::Jsonl => write_json(out, table, true),
         OutputFormat::Parquet => write_parquet(out, table),
+        OutputFormat::Xlsx => Ok(out.write_all(&super::xlsx::workbook(&[("rows", table)])?)?),
         OutputFormat::Table => {
             writeln!(out, "{}", super::render_table(table))?;
             Ok(())

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Open clm's Excel output with an independent reader (openpyxl) and check what a spreadsheet
+user relies on: one sheet per table, the header row frozen with an autofilter, real numbers
+(not text) in numeric columns, ISO-formatted dates, as many rows as the CSV output, and text
+that would be a formula kept as text.
+
+Usage: python scripts/check_xlsx.py --clm target/debug/clm
+"""
+import argparse
+import csv
+import io
+import os
+import subprocess
+import sys
+import tempfile
+
+import openpyxl
+
+
+def run(clm, args):
+    out = subprocess.run([clm, *args, "-q"], capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"clm {' '.join(args)} failed: {out.stderr}")
+    return out.stdout
+
+
+def check(clm, command, numeric, text_columns):
+    folder = tempfile.mkdtemp()
+    path = os.path.join(folder, f"{command[0]}.xlsx")
+    run(clm, [*command, "-o", path])
+    rows = list(csv.DictReader(io.StringIO(run(clm, [*command, "--format", "csv"]))))
+    summary = list(csv.DictReader(io.StringIO(run(clm, [*command, "--summary", "--format", "csv"]))))
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["customers", "summary"], book.sheetnames
+    for sheet, expected in ((book["customers"], rows), (book["summary"], summary)):
+        header = [c.value for c in sheet[1]]
+        assert header == list(expected[0].keys()), (header, list(expected[0].keys()))
+        assert sheet.max_row == len(expected) + 1, (sheet.title, sheet.max_row, len(expected))
+        assert sheet.freeze_panes == "A2", sheet.freeze_panes
+        assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:"), sheet.auto_filter.ref
+    sheet = book["customers"]
+    header = [c.value for c in sheet[1]]
+    for name in numeric:
+        col = header.index(name)
+        for r, row in enumerate(sheet.iter_rows(min_row=2, values_only=True)):
+            value, text = row[col], rows[r][name]
+            if text == "":
+                assert value is None, (name, r, value)
+                continue
+            assert isinstance(value, (int, float)), (name, r, value)
+            assert abs(value - float(text)) <= 0.5 * 10 ** -len(text.partition(".")[2]) + 1e-9, (name, r, value, text)
+    for name in text_columns:
+        col = header.index(name)
+        for r, row in enumerate(sheet.iter_rows(min_row=2, values_only=True)):
+            assert isinstance(row[col], str), (name, r, row[col])
+    print(f"ok: {' '.join(command)}: {len(rows)} rows, {len(summary)} summary rows")
+
+
+def check_formula_text(clm):
+    folder = tempfile.mkdtemp()
+    source = os.path.join(folder, "tx.csv")
+    with open(source, "w") as f:
+        f.write("customer_id,date,amount\n=1+2,2025-01-01,10\n=1+2,2025-02-01,5\nB,2025-01-15,7\n")
+    path = os.path.join(folder, "rfm.xlsx")
+    run(clm, ["rfm", source, "-o", path])
+    sheet = openpyxl.load_workbook(path)["customers"]
+    ids = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "=1+2" in ids, ids
+    cell = next(c for c in sheet["A"] if c.value == "=1+2")
+    assert cell.data_type == "s", cell.data_type
+    print("ok: a formula-like id stays text")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clm", default="target/debug/clm")
+    clm = parser.parse_args().clm
+    check(clm, ["rfm", "fixtures/transactions.csv"], ["recency_days", "frequency", "monetary", "r"], ["customer_id", "segment"])
+    check(clm, ["clv", "fixtures/cdnow_sample.csv", "--as-of", "1997-09-30"], ["x", "T", "p_alive", "clv"], ["customer_id", "tier"])
+    check(clm, ["churn", "fixtures/transactions.csv"], ["rank", "churn_risk", "clv", "recency_days"], ["customer_id", "risk_band"])
+    check_formula_text(clm)
+
+
+if __name__ == "__main__":
+    main()
