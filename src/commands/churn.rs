@@ -60,7 +60,7 @@ pub struct ChurnArgs {
     pub output: OutputArgs,
 
     /// Churn horizon in days: churned = no purchase in the next N days.
-    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    #[arg(long, default_value_t = 90, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub horizon: u32,
 
     /// Scorer: btyd, supervised, their mean (ensemble), or auto: the best back-test AUC.
@@ -85,19 +85,25 @@ pub struct ChurnArgs {
     pub sort: SortBy,
 
     /// Keep the first N customers after sorting.
-    #[arg(long, value_name = "N", help_heading = "Selection")]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::at_least::<usize>(0), value_name = "N", help_heading = "Selection")]
     pub top: Option<usize>,
 
     /// Keep customers whose CLV is at least this.
-    #[arg(long, value_name = "VALUE", help_heading = "Selection")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "VALUE",
+        help_heading = "Selection"
+    )]
     pub min_clv: Option<f64>,
 
     /// CLV horizon in days.
-    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=36500), help_heading = "Value")]
+    #[arg(long, default_value_t = 365, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=36500), help_heading = "Value")]
     pub clv_horizon: u32,
 
     /// Discount rate per year for CLV (0.10 = 10 %).
     #[arg(
+        allow_negative_numbers = true,
         long,
         default_value_t = 0.10,
         value_name = "RATE",
@@ -106,7 +112,12 @@ pub struct ChurnArgs {
     pub discount_rate: f64,
 
     /// Margin applied to expected spend (1 = CLV as revenue).
-    #[arg(long, default_value_t = 1.0, help_heading = "Value")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 1.0,
+        help_heading = "Value"
+    )]
     pub margin: f64,
 }
 
@@ -175,6 +186,8 @@ const RISK_BANDS: [(&str, f64); 5] = [
 pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
     let mut timer = Stopwatch::start("churn");
+    let reads = [Some(args.input.input.as_path()), args.inputs.as_deref()];
+    crate::output::check_outputs(&args.output, &[], &reads)?;
     check_settings(&args)?;
     let spinner = log.spinner("reading transactions");
     let tx = load_transactions(&args.input)?;

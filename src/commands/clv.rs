@@ -63,11 +63,17 @@ pub struct ClvArgs {
     pub time_unit: Option<TimeUnit>,
 
     /// Prediction horizon in the time unit [default: 52 weeks or 365 days; 5 periods for BG/BB].
-    #[arg(long, value_name = "UNITS", help_heading = "Value")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "UNITS",
+        help_heading = "Value"
+    )]
     pub horizon: Option<f64>,
 
     /// Discount rate per year (0.10 = 10 %), converted to the time unit.
     #[arg(
+        allow_negative_numbers = true,
         long,
         default_value_t = 0.10,
         value_name = "RATE",
@@ -76,7 +82,12 @@ pub struct ClvArgs {
     pub discount_rate: f64,
 
     /// Margin applied to expected spend (1 = CLV as revenue).
-    #[arg(long, default_value_t = 1.0, help_heading = "Value")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 1.0,
+        help_heading = "Value"
+    )]
     pub margin: f64,
 
     /// Percent of customers in platinum, gold and iron from the top; lead takes the rest.
@@ -147,6 +158,8 @@ struct PurchaseModel {
 /// Runs `clm clv`.
 pub fn run(args: ClvArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
+    let reads = [Some(args.input.input.as_path()), args.model_in.as_deref()];
+    crate::output::check_outputs(&args.output, &[args.model_out.as_deref()], &reads)?;
     let settings = check_settings(&args)?;
     let saved = args.model_in.as_deref().map(read_model).transpose()?;
     match args.input_kind {
@@ -506,8 +519,16 @@ fn read_model(path: &Path) -> Result<SavedModel> {
     let name = path.display();
     let text = std::fs::read_to_string(path)
         .map_err(|e| ClmError::InputMissing(format!("cannot read model file '{name}': {e}")))?;
-    SavedModel::from_json(&text)
-        .map_err(|e| ClmError::BadData(format!("model file '{name}': {e}")).into())
+    let bad = |e: String| ClmError::BadData(format!("model file '{name}': {e}"));
+    let saved = SavedModel::from_json(&text).map_err(bad)?;
+    // Check the parameters now, so that an error names the file they come from.
+    if saved.model == "bgbb" {
+        saved.bgbb().map_err(bad)?;
+    } else {
+        saved.btyd().map_err(bad)?;
+    }
+    saved.gamma_gamma().map_err(bad)?;
+    Ok(saved)
 }
 
 fn saved_purchase_model(saved: &SavedModel) -> Result<PurchaseModel> {

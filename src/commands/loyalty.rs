@@ -106,6 +106,7 @@ pub struct LoyaltyArgs {
 
     /// High attitude when the attitudinal index is at least this (with --split fixed).
     #[arg(
+        allow_negative_numbers = true,
         long,
         default_value_t = 0.5,
         value_name = "0..1",
@@ -115,6 +116,7 @@ pub struct LoyaltyArgs {
 
     /// High behaviour when the behavioural index is at least this (with --split fixed).
     #[arg(
+        allow_negative_numbers = true,
         long,
         default_value_t = 0.5,
         value_name = "0..1",
@@ -150,6 +152,11 @@ struct CustomerRow<'a> {
 pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
     let mut timer = Stopwatch::start("loyalty");
+    let reads = [
+        Some(args.input.input.as_path()),
+        Some(args.survey.as_path()),
+    ];
+    crate::output::check_outputs(&args.output, &[], &reads)?;
     let attitude = args
         .attitude
         .as_deref()

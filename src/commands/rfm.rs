@@ -36,7 +36,7 @@ pub struct RfmArgs {
     pub output: OutputArgs,
 
     /// Number of score bins per measure.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..=20))]
+    #[arg(long, default_value_t = 5, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(2..=20))]
     pub bins: u32,
 
     /// Monetary value: total net spend or mean spend per order.
@@ -66,6 +66,8 @@ pub enum Scoring {
 pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
     let mut timer = Stopwatch::start("rfm");
+    let reads = [Some(args.input.input.as_path()), args.segments.as_deref()];
+    crate::output::check_outputs(&args.output, &[], &reads)?;
     let table = load_segment_table(args.segments.as_ref(), args.bins)?;
     let spinner = log.spinner("reading transactions");
     let tx = load_transactions(&args.input)?;

@@ -17,7 +17,7 @@ use crate::error::ClmError;
 pub use pretty::render_table;
 pub use text::PackedText;
 pub use timing::Stopwatch;
-pub use writer::write_atomically;
+pub use writer::{Stream, standard_stream, write_atomically};
 
 /// A column of values of one type.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,16 +184,67 @@ impl Drop for Spinner {
     }
 }
 
+/// Checks, before any input is read, what a command will write: the format of `-o` is known,
+/// and no output (`-o` and `others`, such as `--model-out`) is one of the files it reads
+/// (`inputs`) or another output. Optional files not given are `None`.
+pub fn check_outputs(
+    args: &OutputArgs,
+    others: &[Option<&Path>],
+    inputs: &[Option<&Path>],
+) -> Result<()> {
+    if let Some(path) = &args.output {
+        output_format(path, args.format)?;
+    }
+    let inputs: Vec<&Path> = inputs.iter().flatten().copied().collect();
+    let outputs: Vec<&Path> = std::iter::once(args.output.as_deref())
+        .chain(others.iter().copied())
+        .flatten()
+        .collect();
+    for (i, output) in outputs.iter().enumerate() {
+        refuse_input_overwrite(output, &inputs)?;
+        // Two outputs into /dev/null or a terminal do not overwrite each other.
+        let replaced = |path: &Path| !is_special(path);
+        if let Some(earlier) = outputs[..i]
+            .iter()
+            .find(|earlier| replaced(output) && same_file(earlier, output))
+        {
+            return Err(ClmError::Usage(format!(
+                "'{}' and '{}' are the same file: give each output its own",
+                earlier.display(),
+                output.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The format of output `path`: `--format` when given, else from the extension; standard
+/// output, devices and FIFOs without an extension take CSV, as a pipe does.
+pub fn output_format(path: &Path, flag: Option<OutputFormat>) -> Result<OutputFormat> {
+    if let Some(format) = flag {
+        return Ok(format);
+    }
+    if is_special(path) && path.extension().is_none() {
+        return Ok(OutputFormat::Csv);
+    }
+    format_from_extension(path)
+}
+
+/// Whether output `path` is written into rather than replaced: standard output or error, a
+/// device, a FIFO or a socket.
+fn is_special(path: &Path) -> bool {
+    standard_stream(path).is_some()
+        || std::fs::metadata(path).is_ok_and(|meta| !meta.is_file() && !meta.is_dir())
+}
+
 /// Writes a report as the output options ask: per-customer rows (or the summary with
 /// `--summary`) to `-o` or stdout; the summary table on a terminal.
 pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> {
     let stdout_is_terminal = std::io::stdout().is_terminal();
     match &args.output {
         Some(path) => {
-            let format = match args.format {
-                Some(format) => format,
-                None => format_from_extension(path)?,
-            };
+            let format = output_format(path, args.format)?;
             refuse_input_overwrite(path, inputs)?;
             let table = if args.summary {
                 &report.summary
@@ -201,7 +252,8 @@ pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> 
                 &report.rows
             };
             writer::write_file_atomically(path, table, format)?;
-            if stdout_is_terminal {
+            // Rows written to stdout are not followed by the summary.
+            if stdout_is_terminal && standard_stream(path) != Some(Stream::Stdout) {
                 print_summary(report)?;
             }
             Ok(())
@@ -258,12 +310,14 @@ pub fn format_from_extension(path: &Path) -> Result<OutputFormat> {
     })
 }
 
+/// Refuses an output that is one of the regular files read as input, whatever path names it.
 fn refuse_input_overwrite(output: &Path, inputs: &[&Path]) -> Result<()> {
-    let target = canonical_target(output);
+    if standard_stream(output).is_some() {
+        return Ok(());
+    }
     for input in inputs {
-        if let Ok(input) = input.canonicalize()
-            && Some(&input) == target.as_ref()
-        {
+        let is_file = std::fs::metadata(input).is_ok_and(|meta| meta.is_file());
+        if is_file && same_file(input, output) {
             return Err(ClmError::Usage(format!(
                 "refusing to overwrite the input file '{}' with the output",
                 output.display()
@@ -272,6 +326,22 @@ fn refuse_input_overwrite(output: &Path, inputs: &[&Path]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether two paths name one file: the same absolute path once links and `..` are resolved
+/// (also for an output that does not exist yet), or the same inode (a hard link).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    if let (Ok(a), Ok(b)) = (std::fs::metadata(a), std::fs::metadata(b))
+        && a.dev() == b.dev()
+        && a.ino() == b.ino()
+    {
+        return true;
+    }
+    match (canonical_target(a), canonical_target(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// The absolute path an output would have, whether or not it exists yet.
