@@ -25,7 +25,7 @@ use crate::models::no_purchase::bgnbd_no_purchase;
 use crate::models::predict::{Btyd, PredictionSettings};
 use crate::models::{Triple, compress_triples};
 use crate::output::{
-    Log, PackedText, Report, Stopwatch, Table, Values, emit, format_day, render_table,
+    Log, PackedText, Report, Stopwatch, Table, Values, counted, emit, format_day, render_table,
 };
 use crate::segment::churn_reasons::{ExtraInput, MAX_REASONS, model_reasons, rule_reasons};
 
@@ -218,10 +218,10 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     };
     if as_of > last_day {
         log.note(format!(
-            "the as-of date {} is after the last transaction ({}): the training labels in the last {} days are incomplete",
+            "the as-of date {} is after the last transaction ({}): the training labels in the last {} are incomplete",
             format_day(as_of),
             format_day(last_day),
-            args.horizon
+            counted(args.horizon, "day")
         ));
     }
     let context = Context {
@@ -270,11 +270,11 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
         Scorer::Ensemble => mean_of(&scores.btyd, &scores.supervised),
     };
     let mut heading = vec![format!(
-        "Churn as of {}: {} customers; churned = no purchase by {} ({} days)",
+        "Churn as of {}: {}; churned = no purchase by {} ({})",
         format_day(as_of),
-        scoring.customers.len(),
+        counted(scoring.customers.len(), "customer"),
         format_day(as_of + context.horizon),
-        args.horizon
+        counted(args.horizon, "day")
     )];
     heading.push(format!("Scorer: {} ({why})", scorer.name()));
     let backtest_line = backtest_summary(&backtest);
@@ -334,14 +334,15 @@ fn log_inputs(log: &Log, path: &std::path::Path, inputs: &CustomerInputs) {
     log.detail(format!("{name}: extra inputs {}", inputs.names.join(", ")));
     if inputs.unmatched_rows > 0 {
         log.note(format!(
-            "{name}: {} rows whose customer id matches no customer left out",
-            inputs.unmatched_rows
+            "{name}: {} whose customer id matches no customer left out",
+            counted(inputs.unmatched_rows, "row")
         ));
     }
     if inputs.customers_missing > 0 || inputs.empty_cells > 0 {
         log.note(format!(
-            "{name}: {} customers absent and {} empty cells filled with the column mean",
-            inputs.customers_missing, inputs.empty_cells
+            "{name}: {} absent and {} filled with the column mean",
+            counted(inputs.customers_missing, "customer"),
+            counted(inputs.empty_cells, "empty cell")
         ));
     }
 }
@@ -446,8 +447,10 @@ impl Context<'_> {
         let stayers = window.customers.len() - churners;
         if churners < MIN_PER_CLASS || stayers < MIN_PER_CLASS {
             return Err(format!(
-                "at the training cut-off {} there are {churners} churners and {stayers} repeat buyers; it needs {MIN_PER_CLASS} of each",
-                format_day(cutoff)
+                "at the training cut-off {} there are {} and {}; it needs {MIN_PER_CLASS} of each",
+                format_day(cutoff),
+                counted(churners, "churner"),
+                counted(stayers, "repeat buyer")
             ));
         }
         let step = window.customers.len().div_ceil(MAX_TRAINING_CUSTOMERS);
@@ -513,10 +516,10 @@ impl Context<'_> {
         backtest.customers = evaluation.customers.len();
         if churners == 0 || churners == evaluation.customers.len() {
             backtest.missing = Some(format!(
-                "no back-test: at {} the data has {} customers, {churners} of them churned in the following {} days; both outcomes are needed",
+                "no back-test: at {} the data has {}, {churners} of them churned in the following {}; both outcomes are needed",
                 format_day(cutoff),
-                evaluation.customers.len(),
-                self.horizon
+                counted(evaluation.customers.len(), "customer"),
+                counted(self.horizon, "day")
             ));
             return backtest;
         }
@@ -660,9 +663,9 @@ fn backtest_summary(backtest: &Backtest) -> String {
         })
         .collect();
     format!(
-        "Back-test at {} ({} customers, {:.1} % churned): {}",
+        "Back-test at {} ({}, {:.1} % churned): {}",
         format_day(backtest.cutoff),
-        backtest.customers,
+        counted(backtest.customers, "customer"),
         100.0 * backtest.base_rate,
         figures.join("; ")
     )
@@ -703,9 +706,9 @@ fn backtest_report(backtest: &Backtest, context: &Context) -> Report {
             Values::Date(vec![backtest.cutoff + context.horizon; m.len()]),
         );
     let mut heading = vec![format!(
-        "Back-test: scores at {} against churn in the next {} days (to {}); supervised model trained at {}",
+        "Back-test: scores at {} against churn in the next {} (to {}); supervised model trained at {}",
         format_day(backtest.cutoff),
-        context.horizon,
+        counted(context.horizon, "day"),
         format_day(backtest.cutoff + context.horizon),
         format_day(backtest.cutoff - context.horizon)
     )];

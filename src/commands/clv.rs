@@ -20,7 +20,9 @@ use crate::models::gamma_gamma::{self, GammaGammaParams, SpendSummary};
 use crate::models::predict::{Btyd, PredictionSettings};
 use crate::models::saved::{FORMAT, SavedFit, SavedModel, VERSION, param_names};
 use crate::models::{FitError, FitReport, Triple, bgnbd, compress_triples, mbgnbd, pareto_nbd};
-use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day, render_table};
+use crate::output::{
+    Log, Report, Stopwatch, Table, Values, counted, emit, format_day, render_table,
+};
 use crate::segment::tiers::{TIER_NAMES, parse_tier_shares, value_tiers};
 
 /// Customer lifetime value from a buy-till-you-die model with Gamma-Gamma spend.
@@ -224,15 +226,15 @@ fn run_transactions(
             "ignored"
         };
         log.note(format!(
-            "{} rows dated after the as-of date {} {what}",
-            stats.rows_after_as_of,
+            "{} dated after the as-of date {} {what}",
+            counted(stats.rows_after_as_of, "row"),
             format_day(as_of)
         ));
     }
     if stats.returns_only_customers > 0 {
         log.note(format!(
-            "{} customers with only returns up to the as-of date left out",
-            stats.returns_only_customers
+            "{} with only returns up to the as-of date left out",
+            counted(stats.returns_only_customers, "customer")
         ));
     }
     if stats.is_empty() {
@@ -416,8 +418,11 @@ fn fit_purchase_model(
         histories.iter().partition(|t| t.t_cal > 0.0);
     if !first_day_today.is_empty() {
         log.note(format!(
-            "{} customers whose first purchase is on the as-of date left out of the fit (T = 0)",
-            first_day_today.iter().map(|t| t.weight).sum::<f64>()
+            "{} whose first purchase is on the as-of date left out of the fit (T = 0)",
+            counted(
+                first_day_today.iter().map(|t| t.weight).sum::<f64>(),
+                "customer"
+            )
         ));
     }
     if choice != ModelChoice::Auto {
@@ -613,17 +618,17 @@ fn params_table(report: &FitReport, unit_of: impl Fn(&str) -> &'static str) -> T
 
 fn fit_line(report: &FitReport) -> String {
     format!(
-        "log-likelihood {:.2}, AIC {:.2}, BIC {:.2}, {} iterations{}, {} customers",
+        "log-likelihood {:.2}, AIC {:.2}, BIC {:.2}, {}{}, {}",
         report.log_likelihood,
         report.aic,
         report.bic,
-        report.iterations,
+        counted(report.iterations, "iteration"),
         if report.converged {
             ", converged"
         } else {
             " (gradient tolerance not met; optimum nearly stationary)"
         },
-        report.n_obs
+        counted(report.n_obs, "customer")
     )
 }
 
@@ -646,10 +651,13 @@ fn model_heading(
 ) -> Vec<String> {
     let unit = context.unit.name();
     let mut lines = vec![format!(
-        "CLV as of {}: {} customers, {} repeat buyers; time unit: {unit} (t_x, T, horizon and rates per {unit})",
+        "CLV as of {}: {}, {}; time unit: {unit} (t_x, T, horizon and rates per {unit})",
         format_day(context.as_of),
-        context.customers,
-        stats.repeat_purchases.iter().filter(|&&x| x > 0).count(),
+        counted(context.customers, "customer"),
+        counted(
+            stats.repeat_purchases.iter().filter(|&&x| x > 0).count(),
+            "repeat buyer"
+        ),
     )];
     if let Some(selection) = &model.selection {
         lines.push("Model selection (--model auto), by BIC:".to_string());
@@ -670,7 +678,8 @@ fn model_heading(
             "Spend model: Gamma-Gamma on the repeat buyers' mean repeat spend per purchase day{}",
             if unusable > 0 {
                 format!(
-                    " ({unusable} repeat buyers with zero or negative mean repeat spend left out and valued at the population mean)"
+                    " ({} with zero or negative mean repeat spend left out and valued at the population mean)",
+                    counted(unusable, "repeat buyer")
                 )
             } else {
                 String::new()
@@ -741,13 +750,15 @@ fn value_report(
     let unit_name = unit.name();
     let in_unit = |days: &[i32]| days.par_iter().map(|&d| unit.from_days(d)).collect();
     heading.push(format!(
-        "Horizon {horizon} {unit_name}s; discount {:.2} % a year = {:.4} % a {unit_name}; margin {}",
+        "Horizon {}; discount {:.2} % a year = {:.4} % a {unit_name}; margin {}",
+        counted(horizon, unit_name),
         100.0 * settings.annual_discount,
         100.0 * discount_rate,
         settings.margin
     ));
     heading.push(format!(
-        "CLV = margin × expected spend × discounted expected purchases in the next {horizon} {unit_name}s"
+        "CLV = margin × expected spend × discounted expected purchases in the next {}",
+        counted(horizon, unit_name)
     ));
     if matches!(model.btyd, Btyd::BgNbd(_)) {
         heading.push(
@@ -757,8 +768,8 @@ fn value_report(
     }
     let total_clv: f64 = clv.iter().filter(|v| v.is_finite()).sum();
     heading.push(format!(
-        "Total CLV {total_clv:.2} over {} customers; value tiers:",
-        stats.len()
+        "Total CLV {total_clv:.2} over {}; value tiers:",
+        counted(stats.len(), "customer")
     ));
 
     let rows = Table::default()
@@ -1036,7 +1047,8 @@ fn continuous_summary_report(
     heading.push(render_table(&params_table(&model.report, rate_unit(unit))));
     heading.push(fit_line(&model.report));
     heading.push(format!(
-        "Predictions: P(alive) and expected purchases in the next {horizon} {unit_name}s"
+        "Predictions: P(alive) and expected purchases in the next {}",
+        counted(horizon, unit_name)
     ));
     let p_alive: Vec<f64> = triples.iter().map(|t| model.btyd.p_alive(t)).collect();
     let expected: Vec<f64> = triples
@@ -1131,7 +1143,10 @@ fn bgbb_report(
         "Purchase model: BG/BB (discrete transaction opportunities; time unit: period)".to_string(),
         render_table(&params_table(&report, |_| "")),
         fit_line(&report),
-        format!("Predictions: P(alive) and expected transactions in the next {horizon} periods"),
+        format!(
+            "Predictions: P(alive) and expected transactions in the next {}",
+            counted(horizon, "period")
+        ),
     ];
     let p_alive: Vec<f64> = summaries
         .iter()
@@ -1148,7 +1163,9 @@ fn bgbb_report(
         .map(|(s, e)| s.weight * e)
         .sum();
     heading.push(format!(
-        "{total} customers; expected transactions in the next {horizon} periods: {expected_total:.1}"
+        "{}; expected transactions in the next {}: {expected_total:.1}",
+        counted(total, "customer"),
+        counted(horizon, "period")
     ));
     let rows = Table::default()
         .with(

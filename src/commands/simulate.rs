@@ -14,7 +14,7 @@ use crate::models::simulate::{
     SimulationParameters, SimulationSettings, TransactionColumns, customer_id,
     simulate_transactions,
 };
-use crate::output::{Log, Table, Values, format_from_extension, output_format};
+use crate::output::{Log, Table, Values, counted, format_from_extension, output_format};
 use crate::segment::loyalty::{LoyaltyError, SurveySimulation, simulate_survey};
 
 /// Write a transaction log drawn from a BG/NBD purchase process with Gamma-Gamma spend.
@@ -131,11 +131,11 @@ pub fn run(args: SimulateArgs, quiet: bool) -> Result<()> {
         simulate_transactions(&settings).map_err(|e| ClmError::Usage(e.to_string()))?;
     let tx = &simulation.transactions;
     log.note(format!(
-        "simulated {} customers, {} transactions from {} over {} days (acquisition in the first {}), seed {}",
-        args.customers,
-        tx.len(),
+        "simulated {}, {} from {} over {} (acquisition in the first {}), seed {}",
+        counted(args.customers, "customer"),
+        counted(tx.len(), "transaction"),
         args.start,
-        args.days,
+        counted(args.days, "day"),
         settings.acquisition_days,
         args.seed
     ));

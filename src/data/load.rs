@@ -568,10 +568,11 @@ impl Reader {
                 let index =
                     first_index(customer_missing.iter().map(|v| v == Some(true))).unwrap_or(0);
                 return Err(ClmError::BadData(format!(
-                    "{}: {}, column '{}': the customer id is empty ({missing_ids} such rows); pass --skip-missing-ids to leave them out",
+                    "{}: {}, column '{}': the customer id is empty ({}); pass --skip-missing-ids to leave them out",
                     self.name,
                     self.row_label(index),
-                    self.columns.customer
+                    self.columns.customer,
+                    crate::output::counted(missing_ids, "such row")
                 ))
                 .into());
             }

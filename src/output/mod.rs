@@ -1,6 +1,7 @@
 //! The output layer shared by all subcommands: one in-memory [`Table`], written as a terminal
 //! table, CSV, TSV, JSON, JSON lines or Parquet, to stdout or atomically to a file.
 
+mod plural;
 mod pretty;
 mod text;
 mod timing;
@@ -14,6 +15,7 @@ use anyhow::Result;
 use crate::cli::{OutputArgs, OutputFormat};
 use crate::error::ClmError;
 
+pub use plural::counted;
 pub use pretty::render_table;
 pub use text::PackedText;
 pub use timing::Stopwatch;

@@ -6,6 +6,7 @@
 //! fixed rules pick from the same facts.
 
 use crate::features::churn::{CutoffFeatures, INPUT_NAMES, SMOOTHING_DAYS};
+use crate::output::counted;
 
 /// At most this many reasons per customer.
 pub const MAX_REASONS: usize = 3;
@@ -34,21 +35,27 @@ fn describe(
     };
     let single = f.frequency == 1;
     Some(match (name, above_average) {
-        ("recency", true) => format!("no purchase for {} days", f.recency_days),
-        ("recency", false) => format!("last purchase {} days ago", f.recency_days),
+        ("recency", true) => format!("no purchase for {}", counted(f.recency_days, "day")),
+        ("recency", false) => format!("last purchase {} ago", counted(f.recency_days, "day")),
         ("frequency" | "one_order", _) if single => "only one order so far".to_string(),
         ("frequency", false) => format!("few orders ({})", f.frequency),
-        ("frequency", true) => format!("{} orders", f.frequency),
+        ("frequency", true) => counted(f.frequency, "order"),
         ("monetary", false) => format!("low total spend ({:.2})", f.monetary),
         ("monetary", true) => format!("high total spend ({:.2})", f.monetary),
-        ("tenure", false) => format!("new customer: first order {} days ago", f.tenure_days),
-        ("tenure", true) => format!("customer for {} days", f.tenure_days),
+        ("tenure", false) => format!(
+            "new customer: first order {} ago",
+            counted(f.tenure_days, "day")
+        ),
+        ("tenure", true) => format!("customer for {}", counted(f.tenure_days, "day")),
         ("mean_gap", true) if !single => format!(
-            "buys rarely: every {:.0} days on average",
-            f.mean_gap_days()?
+            "buys rarely: every {} on average",
+            counted(format!("{:.0}", f.mean_gap_days()?), "day")
         ),
         ("gap_spread", true) => {
-            format!("irregular rhythm: gaps vary by ±{:.0} days", f.gap_sd_days?)
+            format!(
+                "irregular rhythm: gaps vary by ±{}",
+                counted(format!("{:.0}", f.gap_sd_days?), "day")
+            )
         }
         ("overdue" | "silence_weight", true) => {
             format!("overdue: {:.1}× usual gap", f.overdue_ratio()?)
@@ -132,7 +139,10 @@ pub fn rule_reasons(f: &CutoffFeatures, typical_recency: f64) -> Vec<String> {
         reasons.push(spend_trend(f).unwrap_or_default());
     }
     if f64::from(f.recency_days) > typical_recency {
-        reasons.push(format!("no purchase for {} days", f.recency_days));
+        reasons.push(format!(
+            "no purchase for {}",
+            counted(f.recency_days, "day")
+        ));
     }
     if f.return_share >= 0.2 {
         reasons.push(format!("returns: {:.0} % of rows", 100.0 * f.return_share));
@@ -221,5 +231,25 @@ mod tests {
             ..customer()
         };
         assert!(rule_reasons(&loyal, 60.0).is_empty());
+    }
+
+    #[test]
+    fn one_day_is_singular() {
+        let f = CutoffFeatures {
+            recency_days: 1,
+            tenure_days: 1,
+            ..customer()
+        };
+        let mut contributions = [0.0; 12];
+        contributions[0] = 0.9; // recency, below average
+        contributions[3] = 0.5; // tenure, below average
+        let standardised = [-1.0; 12];
+        assert_eq!(
+            model_reasons(&f, &contributions, &standardised, &[]),
+            [
+                "last purchase 1 day ago",
+                "new customer: first order 1 day ago"
+            ]
+        );
     }
 }

@@ -320,3 +320,14 @@ fn negative_flag_values_are_refused_with_their_range() {
         );
     }
 }
+
+#[test]
+fn one_of_a_kind_is_not_plural() {
+    let run = clm(&["rfm", "fixtures/small.csv", "--as-of", "2025-06-30"]);
+    assert!(
+        run.stderr
+            .contains("1 return or cancellation row (see --returns)"),
+        "{}",
+        run.stderr
+    );
+}
