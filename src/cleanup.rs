@@ -49,11 +49,11 @@ fn remove_all() {
 
 /// A path listed for removal on a signal; dropping it takes the path off the list.
 #[derive(Debug)]
-pub struct Registration(u64);
+struct Registration(u64);
 
 impl Registration {
     /// Lists `path` for removal on a signal.
-    pub fn new(path: &Path) -> Registration {
+    fn new(path: &Path) -> Registration {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         TEMPORARY_FILES
             .lock()
@@ -64,7 +64,7 @@ impl Registration {
 
     /// Runs `step` (renaming the file into place) while no signal can remove listed files, so
     /// a signal either finds the temporary file or finds it already renamed, never a half-way.
-    pub fn hold<T>(&self, step: impl FnOnce() -> T) -> T {
+    fn hold<T>(&self, step: impl FnOnce() -> T) -> T {
         let _files = TEMPORARY_FILES.lock().unwrap_or_else(|e| e.into_inner());
         step()
     }
@@ -77,23 +77,35 @@ impl Drop for Registration {
     }
 }
 
-/// A temporary file in `$TMPDIR`, removed when dropped or when a signal stops the run.
+/// A temporary file, removed when dropped or when a signal stops the run.
 #[derive(Debug)]
 pub struct TempFile {
     // Declared first, so dropped (and the file removed) before it leaves the list.
     file: tempfile::NamedTempFile,
-    _registration: Registration,
+    registration: Registration,
 }
 
 impl TempFile {
     /// Creates an empty temporary file in `$TMPDIR`.
     pub fn new() -> io::Result<TempFile> {
-        let file = tempfile::NamedTempFile::new()?;
+        Ok(TempFile::listed(tempfile::NamedTempFile::new()?))
+    }
+
+    /// Creates an empty temporary file in `dir` as `builder` says (name, permissions).
+    pub fn in_dir(builder: &tempfile::Builder, dir: &Path) -> io::Result<TempFile> {
+        Ok(TempFile::listed(builder.tempfile_in(dir)?))
+    }
+
+    fn listed(file: tempfile::NamedTempFile) -> TempFile {
         let registration = Registration::new(file.path());
-        Ok(TempFile {
-            file,
-            _registration: registration,
-        })
+        TempFile { file, registration }
+    }
+
+    /// Renames the file to `target`, replacing it, while no signal can remove it half-way.
+    /// On failure the temporary file is removed before it leaves the list.
+    pub fn persist(self, target: &Path) -> io::Result<()> {
+        let TempFile { file, registration } = self;
+        registration.hold(|| file.persist(target).map(drop).map_err(|e| e.error))
     }
 }
 

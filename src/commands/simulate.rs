@@ -14,7 +14,7 @@ use crate::models::simulate::{
     SimulationParameters, SimulationSettings, TransactionColumns, customer_id,
     simulate_transactions,
 };
-use crate::output::{Log, Table, Values, counted, format_from_extension, output_format};
+use crate::output::{Log, Table, Values, counted, output_format};
 use crate::segment::loyalty::{LoyaltyError, SurveySimulation, simulate_survey};
 
 /// Write a transaction log drawn from a BG/NBD purchase process with Gamma-Gamma spend.
@@ -168,7 +168,7 @@ pub fn run(args: SimulateArgs, quiet: bool) -> Result<()> {
     if let Some(survey) = &args.survey {
         let survey_format = match args.format {
             Some(format) if format != OutputFormat::Table => format,
-            _ => format_from_extension(survey)?,
+            _ => output_format(survey, None)?,
         };
         let answers = simulated_survey(&simulation.transactions, &args)?;
         log.note(format!(

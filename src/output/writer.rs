@@ -77,7 +77,14 @@ pub fn write_atomically(
     };
     let existing = std::fs::metadata(path).ok();
     if existing.as_ref().is_some_and(|meta| !meta.is_file()) {
-        return write_directly(path, write).map_err(|e| cannot(&format!("{e:#}")).into());
+        return write_directly(path, write).map_err(|e| {
+            // A FIFO whose reader stopped early is a closed pipe, success as on stdout.
+            if crate::error::exit_code_for(&e) == crate::error::EXIT_OK {
+                e
+            } else {
+                cannot(&format!("{e:#}")).into()
+            }
+        });
     }
     // Replace the file a symbolic link points to, not the link.
     let target = match &existing {
@@ -88,13 +95,14 @@ pub fn write_atomically(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".clm-")
-        .suffix(".tmp")
-        .permissions(new_file_permissions())
-        .tempfile_in(dir)
-        .map_err(|e| cannot(&e))?;
-    let registration = crate::cleanup::Registration::new(temp.path());
+    let mut temp = crate::cleanup::TempFile::in_dir(
+        tempfile::Builder::new()
+            .prefix(".clm-")
+            .suffix(".tmp")
+            .permissions(new_file_permissions()),
+        dir,
+    )
+    .map_err(|e| cannot(&e))?;
     if let Some(meta) = &existing {
         temp.as_file()
             .set_permissions(meta.permissions())
@@ -106,9 +114,7 @@ pub fn write_atomically(
         out.flush().map_err(|e| cannot(&e))?;
     }
     temp.as_file().sync_all().map_err(|e| cannot(&e))?;
-    registration
-        .hold(|| temp.persist(&target))
-        .map_err(|e| cannot(&e.error))?;
+    temp.persist(&target).map_err(|e| cannot(&e))?;
     Ok(())
 }
 

@@ -277,6 +277,41 @@ fn a_fifo_is_written_not_replaced() {
     assert_eq!(reader.join().unwrap(), expected);
 }
 
+#[test]
+fn a_fifo_whose_reader_stops_early_is_success() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let export = simulated_export(dir.path(), 20_000);
+    let fifo = dir.path().join("rows.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut first = String::new();
+            let file = std::fs::File::open(fifo).unwrap();
+            std::io::BufReader::new(file).read_line(&mut first).unwrap();
+            first
+        })
+    };
+    let run = clm(&[
+        "rfm",
+        export.to_str().unwrap(),
+        "-o",
+        fifo.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(
+        reader.join().unwrap(),
+        "customer_id,recency_days,frequency,monetary,r,f,m,rfm,segment\n"
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+}
+
 /// A transaction file of `customers` simulated customers in `dir`.
 fn simulated_export(dir: &std::path::Path, customers: usize) -> std::path::PathBuf {
     let path = dir.join("simulated.csv");
