@@ -122,6 +122,12 @@ pub fn run(args: SimulateArgs, quiet: bool) -> Result<()> {
     if let Some(days) = args.acquisition_days {
         settings.acquisition_days = days;
     }
+    let outputs = crate::cli::OutputArgs {
+        output: args.output.clone(),
+        format: args.format,
+        summary: false,
+    };
+    crate::output::check_outputs(&outputs, &[args.survey.as_deref()], &[])?;
     let format = match (&args.output, args.format) {
         (_, Some(format)) => format,
         (Some(path), None) => output_format(path, None)?,
