@@ -405,6 +405,8 @@ fn signal_once_a_file_appears(
             .map(|e| e.unwrap().file_name())
             .any(|name| !known.iter().any(|k| name == *k));
         if appeared {
+            // clm lists the file for removal just after creating it: let it get there.
+            std::thread::sleep(std::time::Duration::from_millis(20));
             break;
         }
         if let Some(status) = child.try_wait().unwrap() {
