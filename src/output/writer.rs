@@ -387,8 +387,10 @@ struct KeepIoError<W> {
 
 impl<W: Write> KeepIoError<W> {
     fn keep<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        // An interrupted write is retried by the caller: not the error to report.
         if let Err(e) = &result
             && self.error.is_none()
+            && e.kind() != std::io::ErrorKind::Interrupted
         {
             self.error = Some(match e.raw_os_error() {
                 Some(code) => std::io::Error::from_raw_os_error(code),
