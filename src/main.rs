@@ -6,6 +6,10 @@ use clm::{cli, commands, error};
 fn main() {
     let cli = cli::Cli::parse();
     clm::output::set_wide(cli.wide);
+    // Without the handlers a signal still stops clm, only leaving its temporary files behind.
+    if let Err(e) = clm::cleanup::install_signal_handlers() {
+        eprintln!("clm: warning: temporary files may be left behind on Ctrl-C: {e}");
+    }
     let result = match cli.command {
         cli::Command::Clv(args) => commands::clv::run(args, cli.quiet),
         cli::Command::Churn(args) => commands::churn::run(args, cli.quiet),

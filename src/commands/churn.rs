@@ -26,7 +26,7 @@ use crate::models::no_purchase::bgnbd_no_purchase;
 use crate::models::predict::{Btyd, PredictionSettings};
 use crate::models::{Triple, compress_triples};
 use crate::output::{
-    Log, PackedText, Report, Stopwatch, Table, Values, emit, format_day, plural, render_table,
+    Log, PackedText, Report, Stopwatch, Table, Values, counted, emit, format_day, render_table,
 };
 use crate::segment::churn_reasons::{
     ExtraInput, InputEffect, MAX_REASONS, model_reasons, rule_reasons,
@@ -63,7 +63,7 @@ pub struct ChurnArgs {
     pub output: OutputArgs,
 
     /// Churn horizon in days: churned = no purchase in the next N days.
-    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    #[arg(long, default_value_t = 90, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub horizon: u32,
 
     /// Scorer: btyd, supervised, their mean (ensemble), or auto: the best back-test AUC.
@@ -93,19 +93,25 @@ pub struct ChurnArgs {
     pub sort: SortBy,
 
     /// Keep the first N customers after sorting.
-    #[arg(long, value_name = "N", help_heading = "Selection")]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::at_least::<usize>(0), value_name = "N", help_heading = "Selection")]
     pub top: Option<usize>,
 
     /// Keep customers whose CLV is at least this.
-    #[arg(long, value_name = "VALUE", help_heading = "Selection")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "VALUE",
+        help_heading = "Selection"
+    )]
     pub min_clv: Option<f64>,
 
     /// CLV horizon in days.
-    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=36500), help_heading = "Value")]
+    #[arg(long, default_value_t = 365, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=36500), help_heading = "Value")]
     pub clv_horizon: u32,
 
     /// Discount rate per year for CLV (0.10 = 10 %).
     #[arg(
+        allow_negative_numbers = true,
         long,
         default_value_t = 0.10,
         value_name = "RATE",
@@ -114,7 +120,12 @@ pub struct ChurnArgs {
     pub discount_rate: f64,
 
     /// Margin applied to expected spend (1 = CLV as revenue).
-    #[arg(long, default_value_t = 1.0, help_heading = "Value")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 1.0,
+        help_heading = "Value"
+    )]
     pub margin: f64,
 }
 
@@ -221,6 +232,8 @@ const UNKNOWN_BAND: usize = RISK_BANDS.len() - 1;
 pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
     let mut timer = Stopwatch::start("churn");
+    let reads = [Some(args.input.input.as_path()), args.inputs.as_deref()];
+    crate::output::check_outputs(&args.output, &[], &reads)?;
     check_settings(&args)?;
     let spinner = log.spinner("reading transactions");
     let tx = load_transactions(&args.input)?;
@@ -251,10 +264,10 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     };
     if as_of > last_day {
         log.note(format!(
-            "the as-of date {} is after the last transaction ({}): the training labels in the last {} days are incomplete",
+            "the as-of date {} is after the last transaction ({}): the training labels in the last {} are incomplete",
             format_day(as_of),
             format_day(last_day),
-            args.horizon
+            counted(args.horizon, "day")
         ));
     }
     let context = Context {
@@ -331,11 +344,11 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
         Scorer::Ensemble => mean_of(&scores.btyd, &scores.supervised),
     };
     let mut heading = vec![format!(
-        "Churn as of {}: {} customers; churned = no purchase by {} ({} days)",
+        "Churn as of {}: {}; churned = no purchase by {} ({})",
         format_day(as_of),
-        scoring.customers.len(),
+        counted(scoring.customers.len(), "customer"),
         format_day(as_of + context.horizon),
-        args.horizon
+        counted(args.horizon, "day")
     )];
     heading.push(format!("Scorer: {} ({why})", scorer.name()));
     let backtest_line = backtest_summary(&backtest);
@@ -411,14 +424,15 @@ fn log_inputs(log: &Log, path: &std::path::Path, inputs: &CustomerInputs) {
     log.detail(format!("{name}: extra inputs {}", inputs.names.join(", ")));
     if inputs.unmatched_rows > 0 {
         log.note(format!(
-            "{name}: {} rows whose customer id matches no customer left out",
-            inputs.unmatched_rows
+            "{name}: {} whose customer id matches no customer left out",
+            counted(inputs.unmatched_rows, "row")
         ));
     }
     if inputs.customers_missing > 0 || inputs.empty_cells > 0 {
         log.note(format!(
-            "{name}: {} customers absent and {} empty cells filled with the column mean",
-            inputs.customers_missing, inputs.empty_cells
+            "{name}: {} absent and {} filled with the column mean",
+            counted(inputs.customers_missing, "customer"),
+            counted(inputs.empty_cells, "empty cell")
         ));
     }
 }
@@ -544,8 +558,10 @@ impl Context<'_> {
         let stayers = window.customers.len() - churners;
         if churners < MIN_PER_CLASS || stayers < MIN_PER_CLASS {
             return Err(format!(
-                "at the training cut-off {} there are {churners} churners and {stayers} repeat buyers; it needs {MIN_PER_CLASS} of each",
-                format_day(cutoff)
+                "at the training cut-off {} there are {} and {}; it needs {MIN_PER_CLASS} of each",
+                format_day(cutoff),
+                counted(churners, "churner"),
+                counted(stayers, "repeat buyer")
             ));
         }
         let step = window.customers.len().div_ceil(MAX_TRAINING_CUSTOMERS);
@@ -621,8 +637,8 @@ impl Context<'_> {
             backtest.missing.push(format!(
                 "no back-test: at {} the data has {}, {churners} of them churned in the following {}; both outcomes are needed",
                 format_day(cutoff),
-                plural(evaluation.customers.len() as i64, "customer"),
-                plural(self.horizon, "day")
+                counted(evaluation.customers.len(), "customer"),
+                counted(self.horizon, "day")
             ));
             return backtest;
         }
@@ -879,7 +895,7 @@ fn backtest_summary(backtest: &Backtest) -> String {
     let mut line = format!(
         "Back-test at {} ({}, {:.1} % churned): {}",
         format_day(backtest.cutoff),
-        plural(backtest.customers as i64, "customer"),
+        counted(backtest.customers, "customer"),
         100.0 * backtest.base_rate,
         figures.join("; ")
     );
@@ -924,9 +940,9 @@ fn backtest_report(backtest: &Backtest, context: &Context) -> Report {
             Values::Date(vec![backtest.cutoff + context.horizon; m.len()]),
         );
     let mut heading = vec![format!(
-        "Back-test: scores at {} against churn in the next {} days (to {}); supervised model trained at {}",
+        "Back-test: scores at {} against churn in the next {} (to {}); supervised model trained at {}",
         format_day(backtest.cutoff),
-        context.horizon,
+        counted(context.horizon, "day"),
         format_day(backtest.cutoff + context.horizon),
         format_day(backtest.cutoff - context.horizon)
     )];

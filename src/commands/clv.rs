@@ -20,7 +20,9 @@ use crate::models::gamma_gamma::{self, GammaGammaParams, SpendSummary};
 use crate::models::predict::{Btyd, PredictionSettings};
 use crate::models::saved::{FORMAT, SavedFit, SavedModel, VERSION, param_names};
 use crate::models::{FitError, FitReport, Triple, bgnbd, compress_triples, mbgnbd, pareto_nbd};
-use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day, render_table};
+use crate::output::{
+    Log, Report, Stopwatch, Table, Values, counted, emit, format_day, render_table,
+};
 use crate::segment::tiers::{TIER_NAMES, parse_tier_shares, value_tiers};
 
 /// Customer lifetime value from a buy-till-you-die model with Gamma-Gamma spend.
@@ -63,11 +65,17 @@ pub struct ClvArgs {
     pub time_unit: Option<TimeUnit>,
 
     /// Prediction horizon in the time unit [default: 52 weeks or 365 days; 5 periods for BG/BB].
-    #[arg(long, value_name = "UNITS", help_heading = "Value")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "UNITS",
+        help_heading = "Value"
+    )]
     pub horizon: Option<f64>,
 
     /// Discount rate per year (0.10 = 10 %), converted to the time unit.
     #[arg(
+        allow_negative_numbers = true,
         long,
         default_value_t = 0.10,
         value_name = "RATE",
@@ -76,7 +84,12 @@ pub struct ClvArgs {
     pub discount_rate: f64,
 
     /// Margin applied to expected spend (1 = CLV as revenue).
-    #[arg(long, default_value_t = 1.0, help_heading = "Value")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 1.0,
+        help_heading = "Value"
+    )]
     pub margin: f64,
 
     /// Percent of customers in platinum, gold and iron from the top; lead takes the rest.
@@ -147,6 +160,8 @@ struct PurchaseModel {
 /// Runs `clm clv`.
 pub fn run(args: ClvArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
+    let reads = [Some(args.input.input.as_path()), args.model_in.as_deref()];
+    crate::output::check_outputs(&args.output, &[args.model_out.as_deref()], &reads)?;
     let settings = check_settings(&args)?;
     let saved = args.model_in.as_deref().map(read_model).transpose()?;
     match args.input_kind {
@@ -211,15 +226,15 @@ fn run_transactions(
             "ignored"
         };
         log.note(format!(
-            "{} rows dated after the as-of date {} {what}",
-            stats.rows_after_as_of,
+            "{} dated after the as-of date {} {what}",
+            counted(stats.rows_after_as_of, "row"),
             format_day(as_of)
         ));
     }
     if stats.returns_only_customers > 0 {
         log.note(format!(
-            "{} customers with only returns up to the as-of date left out",
-            stats.returns_only_customers
+            "{} with only returns up to the as-of date left out",
+            counted(stats.returns_only_customers, "customer")
         ));
     }
     if stats.is_empty() {
@@ -403,8 +418,11 @@ fn fit_purchase_model(
         histories.iter().partition(|t| t.t_cal > 0.0);
     if !first_day_today.is_empty() {
         log.note(format!(
-            "{} customers whose first purchase is on the as-of date left out of the fit (T = 0)",
-            first_day_today.iter().map(|t| t.weight).sum::<f64>()
+            "{} whose first purchase is on the as-of date left out of the fit (T = 0)",
+            counted(
+                first_day_today.iter().map(|t| t.weight).sum::<f64>(),
+                "customer"
+            )
         ));
     }
     if choice != ModelChoice::Auto {
@@ -506,8 +524,16 @@ fn read_model(path: &Path) -> Result<SavedModel> {
     let name = path.display();
     let text = std::fs::read_to_string(path)
         .map_err(|e| ClmError::InputMissing(format!("cannot read model file '{name}': {e}")))?;
-    SavedModel::from_json(&text)
-        .map_err(|e| ClmError::BadData(format!("model file '{name}': {e}")).into())
+    let bad = |e: String| ClmError::BadData(format!("model file '{name}': {e}"));
+    let saved = SavedModel::from_json(&text).map_err(bad)?;
+    // Check the parameters now, so that an error names the file they come from.
+    if saved.model == "bgbb" {
+        saved.bgbb().map_err(bad)?;
+    } else {
+        saved.btyd().map_err(bad)?;
+    }
+    saved.gamma_gamma().map_err(bad)?;
+    Ok(saved)
 }
 
 fn saved_purchase_model(saved: &SavedModel) -> Result<PurchaseModel> {
@@ -592,17 +618,17 @@ fn params_table(report: &FitReport, unit_of: impl Fn(&str) -> &'static str) -> T
 
 fn fit_line(report: &FitReport) -> String {
     format!(
-        "log-likelihood {:.2}, AIC {:.2}, BIC {:.2}, {} iterations{}, {} customers",
+        "log-likelihood {:.2}, AIC {:.2}, BIC {:.2}, {}{}, {}",
         report.log_likelihood,
         report.aic,
         report.bic,
-        report.iterations,
+        counted(report.iterations, "iteration"),
         if report.converged {
             ", converged"
         } else {
             " (gradient tolerance not met; optimum nearly stationary)"
         },
-        report.n_obs
+        counted(report.n_obs, "customer")
     )
 }
 
@@ -625,10 +651,13 @@ fn model_heading(
 ) -> Vec<String> {
     let unit = context.unit.name();
     let mut lines = vec![format!(
-        "CLV as of {}: {} customers, {} repeat buyers; time unit: {unit} (t_x, T, horizon and rates per {unit})",
+        "CLV as of {}: {}, {}; time unit: {unit} (t_x, T, horizon and rates per {unit})",
         format_day(context.as_of),
-        context.customers,
-        stats.repeat_purchases.iter().filter(|&&x| x > 0).count(),
+        counted(context.customers, "customer"),
+        counted(
+            stats.repeat_purchases.iter().filter(|&&x| x > 0).count(),
+            "repeat buyer"
+        ),
     )];
     if let Some(selection) = &model.selection {
         lines.push("Model selection (--model auto), by BIC:".to_string());
@@ -649,7 +678,8 @@ fn model_heading(
             "Spend model: Gamma-Gamma on the repeat buyers' mean repeat spend per purchase day{}",
             if unusable > 0 {
                 format!(
-                    " ({unusable} repeat buyers with zero or negative mean repeat spend left out and valued at the population mean)"
+                    " ({} with zero or negative mean repeat spend left out and valued at the population mean)",
+                    counted(unusable, "repeat buyer")
                 )
             } else {
                 String::new()
@@ -720,13 +750,15 @@ fn value_report(
     let unit_name = unit.name();
     let in_unit = |days: &[i32]| days.par_iter().map(|&d| unit.from_days(d)).collect();
     heading.push(format!(
-        "Horizon {horizon} {unit_name}s; discount {:.2} % a year = {:.4} % a {unit_name}; margin {}",
+        "Horizon {}; discount {:.2} % a year = {:.4} % a {unit_name}; margin {}",
+        counted(horizon, unit_name),
         100.0 * settings.annual_discount,
         100.0 * discount_rate,
         settings.margin
     ));
     heading.push(format!(
-        "CLV = margin × expected spend × discounted expected purchases in the next {horizon} {unit_name}s"
+        "CLV = margin × expected spend × discounted expected purchases in the next {}",
+        counted(horizon, unit_name)
     ));
     if matches!(model.btyd, Btyd::BgNbd(_)) {
         heading.push(
@@ -736,8 +768,8 @@ fn value_report(
     }
     let total_clv: f64 = clv.iter().filter(|v| v.is_finite()).sum();
     heading.push(format!(
-        "Total CLV {total_clv:.2} over {} customers; value tiers:",
-        stats.len()
+        "Total CLV {total_clv:.2} over {}; value tiers:",
+        counted(stats.len(), "customer")
     ));
 
     let rows = Table::default()
@@ -1015,7 +1047,8 @@ fn continuous_summary_report(
     heading.push(render_table(&params_table(&model.report, rate_unit(unit))));
     heading.push(fit_line(&model.report));
     heading.push(format!(
-        "Predictions: P(alive) and expected purchases in the next {horizon} {unit_name}s"
+        "Predictions: P(alive) and expected purchases in the next {}",
+        counted(horizon, unit_name)
     ));
     let p_alive: Vec<f64> = triples.iter().map(|t| model.btyd.p_alive(t)).collect();
     let expected: Vec<f64> = triples
@@ -1110,7 +1143,10 @@ fn bgbb_report(
         "Purchase model: BG/BB (discrete transaction opportunities; time unit: period)".to_string(),
         render_table(&params_table(&report, |_| "")),
         fit_line(&report),
-        format!("Predictions: P(alive) and expected transactions in the next {horizon} periods"),
+        format!(
+            "Predictions: P(alive) and expected transactions in the next {}",
+            counted(horizon, "period")
+        ),
     ];
     let p_alive: Vec<f64> = summaries
         .iter()
@@ -1127,7 +1163,9 @@ fn bgbb_report(
         .map(|(s, e)| s.weight * e)
         .sum();
     heading.push(format!(
-        "{total} customers; expected transactions in the next {horizon} periods: {expected_total:.1}"
+        "{}; expected transactions in the next {}: {expected_total:.1}",
+        counted(total, "customer"),
+        counted(horizon, "period")
     ));
     let rows = Table::default()
         .with(

@@ -17,7 +17,9 @@ use crate::data::survey::{
 use crate::error::ClmError;
 use crate::features::loyalty::{BehaviourWeights, behaviour_index};
 use crate::features::rfm::{Monetary, rfm_measures};
-use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day, format_float};
+use crate::output::{
+    Log, Report, Stopwatch, Table, Values, counted, emit, format_day, format_float,
+};
 use crate::segment::loyalty::{
     LadderFacts, LadderRule, LadderStage, LoyaltyQuadrant, NpsSummary, ResolvedThresholds,
     SurveyQuestion, Thresholds, attitudinal_index, classify, ladder_stage, resolve_thresholds,
@@ -106,6 +108,7 @@ pub struct LoyaltyArgs {
 
     /// High attitude when the attitudinal index is at least this (with --split fixed).
     #[arg(
+        allow_negative_numbers = true,
         long,
         default_value_t = 0.5,
         value_name = "0..1",
@@ -115,6 +118,7 @@ pub struct LoyaltyArgs {
 
     /// High behaviour when the behavioural index is at least this (with --split fixed).
     #[arg(
+        allow_negative_numbers = true,
         long,
         default_value_t = 0.5,
         value_name = "0..1",
@@ -150,6 +154,11 @@ struct CustomerRow<'a> {
 pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
     let mut timer = Stopwatch::start("loyalty");
+    let reads = [
+        Some(args.input.input.as_path()),
+        Some(args.survey.as_path()),
+    ];
+    crate::output::check_outputs(&args.output, &[], &reads)?;
     let attitude = args
         .attitude
         .as_deref()
@@ -201,15 +210,15 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     timer.lap("measures");
     if measures.rows_after_as_of > 0 {
         log.note(format!(
-            "{} rows dated after the as-of date {} ignored",
-            measures.rows_after_as_of,
+            "{} dated after the as-of date {} ignored",
+            counted(measures.rows_after_as_of, "row"),
             format_day(as_of)
         ));
     }
     if measures.returns_only_customers > 0 {
         log.note(format!(
-            "{} customers with only returns up to the as-of date have no purchases (Prospects if surveyed)",
-            measures.returns_only_customers
+            "{} with only returns up to the as-of date have no purchases (Prospects if surveyed)",
+            counted(measures.returns_only_customers, "customer")
         ));
     }
     let recency: Vec<f64> = measures.recency_days.iter().map(|&d| d as f64).collect();
@@ -298,10 +307,10 @@ fn log_survey(log: &Log, survey: &Survey) {
         })
         .collect();
     log.detail(format!(
-        "{}: {} rows, {} respondents; customer '{}'{}; attitude {}",
+        "{}: {}, {}; customer '{}'{}; attitude {}",
         survey.source,
-        survey.rows,
-        survey.respondents.len(),
+        counted(survey.rows, "row"),
+        counted(survey.respondents.len(), "respondent"),
         survey.customer_column,
         survey
             .date_column
@@ -312,15 +321,16 @@ fn log_survey(log: &Log, survey: &Survey) {
     ));
     if survey.rows_after_as_of > 0 {
         log.note(format!(
-            "{}: {} rows dated after the as-of date left out",
-            survey.source, survey.rows_after_as_of
+            "{}: {} dated after the as-of date left out",
+            survey.source,
+            counted(survey.rows_after_as_of, "row")
         ));
     }
     if survey.repeated_rows > 0 {
         log.note(format!(
-            "{}: {} repeated answers resolved ({} per customer and question)",
+            "{}: {} resolved ({} per customer and question)",
             survey.source,
-            survey.repeated_rows,
+            counted(survey.repeated_rows, "repeated answer"),
             match survey.aggregation {
                 SurveyAggregation::Latest => "latest",
                 SurveyAggregation::Mean => "mean",
@@ -678,11 +688,11 @@ fn heading(
     }
     let nps_line = match overall.score() {
         Some(score) => format!(
-            "NPS overall: {score:+.1} ({} respondents: {} promoters, {} passives, {} detractors)",
-            overall.respondents(),
-            overall.promoters,
-            overall.passives,
-            overall.detractors
+            "NPS overall: {score:+.1} ({}: {}, {}, {})",
+            counted(overall.respondents(), "respondent"),
+            counted(overall.promoters, "promoter"),
+            counted(overall.passives, "passive"),
+            counted(overall.detractors, "detractor")
         ),
         None => "NPS overall: no 0-10 recommend question in the survey".to_string(),
     };
@@ -707,9 +717,11 @@ fn heading(
         .collect();
     vec![
         format!(
-            "Loyalty matrix as of {}: {total} customers ({} with purchases, {answered} with survey answers, {prospects} survey-only prospects)",
+            "Loyalty matrix as of {}: {} ({} with purchases, {answered} with survey answers, {})",
             format_day(as_of),
+            counted(total, "customer"),
             total - prospects,
+            counted(prospects, "survey-only prospect"),
         ),
         format!("Attitude: {} from {}", questions.join(", "), survey.source),
         format!("Behaviour: percentile ranks of {}", weights.describe()),

@@ -10,7 +10,7 @@ use crate::data::dates::resolve_as_of;
 use crate::data::{Transactions, load_transactions};
 use crate::error::ClmError;
 use crate::features::rfm::{Monetary, RfmMeasures, rfm_measures};
-use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day};
+use crate::output::{Log, Report, Stopwatch, Table, Values, counted, emit, format_day};
 use crate::segment::rfm::{SegmentTable, quantile_scores, r_rfm_scores};
 
 /// Score each customer 1–N on recency, frequency and monetary value, and name their segment.
@@ -36,7 +36,7 @@ pub struct RfmArgs {
     pub output: OutputArgs,
 
     /// Number of score bins per measure.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..=20))]
+    #[arg(long, default_value_t = 5, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(2..=20))]
     pub bins: u32,
 
     /// Monetary value: total net spend or mean spend per order.
@@ -66,6 +66,8 @@ pub enum Scoring {
 pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
     let mut timer = Stopwatch::start("rfm");
+    let reads = [Some(args.input.input.as_path()), args.segments.as_deref()];
+    crate::output::check_outputs(&args.output, &[], &reads)?;
     let table = load_segment_table(args.segments.as_ref(), args.bins)?;
     let spinner = log.spinner("reading transactions");
     let tx = load_transactions(&args.input)?;
@@ -84,15 +86,15 @@ pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
     drop(tx); // the 11M-row frame is not needed any more: free it before building the output
     if measures.rows_after_as_of > 0 {
         log.note(format!(
-            "{} rows dated after the as-of date {} ignored",
-            measures.rows_after_as_of,
+            "{} dated after the as-of date {} ignored",
+            counted(measures.rows_after_as_of, "row"),
             format_day(as_of)
         ));
     }
     if measures.returns_only_customers > 0 {
         log.note(format!(
-            "{} customers with only returns up to the as-of date left out",
-            measures.returns_only_customers
+            "{} with only returns up to the as-of date left out",
+            counted(measures.returns_only_customers, "customer")
         ));
     }
     if measures.customer_id.is_empty() {
@@ -143,21 +145,24 @@ fn load_segment_table(path: Option<&PathBuf>, bins: u32) -> Result<SegmentTable>
 /// Notes on what loading did, shared by the subcommands that read transactions.
 pub fn log_load(log: &Log, tx: &Transactions) {
     log.detail(format!(
-        "{}: {} rows; {}",
+        "{}: {}; {}",
         tx.source,
-        tx.frame.height(),
+        counted(tx.frame.height(), "row"),
         tx.columns.describe()
     ));
     for skipped in &tx.skipped {
         log.note(format!(
-            "{}: skipped {} rows: {}",
-            tx.source, skipped.rows, skipped.reason
+            "{}: skipped {}: {}",
+            tx.source,
+            counted(skipped.rows, "row"),
+            skipped.reason
         ));
     }
     if tx.return_rows > 0 && !tx.skipped.iter().any(|s| s.reason.contains("returns")) {
         log.note(format!(
-            "{}: {} return or cancellation rows (see --returns)",
-            tx.source, tx.return_rows
+            "{}: {} (see --returns)",
+            tx.source,
+            counted(tx.return_rows, "return or cancellation row")
         ));
     }
 }
@@ -200,9 +205,9 @@ pub fn rfm_report(
         Scoring::RRfm => "; scored as the R package rfm, frequency = rows",
     };
     let heading = vec![format!(
-        "RFM as of {}: {} customers, {bins} bins (recency in days; monetary = net spend{scored})",
+        "RFM as of {}: {}, {bins} bins (recency in days; monetary = net spend{scored})",
         format_day(as_of),
-        measures.customer_id.len()
+        counted(measures.customer_id.len(), "customer")
     )];
 
     // Score codes and segment names repeat: one label each, and a code per customer.

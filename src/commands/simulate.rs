@@ -14,7 +14,7 @@ use crate::models::simulate::{
     SimulationParameters, SimulationSettings, TransactionColumns, customer_id,
     simulate_transactions,
 };
-use crate::output::{Log, Table, Values, format_from_extension};
+use crate::output::{Log, Table, Values, counted, output_format};
 use crate::segment::loyalty::{LoyaltyError, SurveySimulation, simulate_survey};
 
 /// Write a transaction log drawn from a BG/NBD purchase process with Gamma-Gamma spend.
@@ -45,15 +45,25 @@ pub struct SimulateArgs {
     pub survey: Option<PathBuf>,
 
     /// Correlation between latent attitude and the behavioural index, in [0, 1].
-    #[arg(long, default_value_t = 0.5, help_heading = "Survey")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 0.5,
+        help_heading = "Survey"
+    )]
     pub survey_correlation: f64,
 
     /// Share of customers who answer the survey, in [0, 1].
-    #[arg(long, default_value_t = 0.6, help_heading = "Survey")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 0.6,
+        help_heading = "Survey"
+    )]
     pub survey_response_rate: f64,
 
     /// Number of customers.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::at_least::<usize>(1), default_value_t = 1000)]
     pub customers: usize,
 
     /// First day of the simulated period.
@@ -61,37 +71,37 @@ pub struct SimulateArgs {
     pub start: NaiveDate,
 
     /// Length of the period in days.
-    #[arg(long, default_value_t = 730)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::at_least::<u32>(1), default_value_t = 730)]
     pub days: u32,
 
     /// First purchases fall uniformly in the first this-many days (default: half the period).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::at_least::<u32>(1))]
     pub acquisition_days: Option<u32>,
 
     /// Random seed; the same seed gives the same file.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::at_least::<u64>(0), default_value_t = 42)]
     pub seed: u64,
 
     /// BG/NBD shape r of the purchase rate (per week).
-    #[arg(long, default_value_t = SimulationParameters::default().r, help_heading = "Parameters")]
+    #[arg(long, allow_negative_numbers = true, default_value_t = SimulationParameters::default().r, help_heading = "Parameters")]
     pub r: f64,
     /// BG/NBD rate α of the purchase rate (per week).
-    #[arg(long, default_value_t = SimulationParameters::default().alpha, help_heading = "Parameters")]
+    #[arg(long, allow_negative_numbers = true, default_value_t = SimulationParameters::default().alpha, help_heading = "Parameters")]
     pub alpha: f64,
     /// BG/NBD dropout Beta a.
-    #[arg(long, default_value_t = SimulationParameters::default().a, help_heading = "Parameters")]
+    #[arg(long, allow_negative_numbers = true, default_value_t = SimulationParameters::default().a, help_heading = "Parameters")]
     pub a: f64,
     /// BG/NBD dropout Beta b.
-    #[arg(long, default_value_t = SimulationParameters::default().b, help_heading = "Parameters")]
+    #[arg(long, allow_negative_numbers = true, default_value_t = SimulationParameters::default().b, help_heading = "Parameters")]
     pub b: f64,
     /// Gamma-Gamma shape p of a transaction's value.
-    #[arg(long, default_value_t = SimulationParameters::default().p, help_heading = "Parameters")]
+    #[arg(long, allow_negative_numbers = true, default_value_t = SimulationParameters::default().p, help_heading = "Parameters")]
     pub p: f64,
     /// Gamma-Gamma shape q of the spend rate.
-    #[arg(long, default_value_t = SimulationParameters::default().q, help_heading = "Parameters")]
+    #[arg(long, allow_negative_numbers = true, default_value_t = SimulationParameters::default().q, help_heading = "Parameters")]
     pub q: f64,
     /// Gamma-Gamma rate γ of the spend rate.
-    #[arg(long, default_value_t = SimulationParameters::default().gamma, help_heading = "Parameters")]
+    #[arg(long, allow_negative_numbers = true, default_value_t = SimulationParameters::default().gamma, help_heading = "Parameters")]
     pub gamma: f64,
 }
 
@@ -112,20 +122,26 @@ pub fn run(args: SimulateArgs, quiet: bool) -> Result<()> {
     if let Some(days) = args.acquisition_days {
         settings.acquisition_days = days;
     }
+    let outputs = crate::cli::OutputArgs {
+        output: args.output.clone(),
+        format: args.format,
+        summary: false,
+    };
+    crate::output::check_outputs(&outputs, &[args.survey.as_deref()], &[])?;
     let format = match (&args.output, args.format) {
         (_, Some(format)) => format,
-        (Some(path), None) => format_from_extension(path)?,
+        (Some(path), None) => output_format(path, None)?,
         (None, None) => OutputFormat::Csv,
     };
     let simulation =
         simulate_transactions(&settings).map_err(|e| ClmError::Usage(e.to_string()))?;
     let tx = &simulation.transactions;
     log.note(format!(
-        "simulated {} customers, {} transactions from {} over {} days (acquisition in the first {}), seed {}",
-        args.customers,
-        tx.len(),
+        "simulated {}, {} from {} over {} (acquisition in the first {}), seed {}",
+        counted(args.customers, "customer"),
+        counted(tx.len(), "transaction"),
         args.start,
-        args.days,
+        counted(args.days, "day"),
         settings.acquisition_days,
         args.seed
     ));
@@ -158,7 +174,7 @@ pub fn run(args: SimulateArgs, quiet: bool) -> Result<()> {
     if let Some(survey) = &args.survey {
         let survey_format = match args.format {
             Some(format) if format != OutputFormat::Table => format,
-            _ => format_from_extension(survey)?,
+            _ => output_format(survey, None)?,
         };
         let answers = simulated_survey(&simulation.transactions, &args)?;
         log.note(format!(

@@ -153,7 +153,7 @@ pub struct RowColumns<'a> {
 /// decompressed `.gz` (removed when the source is dropped).
 enum Source {
     Path(String),
-    Temp(tempfile::NamedTempFile),
+    Temp(crate::cleanup::TempFile),
 }
 
 impl Source {
@@ -239,9 +239,9 @@ fn non_empty(name: &str, bytes: Vec<u8>) -> Result<Source> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ClmError::BadData(format!("{name}: the input is empty")).into());
     }
-    let mut file = tempfile::NamedTempFile::new()
+    let mut file = crate::cleanup::TempFile::new()
         .map_err(|e| ClmError::InputMissing(format!("{name}: cannot buffer the input: {e}")))?;
-    std::io::Write::write_all(&mut file, &bytes)
+    std::io::Write::write_all(file.as_file_mut(), &bytes)
         .map_err(|e| ClmError::InputMissing(format!("{name}: cannot buffer the input: {e}")))?;
     Ok(Source::Temp(file))
 }
@@ -568,10 +568,11 @@ impl Reader {
                 let index =
                     first_index(customer_missing.iter().map(|v| v == Some(true))).unwrap_or(0);
                 return Err(ClmError::BadData(format!(
-                    "{}: {}, column '{}': the customer id is empty ({missing_ids} such rows); pass --skip-missing-ids to leave them out",
+                    "{}: {}, column '{}': the customer id is empty ({}); pass --skip-missing-ids to leave them out",
                     self.name,
                     self.row_label(index),
-                    self.columns.customer
+                    self.columns.customer,
+                    crate::output::counted(missing_ids, "such row")
                 ))
                 .into());
             }

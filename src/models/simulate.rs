@@ -219,7 +219,8 @@ impl fmt::Display for SimulationError {
                 period_days,
             } => write!(
                 f,
-                "the acquisition window ({acquisition_days} days) must be between 1 day and the period ({period_days} days)"
+                // Worded without a plural, which "1 days" would get wrong.
+                "the acquisition window ({acquisition_days}) must be from 1 up to the period's length ({period_days}), in days"
             ),
         }
     }

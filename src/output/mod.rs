@@ -1,6 +1,7 @@
 //! The output layer shared by all subcommands: one in-memory [`Table`], written as a terminal
 //! table, CSV, TSV, JSON, JSON lines or Parquet, to stdout or atomically to a file.
 
+mod plural;
 mod pretty;
 mod text;
 mod timing;
@@ -15,10 +16,11 @@ use anyhow::Result;
 use crate::cli::{OutputArgs, OutputFormat};
 use crate::error::ClmError;
 
+pub use plural::counted;
 pub use pretty::{human_header, render_table, set_wide};
 pub use text::PackedText;
 pub use timing::Stopwatch;
-pub use writer::write_atomically;
+pub use writer::{Stream, standard_stream, write_atomically};
 
 /// A column of values of one type.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,16 +121,6 @@ pub fn format_float(value: f64, decimals: usize) -> String {
     }
 }
 
-/// "1 day", "3 days": a count with its noun, plural when the count is not 1.
-pub fn plural(count: impl Into<i64>, noun: &str) -> String {
-    let count = count.into();
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
-}
-
 /// Days since 1970-01-01 as an ISO date.
 pub fn format_day(day: i32) -> String {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
@@ -200,20 +192,71 @@ impl Drop for Spinner {
     }
 }
 
+/// Checks, before any input is read, what a command will write: the format of `-o` is known,
+/// and no output (`-o` and `others`, such as `--model-out`) is one of the files it reads
+/// (`inputs`) or another output. Optional files not given are `None`.
+pub fn check_outputs(
+    args: &OutputArgs,
+    others: &[Option<&Path>],
+    inputs: &[Option<&Path>],
+) -> Result<()> {
+    if let Some(path) = &args.output {
+        output_format(path, args.format)?;
+    }
+    let inputs: Vec<&Path> = inputs.iter().flatten().copied().collect();
+    let outputs: Vec<&Path> = std::iter::once(args.output.as_deref())
+        .chain(others.iter().copied())
+        .flatten()
+        .collect();
+    for (i, output) in outputs.iter().enumerate() {
+        refuse_input_overwrite(output, &inputs)?;
+        // Two outputs into /dev/null or a terminal do not overwrite each other.
+        let replaced = |path: &Path| !is_special(path);
+        if let Some(earlier) = outputs[..i]
+            .iter()
+            .find(|earlier| replaced(output) && same_file(earlier, output))
+        {
+            return Err(ClmError::Usage(format!(
+                "'{}' and '{}' are the same file: give each output its own",
+                earlier.display(),
+                output.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The format of output `path`: `--format` when given, else from the extension; standard
+/// output, devices and FIFOs without an extension take CSV, as a pipe does.
+pub fn output_format(path: &Path, flag: Option<OutputFormat>) -> Result<OutputFormat> {
+    if let Some(format) = flag {
+        return Ok(format);
+    }
+    if is_special(path) && path.extension().is_none() {
+        return Ok(OutputFormat::Csv);
+    }
+    format_from_extension(path)
+}
+
+/// Whether output `path` is written into rather than replaced: standard output or error, a
+/// device, a FIFO or a socket.
+fn is_special(path: &Path) -> bool {
+    standard_stream(path).is_some()
+        || std::fs::metadata(path).is_ok_and(|meta| !meta.is_file() && !meta.is_dir())
+}
+
 /// Writes a report as the output options ask: per-customer rows (or the summary with
 /// `--summary`) to `-o` or stdout; the summary table on a terminal.
 pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> {
     let stdout_is_terminal = std::io::stdout().is_terminal();
     match &args.output {
         Some(path) => {
-            let format = match args.format {
-                Some(format) => format,
-                None => format_from_extension(path)?,
-            };
+            let format = output_format(path, args.format)?;
             refuse_input_overwrite(path, inputs)?;
             if format == OutputFormat::Xlsx {
                 let book = workbook_of(report, args.summary)?;
-                writer::write_atomically(path, |out| Ok(std::io::Write::write_all(out, &book)?))?;
+                writer::write_to_path(path, |out| Ok(out.write_all(&book)?))?;
                 if stdout_is_terminal {
                     print_summary(report)?;
                 }
@@ -225,7 +268,8 @@ pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> 
                 &report.rows
             };
             writer::write_file_atomically(path, table, format)?;
-            if stdout_is_terminal {
+            // Rows written to stdout are not followed by the summary.
+            if stdout_is_terminal && standard_stream(path) != Some(Stream::Stdout) {
                 print_summary(report)?;
             }
             Ok(())
@@ -300,12 +344,14 @@ pub fn format_from_extension(path: &Path) -> Result<OutputFormat> {
     })
 }
 
+/// Refuses an output that is one of the regular files read as input, whatever path names it.
 fn refuse_input_overwrite(output: &Path, inputs: &[&Path]) -> Result<()> {
-    let target = canonical_target(output);
+    if standard_stream(output).is_some() {
+        return Ok(());
+    }
     for input in inputs {
-        if let Ok(input) = input.canonicalize()
-            && Some(&input) == target.as_ref()
-        {
+        let is_file = std::fs::metadata(input).is_ok_and(|meta| meta.is_file());
+        if is_file && same_file(input, output) {
             return Err(ClmError::Usage(format!(
                 "refusing to overwrite the input file '{}' with the output",
                 output.display()
@@ -314,6 +360,22 @@ fn refuse_input_overwrite(output: &Path, inputs: &[&Path]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether two paths name one file: the same absolute path once links and `..` are resolved
+/// (also for an output that does not exist yet), or the same inode (a hard link).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    if let (Ok(a), Ok(b)) = (std::fs::metadata(a), std::fs::metadata(b))
+        && a.dev() == b.dev()
+        && a.ino() == b.ino()
+    {
+        return true;
+    }
+    match (canonical_target(a), canonical_target(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// The absolute path an output would have, whether or not it exists yet.

@@ -16,37 +16,137 @@ use super::{Table, Values};
 use crate::cli::OutputFormat;
 use crate::error::ClmError;
 
-/// Writes `table` to `path` in `format`, atomically.
+/// Writes `table` to `path` in `format`: atomically for a regular file, straight into a device,
+/// FIFO or standard output (see [`write_atomically`]).
 pub fn write_file_atomically(path: &Path, table: &Table, format: OutputFormat) -> Result<()> {
-    write_atomically(path, |out| write_table(out, table, format))
+    write_to_path(path, |out| write_table(out, table, format))
 }
 
-/// Runs `write` on a temporary file in the target folder and renames it to `path` when it
-/// succeeds; on any error the target is untouched and the temporary file removed.
+/// Runs `write` on the output `path`: a standard stream as it is, anything else through
+/// [`write_atomically`].
+pub fn write_to_path(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    match standard_stream(path) {
+        Some(stream) => write_stream(stream, write),
+        None => write_atomically(path, write),
+    }
+}
+
+/// The standard stream a path names: `-` and `/dev/stdout` are standard output, `/dev/stderr`
+/// standard error (the same through `/dev/fd/N` and `/proc/self/fd/N`).
+pub fn standard_stream(path: &Path) -> Option<Stream> {
+    match path.to_str()? {
+        "-" | "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1" => Some(Stream::Stdout),
+        "/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2" => Some(Stream::Stderr),
+        _ => None,
+    }
+}
+
+/// Standard output or standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Writes to a standard stream as it is: no temporary file (it is not a file to replace).
+fn write_stream(stream: Stream, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let mut out: Box<dyn Write> = match stream {
+        Stream::Stdout => Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),
+        Stream::Stderr => Box::new(std::io::stderr().lock()),
+    };
+    write(&mut out)?;
+    out.flush().with_context(|| match stream {
+        Stream::Stdout => "writing to standard output",
+        Stream::Stderr => "writing to standard error",
+    })?;
+    Ok(())
+}
+
+/// Writes into a regular file through a temporary file in the target folder, renamed to `path`
+/// when complete; on any error the target is untouched and the temporary file removed (also
+/// when a signal stops the run, see [`crate::cleanup`]). A device, FIFO or socket (`/dev/null`,
+/// a named pipe) is written straight into: it cannot be replaced, only written to.
+///
+/// A new file gets the mode `0666` less the umask, as any program's output does; a file being
+/// replaced keeps its mode. A symbolic link keeps pointing where it did: the file it points to
+/// is the one replaced.
 pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
     let cannot = |e: &dyn std::fmt::Display| {
-        ClmError::Output(format!("cannot write '{}': {e}", path.display()))
+        ClmError::Output(format!(
+            "cannot write '{}': {}",
+            path.display(),
+            without_temp_path(e)
+        ))
     };
-    let dir = match path.parent() {
+    let existing = std::fs::metadata(path).ok();
+    if existing.as_ref().is_some_and(|meta| !meta.is_file()) {
+        return write_directly(path, write).map_err(|e| {
+            // A FIFO whose reader stopped early is a closed pipe, success as on stdout.
+            if crate::error::exit_code_for(&e) == crate::error::EXIT_OK {
+                e
+            } else {
+                cannot(&format!("{e:#}")).into()
+            }
+        });
+    }
+    // Replace the file a symbolic link points to, not the link.
+    let target = match &existing {
+        Some(_) => path.canonicalize().map_err(|e| cannot(&e))?,
+        None => path.to_path_buf(),
+    };
+    let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".clm-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| cannot(&e))?;
+    let mut temp = crate::cleanup::TempFile::in_dir(
+        tempfile::Builder::new()
+            .prefix(".clm-")
+            .suffix(".tmp")
+            .permissions(new_file_permissions()),
+        dir,
+    )
+    .map_err(|e| cannot(&e))?;
+    if let Some(meta) = &existing {
+        temp.as_file()
+            .set_permissions(meta.permissions())
+            .map_err(|e| cannot(&e))?;
+    }
     {
         let mut out = BufWriter::new(temp.as_file_mut());
-        write(&mut out).map_err(|e| cannot(&e))?;
+        write(&mut out).map_err(|e| cannot(&format!("{e:#}")))?;
         out.flush().map_err(|e| cannot(&e))?;
     }
     temp.as_file().sync_all().map_err(|e| cannot(&e))?;
-    temp.persist(path).map_err(|e| cannot(&e.error))?;
+    temp.persist(&target).map_err(|e| cannot(&e))?;
     Ok(())
+}
+
+/// Writes into a device or FIFO opened as it is.
+fn write_directly(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let file = std::fs::OpenOptions::new().write(true).open(path)?;
+    let mut out = BufWriter::new(file);
+    write(&mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Read and write for everyone: `open(2)` takes the umask off, as for any program's output.
+fn new_file_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o666)
+}
+
+/// An error's text without the ` at path "…/.clm-XXXXXX.tmp"` that `tempfile` appends: the user
+/// named the target, not the temporary file.
+fn without_temp_path(error: &dyn std::fmt::Display) -> String {
+    let text = error.to_string();
+    match text.find(" at path \"") {
+        Some(end) => text[..end].to_string(),
+        None => text,
+    }
 }
 
 /// Writes `table` to stdout in `format`.
@@ -236,7 +336,8 @@ fn write_json(out: &mut dyn Write, table: &Table, lines: bool) -> Result<()> {
         if !lines {
             out.write_all(b"\n")?;
         }
-        serde_json::to_writer(&mut *out, &Value::Object(object))?;
+        // As an io::Error, a closed pipe is recognised (and is success, see `exit_code_for`).
+        serde_json::to_writer(&mut *out, &Value::Object(object)).map_err(std::io::Error::from)?;
         if lines {
             out.write_all(b"\n")?;
         }
@@ -274,8 +375,49 @@ fn to_frame(table: &Table) -> Result<DataFrame> {
 
 fn write_parquet(out: &mut dyn Write, table: &Table) -> Result<()> {
     let mut frame = to_frame(table)?;
-    ParquetWriter::new(out).finish(&mut frame)?;
-    Ok(())
+    let mut out = KeepIoError {
+        inner: out,
+        error: None,
+    };
+    match ParquetWriter::new(&mut out).finish(&mut frame) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(out.error.map_or_else(|| e.into(), Into::into)),
+    }
+}
+
+/// A writer that keeps the first error of its inner writer: the Parquet writer passes it on
+/// only as text, and a closed pipe (success) or a full disk must be told by its kind.
+struct KeepIoError<W> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> KeepIoError<W> {
+    fn keep<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        // An interrupted write is retried by the caller: not the error to report.
+        if let Err(e) = &result
+            && self.error.is_none()
+            && e.kind() != std::io::ErrorKind::Interrupted
+        {
+            self.error = Some(match e.raw_os_error() {
+                Some(code) => std::io::Error::from_raw_os_error(code),
+                None => std::io::Error::new(e.kind(), e.to_string()),
+            });
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for KeepIoError<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(bytes);
+        self.keep(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.keep(result)
+    }
 }
 
 #[cfg(test)]

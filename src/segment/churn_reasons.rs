@@ -9,7 +9,7 @@
 //! labelled customers to train), fixed rules pick from the same facts.
 
 use crate::features::churn::{CutoffFeatures, INPUT_NAMES, RISKY_DIRECTION, SMOOTHING_DAYS};
-use crate::output::plural;
+use crate::output::counted;
 
 /// At most this many reasons per customer.
 pub const MAX_REASONS: usize = 3;
@@ -44,13 +44,13 @@ fn describe(j: usize, f: &CutoffFeatures, above: bool, extra: &[ExtraInput]) -> 
     };
     let single = f.frequency == 1;
     Some(match name {
-        "recency" => format!("no purchase for {}", plural(f.recency_days, "day")),
+        "recency" => format!("no purchase for {}", counted(f.recency_days, "day")),
         "frequency" | "one_order" if single => "only one order so far".to_string(),
         "frequency" => format!("few orders ({})", f.frequency),
         "monetary" => format!("low total spend ({:.2})", f.monetary),
         "tenure" => format!(
             "new customer: first order {} ago",
-            plural(f.tenure_days, "day")
+            counted(f.tenure_days, "day")
         ),
         "mean_gap" if !single => format!(
             "buys rarely: every {:.0} days on average",
@@ -142,7 +142,10 @@ pub fn rule_reasons(f: &CutoffFeatures, typical_recency: f64) -> Vec<String> {
         reasons.extend(spend_down(f));
     }
     if f64::from(f.recency_days) > typical_recency {
-        reasons.push(format!("no purchase for {}", plural(f.recency_days, "day")));
+        reasons.push(format!(
+            "no purchase for {}",
+            counted(f.recency_days, "day")
+        ));
     }
     if f.return_share >= 0.2 {
         reasons.push(format!("returns: {:.0} % of rows", 100.0 * f.return_share));
@@ -264,5 +267,20 @@ mod tests {
             ..customer()
         };
         assert!(rule_reasons(&loyal, 60.0).is_empty());
+    }
+
+    #[test]
+    fn one_day_is_singular() {
+        let f = CutoffFeatures {
+            tenure_days: 1,
+            ..customer()
+        };
+        let mut contributions = [0.0; 12];
+        contributions[3] = 0.5; // tenure, below typical
+        let above = [false; 12];
+        assert_eq!(
+            model_reasons(&f, &effects(&contributions, &above), &[]),
+            ["new customer: first order 1 day ago"]
+        );
     }
 }

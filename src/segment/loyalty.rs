@@ -80,7 +80,8 @@ impl fmt::Display for LoyaltyError {
             Self::LengthMismatch { expected, found } => {
                 write!(
                     f,
-                    "expected {expected} values (one per customer), found {found}"
+                    "expected {} (one per customer), found {found}",
+                    crate::output::counted(expected, "value")
                 )
             }
             Self::NotANumber { position } => {

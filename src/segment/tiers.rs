@@ -21,8 +21,8 @@ pub fn parse_tier_shares(text: &str) -> Result<Vec<f64>, String> {
         .collect::<Result<_, _>>()?;
     if shares.len() != TIER_NAMES.len() - 1 {
         return Err(format!(
-            "give {} percentages (for {}), the last tier ({}) takes the rest",
-            TIER_NAMES.len() - 1,
+            "give {} (for {}), the last tier ({}) takes the rest",
+            crate::output::counted(TIER_NAMES.len() - 1, "percentage"),
             TIER_NAMES[..TIER_NAMES.len() - 1].join(", "),
             TIER_NAMES[TIER_NAMES.len() - 1]
         ));

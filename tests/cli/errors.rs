@@ -216,3 +216,118 @@ fn missing_segment_table_is_66_and_bad_one_65() {
         run.stderr
     );
 }
+
+#[test]
+fn a_write_error_names_the_target_not_the_temporary_file() {
+    let run = clm(&[
+        "rfm",
+        "fixtures/small.csv",
+        "-o",
+        "/nonexistent-folder/rfm.csv",
+    ]);
+    assert_eq!(run.code, 73);
+    assert!(
+        run.stderr
+            .contains("cannot write '/nonexistent-folder/rfm.csv': No such file or directory"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(".clm-"), "{}", run.stderr);
+}
+
+#[test]
+fn an_unsupported_output_format_is_refused_before_the_input_is_read() {
+    for command in ["rfm", "clv", "churn"] {
+        let run = clm(&[command, "fixtures/no-such-file.csv", "-o", "out.docx"]);
+        assert_eq!(run.code, 2, "{command}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("cannot tell the format of 'out.docx' from its extension"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+    let run = clm(&[
+        "loyalty",
+        "fixtures/no-such-file.csv",
+        "--survey",
+        "fixtures/survey.csv",
+        "-o",
+        "out.docx",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn a_saved_model_with_a_bad_parameter_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.json");
+    let model = model.to_str().unwrap();
+    ok(clm(&[
+        "clv",
+        "fixtures/transactions.csv",
+        "--model-out",
+        model,
+        "-q",
+    ]));
+    let mut saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(model).unwrap()).unwrap();
+    assert_eq!(saved["fit"]["params"][0]["name"], "r");
+    saved["fit"]["params"][0]["value"] = serde_json::json!(-1.0);
+    std::fs::write(model, saved.to_string()).unwrap();
+    let run = clm(&["clv", "fixtures/transactions.csv", "--model-in", model]);
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "model file '{model}': parameter 'r' must be positive, got -1"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn negative_flag_values_are_refused_with_their_range() {
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["clv", "--horizon", "-5"],
+            "--horizon must be positive, got -5",
+        ),
+        (
+            &["clv", "--discount-rate", "-1"],
+            "--discount-rate is a yearly rate >= 0 such as 0.10, got -1",
+        ),
+        (&["rfm", "--bins", "-1"], "-1 is not in 2..=20"),
+        (&["churn", "--horizon", "-5"], "-5 is not in 1..=3650"),
+        (&["churn", "--top", "-5"], "must be 0 or more, got -5"),
+        (
+            &["simulate", "--customers", "-5"],
+            "must be 1 or more, got -5",
+        ),
+    ];
+    for (args, message) in cases {
+        let mut args = args.to_vec();
+        if args[0] != "simulate" {
+            args.insert(1, "fixtures/small.csv");
+        }
+        let run = clm(&args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("unexpected argument"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn one_of_a_kind_is_not_plural() {
+    let run = clm(&["rfm", "fixtures/small.csv", "--as-of", "2025-06-30"]);
+    assert!(
+        run.stderr
+            .contains("1 return or cancellation row (see --returns)"),
+        "{}",
+        run.stderr
+    );
+}

@@ -20,7 +20,7 @@ fn hand_computed_rows() {
     let run = clm(&["loyalty", TX, "--survey", SURVEY]);
     assert_eq!(
         run.stderr,
-        "fixtures/loyalty_survey.csv: 1 repeated answers resolved (latest per customer and question)\n\
+        "fixtures/loyalty_survey.csv: 1 repeated answer resolved (latest per customer and question)\n\
          fixtures/loyalty_survey.csv: 1 of 5 respondents match no customer with a purchase up to 2025-06-30; they are listed as Prospects (behaviour index 0)\n"
     );
     assert_eq!(
@@ -57,10 +57,10 @@ fn hand_computed_matrix_and_nps() {
         "loyalty", TX, "--survey", SURVEY, "--format", "table", "-q",
     ]));
     assert!(
-        table.contains("NPS overall: +0.0 (5 respondents: 2 promoters, 1 passives, 2 detractors)"),
+        table.contains("NPS overall: +0.0 (5 respondents: 2 promoters, 1 passive, 2 detractors)"),
         "{table}"
     );
-    assert!(table.contains("1 survey-only prospects"), "{table}");
+    assert!(table.contains("1 survey-only prospect)"), "{table}");
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn declared_scales_weights_and_mean_aggregation() {
     assert!(
         mean_run
             .stderr
-            .contains("1 repeated answers resolved (mean per customer and question)"),
+            .contains("1 repeated answer resolved (mean per customer and question)"),
         "{}",
         mean_run.stderr
     );

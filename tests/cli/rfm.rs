@@ -12,7 +12,7 @@ fn small_fixture_exact_rows_when_piped() {
     let expected = std::fs::read_to_string(fixture("expected/small_rfm.csv")).unwrap();
     assert_eq!(
         run.stderr,
-        "fixtures/small.csv: 1 return or cancellation rows (see --returns)\n1 rows dated after the as-of date 2025-06-30 ignored\n"
+        "fixtures/small.csv: 1 return or cancellation row (see --returns)\n1 row dated after the as-of date 2025-06-30 ignored\n"
     );
     assert_eq!(ok(run), expected);
 }

@@ -57,3 +57,22 @@ fn bad_parameters_are_usage_errors() {
     let run = clm(&["simulate", "--customers", "10", "--r", "-1"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+#[test]
+fn the_log_and_the_survey_cannot_be_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("both.csv");
+    let path = path.to_str().unwrap();
+    let run = clm(&[
+        "simulate",
+        "--customers",
+        "50",
+        "-o",
+        path,
+        "--survey",
+        path,
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("are the same file"), "{}", run.stderr);
+    assert!(!std::path::Path::new(path).exists());
+}
