@@ -7,13 +7,19 @@ use serde::Deserialize;
 /// lowest values, `bins` for the highest.
 ///
 /// Values are ranked; a run of equal values takes the score of its first rank,
-/// `score = floor(first_rank × bins / n) + 1`, so equal values always share a score, the
-/// lowest value always scores 1, and with distinct values the counts differ by at most one.
-/// The order is total and deterministic (NaN sorts last).
+/// `score = floor(first_rank × bins / n) + 1`, except the run of the highest value, which
+/// scores `bins`: the most recent, most frequent or biggest customers score at the top however
+/// many share the value (a lone customer, or customers who are all tied, score `bins`). So equal
+/// values always share a score, the lowest value scores 1 unless every value is equal, and with
+/// distinct values the counts differ by at most one. The order is total and deterministic (NaN
+/// sorts last).
 pub fn quantile_scores(values: &[f64], bins: u32) -> Vec<u32> {
     let n = values.len() as u64;
     let mut sorted = values.to_vec();
     sorted.par_sort_unstable_by(f64::total_cmp);
+    let Some(&highest) = sorted.last() else {
+        return Vec::new();
+    };
     // score > k  ⇔  first_rank ≥ ⌈k·n / bins⌉ =: t  ⇔  at least t values lie below the value
     // ⇔  the value is greater than sorted[t − 1]. So bins − 1 cutoffs decide every score,
     // without sorting an index.
@@ -26,6 +32,9 @@ pub fn quantile_scores(values: &[f64], bins: u32) -> Vec<u32> {
     values
         .par_iter()
         .map(|value| {
+            if value.total_cmp(&highest).is_eq() {
+                return bins;
+            }
             let above = cutoffs
                 .iter()
                 .filter(|c| c.total_cmp(value).is_lt())
@@ -338,6 +347,27 @@ mod tests {
         );
     }
 
+    /// A lone customer, or customers who all share a value, sit at the top: they score the top
+    /// bin (a customer who bought on the as-of date is not scored as the least recent).
+    #[test]
+    fn tiny_and_all_tied_inputs_score_at_the_top() {
+        assert_eq!(quantile_scores(&[0.0], 5), vec![5]);
+        assert_eq!(quantile_scores(&[3.0, 3.0, 3.0], 5), vec![5, 5, 5]);
+        assert_eq!(quantile_scores(&[1.0, 2.0], 5), vec![1, 5]);
+        assert_eq!(quantile_scores(&[1.0, 2.0, 3.0], 5), vec![1, 2, 5]);
+        assert_eq!(quantile_scores(&[2.0, 1.0, 2.0], 5), vec![5, 1, 5]);
+    }
+
+    #[test]
+    fn ties_at_the_top_score_high() {
+        // 40 % bought on the last day: they are the most recent and score 5, not 3.
+        let values = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 9.0, 9.0, 9.0, 9.0];
+        assert_eq!(
+            quantile_scores(&values, 5),
+            vec![1, 1, 2, 2, 3, 3, 5, 5, 5, 5]
+        );
+    }
+
     #[test]
     fn default_table_matches_champions_first_and_others_last() {
         let table = SegmentTable::default();
@@ -390,7 +420,9 @@ mod tests {
             let scores = quantile_scores(&values, bins);
             for (value, score) in values.iter().zip(scores) {
                 let first_rank = values.iter().filter(|v| v.total_cmp(value).is_lt()).count();
-                prop_assert_eq!(score, (first_rank * bins as usize / n) as u32 + 1);
+                let is_highest = values.iter().all(|v| v.total_cmp(value).is_le());
+                let expected = if is_highest { bins } else { (first_rank * bins as usize / n) as u32 + 1 };
+                prop_assert_eq!(score, expected);
             }
         }
 
@@ -408,9 +440,11 @@ mod tests {
                     if values[i] < values[j] { prop_assert!(scores[i] <= scores[j]); }
                 }
             }
-            // the lowest value scores 1; with distinct values every bin is within one of n/bins
+            // the lowest value scores 1 and the highest `bins` (all of them when all are tied)
             let min = values.iter().cloned().fold(f64::INFINITY, f64::min);
-            prop_assert!(values.iter().zip(&scores).all(|(v, s)| *v != min || *s == 1));
+            let max = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            prop_assert!(values.iter().zip(&scores).all(|(v, s)| *v != max || *s == bins));
+            prop_assert!(values.iter().zip(&scores).all(|(v, s)| *v != min || min == max || *s == 1));
         }
 
         #[test]

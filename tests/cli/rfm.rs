@@ -85,7 +85,7 @@ fn summary_table_in_csv() {
         lines
             .last()
             .unwrap()
-            .starts_with("Others,1,20.0,121.0,1.00,300.00,51.7,"),
+            .starts_with("Others,2,40.0,60.5,1.50,155.00,53.4,"),
         "{out}"
     );
 }
@@ -105,7 +105,7 @@ fn table_format_prints_summary_with_heading() {
         out.starts_with("RFM as of 2025-06-30: 5 customers, 5 bins"),
         "{out}"
     );
-    assert!(out.contains("Potential Loyalist"), "{out}");
+    assert!(out.contains("Loyal Customers"), "{out}");
 }
 
 #[test]
@@ -177,6 +177,68 @@ fn uci_line_items_amount_from_quantity_times_price_and_float_ids() {
         "ids keep .0"
     );
     assert!(out.contains("\n17850,"), "{out}");
+}
+
+/// Rows of `fixtures/small.csv` for the given customers, with the header, as bytes for stdin.
+fn small_rows_of(customers: &[&str]) -> Vec<u8> {
+    let text = std::fs::read_to_string(fixture("small.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut out = format!("{}\n", lines.next().unwrap());
+    for line in lines.filter(|l| customers.iter().any(|c| l.starts_with(&format!("{c},")))) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// `customer_id → "r,f,m"` from piped per-customer rows.
+fn scores_by_customer(out: &str) -> BTreeMap<String, String> {
+    out.lines()
+        .skip(1)
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells[0].to_string(), cells[4..7].join(","))
+        })
+        .collect()
+}
+
+/// Issue 11, item 9: a lone customer who bought on the as-of date was scored R = 1 ("Lost").
+/// Scores on tiny inputs keep their meaning: the most recent (most frequent, biggest) customers
+/// score 5 however few or tied they are; the least recent score 1 unless all are tied.
+#[test]
+fn tiny_inputs_score_the_most_recent_customer_high() {
+    let scores = |customers: &[&str]| {
+        scores_by_customer(&ok(clm_with_stdin(
+            &["rfm", "-", "--as-of", "2025-06-30", "-q"],
+            &small_rows_of(customers),
+        )))
+    };
+    // E bought on 2025-06-29 and on the as-of date (twice, 10.00).
+    assert_eq!(scores(&["E"])["E"], "5,5,5");
+    // A: 10 days ago, 2 orders, 175.00; B: 166 days ago, 1 order, 10.00.
+    let two = scores(&["A", "B"]);
+    assert_eq!((two["A"].as_str(), two["B"].as_str()), ("5,5,5", "1,1,1"));
+    let three = scores(&["A", "B", "E"]);
+    assert_eq!(three["E"], "5,5,1");
+    assert_eq!(three["A"], "2,5,5");
+    assert_eq!(three["B"], "1,1,1");
+    // All tied: two customers who each bought once, for the same amount, on the as-of date.
+    let tied = ok(clm_with_stdin(
+        &["rfm", "-", "--as-of", "2025-06-30", "-q"],
+        b"customer,date,amount\nX,2025-06-30,5\nY,2025-06-30,5\n",
+    ));
+    let tied = scores_by_customer(&tied);
+    assert_eq!((tied["X"].as_str(), tied["Y"].as_str()), ("5,5,5", "5,5,5"));
+}
+
+/// On the small fixture three of five customers share the top frequency (2 orders): they
+/// score F = 5, not the 3 of their first rank.
+#[test]
+fn small_fixture_top_frequency_tie_scores_five() {
+    let scores = scores_by_customer(&ok(clm(&["rfm", SMALL, "--as-of", "2025-06-30", "-q"])));
+    for (customer, f) in [("A", "5"), ("B", "1"), ("C", "5"), ("D", "1"), ("E", "5")] {
+        assert_eq!(scores[customer].split(',').nth(1), Some(f), "{customer}");
+    }
 }
 
 /// Every customer appears once, in exactly one segment, and every score 1..=5 is used.
