@@ -77,15 +77,18 @@ fn summary_table_in_csv() {
         lines[0],
         "segment,customers,share_pct,mean_recency_days,mean_frequency,mean_monetary,revenue_share_pct,action"
     );
+    // Every segment is listed, empty ones with blank means; the default table leaves no Others.
+    assert_eq!(lines.len(), 11, "{out}");
+    assert!(lines[1].starts_with("Champions,0,0.0,,,,0.0,"), "{out}");
     assert!(
-        lines[1].starts_with("Loyal Customers,2,40.0,7.5,2.00,130.00,44.8,"),
+        lines[2].starts_with("Loyal Customers,2,40.0,2.5,2.00,47.50,16.4,"),
         "{out}"
     );
     assert!(
         lines
             .last()
             .unwrap()
-            .starts_with("Others,2,40.0,60.5,1.50,155.00,53.4,"),
+            .starts_with("Lost,1,20.0,166.0,1.00,10.00,1.7,"),
         "{out}"
     );
 }
@@ -238,6 +241,115 @@ fn small_fixture_top_frequency_tie_scores_five() {
     let scores = scores_by_customer(&ok(clm(&["rfm", SMALL, "--as-of", "2025-06-30", "-q"])));
     for (customer, f) in [("A", "5"), ("B", "1"), ("C", "5"), ("D", "1"), ("E", "5")] {
         assert_eq!(scores[customer].split(',').nth(1), Some(f), "{customer}");
+    }
+}
+
+/// The first column of each data line of a CSV summary, and its `customers` column.
+fn summary_counts(out: &str) -> Vec<(String, usize)> {
+    out.lines()
+        .skip(1)
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells[0].to_string(), cells[1].parse().unwrap())
+        })
+        .collect()
+}
+
+const DEFAULT_SEGMENTS: [&str; 10] = [
+    "Champions",
+    "Loyal Customers",
+    "Potential Loyalist",
+    "New Customers",
+    "Promising",
+    "Need Attention",
+    "About To Sleep",
+    "At Risk",
+    "Can't Lose Them",
+    "Lost",
+];
+
+/// Issue 11, item 8: with the R package's table 307 of the 853 customers of the online-retail
+/// sample (36 %) fell to Others. The default table covers every score: all ten segments are
+/// listed (in table order, empty or not), nobody is in Others, and the counts add up.
+#[test]
+fn default_segments_cover_every_customer_of_the_online_retail_sample() {
+    let out = ok(clm(&[
+        "rfm",
+        "fixtures/online_retail_sample.csv",
+        "--summary",
+        "-q",
+    ]));
+    let counts = summary_counts(&out);
+    let names: Vec<&str> = counts.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, DEFAULT_SEGMENTS, "{out}");
+    assert_eq!(counts.iter().map(|(_, c)| c).sum::<usize>(), 853);
+    // The R package's table on the same scores leaves customers to Others.
+    let r_table = r_package_segment_table_csv();
+    let (_dir, path) = temp_file("r_rfm.csv", r_table.as_bytes());
+    let with_r_table = summary_counts(&ok(clm(&[
+        "rfm",
+        "fixtures/online_retail_sample.csv",
+        "--segments",
+        path.to_str().unwrap(),
+        "--summary",
+        "-q",
+    ])));
+    assert_eq!(with_r_table.last().unwrap(), &("Others".to_string(), 307));
+}
+
+/// The R package's segment table as a CSV for `--segments`.
+fn r_package_segment_table_csv() -> String {
+    "segment,r,f,m\nChampions,4-5,4-5,4-5\nLoyal Customers,2-5,3-5,3-5\n\
+     Potential Loyalist,3-5,1-3,1-3\nNew Customers,4-5,1,1\nPromising,3-4,1,1\n\
+     Need Attention,2-3,2-3,2-3\nAbout To Sleep,2-3,1-2,1-2\nAt Risk,1-2,2-5,2-5\n\
+     Can't Lose Them,1,4-5,4-5\nLost,1-2,1-2,1-2\n"
+        .to_string()
+}
+
+/// `--scoring r-rfm` keeps the R package's table as published: its three unreachable segments
+/// are listed with no customers, and Others is listed; no note about them (they are the
+/// package's). A user's own table with a rule that earlier rules shadow gets a note.
+#[test]
+fn r_rfm_preset_lists_its_unreachable_segments_and_others() {
+    let run = clm(&[
+        "rfm",
+        "fixtures/rfm_data_orders.csv",
+        "--as-of",
+        "2006-12-31",
+        "--scoring",
+        "r-rfm",
+        "--summary",
+    ]);
+    assert!(
+        !run.stderr.contains("can never be assigned"),
+        "{}",
+        run.stderr
+    );
+    let counts = summary_counts(&ok(run));
+    let count = |name: &str| counts.iter().find(|(n, _)| n == name).map(|(_, c)| *c);
+    assert_eq!(count("Champions"), Some(158));
+    for unreachable in ["New Customers", "Promising", "Can't Lose Them"] {
+        assert_eq!(count(unreachable), Some(0), "{unreachable}");
+    }
+    assert_eq!(counts.last().unwrap().0, "Others");
+    assert_eq!(counts.iter().map(|(_, c)| c).sum::<usize>(), 995);
+
+    let (_dir, path) = temp_file("r_rfm.csv", r_package_segment_table_csv().as_bytes());
+    let run = clm(&[
+        "rfm",
+        SMALL,
+        "--segments",
+        path.to_str().unwrap(),
+        "--summary",
+    ]);
+    for name in ["New Customers", "Promising", "Can't Lose Them"] {
+        assert!(
+            run.stderr.contains(&format!(
+                "segment '{name}' can never be assigned: earlier rules take all its scores"
+            )),
+            "{}",
+            run.stderr
+        );
     }
 }
 
