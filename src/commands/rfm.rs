@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 
 use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
 use crate::data::dates::resolve_as_of;
+use crate::data::placeholders::{OUTSIZED_SHARE, outsized_ids};
 use crate::data::{Transactions, load_transactions};
 use crate::error::ClmError;
 use crate::features::rfm::{Monetary, RfmMeasures, rfm_measures};
@@ -186,6 +187,71 @@ pub fn log_load(log: &Log, tx: &Transactions) {
             tx.source, tx.return_rows
         ));
     }
+    if !tx.exclusion.not_found.is_empty() {
+        log.note(format!(
+            "{}: no rows for these --exclude-ids: {}",
+            tx.source,
+            tx.exclusion.not_found_list()
+        ));
+    }
+    log_outsized_ids(log, tx);
+}
+
+/// Names an id holding an outsized share of the rows or sales (a placeholder such as `0` or
+/// `guest` standing for many customers would otherwise lead every analysis), and the flag that
+/// leaves it out. Nothing is left out by default.
+fn log_outsized_ids(log: &Log, tx: &Transactions) {
+    if log.quiet {
+        return;
+    }
+    let outsized = match outsized_ids(&tx.frame) {
+        Ok(outsized) => outsized,
+        Err(e) => {
+            log.note(format!("{}: could not check id shares: {e}", tx.source));
+            return;
+        }
+    };
+    let rows = tx.frame.height();
+    for id in outsized {
+        let flag = format!("--exclude-ids {}", shell_word(&id.id));
+        log.note(if id.row_share >= OUTSIZED_SHARE {
+            format!(
+                "{}: customer '{}' is on {:.1} % of the rows ({} of {rows}; {:.1} % of the sales): \
+                 an id shared by many customers (unknown, guest, test) distorts every analysis; \
+                 if it is one, leave it out with {flag}",
+                tx.source,
+                id.id,
+                100.0 * id.row_share,
+                id.rows,
+                100.0 * id.sales_share,
+            )
+        } else {
+            format!(
+                "{}: customer '{}' holds {:.1} % of the sales (on {} of {rows} rows): check it is \
+                 not a data error or a placeholder; if it is, leave it out with {flag}",
+                tx.source,
+                id.id,
+                100.0 * id.sales_share,
+                id.rows,
+            )
+        });
+    }
+}
+
+/// `id` as one shell word for a suggested command line: quoted when it holds anything but
+/// letters, digits and `._-`; a comma would split the list, so such an id goes in an @FILE.
+fn shell_word(id: &str) -> String {
+    if id.contains(',') {
+        return "@FILE (one id per line; this id holds a comma)".into();
+    }
+    if !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return id.to_string();
+    }
+    format!("'{}'", id.replace('\'', r"'\''"))
 }
 
 /// Scores, segments and the summary table.

@@ -455,3 +455,141 @@ fn r_rfm_scoring_reproduces_the_r_package_champions() {
     ]));
     assert_ne!(quantile, out);
 }
+
+const ONLINE_RETAIL: &str = "fixtures/online_retail_sample.csv";
+
+/// Issue 11, item 7: CustomerID `0.0` is on 39 % of the online-retail rows and, unnoticed,
+/// becomes a Champion. Loading names it with its shares and the flag that leaves it out;
+/// nothing is dropped by default.
+#[test]
+fn placeholder_id_is_named_with_its_share_and_the_flag() {
+    let run = clm(&["rfm", ONLINE_RETAIL]);
+    assert!(
+        run.stderr.contains(
+            "fixtures/online_retail_sample.csv: customer '0' is on 39.3 % of the rows (1884 of 4792; 5.8 % of the sales)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("leave it out with --exclude-ids 0\n"),
+        "{}",
+        run.stderr
+    );
+    // One-row customers with a large share of the sales are named too (16446 ordered 80,995
+    // paper birds in one line).
+    assert!(
+        run.stderr.contains(
+            "customer '16446' holds 45.0 % of the sales (on 1 of 4792 rows): check it is not a data error or a placeholder"
+        ),
+        "{}",
+        run.stderr
+    );
+    let out = ok(run);
+    assert!(out.contains("\n0,1,868,"), "kept by default");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("0,") && l.ends_with(",Champions"))
+    );
+}
+
+/// `--exclude-ids` drops the placeholder's rows and counts them; the float-written form `0.0`
+/// names the same customer as `0`; ids listed in a file work the same, and ids with no rows
+/// are named.
+#[test]
+fn exclude_ids_drops_placeholder_rows_and_counts_them() {
+    let run = clm(&["rfm", ONLINE_RETAIL, "--exclude-ids", "0.0"]);
+    assert!(
+        run.stderr.contains(
+            "fixtures/online_retail_sample.csv: skipped 1884 rows: customer ids given with --exclude-ids: 0\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("customer '0'"), "{}", run.stderr);
+    let out = ok(run);
+    assert!(!out.lines().any(|l| l.starts_with("0,")), "{out}");
+    assert_eq!(out.lines().count() - 1, 852);
+
+    let (_dir, path) = temp_file(
+        "placeholders.txt",
+        b"# ids that stand for many customers\n0\n\nguest\n",
+    );
+    let from_file = format!("@{}", path.display());
+    let run = clm(&["rfm", ONLINE_RETAIL, "--exclude-ids", &from_file]);
+    assert!(
+        run.stderr
+            .contains("skipped 1884 rows: customer ids given with --exclude-ids: 0\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("no rows for these --exclude-ids: guest\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(ok(run), out);
+}
+
+#[test]
+fn exclude_ids_errors() {
+    let missing = clm(&["rfm", SMALL, "--exclude-ids", "@/no/such/ids.txt"]);
+    assert_eq!(missing.code, 66, "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("cannot read the --exclude-ids file '/no/such/ids.txt'"),
+        "{}",
+        missing.stderr
+    );
+    let everyone = clm(&[
+        "rfm",
+        SMALL,
+        "--exclude-ids",
+        "A,B,C,D",
+        "--exclude-ids",
+        "E",
+    ]);
+    assert_eq!(everyone.code, 65, "{}", everyone.stderr);
+    assert!(
+        everyone
+            .stderr
+            .contains("fixtures/small.csv: every row belongs to an id given with --exclude-ids"),
+        "{}",
+        everyone.stderr
+    );
+}
+
+/// The bar (10 % of rows or sales, and 20 even shares) stays silent on the clean fixtures,
+/// including the five-customer one where every customer holds a large share.
+#[test]
+fn clean_fixtures_name_no_outsized_id() {
+    for file in [
+        "fixtures/transactions.csv",
+        "fixtures/cdnow_sample.csv",
+        "fixtures/rfm_data_orders.csv",
+        "fixtures/small.csv",
+    ] {
+        let run = clm(&["rfm", file]);
+        assert!(
+            !run.stderr.contains("--exclude-ids"),
+            "{file}: {}",
+            run.stderr
+        );
+        ok(run);
+    }
+}
+
+/// The option is shared: another command drops the same rows.
+#[test]
+fn exclude_ids_works_for_other_commands() {
+    let run = clm(&["clv", "fixtures/transactions.csv", "--exclude-ids", "C1159"]);
+    assert!(
+        run.stderr
+            .contains("fixtures/transactions.csv: skipped 57 rows: customer ids given with --exclude-ids: C1159\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(!ok(run).contains("\nC1159,"));
+}
