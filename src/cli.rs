@@ -85,6 +85,12 @@ pub struct InputArgs {
     /// Skip rows whose customer id is empty (they are counted and reported) instead of failing.
     #[arg(long)]
     pub skip_missing_ids: bool,
+
+    /// Leave out the rows of these customer ids, e.g. placeholders for guests or unknown
+    /// customers: a comma-separated list (--exclude-ids 0,guest) or @FILE with one id per line.
+    /// Repeatable. The rows left out are counted on stderr. Nothing is left out by default.
+    #[arg(long, value_name = "IDS|@FILE")]
+    pub exclude_ids: Vec<String>,
 }
 
 /// The date the analysis looks from.

@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 
 use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
 use crate::data::dates::resolve_as_of;
+use crate::data::placeholders::{OUTSIZED_SHARE, outsized_ids};
 use crate::data::{Transactions, load_transactions};
 use crate::error::ClmError;
 use crate::features::rfm::{Monetary, RfmMeasures, rfm_measures};
@@ -17,8 +18,9 @@ use crate::segment::rfm::{SegmentTable, quantile_scores, r_rfm_scores};
 ///
 /// Recency is the number of days from the last purchase to the as-of date (most recent scores
 /// highest); frequency the number of distinct orders (or purchase days without an order
-/// column); monetary the net spend. Scores are quantiles with ties kept together. Segments come
-/// from the default table (Champions … Lost, first match wins, Others for the rest) or --segments.
+/// column); monetary the net spend. Scores are quantiles with ties kept together (the highest
+/// value scores top). Segments come from the default table (ten segments, Champions … Lost, that
+/// cover every score; see docs/rfm.md), the R package's table with --scoring r-rfm, or --segments.
 ///
 /// Examples:
 ///   clm rfm fixtures/transactions.csv
@@ -47,7 +49,8 @@ pub struct RfmArgs {
     #[arg(long, value_name = "FILE")]
     pub segments: Option<PathBuf>,
 
-    /// How measures become scores: even quantile bins, or exactly as the R package `rfm`.
+    /// How measures become scores: even quantile bins, or exactly as the R package `rfm`
+    /// (with its segment table, unless --segments is given).
     #[arg(long, value_enum, default_value_t = Scoring::Quantile)]
     pub scoring: Scoring,
 }
@@ -68,7 +71,12 @@ pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
     let mut timer = Stopwatch::start("rfm");
     let reads = [Some(args.input.input.as_path()), args.segments.as_deref()];
     crate::output::check_outputs(&args.output, &[], &reads)?;
-    let table = load_segment_table(args.segments.as_ref(), args.bins)?;
+    let table = load_segment_table(args.segments.as_ref(), args.bins, args.scoring)?;
+    for name in unreachable_segments(&table, args.bins) {
+        log.note(format!(
+            "segment '{name}' can never be assigned: earlier rules take all its scores"
+        ));
+    }
     let spinner = log.spinner("reading transactions");
     let tx = load_transactions(&args.input)?;
     drop(spinner);
@@ -116,11 +124,14 @@ pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-fn load_segment_table(path: Option<&PathBuf>, bins: u32) -> Result<SegmentTable> {
+fn load_segment_table(path: Option<&PathBuf>, bins: u32, scoring: Scoring) -> Result<SegmentTable> {
     let Some(path) = path else {
-        let table = SegmentTable::default();
+        let table = match scoring {
+            Scoring::Quantile => SegmentTable::default(),
+            Scoring::RRfm => SegmentTable::r_rfm(),
+        };
         table.check_bins(bins).map_err(|e| {
-            ClmError::Usage(format!("the default segment table needs --bins 5: {e}"))
+            ClmError::Usage(format!("the built-in segment table needs --bins 5: {e}"))
         })?;
         return Ok(table);
     };
@@ -140,6 +151,22 @@ fn load_segment_table(path: Option<&PathBuf>, bins: u32) -> Result<SegmentTable>
         .check_bins(bins)
         .map_err(|e| ClmError::BadData(format!("{name}: {e}")))?;
     Ok(table)
+}
+
+/// Names of a user's segments that no score reaches (the R package's own table, which has
+/// three, is used as published and not reported).
+fn unreachable_segments(table: &SegmentTable, bins: u32) -> Vec<String> {
+    if *table == SegmentTable::r_rfm() {
+        return Vec::new();
+    }
+    let owned = table.cells_owned(bins);
+    table
+        .rules
+        .iter()
+        .zip(&owned)
+        .filter(|(_, cells)| **cells == 0)
+        .map(|(rule, _)| rule.name.clone())
+        .collect()
 }
 
 /// Notes on what loading did, shared by the subcommands that read transactions.
@@ -165,6 +192,70 @@ pub fn log_load(log: &Log, tx: &Transactions) {
             counted(tx.return_rows, "return or cancellation row")
         ));
     }
+    if !tx.exclusion.not_found.is_empty() {
+        log.note(format!(
+            "{}: no rows for these --exclude-ids: {}",
+            tx.source,
+            tx.exclusion.not_found_list()
+        ));
+    }
+    log_outsized_ids(log, tx);
+}
+
+/// Names an id holding an outsized share of the rows or sales (a placeholder such as `0` or
+/// `guest` standing for many customers would otherwise lead every analysis), and the flag that
+/// leaves it out. Nothing is left out by default.
+///
+/// A warning, printed under `--quiet` too: a cron job acting on such a list should hear of it.
+fn log_outsized_ids(log: &Log, tx: &Transactions) {
+    let outsized = match outsized_ids(&tx.frame) {
+        Ok(outsized) => outsized,
+        Err(e) => {
+            log.note(format!("{}: could not check id shares: {e}", tx.source));
+            return;
+        }
+    };
+    let rows = tx.frame.height();
+    for id in outsized {
+        let flag = format!("--exclude-ids {}", shell_word(&id.id));
+        log.warn(if id.row_share >= OUTSIZED_SHARE {
+            format!(
+                "{}: customer '{}' is on {:.1} % of the rows ({} of {rows}; {:.1} % of the sales): \
+                 an id shared by many customers (unknown, guest, test) distorts every analysis; \
+                 if it is one, leave it out with {flag}",
+                tx.source,
+                id.id,
+                100.0 * id.row_share,
+                id.rows,
+                100.0 * id.sales_share,
+            )
+        } else {
+            format!(
+                "{}: customer '{}' holds {:.1} % of the sales (on {} of {rows} rows): check it is \
+                 not a data error or a placeholder; if it is, leave it out with {flag}",
+                tx.source,
+                id.id,
+                100.0 * id.sales_share,
+                id.rows,
+            )
+        });
+    }
+}
+
+/// `id` as one shell word for a suggested command line: quoted when it holds anything but
+/// letters, digits and `._-`; a comma would split the list, so such an id goes in an @FILE.
+fn shell_word(id: &str) -> String {
+    if id.contains(',') {
+        return "@FILE (one id per line; this id holds a comma)".into();
+    }
+    if !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return id.to_string();
+    }
+    format!("'{}'", id.replace('\'', r"'\''"))
 }
 
 /// Scores, segments and the summary table.
@@ -199,7 +290,7 @@ pub fn rfm_report(
     let segment: Vec<u32> = (0..r.len())
         .map(|i| table.assign(r[i], f[i], m[i]) as u32)
         .collect();
-    let summary = segment_summary(&measures, &segment, table);
+    let summary = segment_summary(&measures, &segment, table, bins);
     let scored = match scoring {
         Scoring::Quantile => "",
         Scoring::RRfm => "; scored as the R package rfm, frequency = rows",
@@ -263,7 +354,14 @@ fn score_labels(bins: u32) -> Vec<String> {
     labels
 }
 
-fn segment_summary(measures: &RfmMeasures, segment: &[u32], table: &SegmentTable) -> Table {
+/// One row per segment of the table, empty ones included (so runs compare row by row); Others
+/// only when the table leaves some scores to it or a customer landed there.
+fn segment_summary(
+    measures: &RfmMeasures,
+    segment: &[u32],
+    table: &SegmentTable,
+    bins: u32,
+) -> Table {
     let groups = table.rules.len() + 1;
     let mut customers = vec![0usize; groups];
     let (mut recency, mut frequency, mut monetary) =
@@ -277,10 +375,15 @@ fn segment_summary(measures: &RfmMeasures, segment: &[u32], table: &SegmentTable
     }
     let total_customers = segment.len() as f64;
     let total_revenue: f64 = monetary.iter().sum();
-    let present: Vec<usize> = (0..groups).filter(|&g| customers[g] > 0).collect();
+    let others = table.rules.len();
+    let others_reachable = table.cells_owned(bins)[others] > 0 || customers[others] > 0;
+    let present: Vec<usize> = (0..groups)
+        .filter(|&g| g < others || others_reachable)
+        .collect();
     let mean = |sums: &[f64]| {
         present
             .iter()
+            // An empty segment has no mean: NaN, written as an empty cell.
             .map(|&g| sums[g] / customers[g] as f64)
             .collect()
     };
@@ -300,7 +403,7 @@ fn segment_summary(measures: &RfmMeasures, segment: &[u32], table: &SegmentTable
             Values::Float(
                 present
                     .iter()
-                    .map(|&g| 100.0 * customers[g] as f64 / total_customers)
+                    .map(|&g| 100.0 * customers[g] as f64 / total_customers.max(1.0))
                     .collect(),
                 1,
             ),

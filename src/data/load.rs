@@ -10,6 +10,7 @@ use polars::prelude::*;
 
 use super::columns::{AmountSource, ColumnMap, ColumnOverrides, map_columns};
 use super::dates::{Detected, detect_format, has_time};
+use super::placeholders::{Exclusion, exclude_customers, read_exclude_ids};
 use crate::cli::{InputArgs, InputFormat, ReturnsPolicy};
 use crate::error::ClmError;
 use crate::output::Stopwatch;
@@ -57,6 +58,8 @@ pub struct Transactions {
     pub skipped: Vec<Skipped>,
     /// Rows that are returns or cancellations (kept and netted, dropped, or kept as purchases).
     pub return_rows: usize,
+    /// What `--exclude-ids` left out (nothing when it was not given).
+    pub exclusion: Exclusion,
 }
 
 impl Transactions {
@@ -168,6 +171,7 @@ impl Source {
 /// Reads and validates the export named by `args`.
 pub fn load_transactions(args: &InputArgs) -> Result<Transactions> {
     let name = args.input.display().to_string();
+    let exclude_ids = read_exclude_ids(&args.exclude_ids)?;
     let (source, format) = open(&args.input, args.input_format)?;
     let headers = read_headers(&name, &source, format)?;
     let overrides = ColumnOverrides {
@@ -183,7 +187,7 @@ pub fn load_transactions(args: &InputArgs) -> Result<Transactions> {
         format,
         columns: columns.clone(),
     };
-    reader.load(args)
+    reader.load(args, &exclude_ids)
 }
 
 fn open(path: &Path, format: Option<InputFormat>) -> Result<(Source, InputFormat)> {
@@ -333,14 +337,23 @@ impl Reader {
         }
     }
 
-    fn load(&self, args: &InputArgs) -> Result<Transactions> {
+    fn load(&self, args: &InputArgs, exclude_ids: &[String]) -> Result<Transactions> {
         let mut timer = Stopwatch::start("load");
         let lf = self.scan(&self.amount_columns())?;
         let schema = lf.clone().collect_schema().map_err(|e| self.bad(e))?;
         timer.lap("schema");
         let day = self.day_expr(&lf, &schema, args.date_format.as_deref())?;
         timer.lap("date format");
-        let customer = self.customer_expr(&lf)?;
+        let (customer, float_ids) = self.customer_expr(&lf)?;
+        // The ids to leave out are compared with the ids as loaded: `0.0` names customer `0`
+        // when the export writes every id as a float.
+        let exclude_ids: Vec<String> = exclude_ids
+            .iter()
+            .map(|id| match float_written_id(id) {
+                Some(digits) if float_ids => digits.to_string(),
+                _ => id.clone(),
+            })
+            .collect();
         timer.lap("id sample");
         let amount = match &self.columns.amount {
             AmountSource::Column(name) => col(name).cast(DataType::Float64),
@@ -370,7 +383,7 @@ impl Reader {
             Err(e) => return Err(self.diagnose_read_error(e)),
         };
         timer.lap("read");
-        let tx = self.validate(frame, args);
+        let tx = self.validate(frame, args, &exclude_ids);
         timer.lap("validate");
         tx
     }
@@ -379,19 +392,16 @@ impl Reader {
         ClmError::BadData(format!("{}: {e}", self.name)).into()
     }
 
-    /// Customer ids as text; ids written as floats (`17850.0`) lose the `.0` when all do.
-    fn customer_expr(&self, lf: &LazyFrame) -> Result<Expr> {
+    /// Customer ids as text; ids written as floats (`17850.0`) lose the `.0` when all do
+    /// (the flag says whether they did).
+    fn customer_expr(&self, lf: &LazyFrame) -> Result<(Expr, bool)> {
         let id = col(&self.columns.customer).cast(DataType::String);
         let sample = self.sample(lf, &self.columns.customer)?;
-        let float_ids = !sample.is_empty()
-            && sample.iter().all(|v| {
-                v.strip_suffix(".0")
-                    .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-            });
+        let float_ids = !sample.is_empty() && sample.iter().all(|v| float_written_id(v).is_some());
         Ok(if float_ids {
-            id.str().replace(lit(r"\.0$"), lit(""), false)
+            (id.str().replace(lit(r"\.0$"), lit(""), false), true)
         } else {
-            id
+            (id, false)
         })
     }
 
@@ -548,7 +558,12 @@ impl Reader {
     }
 
     /// Rejects empty ids, dates and amounts with the first offending row; applies skip policies.
-    fn validate(&self, mut frame: DataFrame, args: &InputArgs) -> Result<Transactions> {
+    fn validate(
+        &self,
+        mut frame: DataFrame,
+        args: &InputArgs,
+        exclude_ids: &[String],
+    ) -> Result<Transactions> {
         if frame.height() == 0 {
             return Err(ClmError::BadData(format!(
                 "{}: the file has a header but no data rows",
@@ -583,6 +598,27 @@ impl Reader {
             });
         }
 
+        let mut exclusion = Exclusion::default();
+        if !exclude_ids.is_empty() {
+            (frame, exclusion) = exclude_customers(&frame, exclude_ids).map_err(|e| self.bad(e))?;
+            if frame.height() == 0 {
+                return Err(ClmError::BadData(format!(
+                    "{}: every row belongs to an id given with --exclude-ids",
+                    self.name
+                ))
+                .into());
+            }
+            if exclusion.rows > 0 {
+                skipped.push(Skipped {
+                    rows: exclusion.rows,
+                    reason: format!(
+                        "customer ids given with --exclude-ids: {}",
+                        exclusion.found_list()
+                    ),
+                });
+            }
+        }
+
         let returns = frame
             .column(IS_RETURN)
             .and_then(|c| c.bool().cloned())
@@ -610,6 +646,7 @@ impl Reader {
             columns: self.columns.clone(),
             skipped,
             return_rows,
+            exclusion,
         })
     }
 
@@ -664,6 +701,12 @@ impl Reader {
         }
         Ok(())
     }
+}
+
+/// The digits of an id written as a float (`17850.0` → `17850`), else `None`.
+fn float_written_id(id: &str) -> Option<&str> {
+    id.strip_suffix(".0")
+        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn first_index(flags: impl Iterator<Item = bool>) -> Option<usize> {

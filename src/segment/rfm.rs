@@ -7,13 +7,19 @@ use serde::Deserialize;
 /// lowest values, `bins` for the highest.
 ///
 /// Values are ranked; a run of equal values takes the score of its first rank,
-/// `score = floor(first_rank × bins / n) + 1`, so equal values always share a score, the
-/// lowest value always scores 1, and with distinct values the counts differ by at most one.
-/// The order is total and deterministic (NaN sorts last).
+/// `score = floor(first_rank × bins / n) + 1`, except the run of the highest value, which
+/// scores `bins`: the most recent, most frequent or biggest customers score at the top however
+/// many share the value (a lone customer, or customers who are all tied, score `bins`). So equal
+/// values always share a score, the lowest value scores 1 unless every value is equal, and with
+/// distinct values the counts differ by at most one. The order is total and deterministic (NaN
+/// sorts last).
 pub fn quantile_scores(values: &[f64], bins: u32) -> Vec<u32> {
     let n = values.len() as u64;
     let mut sorted = values.to_vec();
     sorted.par_sort_unstable_by(f64::total_cmp);
+    let Some(&highest) = sorted.last() else {
+        return Vec::new();
+    };
     // score > k  ⇔  first_rank ≥ ⌈k·n / bins⌉ =: t  ⇔  at least t values lie below the value
     // ⇔  the value is greater than sorted[t − 1]. So bins − 1 cutoffs decide every score,
     // without sorting an index.
@@ -26,6 +32,9 @@ pub fn quantile_scores(values: &[f64], bins: u32) -> Vec<u32> {
     values
         .par_iter()
         .map(|value| {
+            if value.total_cmp(&highest).is_eq() {
+                return bins;
+            }
             let above = cutoffs
                 .iter()
                 .filter(|c| c.total_cmp(value).is_lt())
@@ -124,8 +133,97 @@ pub struct SegmentTable {
 pub const OTHERS: &str = "Others";
 const OTHERS_ACTION: &str = "No rule matched: look at these customers and refine the segment table";
 
-/// The default table (R package `rfm`), with recommended actions.
-const DEFAULT_TABLE: &[(&str, &str, &str, &str, &str)] = &[
+/// A segment table written as (name, R, F, M, action).
+type TableRows = [(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+)];
+
+/// The default table: ten boxes that partition the 125 score cells of five bins, so every
+/// customer has a named segment and the order of the rules does not matter. R sets the phase
+/// (4–5 recent, 3 fading, 1–2 lapsed), F splits one-time from repeat buyers (and, among recent
+/// customers, frequent ones), M splits the biggest spenders from the rest. docs/rfm.md gives
+/// the rationale.
+const DEFAULT_TABLE: &TableRows = &[
+    (
+        "Champions",
+        "4-5",
+        "4-5",
+        "4-5",
+        "Reward them; early access to new products; ask for reviews and referrals",
+    ),
+    (
+        "Loyal Customers",
+        "4-5",
+        "4-5",
+        "1-3",
+        "Upsell higher-value products; invite to the loyalty programme; ask for reviews",
+    ),
+    (
+        "Potential Loyalist",
+        "4-5",
+        "2-3",
+        "1-5",
+        "Offer membership or a loyalty programme; recommend related products",
+    ),
+    (
+        "New Customers",
+        "4-5",
+        "1",
+        "1-3",
+        "Onboard well: welcome series, early support, a reason for a second order",
+    ),
+    (
+        "Promising",
+        "4-5",
+        "1",
+        "4-5",
+        "A big first order: follow up quickly with related products and a reason to return",
+    ),
+    (
+        "Need Attention",
+        "3",
+        "2-5",
+        "1-5",
+        "Limited-time offers and recommendations based on past purchases",
+    ),
+    (
+        "About To Sleep",
+        "2-3",
+        "1",
+        "1-5",
+        "Reconnect with popular products and useful content before they lapse",
+    ),
+    (
+        "At Risk",
+        "1-2",
+        "2-5",
+        "1-3",
+        "Personal win-back messages, renewal offers, ask what went wrong",
+    ),
+    (
+        "Can't Lose Them",
+        "1-2",
+        "2-5",
+        "4-5",
+        "Win them back with new products or renewals; talk to them in person",
+    ),
+    (
+        "Lost",
+        "1",
+        "1",
+        "1-5",
+        "Low-cost reactivation campaign at most; otherwise do not spend on them",
+    ),
+];
+
+/// The R package `rfm`'s table (0.3.0), applied in order, first match wins. "New Customers",
+/// "Promising" and "Can't Lose Them" own no score cell (earlier rules take them all) and 36 of
+/// the 125 cells fall to Others; kept as published so `--scoring r-rfm` reproduces the package.
+const R_RFM_TABLE: &TableRows = &[
     (
         "Champions",
         "4-5",
@@ -218,21 +316,45 @@ struct RawTable {
 }
 
 impl Default for SegmentTable {
+    /// The default table: every cell of five bins in exactly one named segment.
     fn default() -> Self {
-        let rule = |&(name, r, f, m, action): &(&str, &str, &str, &str, &str)| SegmentRule {
-            name: name.into(),
-            r: ScoreRange::parse(r).expect("default table is valid"),
-            f: ScoreRange::parse(f).expect("default table is valid"),
-            m: ScoreRange::parse(m).expect("default table is valid"),
-            action: action.into(),
-        };
-        SegmentTable {
-            rules: DEFAULT_TABLE.iter().map(rule).collect(),
-        }
+        Self::from_rows(DEFAULT_TABLE)
     }
 }
 
 impl SegmentTable {
+    /// The R package `rfm`'s table, with its unreachable segments, for `--scoring r-rfm`.
+    pub fn r_rfm() -> Self {
+        Self::from_rows(R_RFM_TABLE)
+    }
+
+    fn from_rows(rows: &TableRows) -> Self {
+        let rule = |&(name, r, f, m, action): &(&str, &str, &str, &str, &str)| SegmentRule {
+            name: name.into(),
+            r: ScoreRange::parse(r).expect("built-in table is valid"),
+            f: ScoreRange::parse(f).expect("built-in table is valid"),
+            m: ScoreRange::parse(m).expect("built-in table is valid"),
+            action: action.into(),
+        };
+        SegmentTable {
+            rules: rows.iter().map(rule).collect(),
+        }
+    }
+
+    /// How many of the `bins³` score cells each segment owns (is the first match for), in the
+    /// order of [`SegmentTable::names`], Others last. A rule owning none can never be assigned.
+    pub fn cells_owned(&self, bins: u32) -> Vec<usize> {
+        let mut owned = vec![0; self.rules.len() + 1];
+        for r in 1..=bins {
+            for f in 1..=bins {
+                for m in 1..=bins {
+                    owned[self.assign(r, f, m)] += 1;
+                }
+            }
+        }
+        owned
+    }
+
     /// Reads a table from TOML (`[[segment]]` entries with name, r, f, m, action).
     pub fn from_toml(text: &str) -> Result<SegmentTable, String> {
         let raw: RawTable = toml::from_str(text).map_err(|e| e.to_string())?;
@@ -338,13 +460,90 @@ mod tests {
         );
     }
 
+    /// A lone customer, or customers who all share a value, sit at the top: they score the top
+    /// bin (a customer who bought on the as-of date is not scored as the least recent).
     #[test]
-    fn default_table_matches_champions_first_and_others_last() {
+    fn tiny_and_all_tied_inputs_score_at_the_top() {
+        assert_eq!(quantile_scores(&[0.0], 5), vec![5]);
+        assert_eq!(quantile_scores(&[3.0, 3.0, 3.0], 5), vec![5, 5, 5]);
+        assert_eq!(quantile_scores(&[1.0, 2.0], 5), vec![1, 5]);
+        assert_eq!(quantile_scores(&[1.0, 2.0, 3.0], 5), vec![1, 2, 5]);
+        assert_eq!(quantile_scores(&[2.0, 1.0, 2.0], 5), vec![5, 1, 5]);
+    }
+
+    #[test]
+    fn ties_at_the_top_score_high() {
+        // 40 % bought on the last day: they are the most recent and score 5, not 3.
+        let values = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 9.0, 9.0, 9.0, 9.0];
+        assert_eq!(
+            quantile_scores(&values, 5),
+            vec![1, 1, 2, 2, 3, 3, 5, 5, 5, 5]
+        );
+    }
+
+    /// Issue 11, item 8: every one of the 125 (r, f, m) cells is matched by exactly one rule
+    /// of the default table (so rule order does not matter and nobody is left in Others), and
+    /// every named segment owns at least one cell.
+    #[test]
+    fn default_table_partitions_all_125_cells() {
         let table = SegmentTable::default();
-        assert_eq!(table.names()[table.assign(5, 5, 5)], "Champions");
-        assert_eq!(table.names()[table.assign(1, 5, 5)], "At Risk");
-        assert_eq!(table.names()[table.assign(5, 1, 1)], "Potential Loyalist");
-        assert_eq!(table.names()[table.assign(1, 1, 3)], OTHERS);
+        let mut hits = vec![0usize; table.rules.len()];
+        for r in 1..=5 {
+            for f in 1..=5 {
+                for m in 1..=5 {
+                    let matching: Vec<usize> = (0..table.rules.len())
+                        .filter(|&i| {
+                            let rule = &table.rules[i];
+                            rule.r.contains(r) && rule.f.contains(f) && rule.m.contains(m)
+                        })
+                        .collect();
+                    assert_eq!(matching.len(), 1, "cell {r}{f}{m} matches {matching:?}");
+                    hits[matching[0]] += 1;
+                }
+            }
+        }
+        for (rule, cells) in table.rules.iter().zip(&hits) {
+            assert!(*cells > 0, "{} owns no cell", rule.name);
+        }
+        assert_eq!(hits.iter().sum::<usize>(), 125);
+        let owned = table.cells_owned(5);
+        assert_eq!(&owned[..hits.len()], hits.as_slice());
+        assert_eq!(owned[hits.len()], 0, "cells left to Others");
+    }
+
+    #[test]
+    fn default_table_names_cells_by_phase_frequency_and_spend() {
+        let table = SegmentTable::default();
+        let name = |r, f, m| table.names()[table.assign(r, f, m)];
+        assert_eq!(name(5, 5, 5), "Champions");
+        assert_eq!(name(5, 1, 1), "New Customers");
+        assert_eq!(name(4, 1, 5), "Promising");
+        assert_eq!(name(3, 1, 1), "About To Sleep");
+        assert_eq!(name(1, 5, 5), "Can't Lose Them");
+        assert_eq!(name(2, 4, 2), "At Risk");
+        assert_eq!(name(1, 1, 3), "Lost");
+    }
+
+    /// The R package's table as published: first match wins; three segments own no cell and
+    /// 36 cells fall to Others.
+    #[test]
+    fn r_rfm_table_keeps_its_unreachable_segments() {
+        let table = SegmentTable::r_rfm();
+        let names = table.names();
+        assert_eq!(names[table.assign(5, 5, 5)], "Champions");
+        assert_eq!(names[table.assign(1, 5, 5)], "At Risk");
+        assert_eq!(names[table.assign(5, 1, 1)], "Potential Loyalist");
+        assert_eq!(names[table.assign(1, 1, 3)], OTHERS);
+        let owned = table.cells_owned(5);
+        let unreachable: Vec<&str> = (0..table.rules.len())
+            .filter(|&i| owned[i] == 0)
+            .map(|i| names[i])
+            .collect();
+        assert_eq!(
+            unreachable,
+            ["New Customers", "Promising", "Can't Lose Them"]
+        );
+        assert_eq!(owned[table.rules.len()], 36);
     }
 
     #[test]
@@ -390,7 +589,9 @@ mod tests {
             let scores = quantile_scores(&values, bins);
             for (value, score) in values.iter().zip(scores) {
                 let first_rank = values.iter().filter(|v| v.total_cmp(value).is_lt()).count();
-                prop_assert_eq!(score, (first_rank * bins as usize / n) as u32 + 1);
+                let is_highest = values.iter().all(|v| v.total_cmp(value).is_le());
+                let expected = if is_highest { bins } else { (first_rank * bins as usize / n) as u32 + 1 };
+                prop_assert_eq!(score, expected);
             }
         }
 
@@ -408,9 +609,11 @@ mod tests {
                     if values[i] < values[j] { prop_assert!(scores[i] <= scores[j]); }
                 }
             }
-            // the lowest value scores 1; with distinct values every bin is within one of n/bins
+            // the lowest value scores 1 and the highest `bins` (all of them when all are tied)
             let min = values.iter().cloned().fold(f64::INFINITY, f64::min);
-            prop_assert!(values.iter().zip(&scores).all(|(v, s)| *v != min || *s == 1));
+            let max = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            prop_assert!(values.iter().zip(&scores).all(|(v, s)| *v != max || *s == bins));
+            prop_assert!(values.iter().zip(&scores).all(|(v, s)| *v != min || min == max || *s == 1));
         }
 
         #[test]

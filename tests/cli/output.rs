@@ -61,7 +61,7 @@ fn formats_by_extension_and_flag() {
         "-q",
     ]));
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(parsed[3]["segment"], "Others");
+    assert_eq!(parsed[3]["segment"], "About To Sleep");
     assert_eq!(parsed[0]["monetary"], 175.0);
 }
 
