@@ -148,6 +148,9 @@ pub fn log_load(log: &Log, tx: &Transactions) {
         tx.frame.height(),
         tx.columns.describe()
     ));
+    if tx.trimmed_ids > 0 {
+        log.note(trimmed_ids_note(&tx.source, tx.trimmed_ids));
+    }
     for skipped in &tx.skipped {
         log.note(format!(
             "{}: skipped {} rows: {}",
@@ -160,6 +163,16 @@ pub fn log_load(log: &Log, tx: &Transactions) {
             tx.source, tx.return_rows
         ));
     }
+}
+
+/// The note for customer ids read without the whitespace around them, the same for the
+/// transactions and the survey.
+pub fn trimmed_ids_note(source: &str, trimmed: usize) -> String {
+    format!(
+        "{source}: {trimmed} customer id{} had whitespace around {}, trimmed ('A ' and 'A' are one customer)",
+        if trimmed == 1 { "" } else { "s" },
+        if trimmed == 1 { "it" } else { "them" },
+    )
 }
 
 /// Scores, segments and the summary table.

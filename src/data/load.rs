@@ -25,6 +25,9 @@ pub const IS_RETURN: &str = "is_return";
 /// Order or invoice id (String), present when the export has one.
 pub const ORDER: &str = "order_id";
 
+/// True where the customer id had whitespace around it (Boolean); counted, then dropped.
+const ID_PADDED: &str = "__id_padded";
+
 /// Values read to detect the date format and float-written ids.
 const SAMPLE_ROWS: usize = 1000;
 
@@ -57,6 +60,8 @@ pub struct Transactions {
     pub skipped: Vec<Skipped>,
     /// Rows that are returns or cancellations (kept and netted, dropped, or kept as purchases).
     pub return_rows: usize,
+    /// Rows whose customer id had whitespace around it, trimmed (`"A "` is `"A"`).
+    pub trimmed_ids: usize,
 }
 
 impl Transactions {
@@ -340,7 +345,7 @@ impl Reader {
         timer.lap("schema");
         let day = self.day_expr(&lf, &schema, args.date_format.as_deref())?;
         timer.lap("date format");
-        let customer = self.customer_expr(&lf)?;
+        let (customer, id_padded) = self.customer_expr(&lf)?;
         timer.lap("id sample");
         let amount = match &self.columns.amount {
             AmountSource::Column(name) => col(name).cast(DataType::Float64),
@@ -361,6 +366,7 @@ impl Reader {
             day.alias(DAY),
             amount.alias(AMOUNT),
             is_return.fill_null(lit(false)).alias(IS_RETURN),
+            id_padded.alias(ID_PADDED),
         ];
         if let Some(order) = &self.columns.order {
             select.push(col(order).cast(DataType::String).alias(ORDER));
@@ -379,20 +385,33 @@ impl Reader {
         ClmError::BadData(format!("{}: {e}", self.name)).into()
     }
 
-    /// Customer ids as text; ids written as floats (`17850.0`) lose the `.0` when all do.
-    fn customer_expr(&self, lf: &LazyFrame) -> Result<Expr> {
-        let id = col(&self.columns.customer).cast(DataType::String);
+    /// Customer ids as text without surrounding whitespace (the survey's rule too: the files
+    /// are joined on it; an id of only whitespace is empty), and whether each was trimmed.
+    /// Ids written as floats (`17850.0`) lose the `.0` when all do.
+    fn customer_expr(&self, lf: &LazyFrame) -> Result<(Expr, Expr)> {
+        let raw = col(&self.columns.customer).cast(DataType::String);
+        let stripped = raw.clone().str().strip_chars(lit(NULL));
+        let id = when(stripped.clone().str().len_bytes().eq(lit(0)))
+            .then(lit(NULL).cast(DataType::String))
+            .otherwise(stripped);
+        let padded = raw
+            .str()
+            .len_bytes()
+            .neq(id.clone().str().len_bytes())
+            .fill_null(lit(false));
         let sample = self.sample(lf, &self.columns.customer)?;
         let float_ids = !sample.is_empty()
             && sample.iter().all(|v| {
-                v.strip_suffix(".0")
+                v.trim()
+                    .strip_suffix(".0")
                     .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
             });
-        Ok(if float_ids {
+        let id = if float_ids {
             id.str().replace(lit(r"\.0$"), lit(""), false)
         } else {
             id
-        })
+        };
+        Ok((id, padded))
     }
 
     /// The first non-empty values of a column, as text.
@@ -556,6 +575,10 @@ impl Reader {
             ))
             .into());
         }
+        let trimmed_ids = frame
+            .drop_in_place(ID_PADDED)
+            .and_then(|c| c.bool().map(|b| b.sum().unwrap_or(0) as usize))
+            .map_err(|e| self.bad(e))?;
         self.reject_bad_dates(&frame)?;
         let amount_column = self.amount_columns().join("' × '");
         self.reject_nulls(&frame, AMOUNT, &amount_column, "the amount is empty")?;
@@ -609,6 +632,7 @@ impl Reader {
             columns: self.columns.clone(),
             skipped,
             return_rows,
+            trimmed_ids,
         })
     }
 
