@@ -167,11 +167,10 @@ pub fn log_load(log: &Log, tx: &Transactions) {
 
 /// The note for customer ids read without the whitespace around them, the same for the
 /// transactions and the survey.
-pub fn trimmed_ids_note(source: &str, trimmed: usize) -> String {
+pub fn trimmed_ids_note(source: &str, rows: usize) -> String {
     format!(
-        "{source}: {trimmed} customer id{} had whitespace around {}, trimmed ('A ' and 'A' are one customer)",
-        if trimmed == 1 { "" } else { "s" },
-        if trimmed == 1 { "it" } else { "them" },
+        "{source}: whitespace trimmed around the customer id in {rows} row{} ('A ' and 'A' are one customer)",
+        if rows == 1 { "" } else { "s" },
     )
 }
 

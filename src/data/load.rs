@@ -25,9 +25,6 @@ pub const IS_RETURN: &str = "is_return";
 /// Order or invoice id (String), present when the export has one.
 pub const ORDER: &str = "order_id";
 
-/// True where the customer id had whitespace around it (Boolean); counted, then dropped.
-const ID_PADDED: &str = "__id_padded";
-
 /// Values read to detect the date format and float-written ids.
 const SAMPLE_ROWS: usize = 1000;
 
@@ -345,7 +342,7 @@ impl Reader {
         timer.lap("schema");
         let day = self.day_expr(&lf, &schema, args.date_format.as_deref())?;
         timer.lap("date format");
-        let (customer, id_padded) = self.customer_expr(&lf)?;
+        let customer = self.customer_expr(&lf)?;
         timer.lap("id sample");
         let amount = match &self.columns.amount {
             AmountSource::Column(name) => col(name).cast(DataType::Float64),
@@ -366,7 +363,6 @@ impl Reader {
             day.alias(DAY),
             amount.alias(AMOUNT),
             is_return.fill_null(lit(false)).alias(IS_RETURN),
-            id_padded.alias(ID_PADDED),
         ];
         if let Some(order) = &self.columns.order {
             select.push(col(order).cast(DataType::String).alias(ORDER));
@@ -385,33 +381,26 @@ impl Reader {
         ClmError::BadData(format!("{}: {e}", self.name)).into()
     }
 
-    /// Customer ids as text without surrounding whitespace (the survey's rule too: the files
-    /// are joined on it; an id of only whitespace is empty), and whether each was trimmed.
-    /// Ids written as floats (`17850.0`) lose the `.0` when all do.
-    fn customer_expr(&self, lf: &LazyFrame) -> Result<(Expr, Expr)> {
-        let raw = col(&self.columns.customer).cast(DataType::String);
-        let stripped = raw.clone().str().strip_chars(lit(NULL));
-        let id = when(stripped.clone().str().len_bytes().eq(lit(0)))
-            .then(lit(NULL).cast(DataType::String))
-            .otherwise(stripped);
-        let padded = raw
-            .str()
-            .len_bytes()
-            .neq(id.clone().str().len_bytes())
-            .fill_null(lit(false));
+    /// Customer ids as text; ids written as floats (`17850.0`) lose the `.0` when all do
+    /// (whitespace around an id is trimmed later, in [`trim_customer_ids`]).
+    fn customer_expr(&self, lf: &LazyFrame) -> Result<Expr> {
+        let id = col(&self.columns.customer).cast(DataType::String);
         let sample = self.sample(lf, &self.columns.customer)?;
+        let sample: Vec<&str> = sample
+            .iter()
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect();
         let float_ids = !sample.is_empty()
             && sample.iter().all(|v| {
-                v.trim()
-                    .strip_suffix(".0")
+                v.strip_suffix(".0")
                     .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
             });
-        let id = if float_ids {
-            id.str().replace(lit(r"\.0$"), lit(""), false)
+        Ok(if float_ids {
+            id.str().replace(lit(r"\.0(\s*)$"), lit("$1"), false)
         } else {
             id
-        };
-        Ok((id, padded))
+        })
     }
 
     /// The first non-empty values of a column, as text.
@@ -575,10 +564,7 @@ impl Reader {
             ))
             .into());
         }
-        let trimmed_ids = frame
-            .drop_in_place(ID_PADDED)
-            .and_then(|c| c.bool().map(|b| b.sum().unwrap_or(0) as usize))
-            .map_err(|e| self.bad(e))?;
+        let trimmed_ids = trim_customer_ids(&mut frame).map_err(|e| self.bad(e))?;
         self.reject_bad_dates(&frame)?;
         let amount_column = self.amount_columns().join("' × '");
         self.reject_nulls(&frame, AMOUNT, &amount_column, "the amount is empty")?;
@@ -687,6 +673,30 @@ impl Reader {
         }
         Ok(())
     }
+}
+
+/// Trims the whitespace around customer ids, the survey's rule too (the files are joined on
+/// the id, and `A` and `A ` are one customer); an id of only whitespace becomes empty (null).
+/// Returns how many non-empty ids were trimmed. Clean ids (the usual case) cost one read-only
+/// pass over the first and last character of each id.
+fn trim_customer_ids(frame: &mut DataFrame) -> PolarsResult<usize> {
+    let ids = frame.column(CUSTOMER)?.str()?;
+    let padded =
+        |id: &str| id.starts_with(char::is_whitespace) || id.ends_with(char::is_whitespace);
+    if !ids.iter().flatten().any(padded) {
+        return Ok(0);
+    }
+    let trimmed_ids = ids
+        .iter()
+        .flatten()
+        .filter(|id| padded(id) && !id.trim().is_empty())
+        .count();
+    let trimmed: StringChunked = ids
+        .iter()
+        .map(|id| id.map(str::trim).filter(|id| !id.is_empty()))
+        .collect();
+    frame.with_column(trimmed.with_name(CUSTOMER.into()).into_column())?;
+    Ok(trimmed_ids)
 }
 
 fn first_index(flags: impl Iterator<Item = bool>) -> Option<usize> {

@@ -187,7 +187,7 @@ pub struct Survey {
     pub rows_after_as_of: usize,
     /// How repeated answers were resolved.
     pub aggregation: SurveyAggregation,
-    /// Customer ids that had whitespace around them, trimmed (`"A "` is `"A"`), as in the
+    /// Rows whose customer id had whitespace around it, trimmed (`"A "` is `"A"`), as in the
     /// transactions: the two files are joined on the id.
     pub trimmed_ids: usize,
     /// Per answer column with any, the answers left out by

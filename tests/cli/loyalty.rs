@@ -703,11 +703,11 @@ fn ids_with_surrounding_whitespace_are_trimmed_and_counted() {
         .replace(&tx.display().to_string(), "tx.csv")
         .replace(&survey.display().to_string(), "survey.csv");
     assert!(
-        stderr.contains("tx.csv: 2 customer ids had whitespace around them, trimmed ('A ' and 'A' are one customer)\n"),
+        stderr.contains("tx.csv: whitespace trimmed around the customer id in 2 rows ('A ' and 'A' are one customer)\n"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("survey.csv: 2 customer ids had whitespace around them, trimmed ('A ' and 'A' are one customer)\n"),
+        stderr.contains("survey.csv: whitespace trimmed around the customer id in 2 rows ('A ' and 'A' are one customer)\n"),
         "{stderr}"
     );
     let out = ok(run);
@@ -719,6 +719,25 @@ fn ids_with_surrounding_whitespace_are_trimmed_and_counted() {
     );
     let rfm = ok(clm(&["rfm", tx.to_str().unwrap(), "-q"]));
     assert_eq!(rfm.lines().count(), 4, "{rfm}");
+
+    // Float-written ids lose the `.0` whether or not they had whitespace (a blank id does
+    // not stop the detection).
+    let (_dir4, floats) = temp_file(
+        "tx.csv",
+        b"customer_id,date,amount\n17850.0,2025-06-01,10\n\"17850.0 \",2025-06-02,20\n\" 17851.0\",2025-06-03,5\n\"   \",2025-06-03,5\n",
+    );
+    let rfm = ok(clm(&[
+        "rfm",
+        floats.to_str().unwrap(),
+        "--skip-missing-ids",
+        "-q",
+    ]));
+    let ids: Vec<&str> = rfm
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["17850", "17851"], "{rfm}");
 
     let (_dir3, blank) = temp_file(
         "tx.csv",
