@@ -74,8 +74,8 @@ pub struct LoyaltyArgs {
     pub survey_agg: SurveyAggregation,
 
     /// Attitude questions with their scales and optional weights, e.g.
-    /// nps:0-10,satisfaction:1-5:2 (default: detected by name: nps, likelihood_to_recommend
-    /// 0-10; satisfaction, csat, repurchase_intent 1-5).
+    /// nps:0-10,satisfaction:1-5:2 (default: detected by name: nps, likelihood_to_recommend or
+    /// a question mentioning recommend 0-10; satisfaction, csat, repurchase_intent 1-5).
     #[arg(
         long,
         value_name = "NAME:MIN-MAX[:WEIGHT],...",
@@ -139,12 +139,19 @@ pub enum Split {
 }
 
 /// What `clm loyalty` says when `--survey` is missing: what the file should hold.
-const SURVEY_NEEDED: &str = "clm loyalty needs a survey: --survey FILE, a CSV, TSV (optionally .gz) or Parquet file with one row per answer sheet:
-  - a customer id column with the same ids as the transactions (customer_id, Customer ID, member_no, ...; or name it with --survey-customer-col)
-  - one or more attitude questions, detected by name: nps, likelihood_to_recommend or \"How likely are you to recommend us?\" on 0-10; satisfaction, csat, repurchase_intent on 1-5; declare others with --attitude name:min-max, e.g. --attitude preference:1-7
-  - optionally a date column (survey_date, response_date, ...) to keep each customer's latest answer, and expectation and experience columns for the satisfaction gap
+const SURVEY_NEEDED: &str =
+    "clm loyalty needs a survey: --survey FILE, a CSV, TSV (optionally .gz) or Parquet
+file with one row per answer sheet, holding:
+  - a customer id column with the transactions' ids (customer_id, Customer ID, member_no, ...;
+    or name it with --survey-customer-col)
+  - one or more attitude questions, found by name: nps, likelihood_to_recommend or a question
+    like \"How likely are you to recommend us?\" on 0-10; satisfaction, csat, repurchase_intent
+    on 1-5; declare others with --attitude name:min-max, e.g. --attitude preference:1-7
+  - optionally a date (survey_date, response_date, ...) to keep each customer's latest answer,
+    and expectation and experience columns for the satisfaction gap
 Example header: customer_id,survey_date,nps,satisfaction
-Example run: clm loyalty fixtures/transactions.csv --survey fixtures/survey.csv (see docs/loyalty.md)";
+To try it: clm simulate --customers 1000 -o tx.csv --survey survey.csv
+           clm loyalty tx.csv --survey survey.csv";
 
 /// Below this share of survey ids matching a customer with a purchase, a warning says that
 /// the two files may not use the same ids. Surveys go to customers: most respondents should
