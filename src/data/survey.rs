@@ -929,4 +929,69 @@ mod tests {
         assert_eq!(all.answers[0][0], Some(9.0));
         assert_eq!(all.rows_after_as_of, 0);
     }
+
+    fn headers(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    /// The recommend wording is the NPS question only when no known 0–10 column exists, and
+    /// never a free-text follow-up; the file's column order is kept.
+    #[test]
+    fn nps_wording_is_detected_once_and_not_in_free_text() {
+        let detected = detect_questions(&headers(&[
+            "Satisfaction",
+            "Why would you recommend us?",
+            "How likely are you to recommend us?",
+            "Would you recommend us to a colleague?",
+        ]));
+        let found: Vec<(&str, Scale)> = detected
+            .iter()
+            .map(|q| (q.column.as_str(), q.scale))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("Satisfaction", Scale::FIVE_POINT),
+                ("How likely are you to recommend us?", Scale::NPS)
+            ]
+        );
+        let with_known = detect_questions(&headers(&["How likely to recommend?", "NPS"]));
+        assert_eq!(with_known.len(), 1);
+        assert_eq!(with_known[0].column, "NPS");
+        assert!(detect_questions(&headers(&["recommend_comment", "mood"])).is_empty());
+    }
+
+    /// Skipped answers are unanswered: the latest valid answer counts; ids are trimmed and
+    /// counted.
+    #[test]
+    fn skipped_answers_leave_the_latest_valid_one() {
+        let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        std::io::Write::write_all(
+            &mut file,
+            b"customer_id,survey_date,nps\nA,2025-01-01,7\n\"A \",2025-02-01,12\nB,2025-01-01,x\n",
+        )
+        .unwrap();
+        let survey = load_survey(&SurveyOptions {
+            path: file.path(),
+            customer_col: None,
+            date_col: None,
+            date_format: None,
+            attitude: None,
+            expectation_col: None,
+            experience_col: None,
+            aggregation: SurveyAggregation::Latest,
+            not_after: None,
+            skip_invalid_answers: true,
+        })
+        .unwrap();
+        assert_eq!(survey.respondents, ["A", "B"]);
+        assert_eq!(survey.answers, [[Some(7.0)], [None]]);
+        assert_eq!(survey.trimmed_ids, 1);
+        let invalid = &survey.invalid_answers[0];
+        assert_eq!((invalid.outside_scale, invalid.not_numbers), (1, 1));
+        assert_eq!(
+            invalid.first_outside_scale,
+            Some(("row 2 (line 3)".to_string(), "12".to_string()))
+        );
+    }
 }
