@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
 use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
-use crate::commands::rfm::log_load;
+use crate::commands::rfm::{log_load, trimmed_ids_note};
 use crate::data::dates::resolve_as_of;
 use crate::data::load_transactions;
 use crate::data::survey::{
@@ -52,9 +52,10 @@ pub struct LoyaltyArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Survey file (.csv, .tsv, .csv.gz or .parquet): one row per answer sheet with a customer id.
+    /// Survey file (.csv, .tsv, .csv.gz or .parquet), required: one row per answer sheet with
+    /// a customer id and attitude questions, e.g. the header customer_id,survey_date,nps,satisfaction.
     #[arg(long, value_name = "FILE", help_heading = "Survey")]
-    pub survey: PathBuf,
+    pub survey: Option<PathBuf>,
 
     /// Survey column holding the customer id (default: detected like --customer-col).
     #[arg(long, value_name = "NAME", help_heading = "Survey")]
@@ -75,14 +76,19 @@ pub struct LoyaltyArgs {
     pub survey_agg: SurveyAggregation,
 
     /// Attitude questions with their scales and optional weights, e.g.
-    /// nps:0-10,satisfaction:1-5:2 (default: detected by name: nps, likelihood_to_recommend
-    /// 0-10; satisfaction, csat, repurchase_intent 1-5).
+    /// nps:0-10,satisfaction:1-5:2 (default: detected by name: nps, likelihood_to_recommend or
+    /// a question mentioning recommend 0-10; satisfaction, csat, repurchase_intent 1-5).
     #[arg(
         long,
         value_name = "NAME:MIN-MAX[:WEIGHT],...",
         help_heading = "Survey"
     )]
     pub attitude: Option<String>,
+
+    /// Leave out answers outside their declared scale or that are not numbers (counted per
+    /// column on stderr) instead of stopping at the first: they count as unanswered.
+    #[arg(long, help_heading = "Survey")]
+    pub skip_invalid_answers: bool,
 
     /// Survey column with the expected level, for the satisfaction gap (default: detected,
     /// e.g. expectation).
@@ -136,6 +142,26 @@ pub enum Split {
     Median,
 }
 
+/// What `clm loyalty` says when `--survey` is missing: what the file should hold.
+const SURVEY_NEEDED: &str =
+    "clm loyalty needs a survey: --survey FILE, a CSV, TSV (optionally .gz) or Parquet
+file with one row per answer sheet, holding:
+  - a customer id column with the transactions' ids (customer_id, Customer ID, member_no, ...;
+    or name it with --survey-customer-col)
+  - one or more attitude questions, found by name: nps, likelihood_to_recommend or a question
+    like \"How likely are you to recommend us?\" on 0-10; satisfaction, csat, repurchase_intent
+    on 1-5; declare others with --attitude name:min-max, e.g. --attitude preference:1-7
+  - optionally a date (survey_date, response_date, ...) to keep each customer's latest answer,
+    and expectation and experience columns for the satisfaction gap
+Example header: customer_id,survey_date,nps,satisfaction
+To try it: clm simulate --customers 1000 -o tx.csv --survey survey.csv
+           clm loyalty tx.csv --survey survey.csv";
+
+/// Below this share of survey ids matching a customer with a purchase, a warning says that
+/// the two files may not use the same ids. Surveys go to customers: most respondents should
+/// have bought (prospects are the exception), whatever the response rate.
+const FEW_MATCHES: f64 = 0.5;
+
 /// One row of the matrix: a customer with purchases, or a survey-only prospect.
 struct CustomerRow<'a> {
     id: &'a str,
@@ -153,11 +179,11 @@ struct CustomerRow<'a> {
 /// Runs `clm loyalty`.
 pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
+    let Some(survey_path) = args.survey.as_deref() else {
+        return Err(ClmError::Usage(SURVEY_NEEDED.to_string()).into());
+    };
     let mut timer = Stopwatch::start("loyalty");
-    let reads = [
-        Some(args.input.input.as_path()),
-        Some(args.survey.as_path()),
-    ];
+    let reads = [Some(args.input.input.as_path()), args.survey.as_deref()];
     crate::output::check_outputs(&args.output, &[], &reads)?;
     let attitude = args
         .attitude
@@ -179,7 +205,7 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
         .transpose()?;
     let spinner = log.spinner("reading the survey");
     let survey = load_survey(&SurveyOptions {
-        path: &args.survey,
+        path: survey_path,
         customer_col: args.survey_customer_col.as_deref(),
         date_col: args.survey_date_col.as_deref(),
         date_format: args.survey_date_format.as_deref(),
@@ -188,6 +214,7 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
         experience_col: args.experience_col.as_deref(),
         aggregation: args.survey_agg,
         not_after: explicit_as_of,
+        skip_invalid_answers: args.skip_invalid_answers,
     })?;
     drop(spinner);
     log_survey(&log, &survey);
@@ -238,7 +265,9 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
             satisfaction_gap: None,
         })
         .collect();
+    let example_buyers: Vec<&str> = buyers.iter().take(2).map(|b| b.id).collect();
     let (rows, prospects) = join_survey(buyers, &survey)?;
+    check_matches(&log, &survey, prospects, &source, &example_buyers, as_of)?;
     if prospects > 0 {
         log.note(format!(
             "{}: {prospects} of {} respondents match no customer with a purchase up to {}; they are listed as Prospects (behaviour index 0)",
@@ -269,7 +298,7 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     };
     let report = loyalty_report(&rows, &context)?;
     timer.lap("matrix");
-    let inputs = [args.input.input.as_path(), args.survey.as_path()];
+    let inputs = [args.input.input.as_path(), survey_path];
     emit(&report, &args.output, &inputs)?;
     timer.lap("output");
     Ok(())
@@ -293,6 +322,63 @@ fn thresholds(args: &LoyaltyArgs) -> Result<Thresholds, ClmError> {
         },
         Split::Median => Thresholds::MedianSplit,
     })
+}
+
+/// A survey none of whose ids matches a customer with a purchase is bad data (most often the
+/// files use different ids); one where fewer than [`FEW_MATCHES`] of them do gets a warning.
+fn check_matches(
+    log: &Log,
+    survey: &Survey,
+    prospects: usize,
+    transactions: &str,
+    example_buyers: &[&str],
+    as_of: i32,
+) -> Result<(), ClmError> {
+    let respondents = survey.respondents.len();
+    let matched = respondents - prospects;
+    if respondents == 0 {
+        return Ok(());
+    }
+    if matched == 0 {
+        let quoted = |ids: &mut dyn Iterator<Item = &str>| {
+            ids.take(2)
+                .map(|id| format!("'{id}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Err(ClmError::BadData(format!(
+            "{}: 0 of {} survey ids match a customer of {transactions} with a purchase up to {} (survey ids such as {}; customer ids such as {}); check that the survey's customer column (--survey-customer-col) holds the transactions' ids",
+            survey.source,
+            thousands(respondents),
+            format_day(as_of),
+            quoted(&mut survey.respondents.iter().map(String::as_str)),
+            quoted(&mut example_buyers.iter().copied()),
+        )));
+    }
+    let share = matched as f64 / respondents as f64;
+    if share < FEW_MATCHES {
+        log.note(format!(
+            "warning: {}: only {} of {} survey ids ({}%) match a customer with a purchase; check that both files use the same customer ids",
+            survey.source,
+            thousands(matched),
+            thousands(respondents),
+            format_float(100.0 * share, 1)
+        ));
+    }
+    Ok(())
+}
+
+/// 1802 → "1,802".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 fn log_survey(log: &Log, survey: &Survey) {
@@ -326,6 +412,12 @@ fn log_survey(log: &Log, survey: &Survey) {
             counted(survey.rows_after_as_of, "row")
         ));
     }
+    if survey.trimmed_ids > 0 {
+        log.note(trimmed_ids_note(&survey.source, survey.trimmed_ids));
+    }
+    if !survey.invalid_answers.is_empty() {
+        log.note(invalid_answers_note(survey));
+    }
     if survey.repeated_rows > 0 {
         log.note(format!(
             "{}: {} resolved ({} per customer and question)",
@@ -337,6 +429,46 @@ fn log_survey(log: &Log, survey: &Survey) {
             }
         ));
     }
+}
+
+/// "survey.csv: 4 invalid answers left out (--skip-invalid-answers): 'nps' 2 outside 0-10
+/// (first: row 2 (line 3), '11') and 1 not a number (first: …); 'satisfaction' …".
+fn invalid_answers_note(survey: &Survey) -> String {
+    let first = |first: &Option<(String, String)>| match first {
+        Some((row, value)) => format!(" (first: {row}, '{value}')"),
+        None => String::new(),
+    };
+    let mut total = 0;
+    let columns: Vec<String> = survey
+        .invalid_answers
+        .iter()
+        .map(|invalid| {
+            total += invalid.outside_scale + invalid.not_numbers;
+            let mut parts = Vec::new();
+            if let (n @ 1.., Some(scale)) = (invalid.outside_scale, invalid.scale) {
+                parts.push(format!(
+                    "{n} outside {}-{}{}",
+                    scale.min,
+                    scale.max,
+                    first(&invalid.first_outside_scale)
+                ));
+            }
+            if invalid.not_numbers > 0 {
+                parts.push(format!(
+                    "{} not a number{}",
+                    invalid.not_numbers,
+                    first(&invalid.first_not_number)
+                ));
+            }
+            format!("'{}' {}", invalid.column, parts.join(" and "))
+        })
+        .collect();
+    format!(
+        "{}: {total} invalid answer{} left out (--skip-invalid-answers): {}",
+        survey.source,
+        if total == 1 { "" } else { "s" },
+        columns.join("; ")
+    )
 }
 
 /// Sets attitude, NPS and gap of the buyers who answered the survey and adds the respondents

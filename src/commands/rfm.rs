@@ -177,6 +177,9 @@ pub fn log_load(log: &Log, tx: &Transactions) {
         counted(tx.frame.height(), "row"),
         tx.columns.describe()
     ));
+    if tx.trimmed_ids > 0 {
+        log.note(trimmed_ids_note(&tx.source, tx.trimmed_ids));
+    }
     for skipped in &tx.skipped {
         log.note(format!(
             "{}: skipped {}: {}",
@@ -256,6 +259,15 @@ fn shell_word(id: &str) -> String {
         return id.to_string();
     }
     format!("'{}'", id.replace('\'', r"'\''"))
+}
+
+/// The note for customer ids read without the whitespace around them, the same for the
+/// transactions and the survey.
+pub fn trimmed_ids_note(source: &str, rows: usize) -> String {
+    format!(
+        "{source}: whitespace trimmed around the customer id in {rows} row{} ('A ' and 'A' are one customer)",
+        if rows == 1 { "" } else { "s" },
+    )
 }
 
 /// Scores, segments and the summary table.

@@ -60,6 +60,8 @@ pub struct Transactions {
     pub return_rows: usize,
     /// What `--exclude-ids` left out (nothing when it was not given).
     pub exclusion: Exclusion,
+    /// Rows whose customer id had whitespace around it, trimmed (`"A "` is `"A"`).
+    pub trimmed_ids: usize,
 }
 
 impl Transactions {
@@ -393,13 +395,19 @@ impl Reader {
     }
 
     /// Customer ids as text; ids written as floats (`17850.0`) lose the `.0` when all do
-    /// (the flag says whether they did).
+    /// (the flag says whether they did; whitespace around an id is trimmed later, in
+    /// [`trim_customer_ids`]).
     fn customer_expr(&self, lf: &LazyFrame) -> Result<(Expr, bool)> {
         let id = col(&self.columns.customer).cast(DataType::String);
         let sample = self.sample(lf, &self.columns.customer)?;
+        let sample: Vec<&str> = sample
+            .iter()
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect();
         let float_ids = !sample.is_empty() && sample.iter().all(|v| float_written_id(v).is_some());
         Ok(if float_ids {
-            (id.str().replace(lit(r"\.0$"), lit(""), false), true)
+            (id.str().replace(lit(r"\.0(\s*)$"), lit("$1"), false), true)
         } else {
             (id, false)
         })
@@ -571,6 +579,7 @@ impl Reader {
             ))
             .into());
         }
+        let trimmed_ids = trim_customer_ids(&mut frame).map_err(|e| self.bad(e))?;
         self.reject_bad_dates(&frame)?;
         let amount_column = self.amount_columns().join("' × '");
         self.reject_nulls(&frame, AMOUNT, &amount_column, "the amount is empty")?;
@@ -647,6 +656,7 @@ impl Reader {
             skipped,
             return_rows,
             exclusion,
+            trimmed_ids,
         })
     }
 
@@ -707,6 +717,30 @@ impl Reader {
 fn float_written_id(id: &str) -> Option<&str> {
     id.strip_suffix(".0")
         .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Trims the whitespace around customer ids, the survey's rule too (the files are joined on
+/// the id, and `A` and `A ` are one customer); an id of only whitespace becomes empty (null).
+/// Returns how many non-empty ids were trimmed. Clean ids (the usual case) cost one read-only
+/// pass over the first and last character of each id.
+fn trim_customer_ids(frame: &mut DataFrame) -> PolarsResult<usize> {
+    let ids = frame.column(CUSTOMER)?.str()?;
+    let padded =
+        |id: &str| id.starts_with(char::is_whitespace) || id.ends_with(char::is_whitespace);
+    if !ids.iter().flatten().any(padded) {
+        return Ok(0);
+    }
+    let trimmed_ids = ids
+        .iter()
+        .flatten()
+        .filter(|id| padded(id) && !id.trim().is_empty())
+        .count();
+    let trimmed: StringChunked = ids
+        .iter()
+        .map(|id| id.map(str::trim).filter(|id| !id.is_empty()))
+        .collect();
+    frame.with_column(trimmed.with_name(CUSTOMER.into()).into_column())?;
+    Ok(trimmed_ids)
 }
 
 fn first_index(flags: impl Iterator<Item = bool>) -> Option<usize> {

@@ -142,6 +142,24 @@ pub struct SurveyOptions<'a> {
     /// Answers dated after this day (days since 1970-01-01) are left out, when there is a
     /// date column: the analysis looks back from this day.
     pub not_after: Option<i32>,
+    /// Leave out answers outside their scale or not numbers (counted in
+    /// [`Survey::invalid_answers`]) instead of stopping at the first.
+    pub skip_invalid_answers: bool,
+}
+
+/// Answers of one column left out by [`SurveyOptions::skip_invalid_answers`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidAnswers {
+    /// Column name in the survey file.
+    pub column: String,
+    /// The column's declared scale (none for expectation and experience).
+    pub scale: Option<Scale>,
+    /// Numbers outside the scale, with the first as (row label, value).
+    pub outside_scale: usize,
+    pub first_outside_scale: Option<(String, String)>,
+    /// Cells that are not numbers, with the first as (row label, value).
+    pub not_numbers: usize,
+    pub first_not_number: Option<(String, String)>,
 }
 
 /// The survey, one entry per respondent (sorted by customer id).
@@ -169,13 +187,21 @@ pub struct Survey {
     pub rows_after_as_of: usize,
     /// How repeated answers were resolved.
     pub aggregation: SurveyAggregation,
+    /// Rows whose customer id had whitespace around it, trimmed (`"A "` is `"A"`), as in the
+    /// transactions: the two files are joined on the id.
+    pub trimmed_ids: usize,
+    /// Per answer column with any, the answers left out by
+    /// [`SurveyOptions::skip_invalid_answers`].
+    pub invalid_answers: Vec<InvalidAnswers>,
 }
 
 /// The needed columns of the file as text, row by row.
 struct RawSurvey {
     headers: Vec<String>,
-    /// `cells[c][row]` for each header.
+    /// `cells[c][row]` for each header, trimmed (empty cells are `None`).
     cells: Vec<Vec<Option<String>>>,
+    /// Per header, how many non-empty cells had whitespace around them before trimming.
+    padded: Vec<usize>,
     format: InputFormat,
 }
 
@@ -238,12 +264,21 @@ pub fn load_survey(options: &SurveyOptions<'_>) -> Result<Survey, ClmError> {
         None => None,
     };
     let mut numeric_columns: Vec<Vec<Option<f64>>> = Vec::new();
-    for question in &questions {
-        numeric_columns.push(reader.numbers(&question.column, Some(question.scale))?);
-    }
-    if let Some((expectation, experience)) = &gap_columns {
-        numeric_columns.push(reader.numbers(expectation, None)?);
-        numeric_columns.push(reader.numbers(experience, None)?);
+    let mut invalid_answers = Vec::new();
+    let answer_columns = questions
+        .iter()
+        .map(|q| (q.column.as_str(), Some(q.scale)))
+        .chain(
+            gap_columns
+                .iter()
+                .flat_map(|(e, x)| [(e.as_str(), None), (x.as_str(), None)]),
+        );
+    for (column, scale) in answer_columns {
+        let (values, invalid) = reader.numbers(column, scale, options.skip_invalid_answers)?;
+        numeric_columns.push(values);
+        if invalid.outside_scale + invalid.not_numbers > 0 {
+            invalid_answers.push(invalid);
+        }
     }
     let rows_after_as_of =
         drop_rows_after(&mut ids, &mut days, &mut numeric_columns, options.not_after);
@@ -255,6 +290,7 @@ pub fn load_survey(options: &SurveyOptions<'_>) -> Result<Survey, ClmError> {
         options.aggregation,
         &customer_column,
     )?;
+    let trimmed_ids = reader.padded(&customer_column);
     let question_count = questions.len();
     let satisfaction_gap = resolved
         .values
@@ -290,6 +326,8 @@ pub fn load_survey(options: &SurveyOptions<'_>) -> Result<Survey, ClmError> {
         repeated_rows: resolved.repeated_rows,
         rows_after_as_of,
         aggregation: options.aggregation,
+        trimmed_ids,
+        invalid_answers,
     })
 }
 
@@ -371,16 +409,18 @@ fn read_raw(path: &Path, source: &str, format: InputFormat) -> Result<RawSurvey,
         )));
     }
     let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
+    let mut padded = vec![0; headers.len()];
     for record in reader.records() {
         let record = record.map_err(bad)?;
         for (index, column) in cells.iter_mut().enumerate() {
-            let cell = record.get(index).map(str::trim).filter(|s| !s.is_empty());
-            column.push(cell.map(str::to_string));
+            let cell = trimmed_cell(record.get(index), &mut padded[index]);
+            column.push(cell);
         }
     }
     Ok(RawSurvey {
         headers,
         cells,
+        padded,
         format,
     })
 }
@@ -403,23 +443,35 @@ fn read_parquet(path: &Path, source: &str) -> Result<RawSurvey, ClmError> {
         .map(|n| n.to_string())
         .collect();
     let mut cells = Vec::with_capacity(headers.len());
-    for column in frame.columns() {
+    let mut padded = vec![0; headers.len()];
+    for (index, column) in frame.columns().iter().enumerate() {
         let text = column.str().map_err(bad)?;
         cells.push(
             text.iter()
-                .map(|v| {
-                    v.map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                })
+                .map(|v| trimmed_cell(v, &mut padded[index]))
                 .collect(),
         );
     }
     Ok(RawSurvey {
         headers,
         cells,
+        padded,
         format: InputFormat::Parquet,
     })
+}
+
+/// A cell without surrounding whitespace (`None` when nothing is left), counting in `padded`
+/// the non-empty cells that had some.
+fn trimmed_cell(cell: Option<&str>, padded: &mut usize) -> Option<String> {
+    let raw = cell?;
+    let text = raw.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if text.len() != raw.len() {
+        *padded += 1;
+    }
+    Some(text.to_string())
 }
 
 fn check_duplicate_headers(source: &str, headers: &[String]) -> Result<(), ClmError> {
@@ -451,21 +503,47 @@ fn detect(headers: &[String], spellings: &[&str]) -> Option<String> {
         .find_map(|spelling| headers.iter().find(|h| normalize(h) == *spelling).cloned())
 }
 
+/// Questions known by name, and, when none of them is on 0–10, the first header worded like
+/// the Net Promoter question ("How likely are you to recommend us?") as the 0–10 NPS question.
 fn detect_questions(headers: &[String]) -> Vec<AttitudeSpec> {
+    let known_scale = |header: &str| {
+        let name = normalize(header);
+        KNOWN_QUESTIONS
+            .iter()
+            .find(|(known, _, _)| *known == name)
+            .map(|&(_, min, max)| Scale { min, max })
+    };
+    let mut nps_found = headers.iter().any(|h| known_scale(h) == Some(Scale::NPS));
     headers
         .iter()
         .filter_map(|header| {
-            let name = normalize(header);
-            KNOWN_QUESTIONS
-                .iter()
-                .find(|(known, _, _)| *known == name)
-                .map(|&(_, min, max)| AttitudeSpec {
-                    column: header.clone(),
-                    scale: Scale { min, max },
-                    weight: 1.0,
+            let scale = known_scale(header).or_else(|| {
+                (!nps_found && is_nps_wording(header)).then(|| {
+                    nps_found = true;
+                    Scale::NPS
                 })
+            })?;
+            Some(AttitudeSpec {
+                column: header.clone(),
+                scale,
+                weight: 1.0,
+            })
         })
         .collect()
+}
+
+/// Words of a free-text follow-up ("Why would you recommend us?", "recommend_comment"): such a
+/// column holds reasons, not a score.
+const FREE_TEXT_WORDS: &[&str] = &[
+    "why", "reason", "comment", "because", "explain", "feedback", "verbatim", "text",
+];
+
+/// A header worded like the Net Promoter question: it mentions recommending (or the net
+/// promoter score) and is not a free-text follow-up.
+fn is_nps_wording(header: &str) -> bool {
+    let name = normalize(header);
+    (name.contains("recommend") || name.contains("netpromoter"))
+        && !FREE_TEXT_WORDS.iter().any(|word| name.contains(word))
 }
 
 fn is_recommend_question(column: &str) -> bool {
@@ -488,14 +566,21 @@ struct RowReader<'a> {
 }
 
 impl RowReader<'_> {
-    fn column(&self, name: &str) -> &[Option<String>] {
-        let index = self
-            .raw
+    fn index(&self, name: &str) -> usize {
+        self.raw
             .headers
             .iter()
             .position(|h| h == name)
-            .unwrap_or_default();
-        &self.raw.cells[index]
+            .unwrap_or_default()
+    }
+
+    fn column(&self, name: &str) -> &[Option<String>] {
+        &self.raw.cells[self.index(name)]
+    }
+
+    /// Non-empty cells of the column that had whitespace around them.
+    fn padded(&self, name: &str) -> usize {
+        self.raw.padded[self.index(name)]
     }
 
     /// "row 12 (line 13)" for CSV, where line counts the header; "row 12" for Parquet.
@@ -594,34 +679,88 @@ impl RowReader<'_> {
     }
 
     /// Numbers of one column (empty cells are unanswered), checked against `scale` if given.
-    fn numbers(&self, column: &str, scale: Option<Scale>) -> Result<Vec<Option<f64>>, ClmError> {
-        self.column(column)
-            .iter()
-            .enumerate()
-            .map(|(index, cell)| {
-                let Some(text) = cell else { return Ok(None) };
-                let value = text
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite())
-                    .ok_or_else(|| {
-                        self.bad_cell(index, column, format!("'{text}' is not a number"))
-                    })?;
-                if let Some(scale) = scale
-                    && !(scale.min..=scale.max).contains(&value)
-                {
-                    return Err(self.bad_cell(
-                        index,
-                        column,
-                        format!(
-                            "'{text}' is outside the scale {}-{} declared for it (see --attitude)",
-                            scale.min, scale.max
-                        ),
-                    ));
+    /// An invalid answer (outside the scale, not a number) stops with the first one, or with
+    /// `skip_invalid` is left out as unanswered and counted.
+    fn numbers(
+        &self,
+        column: &str,
+        scale: Option<Scale>,
+        skip_invalid: bool,
+    ) -> Result<(Vec<Option<f64>>, InvalidAnswers), ClmError> {
+        let mut invalid = InvalidAnswers {
+            column: column.to_string(),
+            scale,
+            outside_scale: 0,
+            first_outside_scale: None,
+            not_numbers: 0,
+            first_not_number: None,
+        };
+        // The first invalid answer in row order: (row, is outside the scale).
+        let mut first_invalid: Option<(usize, bool)> = None;
+        let mut values = Vec::with_capacity(self.column(column).len());
+        for (index, cell) in self.column(column).iter().enumerate() {
+            let Some(text) = cell else {
+                values.push(None);
+                continue;
+            };
+            let (count, first, outside) = match text.parse::<f64>().ok().filter(|v| v.is_finite()) {
+                None => (
+                    &mut invalid.not_numbers,
+                    &mut invalid.first_not_number,
+                    false,
+                ),
+                Some(value) if scale.is_none_or(|s| (s.min..=s.max).contains(&value)) => {
+                    values.push(Some(value));
+                    continue;
                 }
-                Ok(Some(value))
-            })
-            .collect()
+                Some(_) => (
+                    &mut invalid.outside_scale,
+                    &mut invalid.first_outside_scale,
+                    true,
+                ),
+            };
+            *count += 1;
+            first.get_or_insert_with(|| (self.row_label(index), text.clone()));
+            first_invalid.get_or_insert((index, outside));
+            values.push(None);
+        }
+        match first_invalid {
+            Some((index, outside)) if !skip_invalid => {
+                Err(self.invalid_answer(index, &invalid, outside))
+            }
+            _ => Ok((values, invalid)),
+        }
+    }
+
+    /// The error for the first invalid answer of a column, with how many more there are.
+    fn invalid_answer(&self, index: usize, invalid: &InvalidAnswers, outside: bool) -> ClmError {
+        let text = self.column(&invalid.column)[index]
+            .clone()
+            .unwrap_or_default();
+        let what = match (outside, invalid.scale) {
+            (true, Some(scale)) => {
+                let more = match invalid.outside_scale {
+                    1 => String::new(),
+                    n => format!("; {n} answers in this column are outside it"),
+                };
+                format!(
+                    "'{text}' is outside the scale {}-{} declared for it (see --attitude){more}",
+                    scale.min, scale.max
+                )
+            }
+            _ => {
+                let more = match invalid.not_numbers {
+                    1 => String::new(),
+                    n => format!("; {n} answers in this column are not numbers"),
+                };
+                format!("'{text}' is not a number{more}")
+            }
+        };
+        self.bad_cell(
+            index,
+            &invalid.column,
+            format!("{what}; pass --skip-invalid-answers to leave such answers out"),
+        )
     }
 }
 
@@ -724,6 +863,7 @@ mod tests {
             experience_col: None,
             aggregation,
             not_after,
+            skip_invalid_answers: false,
         })
     }
 
@@ -788,5 +928,70 @@ mod tests {
         assert_eq!(all.respondents, vec!["A", "B"]);
         assert_eq!(all.answers[0][0], Some(9.0));
         assert_eq!(all.rows_after_as_of, 0);
+    }
+
+    fn headers(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    /// The recommend wording is the NPS question only when no known 0–10 column exists, and
+    /// never a free-text follow-up; the file's column order is kept.
+    #[test]
+    fn nps_wording_is_detected_once_and_not_in_free_text() {
+        let detected = detect_questions(&headers(&[
+            "Satisfaction",
+            "Why would you recommend us?",
+            "How likely are you to recommend us?",
+            "Would you recommend us to a colleague?",
+        ]));
+        let found: Vec<(&str, Scale)> = detected
+            .iter()
+            .map(|q| (q.column.as_str(), q.scale))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("Satisfaction", Scale::FIVE_POINT),
+                ("How likely are you to recommend us?", Scale::NPS)
+            ]
+        );
+        let with_known = detect_questions(&headers(&["How likely to recommend?", "NPS"]));
+        assert_eq!(with_known.len(), 1);
+        assert_eq!(with_known[0].column, "NPS");
+        assert!(detect_questions(&headers(&["recommend_comment", "mood"])).is_empty());
+    }
+
+    /// Skipped answers are unanswered: the latest valid answer counts; ids are trimmed and
+    /// counted.
+    #[test]
+    fn skipped_answers_leave_the_latest_valid_one() {
+        let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        std::io::Write::write_all(
+            &mut file,
+            b"customer_id,survey_date,nps\nA,2025-01-01,7\n\"A \",2025-02-01,12\nB,2025-01-01,x\n",
+        )
+        .unwrap();
+        let survey = load_survey(&SurveyOptions {
+            path: file.path(),
+            customer_col: None,
+            date_col: None,
+            date_format: None,
+            attitude: None,
+            expectation_col: None,
+            experience_col: None,
+            aggregation: SurveyAggregation::Latest,
+            not_after: None,
+            skip_invalid_answers: true,
+        })
+        .unwrap();
+        assert_eq!(survey.respondents, ["A", "B"]);
+        assert_eq!(survey.answers, [[Some(7.0)], [None]]);
+        assert_eq!(survey.trimmed_ids, 1);
+        let invalid = &survey.invalid_answers[0];
+        assert_eq!((invalid.outside_scale, invalid.not_numbers), (1, 1));
+        assert_eq!(
+            invalid.first_outside_scale,
+            Some(("row 2 (line 3)".to_string(), "12".to_string()))
+        );
     }
 }

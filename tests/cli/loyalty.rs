@@ -198,7 +198,7 @@ fn out_of_scale_answer_is_65_with_row_column_value() {
     assert_eq!(run.code, 65);
     assert_eq!(
         run.stderr,
-        "clm: error: survey.csv: row 2 (line 3), column 'nps': '11' is outside the scale 0-10 declared for it (see --attitude)\n"
+        "clm: error: survey.csv: row 2 (line 3), column 'nps': '11' is outside the scale 0-10 declared for it (see --attitude); pass --skip-invalid-answers to leave such answers out\n"
     );
     let declared = survey_error("customer_id,q1\nA,6\n", &["--attitude", "q1:1-5"]);
     assert_eq!(declared.code, 65);
@@ -215,7 +215,7 @@ fn non_numeric_answer_is_65() {
     assert_eq!(run.code, 65);
     assert_eq!(
         run.stderr,
-        "clm: error: survey.csv: row 2 (line 3), column 'satisfaction': 'very' is not a number\n"
+        "clm: error: survey.csv: row 2 (line 3), column 'satisfaction': 'very' is not a number; pass --skip-invalid-answers to leave such answers out\n"
     );
 }
 
@@ -515,4 +515,240 @@ fn survey_rows_after_the_as_of_date_are_left_out() {
         "{out}"
     );
     assert!(!out.contains("\nX,"), "{out}");
+}
+
+/// Issue 12: an answer outside its scale still stops the run by default (a mis-declared scale
+/// must not silently drop answers), and the message says how many there are and how to go on.
+/// With `--skip-invalid-answers` such answers (and non-numeric ones) are unanswered questions,
+/// counted per column on stderr.
+#[test]
+fn invalid_answers_stop_the_run_unless_skipped_and_counted() {
+    let survey = "customer_id,nps,satisfaction\nA,9,5\nB,11,4\nC,3,7\nD,12,\nE,n/a,3\n";
+    let stopped = survey_error(survey, &[]);
+    assert_eq!(stopped.code, 65);
+    assert_eq!(
+        stopped.stderr,
+        "clm: error: survey.csv: row 2 (line 3), column 'nps': '11' is outside the scale 0-10 declared for it (see --attitude); 2 answers in this column are outside it; pass --skip-invalid-answers to leave such answers out\n"
+    );
+    let not_a_number = survey_error("customer_id,nps\nA,9\nB,n/a\n", &[]);
+    assert!(
+        not_a_number.stderr.contains(
+            "row 2 (line 3), column 'nps': 'n/a' is not a number; pass --skip-invalid-answers to leave such answers out"
+        ),
+        "{}",
+        not_a_number.stderr
+    );
+
+    let (_dir, path) = temp_file("survey.csv", survey.as_bytes());
+    let run = clm(&[
+        "loyalty",
+        TX,
+        "--survey",
+        path.to_str().unwrap(),
+        "--skip-invalid-answers",
+    ]);
+    let stderr = run
+        .stderr
+        .replace(&path.display().to_string(), "survey.csv");
+    assert!(
+        stderr.contains(
+            "survey.csv: 4 invalid answers left out (--skip-invalid-answers): \
+             'nps' 2 outside 0-10 (first: row 2 (line 3), '11') and 1 not a number (first: row 5 (line 6), 'n/a'); \
+             'satisfaction' 1 outside 1-5 (first: row 3 (line 4), '7')\n"
+        ),
+        "{stderr}"
+    );
+    let out = ok(run);
+    // B: satisfaction 4 only → (4 − 1)/4; C: NPS 3 only → 0.3; D: nothing valid → unknown;
+    // E: satisfaction 3 only → 0.5.
+    assert!(out.contains("\nB,1,5,40.00,0.333,0.750,"), "{out}");
+    assert!(out.contains("\nC,2,149,60.00,0.417,0.300,"), "{out}");
+    assert!(
+        out.contains("\nD,4,0,500.00,1.000,,Attitude unknown,"),
+        "{out}"
+    );
+    assert!(out.contains("\nE,1,211,20.00,0.083,0.500,"), "{out}");
+    assert!(
+        out.contains("\nB,1,5,40.00,0.333,0.750,Latent loyalty,First-time customer,,"),
+        "{out}"
+    );
+}
+
+/// Issue 12: a survey whose ids match no customer is bad data, not a matrix of "Attitude
+/// unknown"; the message shows ids from both files so the mismatch can be seen.
+#[test]
+fn survey_that_matches_no_customer_is_65() {
+    let mut survey = String::from("respondent_id,nps\n");
+    for i in 0..1802 {
+        survey.push_str(&format!("S{i:05},{}\n", i % 11));
+    }
+    let (_dir, path) = temp_file("survey.csv", survey.as_bytes());
+    let run = clm(&[
+        "loyalty",
+        TX,
+        "--survey",
+        path.to_str().unwrap(),
+        "--survey-customer-col",
+        "respondent_id",
+    ]);
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    let stderr = run
+        .stderr
+        .replace(&path.display().to_string(), "survey.csv");
+    assert!(
+        stderr.contains(
+            "clm: error: survey.csv: 0 of 1,802 survey ids match a customer of fixtures/loyalty_tx.csv with a purchase up to 2025-06-30 \
+             (survey ids such as 'S00000', 'S00001'; customer ids such as 'A', 'B')"
+        ),
+        "{stderr}"
+    );
+    assert!(run.stdout.is_empty());
+}
+
+/// Fewer than half of the survey ids matching a customer is most likely a mismatch of ids
+/// (another id column, a prefix): a warning, and the run goes on.
+#[test]
+fn survey_where_few_ids_match_warns() {
+    let run = survey_error("customer_id,nps\nA,9\nZ1,8\nZ2,7\n", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // -q keeps warnings off: run again without it.
+    let (_dir, path) = temp_file("survey.csv", b"customer_id,nps\nA,9\nZ1,8\nZ2,7\n");
+    let run = clm(&["loyalty", TX, "--survey", path.to_str().unwrap()]);
+    let stderr = run
+        .stderr
+        .replace(&path.display().to_string(), "survey.csv");
+    assert!(
+        stderr.contains(
+            "warning: survey.csv: only 1 of 3 survey ids (33.3%) match a customer with a purchase; check that both files use the same customer ids"
+        ),
+        "{stderr}"
+    );
+    // Half or more: no warning.
+    let (_dir2, path2) = temp_file("survey.csv", b"customer_id,nps\nA,9\nB,8\nZ2,7\n");
+    let run = clm(&["loyalty", TX, "--survey", path2.to_str().unwrap()]);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+}
+
+/// Issue 12: the usual wording of the recommend question is the 0–10 NPS question; a free-text
+/// follow-up ("Why would you recommend us?") is not an attitude column.
+#[test]
+fn nps_question_wording_is_detected() {
+    for header in [
+        "How likely are you to recommend us?",
+        "Likelihood to Recommend",
+        "Q1 - How likely is it that you would recommend Acme to a friend or colleague? (0-10)",
+    ] {
+        let survey = format!(
+            "customer_id,\"{header}\",Why would you recommend us?\nA,10,great service\nB,6,\nC,8,price\n"
+        );
+        let (_dir, path) = temp_file("survey.csv", survey.as_bytes());
+        let out = ok(clm(&[
+            "loyalty",
+            TX,
+            "--survey",
+            path.to_str().unwrap(),
+            "-q",
+            "--format",
+            "table",
+        ]));
+        assert!(
+            out.contains("NPS overall: +0.0 (3 respondents: 1 promoter, 1 passive, 1 detractor)")
+                || out.contains(
+                    "NPS overall: +0.0 (3 respondents: 1 promoters, 1 passives, 1 detractors)"
+                ),
+            "{header}: {out}"
+        );
+        assert!(
+            out.contains(&format!("Attitude: {header} 0-10 ×1 from")),
+            "{header}: {out}"
+        );
+    }
+}
+
+/// Issue 12: without `--survey`, say what a survey file holds instead of a bare clap error.
+#[test]
+fn missing_survey_flag_explains_the_survey_file() {
+    let run = clm(&["loyalty", TX]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for needed in [
+        "--survey FILE",
+        "one row per answer sheet",
+        "customer id",
+        "0-10",
+        "1-5",
+        "--attitude",
+        "customer_id,survey_date,nps,satisfaction",
+    ] {
+        assert!(run.stderr.contains(needed), "{needed}: {}", run.stderr);
+    }
+}
+
+/// Issue 12: `A` and `A ` are one customer, in the transactions and in the survey (they are
+/// joined on it), and the trimming is said with a count; an id of only spaces is empty.
+#[test]
+fn ids_with_surrounding_whitespace_are_trimmed_and_counted() {
+    let (_dir, tx) = temp_file(
+        "tx.csv",
+        b"customer_id,date,amount\nA,2025-06-01,10\n\"A \",2025-06-02,20\n\" B\",2025-06-03,5\nB,2025-06-04,5\nC,2025-06-05,1\n",
+    );
+    let (_dir2, survey) = temp_file("survey.csv", b"customer_id,nps\n\"  A\",10\nB,0\nC\t,7\n");
+    let run = clm(&[
+        "loyalty",
+        tx.to_str().unwrap(),
+        "--survey",
+        survey.to_str().unwrap(),
+    ]);
+    let stderr = run
+        .stderr
+        .replace(&tx.display().to_string(), "tx.csv")
+        .replace(&survey.display().to_string(), "survey.csv");
+    assert!(
+        stderr.contains("tx.csv: whitespace trimmed around the customer id in 2 rows ('A ' and 'A' are one customer)\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("survey.csv: whitespace trimmed around the customer id in 2 rows ('A ' and 'A' are one customer)\n"),
+        "{stderr}"
+    );
+    let out = ok(run);
+    assert_eq!(
+        out.lines()
+            .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>(),
+        ["customer_id,frequency", "A,2", "B,2", "C,1"]
+    );
+    let rfm = ok(clm(&["rfm", tx.to_str().unwrap(), "-q"]));
+    assert_eq!(rfm.lines().count(), 4, "{rfm}");
+
+    // Float-written ids lose the `.0` whether or not they had whitespace (a blank id does
+    // not stop the detection).
+    let (_dir4, floats) = temp_file(
+        "tx.csv",
+        b"customer_id,date,amount\n17850.0,2025-06-01,10\n\"17850.0 \",2025-06-02,20\n\" 17851.0\",2025-06-03,5\n\"   \",2025-06-03,5\n",
+    );
+    let rfm = ok(clm(&[
+        "rfm",
+        floats.to_str().unwrap(),
+        "--skip-missing-ids",
+        "-q",
+    ]));
+    let ids: Vec<&str> = rfm
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["17850", "17851"], "{rfm}");
+
+    let (_dir3, blank) = temp_file(
+        "tx.csv",
+        b"customer_id,date,amount\nA,2025-06-01,10\n\"  \",2025-06-02,20\n",
+    );
+    let run = clm(&["rfm", blank.to_str().unwrap(), "-q"]);
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("row 2 (line 3), column 'customer_id': the customer id is empty"),
+        "{}",
+        run.stderr
+    );
 }
