@@ -2,6 +2,7 @@
 
 pub mod churn;
 pub mod clv;
+pub mod cohorts;
 pub mod loyalty;
 pub mod rfm;
 pub mod simulate;

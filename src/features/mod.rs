@@ -2,5 +2,6 @@
 
 pub mod btyd;
 pub mod churn;
+pub mod cohorts;
 pub mod loyalty;
 pub mod rfm;
