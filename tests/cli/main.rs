@@ -2,6 +2,7 @@
 
 mod churn;
 mod clv;
+mod cohorts;
 mod common;
 mod errors;
 mod loyalty;
