@@ -151,6 +151,16 @@ fn heading(cohorts: &Cohorts, metric: Metric) -> Vec<String> {
         "Row \"all\": each column over only the cohorts that observed it (ratios weighted by cohort size, or by acquisition revenue for revenue retention)"
             .to_string(),
     );
+    // A long tail of columns seen by the oldest cohort alone is that cohort, not an average.
+    let observing = cohorts.observing_cohorts();
+    if cohorts.len() > 1
+        && let Some(k) = observing.iter().position(|&n| n <= 1)
+        && observing[k] == 1
+    {
+        lines.push(format!(
+            "Row \"all\" rests on a single cohort from column {k} on"
+        ));
+    }
     lines
 }
 

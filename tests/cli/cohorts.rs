@@ -119,6 +119,7 @@ fn an_as_of_date_on_the_last_day_of_the_month_observes_that_month() {
         "-q",
     ]));
     assert!(table.contains("month 2024-03 ends after the as-of date"));
+    assert!(table.contains("rests on a single cohort from column 1 on"));
 }
 
 #[test]
