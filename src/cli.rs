@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    churn::ChurnArgs, clv::ClvArgs, cohorts::CohortsArgs, loyalty::LoyaltyArgs, rfm::RfmArgs,
-    simulate::SimulateArgs,
+    churn::ChurnArgs, clv::ClvArgs, cohorts::CohortsArgs, lifecycle::LifecycleArgs,
+    loyalty::LoyaltyArgs, rfm::RfmArgs, simulate::SimulateArgs,
 };
 
 /// Customer analytics from transaction exports: RFM segments, the loyalty matrix, CLV and churn.
@@ -37,6 +37,7 @@ pub enum Command {
     Clv(ClvArgs),
     Churn(ChurnArgs),
     Cohorts(CohortsArgs),
+    Lifecycle(LifecycleArgs),
     Simulate(SimulateArgs),
 }
 

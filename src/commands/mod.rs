@@ -3,6 +3,7 @@
 pub mod churn;
 pub mod clv;
 pub mod cohorts;
+pub mod lifecycle;
 pub mod loyalty;
 pub mod rfm;
 pub mod simulate;

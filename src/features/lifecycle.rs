@@ -85,11 +85,12 @@ fn median_gap(purchases: &[i32]) -> f64 {
 
 /// Change of the purchase rate: repeat purchases per day in `(cutoff − window, cutoff]`
 /// against `(first, cutoff − window]`, as (recent − earlier) / max(recent, earlier) in [−1, 1];
-/// NaN when the earlier window is shorter than the recent one.
+/// NaN with a single purchase (no rate yet) or when the earlier window is shorter than the
+/// recent one.
 fn purchase_trend(purchases: &[i32], cutoff: i32, window: i32) -> f64 {
     let first = purchases[0];
     let split = cutoff - window;
-    if split - first < window {
+    if purchases.len() < 2 || split - first < window {
         return f64::NAN;
     }
     let up_to_split = purchases.partition_point(|&d| d <= split);
@@ -231,6 +232,7 @@ mod tests {
         let (earlier, recent) = (2.0 / 880.0, 2.0 / 120.0);
         assert!((trend - (recent - earlier) / recent).abs() < 1e-12);
         assert!(purchase_trend(&[900, 950], 1000, 120).is_nan());
+        assert!(purchase_trend(&[100], 1000, 120).is_nan());
         assert_eq!(
             gap_quantile(vec![5, 1, 4, 2, 3, 10, 7, 6, 8, 9], 0.9),
             Some(9)

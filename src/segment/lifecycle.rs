@@ -127,8 +127,8 @@ pub struct StageMeasures {
     /// purchase.
     pub overdue: f64,
     /// Change of the purchase rate in the recent window against the earlier one, in [−1, 1]:
-    /// (recent − earlier) / max(recent, earlier); NaN when the earlier window is shorter than
-    /// the recent one.
+    /// (recent − earlier) / max(recent, earlier); NaN with one purchase or when the earlier
+    /// window is shorter than the recent one.
     pub trend: f64,
 }
 
