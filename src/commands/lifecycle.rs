@@ -140,6 +140,7 @@ pub fn run(args: LifecycleArgs, quiet: bool) -> Result<()> {
         .into());
     }
     timer.lap("stages");
+    log_left_out(&log, &histories, &now, as_of);
     let mut heading = vec![format!(
         "Lifecycle as of {}: {customers} customers; lapsed after {lapse_days} days without a purchase ({lapse_note}); trend over the last {} days against the time before; long-term exit after {} days in stability",
         format_day(as_of),
@@ -167,6 +168,28 @@ pub fn run(args: LifecycleArgs, quiet: bool) -> Result<()> {
     emit(&report, &args.output, &[args.input.input.as_path()])?;
     timer.lap("output");
     Ok(())
+}
+
+/// Rows after the as-of date and customers with only returns up to it are left out: say so.
+fn log_left_out(log: &Log, histories: &Histories, now: &[Option<CustomerLifecycle>], as_of: i32) {
+    let (mut rows_after, mut returns_only) = (0u64, 0usize);
+    for (i, stage) in now.iter().enumerate() {
+        let days = histories.days_of(i);
+        let known = days.partition_point(|d| d.day <= as_of);
+        rows_after += days[known..].iter().map(|d| u64::from(d.rows)).sum::<u64>();
+        returns_only += usize::from(stage.is_none() && known > 0);
+    }
+    if rows_after > 0 {
+        log.note(format!(
+            "{rows_after} rows dated after the as-of date {} ignored",
+            format_day(as_of)
+        ));
+    }
+    if returns_only > 0 {
+        log.note(format!(
+            "{returns_only} customers with only returns up to the as-of date left out"
+        ));
+    }
 }
 
 fn load_stage_table(path: Option<&PathBuf>) -> Result<StageTable> {

@@ -218,3 +218,28 @@ fn bad_rule_tables_and_durations_are_refused() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("90d or 13w"));
 }
+
+#[test]
+fn customers_and_rows_left_out_are_counted() {
+    let text = "customer_id,date,amount\na,2024-01-01,5\na,2024-02-01,5\nr,2024-01-15,-3\na,2024-06-01,5\n";
+    let (_dir, path) = temp_file("left-out.csv", text.as_bytes());
+    let run = clm(&[
+        "lifecycle",
+        path.to_str().unwrap(),
+        "--as-of",
+        "2024-03-01",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        run.stderr
+            .contains("1 rows dated after the as-of date 2024-03-01 ignored")
+    );
+    assert!(
+        run.stderr
+            .contains("1 customers with only returns up to the as-of date left out")
+    );
+    let rows = rows_by_id(&ok(run));
+    assert_eq!(rows.keys().collect::<Vec<_>>(), ["a"]);
+    assert_eq!(rows["a"]["purchases"], "2");
+}
