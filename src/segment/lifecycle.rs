@@ -110,7 +110,7 @@ impl ExitPattern {
                 "Left early in stability: not enough continued innovation, or the relationship felt unfair; review what established customers get against new customers' deals"
             }
             ExitPattern::LongTerm => {
-                "Left after long stability, which consistently best value, a fair relationship and high switching costs had kept: a loss worth a personal win-back"
+                "Left after a long time in stability, held there by consistently best value, a fair relationship and high switching costs: find out what changed; a loss worth a personal win-back"
             }
         }
     }
