@@ -12,18 +12,19 @@ use crate::features::churn::histories;
 use crate::features::cohorts::{Cohorts, Metric, Observed, Period, cohorts};
 use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day};
 
-/// Acquisition cohorts: customers grouped by the period of their first purchase, and what each
-/// cohort did in each period since (retention, revenue, revenue per acquired customer).
+/// Acquisition cohorts: retention and revenue by period of first purchase.
 ///
-/// Rows are cohorts (the month, week or quarter of the first purchase), columns the periods
-/// since acquisition (0 = the acquisition period). A cell whose period has not ended by the
-/// as-of date is empty, never 0 %: the data do not observe it fully yet. The last row, "all",
+/// Customers are grouped by the period of their first purchase (rows: the month, week or
+/// quarter) and followed period by period (columns: periods since acquisition, 0 = the
+/// acquisition period): retention, revenue, revenue per acquired customer. A cell whose period
+/// has not ended by the as-of date is empty, never 0 %: the data do not observe it fully yet.
+/// The last row, "all",
 /// averages each column over the cohorts that observed it.
 ///
 /// On a terminal the matrix of --metric is shown; -o (or a pipe) gets one row per cell with
-/// every metric (cohort, period_index, status, cohort_size, customers_active, retention_pct,
-/// revenue, revenue_retention_pct, cumulative_revenue_per_customer); --summary writes the
-/// matrix instead.
+/// every metric (cohort, period_index, period_start, status, cohort_size, customers_active,
+/// retention_pct, revenue, revenue_retention_pct, cumulative_revenue_per_customer); --summary
+/// writes the matrix instead.
 ///
 /// Examples:
 ///   clm cohorts fixtures/online_retail_sample.csv

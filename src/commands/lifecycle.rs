@@ -21,14 +21,15 @@ use crate::output::{
 };
 use crate::segment::lifecycle::{ExitPattern, Stage, StageTable};
 
-/// Relationship stage per customer (exploration, formation, stability, decline, lapsed) and the
-/// exit pattern of each lapsed customer (early abort, mid-way, early exit, long-term).
+/// Relationship stage per customer, and how each lapsed relationship ended.
 ///
-/// Stages come from each customer's own rhythm (median days between purchases), how overdue
-/// they are against it, and the trend of their purchase rate (the last --trend-days against
-/// the time before), through a rule table (first match wins; --rules FILE for your own). A
-/// customer with no purchase in the lapse window is lapsed; the window defaults to a high
-/// quantile of all inter-purchase gaps and is shown. See docs/lifecycle.md.
+/// Stages are exploration, formation, stability, decline and lapsed; the exit pattern of a
+/// lapsed customer is early abort, mid-way, early exit or long-term. Stages come from each
+/// customer's own rhythm (median days between purchases), how overdue they are against it,
+/// and the trend of their purchase rate (the last --trend-days against the time before),
+/// through a rule table (first match wins; --rules FILE for your own). A customer with no
+/// purchase in the lapse window is lapsed; the window defaults to a high quantile of all
+/// inter-purchase gaps and is shown. See docs/lifecycle.md.
 ///
 /// Per-customer columns: customer_id, stage, exit_pattern, tenure_days, purchases,
 /// recency_days, rhythm_days, trend, action.
