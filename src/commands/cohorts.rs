@@ -18,8 +18,7 @@ use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day};
 /// quarter) and followed period by period (columns: periods since acquisition, 0 = the
 /// acquisition period): retention, revenue, revenue per acquired customer. A cell whose period
 /// has not ended by the as-of date is empty, never 0 %: the data do not observe it fully yet.
-/// The last row, "all",
-/// averages each column over the cohorts that observed it.
+/// The last row, "all", averages each column over the cohorts that observed it.
 ///
 /// On a terminal the matrix of --metric is shown; -o (or a pipe) gets one row per cell with
 /// every metric (cohort, period_index, period_start, status, cohort_size, customers_active,
