@@ -95,6 +95,7 @@ pub fn run(args: LifecycleArgs, quiet: bool) -> Result<()> {
     let table = load_stage_table(args.rules.as_ref())?;
     if let Some(path) = &args.transitions {
         format_from_extension(path)?;
+        refuse_input_as_transitions(path, &args.input.input)?;
     }
     let spinner = log.spinner("reading transactions");
     let tx = load_transactions(&args.input)?;
@@ -191,6 +192,20 @@ fn log_left_out(log: &Log, histories: &Histories, now: &[Option<CustomerLifecycl
             "{returns_only} customers with only returns up to the as-of date left out"
         ));
     }
+}
+
+/// `--transitions` is written directly, not through `emit`: it gets the same guard.
+fn refuse_input_as_transitions(path: &std::path::Path, input: &std::path::Path) -> Result<()> {
+    if let (Ok(a), Ok(b)) = (path.canonicalize(), input.canonicalize())
+        && a == b
+    {
+        return Err(ClmError::Usage(format!(
+            "refusing to overwrite the input file '{}' with the transitions",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 fn load_stage_table(path: Option<&PathBuf>) -> Result<StageTable> {

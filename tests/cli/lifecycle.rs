@@ -220,6 +220,39 @@ fn bad_rule_tables_and_durations_are_refused() {
 }
 
 #[test]
+fn no_repeat_buyer_and_the_input_as_transitions_file_are_refused() {
+    let one_purchase_each = b"customer_id,date,amount\na,2024-01-01,5\nb,2024-02-01,5\n";
+    let (_dir, single) = temp_file("single.csv", one_purchase_each);
+    let no_gaps = clm(&["lifecycle", single.to_str().unwrap(), "-q"]);
+    assert_eq!(no_gaps.code, 65);
+    assert!(
+        no_gaps.stderr.contains("pass --lapse-days"),
+        "{}",
+        no_gaps.stderr
+    );
+    let (_dir, input) = temp_file(
+        "tx.csv",
+        b"customer_id,date,amount\na,2024-01-01,5\na,2024-02-01,5\n",
+    );
+    let input = input.to_str().unwrap();
+    let run = clm(&[
+        "lifecycle",
+        input,
+        "--compare",
+        "30d",
+        "--transitions",
+        input,
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("refusing to overwrite the input"));
+    assert!(
+        std::fs::read_to_string(input)
+            .unwrap()
+            .starts_with("customer_id,date,amount")
+    );
+}
+
+#[test]
 fn customers_and_rows_left_out_are_counted() {
     let text = "customer_id,date,amount\na,2024-01-01,5\na,2024-02-01,5\nr,2024-01-15,-3\na,2024-06-01,5\n";
     let (_dir, path) = temp_file("left-out.csv", text.as_bytes());
