@@ -167,13 +167,17 @@ pub fn exit_pattern(
     match stage_at(last) {
         Stage::Exploration => ExitPattern::EarlyAbort,
         Stage::Stability => {
-            // The run of stable purchase days that ends at the last purchase.
+            // The run of stable purchase days that ends at the last purchase, followed back
+            // only until it is long enough (a daily buyer of many years costs no more).
+            let stable_days = |start: usize| f64::from(purchases[last] - purchases[start]);
             let mut start = last;
-            while start > 0 && stage_at(start - 1) == Stage::Stability {
+            while stable_days(start) < table.long_term_days
+                && start > 0
+                && stage_at(start - 1) == Stage::Stability
+            {
                 start -= 1;
             }
-            let stable_days = f64::from(purchases[last] - purchases[start]);
-            if stable_days >= table.long_term_days {
+            if stable_days(start) >= table.long_term_days {
                 ExitPattern::LongTerm
             } else {
                 ExitPattern::EarlyExit
