@@ -13,6 +13,8 @@ fn main() {
     let result = match cli.command {
         cli::Command::Clv(args) => commands::clv::run(args, cli.quiet),
         cli::Command::Churn(args) => commands::churn::run(args, cli.quiet),
+        cli::Command::Cohorts(args) => commands::cohorts::run(args, cli.quiet),
+        cli::Command::Lifecycle(args) => commands::lifecycle::run(args, cli.quiet),
         cli::Command::Rfm(args) => commands::rfm::run(args, cli.quiet),
         cli::Command::Loyalty(args) => commands::loyalty::run(args, cli.quiet),
         cli::Command::Simulate(args) => commands::simulate::run(args, cli.quiet),

@@ -2,6 +2,8 @@
 
 pub mod churn;
 pub mod clv;
+pub mod cohorts;
+pub mod lifecycle;
 pub mod loyalty;
 pub mod rfm;
 pub mod simulate;

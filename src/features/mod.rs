@@ -2,5 +2,7 @@
 
 pub mod btyd;
 pub mod churn;
+pub mod cohorts;
+pub mod lifecycle;
 pub mod loyalty;
 pub mod rfm;

@@ -1,6 +1,7 @@
 //! Rule tables (RFM segments, loyalty quadrants, value tiers) and their application.
 
 pub mod churn_reasons;
+pub mod lifecycle;
 pub mod loyalty;
 pub mod rfm;
 pub mod tiers;

@@ -2,8 +2,10 @@
 
 mod churn;
 mod clv;
+mod cohorts;
 mod common;
 mod errors;
+mod lifecycle;
 mod loyalty;
 mod output;
 mod rfm;
