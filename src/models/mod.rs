@@ -27,6 +27,7 @@ pub mod optimize;
 pub mod pareto_nbd;
 pub mod predict;
 pub mod saved;
+pub mod sbg;
 pub mod simulate;
 pub mod special;
 
