@@ -20,6 +20,7 @@ pub mod bgbb;
 pub mod bgnbd;
 pub mod evaluation;
 pub mod gamma_gamma;
+pub mod kaplan_meier;
 pub mod logistic;
 pub mod mbgnbd;
 pub mod no_purchase;

@@ -100,7 +100,11 @@ impl SurvivalCounts {
 
     /// The last renewal decision anyone was observed at.
     pub fn renewals_observed(&self) -> usize {
-        let last_churn = self.churned.iter().rposition(|&n| n > 0.0).map_or(0, |i| i + 1);
+        let last_churn = self
+            .churned
+            .iter()
+            .rposition(|&n| n > 0.0)
+            .map_or(0, |i| i + 1);
         let last_censor = self.censored.iter().rposition(|&n| n > 0.0).unwrap_or(0);
         last_churn.max(last_censor)
     }
@@ -441,7 +445,11 @@ mod tests {
         assert!(close(p.expected_lifetime(), 3.0, 1e-12));
         let sum: f64 = (0..100_000).map(|t| p.survival(t)).sum();
         assert!(close(sum, 3.0, 1e-6));
-        assert!(close(p.discounted_residual_lifetime(0.0, 4), 8.0 / 2.0, 1e-12));
+        assert!(close(
+            p.discounted_residual_lifetime(0.0, 4),
+            8.0 / 2.0,
+            1e-12
+        ));
         assert!(
             SbgParams {
                 alpha: 0.7,
