@@ -5,6 +5,7 @@ pub mod customer_inputs;
 pub mod customers;
 pub mod dates;
 pub mod load;
+pub mod subscriptions;
 pub mod survey;
 
 pub use load::{Transactions, load_transactions};

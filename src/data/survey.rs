@@ -171,12 +171,12 @@ pub struct Survey {
     pub aggregation: SurveyAggregation,
 }
 
-/// The needed columns of the file as text, row by row.
-struct RawSurvey {
-    headers: Vec<String>,
+/// The needed columns of the file as text, row by row (also read by `subscriptions`).
+pub(crate) struct RawSurvey {
+    pub(crate) headers: Vec<String>,
     /// `cells[c][row]` for each header.
-    cells: Vec<Vec<Option<String>>>,
-    format: InputFormat,
+    pub(crate) cells: Vec<Vec<Option<String>>>,
+    pub(crate) format: InputFormat,
 }
 
 /// Reads, validates and resolves a survey file.
@@ -319,7 +319,7 @@ fn drop_rows_after(
     keep.iter().filter(|&&k| !k).count()
 }
 
-fn format_of(name: &str) -> InputFormat {
+pub(crate) fn format_of(name: &str) -> InputFormat {
     let lower = name.to_lowercase();
     let lower = lower.strip_suffix(".gz").unwrap_or(&lower);
     if lower.ends_with(".parquet") || lower.ends_with(".pq") {
@@ -331,7 +331,11 @@ fn format_of(name: &str) -> InputFormat {
     }
 }
 
-fn read_raw(path: &Path, source: &str, format: InputFormat) -> Result<RawSurvey, ClmError> {
+pub(crate) fn read_raw(
+    path: &Path,
+    source: &str,
+    format: InputFormat,
+) -> Result<RawSurvey, ClmError> {
     let missing = |e: &dyn std::fmt::Display| {
         ClmError::InputMissing(format!("cannot read survey file '{source}': {e}"))
     };
