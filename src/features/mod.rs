@@ -3,4 +3,5 @@
 pub mod btyd;
 pub mod churn;
 pub mod loyalty;
+pub mod retention;
 pub mod rfm;

@@ -1,0 +1,301 @@
+//! Subscriptions as contract durations in whole periods, grouped into acquisition cohorts: what
+//! the shifted-beta-geometric model and Kaplan–Meier are fitted on.
+//!
+//! Renewals fall on the anniversaries of each subscription's own start (start + k periods).
+//! A subscription that ended on day `e` was in its period `T`, the first with
+//! `start + T periods >= e` (at least 1): ending exactly on an anniversary means it did not
+//! renew there. One still active at the as-of date `A` has renewed `c` times, `c` = the
+//! anniversaries in `(start, A]`, and is censored there (`T > c`). Ends after `A` are not
+//! known yet at `A` and count as active; starts after `A` are left out and counted.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Months, NaiveDate};
+
+use crate::models::sbg::SurvivalCounts;
+
+/// The length of a contract period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodUnit {
+    Week,
+    Month,
+    Year,
+}
+
+impl PeriodUnit {
+    /// The name printed and saved.
+    pub fn name(self) -> &'static str {
+        match self {
+            PeriodUnit::Week => "week",
+            PeriodUnit::Month => "month",
+            PeriodUnit::Year => "year",
+        }
+    }
+
+    /// Parses [`PeriodUnit::name`].
+    pub fn from_name(name: &str) -> Option<PeriodUnit> {
+        match name {
+            "week" => Some(PeriodUnit::Week),
+            "month" => Some(PeriodUnit::Month),
+            "year" => Some(PeriodUnit::Year),
+            _ => None,
+        }
+    }
+
+    /// Length in years, for converting an annual discount rate.
+    pub fn years(self) -> f64 {
+        match self {
+            PeriodUnit::Week => 7.0 / 365.25,
+            PeriodUnit::Month => 1.0 / 12.0,
+            PeriodUnit::Year => 1.0,
+        }
+    }
+
+    /// The `k`-th anniversary of `start` (month ends clamp: Jan 31 + 1 month = Feb 28/29).
+    pub fn anniversary(self, start: NaiveDate, k: u32) -> Option<NaiveDate> {
+        match self {
+            PeriodUnit::Week => start.checked_add_signed(chrono::Duration::weeks(i64::from(k))),
+            PeriodUnit::Month => start.checked_add_months(Months::new(k)),
+            PeriodUnit::Year => start.checked_add_months(Months::new(k.checked_mul(12)?)),
+        }
+    }
+
+    /// Anniversaries of `start` in `(start, day]`.
+    pub fn completed(self, start: NaiveDate, day: NaiveDate) -> u32 {
+        if day <= start {
+            return 0;
+        }
+        let guess = match self {
+            PeriodUnit::Week => (day - start).num_days() / 7,
+            PeriodUnit::Month | PeriodUnit::Year => {
+                let months = i64::from(day.year() - start.year()) * 12 + i64::from(day.month())
+                    - i64::from(start.month());
+                if self == PeriodUnit::Year {
+                    months / 12
+                } else {
+                    months
+                }
+            }
+        };
+        let mut k = guess.max(0) as u32;
+        while k > 0 && self.anniversary(start, k).is_none_or(|a| a > day) {
+            k -= 1;
+        }
+        while self.anniversary(start, k + 1).is_some_and(|a| a <= day) {
+            k += 1;
+        }
+        k
+    }
+
+    /// The period `T >= 1` in which a subscription started on `start` ended on `end`.
+    pub fn last_period(self, start: NaiveDate, end: NaiveDate) -> u32 {
+        let k = self.completed(start, end);
+        let on_anniversary = self.anniversary(start, k) == Some(end);
+        if on_anniversary { k.max(1) } else { k + 1 }
+    }
+
+    /// The acquisition cohort of a start date: `2024-03` (month), `2024` (year), `2024-W09`
+    /// (ISO week).
+    pub fn cohort_label(self, start: NaiveDate) -> String {
+        match self {
+            PeriodUnit::Week => {
+                let week = start.iso_week();
+                format!("{}-W{:02}", week.year(), week.week())
+            }
+            PeriodUnit::Month => format!("{}-{:02}", start.year(), start.month()),
+            PeriodUnit::Year => start.year().to_string(),
+        }
+    }
+}
+
+/// One subscription's standing at the as-of date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Ended in its period `T`.
+    Churned { last_period: u32 },
+    /// Active after `renewals` renewals.
+    Active { renewals: u32 },
+    /// Starts after the as-of date.
+    NotStarted,
+}
+
+/// The standing of a subscription from `start` to `end` (`None` = open) seen at `as_of`.
+pub fn standing(
+    unit: PeriodUnit,
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    as_of: NaiveDate,
+) -> Standing {
+    if start > as_of {
+        return Standing::NotStarted;
+    }
+    match end {
+        Some(end) if end <= as_of => Standing::Churned {
+            last_period: unit.last_period(start, end),
+        },
+        _ => Standing::Active {
+            renewals: unit.completed(start, as_of),
+        },
+    }
+}
+
+/// Survival counts per acquisition cohort (in cohort order) and the standing of every row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortCounts {
+    pub cohorts: Vec<(String, SurvivalCounts)>,
+    /// Per input row: its cohort's index (`usize::MAX` for a row not started whose cohort has
+    /// no started subscription) and its standing.
+    pub rows: Vec<(usize, Standing)>,
+    /// Rows starting after the as-of date (left out).
+    pub not_started: usize,
+}
+
+/// Groups subscriptions (days since 1970-01-01) into cohorts by start period.
+pub fn cohort_counts(
+    unit: PeriodUnit,
+    start: &[i32],
+    end: &[Option<i32>],
+    as_of: i32,
+) -> CohortCounts {
+    let date = date_of_day;
+    let as_of = date(as_of);
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let labels: Vec<String> = start.iter().map(|&s| unit.cohort_label(date(s))).collect();
+    for label in &labels {
+        let next = index.len();
+        index.entry(label.clone()).or_insert(next);
+    }
+    // Number cohorts in label order (labels sort chronologically).
+    for (position, value) in index.values_mut().enumerate() {
+        *value = position;
+    }
+    let mut cohorts: Vec<(String, SurvivalCounts)> = index
+        .keys()
+        .map(|label| (label.clone(), SurvivalCounts::default()))
+        .collect();
+    let mut not_started = 0;
+    let rows = labels
+        .iter()
+        .zip(start.iter().zip(end))
+        .map(|(label, (&s, e))| {
+            let cohort = index[label];
+            let standing = standing(unit, date(s), e.map(date), as_of);
+            match standing {
+                Standing::Churned { last_period } => {
+                    cohorts[cohort].1.add_churned(last_period, 1.0)
+                }
+                Standing::Active { renewals } => cohorts[cohort].1.add_censored(renewals, 1.0),
+                Standing::NotStarted => not_started += 1,
+            }
+            (cohort, standing)
+        })
+        .collect();
+    cohorts.retain(|(_, counts)| counts.customers() > 0.0);
+    let kept: Vec<String> = cohorts.iter().map(|(l, _)| l.clone()).collect();
+    let rows = renumber(rows, &index, &kept);
+    CohortCounts {
+        cohorts,
+        rows,
+        not_started,
+    }
+}
+
+/// The date of a day number (days since 1970-01-01).
+pub fn date_of_day(day: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|epoch| epoch.checked_add_signed(chrono::Duration::days(i64::from(day))))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// Cohort indices after cohorts with no started subscription were dropped.
+fn renumber(
+    rows: Vec<(usize, Standing)>,
+    index: &BTreeMap<String, usize>,
+    kept: &[String],
+) -> Vec<(usize, Standing)> {
+    let mut new_index = vec![usize::MAX; index.len()];
+    for (position, label) in kept.iter().enumerate() {
+        new_index[index[label]] = position;
+    }
+    rows.into_iter()
+        .map(|(cohort, standing)| (new_index[cohort], standing))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn renewals_fall_on_each_subscriptions_anniversaries() {
+        let m = PeriodUnit::Month;
+        assert_eq!(m.completed(d("2024-01-31"), d("2024-02-28")), 0);
+        assert_eq!(m.completed(d("2024-01-31"), d("2024-02-29")), 1);
+        assert_eq!(m.completed(d("2024-01-15"), d("2024-04-14")), 2);
+        assert_eq!(m.completed(d("2024-01-15"), d("2024-04-15")), 3);
+        assert_eq!(
+            PeriodUnit::Year.completed(d("2020-02-29"), d("2021-02-28")),
+            1
+        );
+        assert_eq!(
+            PeriodUnit::Week.completed(d("2024-01-01"), d("2024-01-15")),
+            2
+        );
+    }
+
+    #[test]
+    fn the_period_a_subscription_ended_in() {
+        let m = PeriodUnit::Month;
+        // Cancelled mid-way through the first month, on the first renewal day, and after it.
+        assert_eq!(m.last_period(d("2024-01-15"), d("2024-01-20")), 1);
+        assert_eq!(m.last_period(d("2024-01-15"), d("2024-01-15")), 1);
+        assert_eq!(m.last_period(d("2024-01-15"), d("2024-02-15")), 1);
+        assert_eq!(m.last_period(d("2024-01-15"), d("2024-02-16")), 2);
+    }
+
+    #[test]
+    fn standing_at_the_as_of_date() {
+        let m = PeriodUnit::Month;
+        let as_of = d("2024-06-30");
+        assert_eq!(
+            standing(m, d("2024-01-10"), None, as_of),
+            Standing::Active { renewals: 5 }
+        );
+        assert_eq!(
+            standing(m, d("2024-01-10"), Some(d("2024-08-01")), as_of),
+            Standing::Active { renewals: 5 }
+        );
+        assert_eq!(
+            standing(m, d("2024-01-10"), Some(d("2024-03-10")), as_of),
+            Standing::Churned { last_period: 2 }
+        );
+        assert_eq!(
+            standing(m, d("2024-07-01"), None, as_of),
+            Standing::NotStarted
+        );
+    }
+
+    #[test]
+    fn cohorts_in_date_order_with_their_counts() {
+        let day = |t: &str| crate::data::dates::day_number(d(t));
+        let start = [
+            day("2024-02-03"),
+            day("2024-01-05"),
+            day("2024-01-20"),
+            day("2024-09-01"),
+        ];
+        let end = [None, Some(day("2024-02-05")), None, None];
+        let counts = cohort_counts(PeriodUnit::Month, &start, &end, day("2024-04-30"));
+        let labels: Vec<&str> = counts.cohorts.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["2024-01", "2024-02"]);
+        assert_eq!(counts.not_started, 1);
+        assert_eq!(counts.cohorts[0].1.churned, [1.0]);
+        assert_eq!(counts.cohorts[0].1.censored, [0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(counts.rows[0], (1, Standing::Active { renewals: 2 }));
+        assert_eq!(counts.rows[3].1, Standing::NotStarted);
+    }
+}
