@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    churn::ChurnArgs, clv::ClvArgs, loyalty::LoyaltyArgs, rfm::RfmArgs, simulate::SimulateArgs,
+    churn::ChurnArgs, clv::ClvArgs, loyalty::LoyaltyArgs, retention::RetentionArgs, rfm::RfmArgs,
+    simulate::SimulateArgs,
 };
 
 /// Customer analytics from transaction exports: RFM segments, the loyalty matrix, CLV and churn.
@@ -35,6 +36,7 @@ pub enum Command {
     Loyalty(LoyaltyArgs),
     Clv(ClvArgs),
     Churn(ChurnArgs),
+    Retention(RetentionArgs),
     Simulate(SimulateArgs),
 }
 

@@ -3,5 +3,6 @@
 pub mod churn;
 pub mod clv;
 pub mod loyalty;
+pub mod retention;
 pub mod rfm;
 pub mod simulate;

@@ -15,8 +15,10 @@
 
 use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution};
+use serde::{Deserialize, Serialize};
 
 use super::optimize::{self, Objective};
+use super::saved::SavedFit;
 use super::special::{digamma, hyp2f1, ln_beta};
 use super::{FitError, FitReport, finish_fit};
 
@@ -345,6 +347,85 @@ pub fn fit(counts: &SurvivalCounts) -> Result<SbgFit, FitError> {
     Ok(SbgFit { params, report })
 }
 
+/// The value of the `format` field of a saved retention model.
+pub const SAVED_FORMAT: &str = "clm-retention-model";
+/// The layout version written.
+pub const SAVED_VERSION: u32 = 1;
+
+/// Fitted sBG models as a small JSON document (`clm retention --model-out / --model-in`):
+/// parameters with standard errors and fit statistics per cohort, never customer data.
+///
+/// ```json
+/// { "format": "clm-retention-model", "version": 1, "model": "sbg", "period": "month",
+///   "as_of": "2025-06-30",
+///   "cohorts": [ { "cohort": "all", "fit": { "params": [{"name": "alpha", …}, {"name": "beta", …}],
+///                  "log_likelihood": …, "aic": …, "bic": …, "customers": …,
+///                  "iterations": …, "converged": true } }, … ] }
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedRetention {
+    pub format: String,
+    pub version: u32,
+    /// Always `sbg`.
+    pub model: String,
+    /// `week`, `month` or `year`: the period every figure is in.
+    pub period: String,
+    /// The as-of date of the fit, ISO (empty for a survival table).
+    pub as_of: String,
+    /// One fit per cohort; `all` is the pooled fit.
+    pub cohorts: Vec<SavedCohort>,
+}
+
+/// One cohort's fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedCohort {
+    pub cohort: String,
+    pub fit: SavedFit,
+}
+
+impl SavedRetention {
+    /// Parses and checks a document.
+    pub fn from_json(text: &str) -> Result<SavedRetention, String> {
+        let saved: SavedRetention = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if saved.format != SAVED_FORMAT {
+            return Err(format!(
+                "not a clm retention model (format '{}', expected '{SAVED_FORMAT}')",
+                saved.format
+            ));
+        }
+        if saved.version != SAVED_VERSION {
+            return Err(format!(
+                "model layout version {} is not supported (this clm reads version {SAVED_VERSION})",
+                saved.version
+            ));
+        }
+        Ok(saved)
+    }
+
+    /// The document as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The parameters and report of every cohort, checked.
+    pub fn fits(&self) -> Result<Vec<(String, SbgFit)>, String> {
+        self.cohorts
+            .iter()
+            .map(|c| {
+                let report = c
+                    .fit
+                    .to_report(&PARAM_NAMES)
+                    .map_err(|e| format!("cohort '{}': {e}", c.cohort))?;
+                let params = SbgParams {
+                    alpha: report.params[0].value,
+                    beta: report.params[1].value,
+                };
+                Ok((c.cohort.clone(), SbgFit { params, report }))
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,6 +541,31 @@ mod tests {
         );
         assert!(p.survival(p.median_lifetime() as u32) <= 0.5);
         assert!(p.survival(p.median_lifetime() as u32 - 1) > 0.5);
+    }
+
+    #[test]
+    fn saved_models_round_trip_and_reject_others() {
+        let fitted = fit(&SurvivalCounts::from_alive(&REGULAR).unwrap()).unwrap();
+        let saved = SavedRetention {
+            format: SAVED_FORMAT.to_string(),
+            version: SAVED_VERSION,
+            model: "sbg".to_string(),
+            period: "year".to_string(),
+            as_of: String::new(),
+            cohorts: vec![SavedCohort {
+                cohort: "all".to_string(),
+                fit: SavedFit::from_report(&fitted.report),
+            }],
+        };
+        let back = SavedRetention::from_json(&saved.to_json()).unwrap();
+        assert_eq!(back, saved);
+        assert_eq!(back.fits().unwrap()[0].1.params, fitted.params);
+        let other = saved.to_json().replace(SAVED_FORMAT, "clm-clv-model");
+        assert!(
+            SavedRetention::from_json(&other)
+                .unwrap_err()
+                .contains("not a clm retention")
+        );
     }
 
     #[test]
