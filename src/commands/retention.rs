@@ -138,7 +138,8 @@ pub enum PeriodArg {
 }
 
 impl PeriodArg {
-    fn unit(self) -> PeriodUnit {
+    /// The period as the features layer knows it.
+    pub fn unit(self) -> PeriodUnit {
         match self {
             PeriodArg::Week => PeriodUnit::Week,
             PeriodArg::Month => PeriodUnit::Month,
@@ -434,10 +435,7 @@ fn summary_table(cohorts: &[Cohort], pooled: &SbgFit, discount: f64) -> Table {
         .with("alpha_se", column(&|c| own_se(c, 0), 4))
         .with("beta", column(&|c| own(c, 1), 4))
         .with("beta_se", column(&|c| own_se(c, 1), 4))
-        .with(
-            "retention_1",
-            column(&|c| model(c).retention_rate(1), 3),
-        )
+        .with("retention_1", column(&|c| model(c).retention_rate(1), 3))
         .with(
             "expected_lifetime",
             column(&|c| model(c).expected_lifetime(), 2),
@@ -448,10 +446,7 @@ fn summary_table(cohorts: &[Cohort], pooled: &SbgFit, discount: f64) -> Table {
         )
         .with(
             "discounted_lifetime",
-            column(
-                &|c| model(c).discounted_expected_lifetime(discount),
-                2,
-            ),
+            column(&|c| model(c).discounted_expected_lifetime(discount), 2),
         )
         .with(
             "mean_derl_active",
