@@ -6,5 +6,6 @@ mod common;
 mod errors;
 mod loyalty;
 mod output;
+mod retention;
 mod rfm;
 mod simulate;
