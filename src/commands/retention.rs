@@ -376,6 +376,11 @@ fn describe_pool(pool: &Cohort, fit: &SbgFit, discount: f64, unit: PeriodUnit) -
         fit.report.log_likelihood,
         pool.counts.customers()
     )];
+    if fit.at_boundary() {
+        lines.push(
+            "alpha and beta ran to the boundary: retention does not rise with tenure in these data, a constant rate fits (figures below use it)".to_string(),
+        );
+    }
     lines.push(format!(
         "retention at renewal 1: {:.3}; expected lifetime: {}; median lifetime: {} {}s; discount {:.4} per {}",
         fit.params.retention_rate(1),
@@ -458,6 +463,10 @@ fn summary_table(cohorts: &[Cohort], pooled: &SbgFit, discount: f64) -> Table {
                 cohorts
                     .iter()
                     .map(|c| match &c.own {
+                        Ok(fit) if fit.at_boundary() => format!(
+                            "{} (alpha, beta unbounded: a constant retention rate fits)",
+                            c.label
+                        ),
                         Ok(_) => c.label.clone(),
                         Err(why) => format!("{POOLED} ({why})"),
                     })

@@ -253,6 +253,20 @@ impl SbgParams {
     }
 }
 
+/// Above this `α + β` the fit is taken to have run to the edge of the parameter space.
+const BOUNDARY_SHAPE_SUM: f64 = 1e4;
+
+impl SbgFit {
+    /// Whether the estimates ran off to the edge of the parameter space where θ has no spread
+    /// (α, β → ∞ with α/(α + β) fixed: a constant retention rate, the plain geometric model),
+    /// or their standard errors could not be computed. Retention does not rise with tenure in
+    /// such data, and α and β are not identified one by one; `r(t)` and `S(t)` still are.
+    pub fn at_boundary(&self) -> bool {
+        self.params.alpha + self.params.beta > BOUNDARY_SHAPE_SUM
+            || self.report.params.iter().any(|p| !p.std_error.is_finite())
+    }
+}
+
 /// The negative log-likelihood in log parameters, with its analytic gradient
 /// (∂ ln B(a, b)/∂a = ψ(a) − ψ(a + b)).
 struct NegLogLikelihood<'a> {
@@ -566,6 +580,18 @@ mod tests {
                 .unwrap_err()
                 .contains("not a clm retention")
         );
+    }
+
+    #[test]
+    fn a_constant_retention_rate_runs_to_the_boundary() {
+        // Exactly half leave at every renewal: no sign of heterogeneity.
+        let counts = SurvivalCounts::from_alive(&[1600.0, 800.0, 400.0, 200.0, 100.0]).unwrap();
+        let fitted = fit(&counts).unwrap();
+        assert!(fitted.at_boundary(), "{fitted:?}");
+        assert!(close(fitted.params.retention_rate(1), 0.5, 1e-3));
+        assert!(close(fitted.params.retention_rate(4), 0.5, 1e-3));
+        let paper = fit(&SurvivalCounts::from_alive(&REGULAR).unwrap()).unwrap();
+        assert!(!paper.at_boundary());
     }
 
     #[test]
