@@ -3,7 +3,7 @@
 //! survival table (`cohort, period, alive`). Every bad cell is one clear error naming file,
 //! row, column and value.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::columns::{CUSTOMER_NAMES, normalize};
@@ -371,21 +371,26 @@ impl Cells<'_> {
         format: &str,
         may_be_empty: bool,
     ) -> Result<Vec<Option<i32>>, ClmError> {
+        // Millions of subscriptions share a few thousand dates: parse each text once.
+        let mut parsed: HashMap<&str, Option<i32>> = HashMap::new();
         self.column(column)
             .iter()
             .enumerate()
             .map(|(index, cell)| match cell {
                 None if may_be_empty => Ok(None),
                 None => Err(self.bad_cell(index, column, "the date is empty".into())),
-                Some(text) => parse_date(text, format)
-                    .map(|d| Some(day_number(d)))
-                    .ok_or_else(|| {
+                Some(text) => {
+                    let day = *parsed
+                        .entry(text.as_str())
+                        .or_insert_with(|| parse_date(text, format).map(day_number));
+                    day.map(Some).ok_or_else(|| {
                         self.bad_cell(
                             index,
                             column,
                             format!("'{text}' is not a date in the format {format}"),
                         )
-                    }),
+                    })
+                }
             })
             .collect()
     }

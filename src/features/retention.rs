@@ -8,7 +8,7 @@
 //! anniversaries in `(start, A]`, and is censored there (`T > c`). Ends after `A` are not
 //! known yet at `A` and count as active; starts after `A` are left out and counted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, Months, NaiveDate};
 
@@ -162,28 +162,44 @@ pub fn cohort_counts(
     as_of: i32,
 ) -> CohortCounts {
     let date = date_of_day;
-    let as_of = date(as_of);
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let labels: Vec<String> = start.iter().map(|&s| unit.cohort_label(date(s))).collect();
-    for label in &labels {
-        let next = index.len();
-        index.entry(label.clone()).or_insert(next);
+    let as_of_date = date(as_of);
+    // Many subscriptions share a start day: label each distinct day once.
+    let mut label_of_day: HashMap<i32, String> = HashMap::new();
+    for &s in start {
+        label_of_day
+            .entry(s)
+            .or_insert_with(|| unit.cohort_label(date(s)));
     }
     // Number cohorts in label order (labels sort chronologically).
+    let mut index: BTreeMap<String, usize> =
+        label_of_day.values().map(|l| (l.clone(), 0)).collect();
     for (position, value) in index.values_mut().enumerate() {
         *value = position;
     }
+    let cohort_of_day: HashMap<i32, usize> = label_of_day
+        .iter()
+        .map(|(&day, label)| (day, index[label]))
+        .collect();
+    let mut active_renewals: HashMap<i32, u32> = HashMap::new();
     let mut cohorts: Vec<(String, SurvivalCounts)> = index
         .keys()
         .map(|label| (label.clone(), SurvivalCounts::default()))
         .collect();
     let mut not_started = 0;
-    let rows = labels
+    let rows = start
         .iter()
-        .zip(start.iter().zip(end))
-        .map(|(label, (&s, e))| {
-            let cohort = index[label];
-            let standing = standing(unit, date(s), e.map(date), as_of);
+        .zip(end)
+        .map(|(&s, e)| {
+            let cohort = cohort_of_day[&s];
+            let standing = match e {
+                _ if s > as_of => Standing::NotStarted,
+                Some(e) if *e <= as_of => standing(unit, date(s), Some(date(*e)), as_of_date),
+                _ => Standing::Active {
+                    renewals: *active_renewals
+                        .entry(s)
+                        .or_insert_with(|| unit.completed(date(s), as_of_date)),
+                },
+            };
             match standing {
                 Standing::Churned { last_period } => {
                     cohorts[cohort].1.add_churned(last_period, 1.0)
