@@ -6,17 +6,19 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 
-use crate::cli::{AsOfArgs, OutputArgs, OutputFormat};
+use crate::cli::{AsOfArgs, OutputArgs};
 use crate::data::dates::resolve_as_of;
 use crate::data::subscriptions::{
     ContractColumns, ContractData, Subscriptions, SurvivalTable, load_contracts,
 };
 use crate::error::ClmError;
-use crate::features::retention::{PeriodUnit, Standing, cohort_counts, date_of_day};
+use crate::features::retention::{
+    CohortFit, POOLED, PeriodUnit, Standing, cohort_counts, date_of_day, fit_cohorts,
+};
 use crate::models::kaplan_meier::{Z_95, kaplan_meier};
 use crate::models::saved::SavedFit;
 use crate::models::sbg::{
-    self, SAVED_FORMAT, SAVED_VERSION, SavedCohort, SavedRetention, SbgFit, SurvivalCounts,
+    SAVED_FORMAT, SAVED_VERSION, SavedCohort, SavedRetention, SbgFit, SurvivalCounts,
 };
 use crate::output::{
     Log, Report, Table, Values, emit, format_day, format_from_extension, render_table,
@@ -148,17 +150,6 @@ impl PeriodArg {
     }
 }
 
-/// The label of the pooled fit.
-const POOLED: &str = "all";
-
-/// One cohort (or the pool): its counts and the model used for it.
-struct Cohort {
-    label: String,
-    counts: SurvivalCounts,
-    /// Its own fit, or why there is none.
-    own: Result<SbgFit, String>,
-}
-
 /// Runs `clm retention`.
 pub fn run(args: RetentionArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
@@ -194,7 +185,7 @@ pub fn run(args: RetentionArgs, quiet: bool) -> Result<()> {
         }
         ContractData::Table(table) => (table_cohorts(table)?, None, None),
     };
-    let cohorts = fit_cohorts(groups, saved.as_ref())?;
+    let cohorts = fit_all(groups, saved.as_ref())?;
     let pooled = pooled_fit(&cohorts)?;
     heading.extend(describe_pool(&cohorts[0], pooled, discount, unit));
     heading.push(render_table(&curve_table(
@@ -233,9 +224,6 @@ fn check_settings(args: &RetentionArgs) -> Result<()> {
         return Err(
             ClmError::Usage("--discount-rate must be a rate >= 0, e.g. 0.10".into()).into(),
         );
-    }
-    if args.output.format == Some(OutputFormat::Table) && args.output.output.is_some() {
-        return Err(ClmError::Usage("--format table cannot be written to a file".into()).into());
     }
     Ok(())
 }
@@ -306,15 +294,11 @@ fn table_cohorts(table: &SurvivalTable) -> Result<Vec<(String, SurvivalCounts)>>
         .collect()
 }
 
-/// The pool first, then each cohort; each fitted (or taken from the saved model).
-fn fit_cohorts(
+/// Fits every cohort and the pool, or takes their parameters from the saved model.
+fn fit_all(
     groups: Vec<(String, SurvivalCounts)>,
     saved: Option<&SavedRetention>,
-) -> Result<Vec<Cohort>> {
-    let mut pool = SurvivalCounts::default();
-    for (_, counts) in &groups {
-        pool.merge(counts);
-    }
+) -> Result<Vec<CohortFit>> {
     let saved_fits = match saved {
         Some(saved) => Some(
             saved
@@ -323,34 +307,10 @@ fn fit_cohorts(
         ),
         None => None,
     };
-    let fit_one = |label: &str, counts: &SurvivalCounts| -> Result<SbgFit, String> {
-        match &saved_fits {
-            Some(fits) => fits
-                .iter()
-                .find(|(cohort, _)| cohort == label)
-                .map(|(_, fit)| fit.clone())
-                .ok_or_else(|| "not in the saved model".to_string()),
-            None => sbg::fit(counts).map_err(|e| e.to_string()),
-        }
-    };
-    let single = groups.len() == 1;
-    let mut cohorts = vec![Cohort {
-        label: POOLED.to_string(),
-        own: fit_one(POOLED, &pool),
-        counts: pool,
-    }];
-    // One cohort is the pool: fitting it twice would only repeat the figures.
-    if !single {
-        cohorts.extend(groups.into_iter().map(|(label, counts)| Cohort {
-            own: fit_one(&label, &counts),
-            label,
-            counts,
-        }));
-    }
-    Ok(cohorts)
+    Ok(fit_cohorts(groups, saved_fits.as_deref()))
 }
 
-fn pooled_fit(cohorts: &[Cohort]) -> Result<&SbgFit> {
+fn pooled_fit(cohorts: &[CohortFit]) -> Result<&SbgFit> {
     cohorts[0].own.as_ref().map_err(|why| {
         ClmError::BadData(format!(
             "cannot fit the sBG model to all subscriptions pooled: {why}"
@@ -359,12 +319,7 @@ fn pooled_fit(cohorts: &[Cohort]) -> Result<&SbgFit> {
     })
 }
 
-/// The model a cohort's figures come from: its own fit, else the pooled one.
-fn model_of<'a>(cohort: &'a Cohort, pooled: &'a SbgFit) -> &'a SbgFit {
-    cohort.own.as_ref().unwrap_or(pooled)
-}
-
-fn describe_pool(pool: &Cohort, fit: &SbgFit, discount: f64, unit: PeriodUnit) -> Vec<String> {
+fn describe_pool(pool: &CohortFit, fit: &SbgFit, discount: f64, unit: PeriodUnit) -> Vec<String> {
     let p = &fit.report.params;
     let lifetime = fit.params.expected_lifetime();
     let mut lines = vec![format!(
@@ -394,21 +349,21 @@ fn describe_pool(pool: &Cohort, fit: &SbgFit, discount: f64, unit: PeriodUnit) -
 }
 
 /// Per cohort: counts, parameters, lifetimes and value.
-fn summary_table(cohorts: &[Cohort], pooled: &SbgFit, discount: f64) -> Table {
-    let column = |f: &dyn Fn(&Cohort) -> f64, decimals| {
+fn summary_table(cohorts: &[CohortFit], pooled: &SbgFit, discount: f64) -> Table {
+    let column = |f: &dyn Fn(&CohortFit) -> f64, decimals| {
         Values::Float(cohorts.iter().map(f).collect(), decimals)
     };
-    let own = |c: &Cohort, i: usize| {
+    let own = |c: &CohortFit, i: usize| {
         c.own
             .as_ref()
             .map_or(f64::NAN, |f| f.report.params[i].value)
     };
-    let own_se = |c: &Cohort, i: usize| {
+    let own_se = |c: &CohortFit, i: usize| {
         c.own
             .as_ref()
             .map_or(f64::NAN, |f| f.report.params[i].std_error)
     };
-    let model = |c: &Cohort| model_of(c, pooled).params;
+    let model = |c: &CohortFit| c.model(pooled).params;
     Table::default()
         .with(
             "cohort",
@@ -455,7 +410,7 @@ fn summary_table(cohorts: &[Cohort], pooled: &SbgFit, discount: f64) -> Table {
         )
         .with(
             "mean_derl_active",
-            column(&|c| mean_derl(&c.counts, model_of(c, pooled), discount), 2),
+            column(&|c| c.mean_derl(pooled, discount), 2),
         )
         .with(
             "model",
@@ -475,32 +430,15 @@ fn summary_table(cohorts: &[Cohort], pooled: &SbgFit, discount: f64) -> Table {
         )
 }
 
-/// Mean DERL over a cohort's active customers (each at its own number of renewals).
-fn mean_derl(counts: &SurvivalCounts, fit: &SbgFit, discount: f64) -> f64 {
-    let active = counts.active();
-    let total: f64 = counts
-        .censored
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| **n > 0.0)
-        .map(|(c, n)| n * fit.params.discounted_residual_lifetime(discount, c as u32))
-        .sum();
-    if active > 0.0 {
-        total / active
-    } else {
-        f64::NAN
-    }
-}
-
 /// Kaplan–Meier beside the sBG curve, per cohort and period, observed then projected.
-fn curve_table(cohorts: &[Cohort], pooled: &SbgFit, horizon: u32) -> Table {
+fn curve_table(cohorts: &[CohortFit], pooled: &SbgFit, horizon: u32) -> Table {
     let mut cohort = Vec::new();
     let (mut period, mut at_risk, mut churned) = (Vec::new(), Vec::new(), Vec::new());
     let (mut km, mut km_se, mut km_lower, mut km_upper) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut survival, mut retention, mut observed) = (Vec::new(), Vec::new(), Vec::new());
     for c in cohorts {
-        let params = model_of(c, pooled).params;
+        let params = c.model(pooled).params;
         let sets = c.counts.risk_sets();
         let estimate = kaplan_meier(&sets, Z_95);
         let last = sets.len() as u32 + horizon;
@@ -546,7 +484,7 @@ fn customer_table(
     subs: &Subscriptions,
     unit: PeriodUnit,
     as_of: i32,
-    cohorts: &[Cohort],
+    cohorts: &[CohortFit],
     pooled: &SbgFit,
     discount: f64,
 ) -> Table {
@@ -562,7 +500,7 @@ fn customer_table(
             continue;
         };
         let cohort = cohort_of(*index);
-        let fit = model_of(cohort, pooled);
+        let fit = cohort.model(pooled);
         let start = date_of_day(subs.start[row]);
         ids.push(subs.customer_id[row].clone());
         labels.push(counts.cohorts[*index].0.clone());
@@ -599,7 +537,12 @@ fn read_model(path: &Path) -> Result<SavedRetention> {
         .map_err(|e| ClmError::BadData(format!("model file '{name}': {e}")).into())
 }
 
-fn save_model(path: &Path, cohorts: &[Cohort], unit: PeriodUnit, as_of: Option<i32>) -> Result<()> {
+fn save_model(
+    path: &Path,
+    cohorts: &[CohortFit],
+    unit: PeriodUnit,
+    as_of: Option<i32>,
+) -> Result<()> {
     let saved = SavedRetention {
         format: SAVED_FORMAT.to_string(),
         version: SAVED_VERSION,

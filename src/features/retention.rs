@@ -16,7 +16,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::Beta;
 
-use crate::models::sbg::{SbgParams, SurvivalCounts};
+use crate::models::sbg::{SbgFit, SbgParams, SurvivalCounts};
 
 /// The length of a contract period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,6 +252,81 @@ pub fn simulate_subscriptions(
             (start_day, end_day)
         })
         .collect())
+}
+
+/// The label of the pooled fit.
+pub const POOLED: &str = "all";
+
+/// One cohort (or the pool): its counts and its own fit, or why there is none.
+#[derive(Debug, Clone)]
+pub struct CohortFit {
+    pub label: String,
+    pub counts: SurvivalCounts,
+    pub own: Result<SbgFit, String>,
+}
+
+impl CohortFit {
+    /// The model the cohort's figures come from: its own fit, else the pooled one.
+    pub fn model<'a>(&'a self, pooled: &'a SbgFit) -> &'a SbgFit {
+        self.own.as_ref().unwrap_or(pooled)
+    }
+
+    /// Mean DERL (discount rate per period) over the cohort's active customers, each at its own
+    /// number of renewals; NaN without active customers.
+    pub fn mean_derl(&self, pooled: &SbgFit, discount: f64) -> f64 {
+        let params = self.model(pooled).params;
+        let active = self.counts.active();
+        let total: f64 = self
+            .counts
+            .censored
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0.0)
+            .map(|(c, n)| n * params.discounted_residual_lifetime(discount, c as u32))
+            .sum();
+        if active > 0.0 {
+            total / active
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// The pool ([`POOLED`]) first, then each cohort, each fitted by maximum likelihood or, with
+/// `saved` fits, given the saved fit of its label. With one cohort only the pool is returned:
+/// the cohort is the pool.
+pub fn fit_cohorts(
+    groups: Vec<(String, SurvivalCounts)>,
+    saved: Option<&[(String, SbgFit)]>,
+) -> Vec<CohortFit> {
+    let mut pool = SurvivalCounts::default();
+    for (_, counts) in &groups {
+        pool.merge(counts);
+    }
+    let fit_one = |label: &str, counts: &SurvivalCounts| -> Result<SbgFit, String> {
+        match saved {
+            Some(fits) => fits
+                .iter()
+                .find(|(cohort, _)| cohort == label)
+                .map(|(_, fit)| fit.clone())
+                .ok_or_else(|| "not in the saved model".to_string()),
+            None => crate::models::sbg::fit(counts).map_err(|e| e.to_string()),
+        }
+    };
+    let single = groups.len() == 1;
+    let mut cohorts = vec![CohortFit {
+        label: POOLED.to_string(),
+        own: fit_one(POOLED, &pool),
+        counts: pool,
+    }];
+    if !single {
+        cohorts.extend(groups.into_iter().map(|(label, counts)| CohortFit {
+            own: fit_one(&label, &counts),
+            label,
+            counts,
+        }));
+    }
+    cohorts
 }
 
 /// The date of a day number (days since 1970-01-01).
