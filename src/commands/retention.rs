@@ -156,6 +156,15 @@ pub fn run(args: RetentionArgs, quiet: bool) -> Result<()> {
     check_settings(&args)?;
     let saved = args.model_in.as_deref().map(read_model).transpose()?;
     let unit = match (args.period, &saved) {
+        (Some(period), Some(saved)) if period.unit().name() != saved.period => {
+            return Err(ClmError::Usage(format!(
+                "--period {} does not match the saved model's period '{}': its alpha and beta describe renewals every {}",
+                period.unit().name(),
+                saved.period,
+                saved.period
+            ))
+            .into());
+        }
         (Some(period), _) => period.unit(),
         (None, Some(saved)) => PeriodUnit::from_name(&saved.period).ok_or_else(|| {
             ClmError::BadData(format!("saved model: unknown period '{}'", saved.period))

@@ -122,6 +122,20 @@ fn summary_and_saved_model_give_the_same_figures() {
         "-q",
     ]));
     assert_eq!(reused, fitted);
+    let other_period = clm(&[
+        "retention",
+        path,
+        "--period",
+        "month",
+        "--model-in",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(other_period.code, 2, "{}", other_period.stderr);
+    assert!(
+        other_period.stderr.contains("saved model's period 'year'"),
+        "{}",
+        other_period.stderr
+    );
 }
 
 #[test]
