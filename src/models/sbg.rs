@@ -469,6 +469,33 @@ mod tests {
     }
 
     #[test]
+    fn standard_errors_match_a_natural_scale_hessian() {
+        // The fit's errors come from the log-space Hessian of an analytic gradient; here the
+        // Hessian of −LL in (α, β) itself, by second differences, inverted by hand.
+        let counts = SurvivalCounts::from_alive(&REGULAR).unwrap();
+        let fitted = fit(&counts).unwrap();
+        let nll = |x: &[f64]| {
+            -SbgParams {
+                alpha: x[0],
+                beta: x[1],
+            }
+            .log_likelihood(&counts)
+        };
+        let at = [fitted.params.alpha, fitted.params.beta];
+        let h = optimize::numeric_hessian(&nll, &at, 1e-4);
+        let det = h[0][0] * h[1][1] - h[0][1] * h[1][0];
+        let (se_alpha, se_beta) = ((h[1][1] / det).sqrt(), (h[0][0] / det).sqrt());
+        assert!(
+            close(fitted.report.params[0].std_error, se_alpha, 1e-4),
+            "{se_alpha}"
+        );
+        assert!(
+            close(fitted.report.params[1].std_error, se_beta, 1e-4),
+            "{se_beta}"
+        );
+    }
+
+    #[test]
     fn log_likelihood_at_one_one_matches_the_peer_implementation() {
         // jdmaturen/shifted_beta_geometric_py checks LL(1, 1) = −2.115 on the high-end
         // survival shares (a cohort of one customer spread over the periods).
