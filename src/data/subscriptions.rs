@@ -137,7 +137,13 @@ fn read_subscriptions(
         "customer id",
         "--customer-col",
     )?;
-    let start = reader.column_for(columns.start, START_NAMES, "start date", "--start-col")?;
+    let start = reader
+        .column_for(columns.start, START_NAMES, "start date", "--start-col")
+        .map_err(|e| {
+            ClmError::BadData(format!(
+                "{e} (the input is subscriptions: customer id, start, end; or a survival table: cohort, period, alive)"
+            ))
+        })?;
     let end = reader.column_for(columns.end, END_NAMES, "end date", "--end-col")?;
     let customer_id = reader.customer_ids(&customer)?;
     let format = reader.date_format(&[&start, &end], columns.date_format)?;

@@ -88,6 +88,13 @@ fn paper_table_gives_the_papers_estimates_and_the_curve() {
 }
 
 #[test]
+fn the_fixture_is_the_papers_table() {
+    let fixture =
+        std::fs::read_to_string(crate::common::fixture("sbg_retention_2007.csv")).unwrap();
+    assert_eq!(fixture, PAPER_TABLE);
+}
+
+#[test]
 fn summary_and_saved_model_give_the_same_figures() {
     let (dir, input) = temp_file("paper.csv", PAPER_TABLE.as_bytes());
     let model = dir.path().join("sbg.json");
