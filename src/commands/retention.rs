@@ -197,11 +197,7 @@ pub fn run(args: RetentionArgs, quiet: bool) -> Result<()> {
     let cohorts = fit_all(groups, saved.as_ref())?;
     let pooled = pooled_fit(&cohorts)?;
     heading.extend(describe_pool(&cohorts[0], pooled, discount, unit));
-    heading.push(render_table(&curve_table(
-        &cohorts[..1],
-        pooled,
-        args.horizon,
-    )));
+    heading.extend(terminal_curve(&cohorts[0], pooled, args.horizon));
     if let Some(path) = &args.model_out {
         save_model(path, &cohorts, unit, as_of)?;
     }
@@ -220,7 +216,7 @@ pub fn run(args: RetentionArgs, quiet: bool) -> Result<()> {
     let report = Report {
         heading,
         summary: summary_table(&cohorts, pooled, discount),
-        rows: curve_table(&cohorts, pooled, args.horizon),
+        rows: curve_table(&cohorts, pooled, args.horizon, |_, _, _| true),
     };
     emit(&report, &args.output, &[args.input.as_path()])
 }
@@ -440,7 +436,44 @@ fn summary_table(cohorts: &[CohortFit], pooled: &SbgFit, discount: f64) -> Table
 }
 
 /// Kaplan–Meier beside the sBG curve, per cohort and period, observed then projected.
-fn curve_table(cohorts: &[CohortFit], pooled: &SbgFit, horizon: u32) -> Table {
+/// Periods the terminal shows of a long curve: the first 12, then about 24 more evenly spaced,
+/// and always the last observed and the last projected one. Files get every period.
+const TERMINAL_FIRST_PERIODS: u32 = 12;
+const TERMINAL_MORE_PERIODS: u32 = 24;
+
+fn shown_on_terminal(t: u32, last_observed: u32, last: u32) -> bool {
+    let step = last
+        .saturating_sub(TERMINAL_FIRST_PERIODS)
+        .div_ceil(TERMINAL_MORE_PERIODS)
+        .max(1);
+    t <= TERMINAL_FIRST_PERIODS || t.is_multiple_of(step) || t == last_observed || t == last
+}
+
+/// The pooled curve for the terminal, thinned when long, with a note saying so.
+fn terminal_curve(pool: &CohortFit, pooled: &SbgFit, horizon: u32) -> Vec<String> {
+    let table = curve_table(
+        std::slice::from_ref(pool),
+        pooled,
+        horizon,
+        shown_on_terminal,
+    );
+    let all = pool.counts.risk_sets().len() as u32 + horizon;
+    let mut lines = vec![render_table(&table)];
+    if (table.height() as u32) < all {
+        lines.push(format!(
+            "({} of {all} periods shown; -o FILE or a pipe gives all of them, per cohort)",
+            table.height()
+        ));
+    }
+    lines
+}
+
+fn curve_table(
+    cohorts: &[CohortFit],
+    pooled: &SbgFit,
+    horizon: u32,
+    keep: fn(u32, u32, u32) -> bool,
+) -> Table {
     let mut cohort = Vec::new();
     let (mut period, mut at_risk, mut churned) = (Vec::new(), Vec::new(), Vec::new());
     let (mut km, mut km_se, mut km_lower, mut km_upper) =
@@ -451,7 +484,7 @@ fn curve_table(cohorts: &[CohortFit], pooled: &SbgFit, horizon: u32) -> Table {
         let sets = c.counts.risk_sets();
         let estimate = kaplan_meier(&sets, Z_95);
         let last = sets.len() as u32 + horizon;
-        for t in 1..=last {
+        for t in (1..=last).filter(|&t| keep(t, sets.len() as u32, last)) {
             let point = estimate.get(t as usize - 1);
             cohort.push(c.label.clone());
             period.push(i64::from(t));
@@ -575,4 +608,23 @@ fn save_model(
         out.write_all(b"\n")?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_curve_is_thinned_on_the_terminal_but_keeps_its_landmarks() {
+        let shown: Vec<u32> = (1..=200)
+            .filter(|&t| shown_on_terminal(t, 150, 200))
+            .collect();
+        assert!(shown.starts_with(&(1..=12).collect::<Vec<_>>()));
+        assert!(shown.contains(&150) && shown.contains(&200));
+        assert!(shown.len() <= 12 + 24 + 2, "{}", shown.len());
+        assert_eq!(
+            (1..=30).filter(|&t| shown_on_terminal(t, 20, 30)).count(),
+            30
+        );
+    }
 }
