@@ -198,7 +198,8 @@ impl SbgParams {
     /// undiscounted: `Σ_{t>=0} S(t)/(1 + d)^t = 2F1(1, β; α + β; 1/(1 + d))` (Fader & Hardie 2010,
     /// eq. 4 without the value per period). `d` is the discount rate per period, `d >= 0`.
     pub fn discounted_expected_lifetime(&self, discount_rate: f64) -> f64 {
-        1.0 + self.discounted_residual_lifetime(discount_rate, 0)
+        // Σ_{t>=0} S(t) z^t = 1 + z Σ_{t>=1} S(t) z^{t−1} = 1 + z · DERL(n = 1), z = 1/(1 + d).
+        1.0 + self.discounted_residual_lifetime(discount_rate, 0) / (1.0 + discount_rate.max(0.0))
     }
 
     /// DERL (Fader & Hardie 2010, eq. 6) for a customer who has renewed `renewals` = `n − 1` times
@@ -545,6 +546,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn discounted_lifetime_of_a_new_customer_is_its_sum() {
+        for (alpha, beta) in [(0.668, 3.806), (2.5, 7.0)] {
+            let p = SbgParams { alpha, beta };
+            let d = 0.1_f64;
+            let direct: f64 = (0..20_000_u32)
+                .map(|t| p.survival(t) * (1.0 + d).powi(-(t as i32)))
+                .sum();
+            assert!(close(
+                p.discounted_expected_lifetime(d),
+                direct,
+                1e-9 * direct
+            ));
+        }
+        let p = SbgParams {
+            alpha: 3.0,
+            beta: 4.0,
+        };
+        assert!(close(
+            p.discounted_expected_lifetime(0.0),
+            p.expected_lifetime(),
+            1e-12
+        ));
     }
 
     #[test]
