@@ -230,7 +230,26 @@ fn check_settings(args: &RetentionArgs) -> Result<()> {
             ClmError::Usage("--discount-rate must be a rate >= 0, e.g. 0.10".into()).into(),
         );
     }
+    for (flag, output) in [
+        ("--customers", &args.customers),
+        ("--model-out", &args.model_out),
+    ] {
+        if let Some(output) = output
+            && same_file(output, &args.input)
+        {
+            return Err(ClmError::Usage(format!(
+                "refusing to overwrite the input file '{}' with {flag}",
+                output.display()
+            ))
+            .into());
+        }
+    }
     Ok(())
+}
+
+/// Whether two paths name one existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
 }
 
 /// Cohort counts of subscription records, as of `--as-of` (default: the last start or end).

@@ -275,4 +275,20 @@ fn bad_input_gets_a_row_and_column_and_the_data_exit_code() {
 
     let horizon = clm(&["retention", input.to_str().unwrap(), "--horizon", "0"]);
     assert_eq!(horizon.code, 2, "{}", horizon.stderr);
+
+    let (_dir, input) = temp_file(
+        "subs.csv",
+        b"customer_id,start,end\na,2024-01-10,2024-02-10\nb,2024-01-20,2024-04-20\nc,2024-01-25,\n",
+    );
+    let before = std::fs::read(&input).unwrap();
+    let path = input.to_str().unwrap();
+    ok(clm(&["retention", path, "-q"]));
+    let overwrite = clm(&["retention", path, "--customers", path]);
+    assert_eq!(overwrite.code, 2, "{}", overwrite.stderr);
+    assert!(
+        overwrite.stderr.contains("refusing to overwrite the input"),
+        "{}",
+        overwrite.stderr
+    );
+    assert_eq!(std::fs::read(&input).unwrap(), before);
 }
