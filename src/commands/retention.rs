@@ -155,22 +155,7 @@ pub fn run(args: RetentionArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
     check_settings(&args)?;
     let saved = args.model_in.as_deref().map(read_model).transpose()?;
-    let unit = match (args.period, &saved) {
-        (Some(period), Some(saved)) if period.unit().name() != saved.period => {
-            return Err(ClmError::Usage(format!(
-                "--period {} does not match the saved model's period '{}': its alpha and beta describe renewals every {}",
-                period.unit().name(),
-                saved.period,
-                saved.period
-            ))
-            .into());
-        }
-        (Some(period), _) => period.unit(),
-        (None, Some(saved)) => PeriodUnit::from_name(&saved.period).ok_or_else(|| {
-            ClmError::BadData(format!("saved model: unknown period '{}'", saved.period))
-        })?,
-        (None, None) => PeriodUnit::Month,
-    };
+    let unit = resolve_period(args.period, saved.as_ref())?;
     let discount = (1.0 + args.discount_rate).powf(unit.years()) - 1.0;
     let columns = ContractColumns {
         customer: args.customer_col.as_deref(),
@@ -221,7 +206,32 @@ pub fn run(args: RetentionArgs, quiet: bool) -> Result<()> {
     emit(&report, &args.output, &[args.input.as_path()])
 }
 
+/// `--period`, else the saved model's, else month; a `--period` other than the saved one is
+/// refused, since α and β describe renewals every saved period.
+fn resolve_period(period: Option<PeriodArg>, saved: Option<&SavedRetention>) -> Result<PeriodUnit> {
+    let saved_unit = match saved {
+        Some(saved) => Some(PeriodUnit::from_name(&saved.period).ok_or_else(|| {
+            ClmError::BadData(format!("saved model: unknown period '{}'", saved.period))
+        })?),
+        None => None,
+    };
+    match (period.map(PeriodArg::unit), saved_unit) {
+        (Some(unit), Some(saved)) if unit != saved => Err(ClmError::Usage(format!(
+            "--period {} does not match the saved model's period '{}': its alpha and beta describe renewals every {}",
+            unit.name(),
+            saved.name(),
+            saved.name()
+        ))
+        .into()),
+        (Some(unit), _) | (None, Some(unit)) => Ok(unit),
+        (None, None) => Ok(PeriodUnit::Month),
+    }
+}
+
 fn check_settings(args: &RetentionArgs) -> Result<()> {
+    if let Some(path) = &args.customers {
+        format_from_extension(path)?;
+    }
     if args.horizon == 0 || args.horizon > 10_000 {
         return Err(ClmError::Usage("--horizon must be between 1 and 10000 periods".into()).into());
     }
