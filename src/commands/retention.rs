@@ -21,7 +21,7 @@ use crate::models::sbg::{
     SAVED_FORMAT, SAVED_VERSION, SavedCohort, SavedRetention, SbgFit, SurvivalCounts,
 };
 use crate::output::{
-    Log, Report, Table, Values, emit, format_day, format_from_extension, render_table,
+    Log, PackedText, Report, Table, Values, emit, format_day, format_from_extension, render_table,
     write_table_to,
 };
 
@@ -563,7 +563,7 @@ fn customer_table(
     // cohorts[0] is the pool; cohort i of `counts` is cohorts[i + 1] unless there is only one.
     let cohort_of = |index: usize| cohorts.get(index + 1).unwrap_or(&cohorts[0]);
     let (mut ids, mut labels, mut starts, mut renewals_done) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        (PackedText::default(), Vec::new(), Vec::new(), Vec::new());
     let (mut next, mut p_renew, mut derl, mut models) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (row, (index, standing)) in counts.rows.iter().enumerate() {
@@ -573,7 +573,7 @@ fn customer_table(
         let cohort = cohort_of(*index);
         let fit = cohort.model(pooled);
         let start = date_of_day(subs.start[row]);
-        ids.push(subs.customer_id[row].clone());
+        ids.push(subs.customer_id.get(row));
         labels.push(counts.cohorts[*index].0.clone());
         starts.push(subs.start[row]);
         renewals_done.push(i64::from(renewals));
@@ -590,7 +590,7 @@ fn customer_table(
         });
     }
     Table::default()
-        .with("customer_id", Values::Text(ids))
+        .with("customer_id", Values::PackedText(ids))
         .with("cohort", Values::Text(labels))
         .with("start", Values::Date(starts))
         .with("renewals", Values::Int(renewals_done))

@@ -11,6 +11,7 @@ use super::dates::{Detected, day_number, detect_format, parse_date};
 use super::survey::{RawSurvey, format_of, read_raw};
 use crate::cli::InputFormat;
 use crate::error::ClmError;
+use crate::output::PackedText;
 
 const START_NAMES: &[&str] = &[
     "start",
@@ -73,7 +74,7 @@ pub struct Subscriptions {
     pub source: String,
     /// The columns read: customer, start, end.
     pub columns: [String; 3],
-    pub customer_id: Vec<String>,
+    pub customer_id: PackedText,
     /// Start day (days since 1970-01-01).
     pub start: Vec<i32>,
     /// End day, `None` while active.
@@ -110,7 +111,18 @@ pub fn load_contracts(
             "input '{source}' is a folder, not a file"
         )));
     }
-    let raw = read_raw(path, &source, format_of(&source))?;
+    let format = format_of(&source);
+    if format != InputFormat::Parquet && table != Some(true) {
+        let headers = read_headers(path, &source, format)?;
+        let looks_like_table = columns.start.is_none()
+            && detect(&headers, START_NAMES).is_none()
+            && detect(&headers, ALIVE_NAMES).is_some();
+        if table == Some(false) || !looks_like_table {
+            return stream_subscriptions(path, &source, format, &headers, columns)
+                .map(ContractData::Subscriptions);
+        }
+    }
+    let raw = read_raw(path, &source, format)?;
     let reader = Cells {
         source: &source,
         raw: &raw,
@@ -167,7 +179,7 @@ fn read_subscriptions(
     Ok(Subscriptions {
         source: reader.source.to_string(),
         columns: [customer, start, end],
-        customer_id,
+        customer_id: customer_id.iter().collect(),
         start: start_days.into_iter().flatten().collect(),
         end: end_days,
     })
@@ -238,6 +250,238 @@ fn read_table(
     })
 }
 
+/// Opens a CSV or TSV file, gunzipping `.gz`.
+fn open_delimited(
+    path: &Path,
+    source: &str,
+    format: InputFormat,
+) -> Result<csv::Reader<Box<dyn std::io::Read>>, ClmError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{source}': {e}")))?;
+    let bytes: Box<dyn std::io::Read> = if source.to_lowercase().ends_with(".gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    Ok(csv::ReaderBuilder::new()
+        .delimiter(if format == InputFormat::Tsv {
+            b'\t'
+        } else {
+            b','
+        })
+        .flexible(true)
+        .from_reader(bytes))
+}
+
+fn read_headers(path: &Path, source: &str, format: InputFormat) -> Result<Vec<String>, ClmError> {
+    let mut reader = open_delimited(path, source, format)?;
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| ClmError::BadData(format!("{source}: cannot read as CSV: {e}")))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(ClmError::BadData(format!(
+            "{source}: the file is empty or has no header"
+        )));
+    }
+    Ok(headers)
+}
+
+/// Rows read before the date format is detected from them.
+const DATE_SAMPLE_ROWS: usize = 1000;
+
+/// Subscriptions from a CSV or TSV file in one pass, keeping only the three columns: ids packed,
+/// each distinct date text parsed once. Millions of rows stay a few bytes each.
+fn stream_subscriptions(
+    path: &Path,
+    source: &str,
+    format: InputFormat,
+    headers: &[String],
+    columns: &ContractColumns<'_>,
+) -> Result<Subscriptions, ClmError> {
+    let find =
+        |given, spellings, role, flag| find_column(source, headers, given, spellings, role, flag);
+    let customer = find(
+        columns.customer,
+        CUSTOMER_NAMES,
+        "customer id",
+        "--customer-col",
+    )?;
+    let start = find(columns.start, START_NAMES, "start date", "--start-col").map_err(|e| {
+        ClmError::BadData(format!(
+            "{e} (the input is subscriptions: customer id, start, end; or a survival table: cohort, period, alive)"
+        ))
+    })?;
+    let end = find(columns.end, END_NAMES, "end date", "--end-col")?;
+    let index = |name: &str| headers.iter().position(|h| h == name).unwrap_or_default();
+    let (id_at, start_at, end_at) = (index(&customer), index(&start), index(&end));
+    let bad = |row: usize, column: &str, what: String| {
+        ClmError::BadData(format!(
+            "{source}: row {} (line {}), column '{column}': {what}",
+            row + 1,
+            row + 2
+        ))
+    };
+    let mut reader = open_delimited(path, source, format)?;
+    let mut records = reader.byte_records();
+    // The first rows as text, to detect the date format from.
+    let mut sample: Vec<csv::ByteRecord> = Vec::new();
+    for record in records.by_ref().take(DATE_SAMPLE_ROWS) {
+        sample.push(
+            record.map_err(|e| ClmError::BadData(format!("{source}: cannot read as CSV: {e}")))?,
+        );
+    }
+    if sample.is_empty() {
+        return Err(ClmError::BadData(format!(
+            "{source}: the file has a header but no data rows"
+        )));
+    }
+    let date_format = match columns.date_format {
+        Some(format) => format.to_string(),
+        None => {
+            let texts: Vec<String> = sample
+                .iter()
+                .flat_map(|r| [field(r, start_at), field(r, end_at)])
+                .filter(|t| !t.is_empty())
+                .map(|t| String::from_utf8_lossy(t).into_owned())
+                .collect();
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            detected_format(source, &texts, &[&start, &end])?
+        }
+    };
+    let mut parsed: HashMap<Vec<u8>, Option<i32>> = HashMap::new();
+    let mut day_of = |text: &[u8]| -> Option<i32> {
+        if let Some(day) = parsed.get(text) {
+            return *day;
+        }
+        let day = std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| parse_date(t, &date_format))
+            .map(day_number);
+        parsed.insert(text.to_vec(), day);
+        day
+    };
+    let mut subs = Subscriptions {
+        source: source.to_string(),
+        columns: [customer.clone(), start.clone(), end.clone()],
+        customer_id: PackedText::default(),
+        start: Vec::new(),
+        end: Vec::new(),
+    };
+    let rest = records
+        .map(|r| r.map_err(|e| ClmError::BadData(format!("{source}: cannot read as CSV: {e}"))));
+    for (row, record) in sample.into_iter().map(Ok).chain(rest).enumerate() {
+        let record = record?;
+        let id = std::str::from_utf8(field(&record, id_at))
+            .map_err(|_| bad(row, &customer, "the customer id is not UTF-8 text".into()))?;
+        if id.is_empty() {
+            return Err(bad(row, &customer, "the customer id is empty".into()));
+        }
+        let start_text = field(&record, start_at);
+        if start_text.is_empty() {
+            return Err(bad(row, &start, "the date is empty".into()));
+        }
+        let not_a_date = |text: &[u8]| {
+            format!(
+                "'{}' is not a date in the format {date_format}",
+                String::from_utf8_lossy(text)
+            )
+        };
+        let start_day =
+            day_of(start_text).ok_or_else(|| bad(row, &start, not_a_date(start_text)))?;
+        let end_text = field(&record, end_at);
+        let end_day = match end_text.is_empty() {
+            true => None,
+            false => Some(day_of(end_text).ok_or_else(|| bad(row, &end, not_a_date(end_text)))?),
+        };
+        if let Some(end_day) = end_day
+            && end_day < start_day
+        {
+            return Err(bad(
+                row,
+                &end,
+                format!(
+                    "the subscription ends ({}) before it starts ({})",
+                    crate::output::format_day(end_day),
+                    crate::output::format_day(start_day)
+                ),
+            ));
+        }
+        subs.customer_id.push(id);
+        subs.start.push(start_day);
+        subs.end.push(end_day);
+    }
+    subs.customer_id = without_float_suffix(subs.customer_id);
+    Ok(subs)
+}
+
+/// A cell's bytes with surrounding whitespace trimmed (empty when the row is short).
+fn field(record: &csv::ByteRecord, index: usize) -> &[u8] {
+    record.get(index).unwrap_or_default().trim_ascii()
+}
+
+/// Ids written as floats (`17850.0`) lose the `.0` when all of them have it.
+fn without_float_suffix(ids: PackedText) -> PackedText {
+    let float_ids = ids.iter().all(|v| {
+        v.strip_suffix(".0")
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if !float_ids {
+        return ids;
+    }
+    ids.iter().map(|id| id.trim_end_matches(".0")).collect()
+}
+
+/// The date format the sample reads in, or an error naming the columns.
+fn detected_format(source: &str, sample: &[&str], columns: &[&str]) -> Result<String, ClmError> {
+    match detect_format(sample) {
+        Detected::Format(f) | Detected::Unknown { best: Some(f), .. } => Ok(f.to_string()),
+        Detected::Ambiguous(a, b) => Err(ClmError::BadData(format!(
+            "{source}: dates in columns {} read both as {a} and {b}; choose with --date-format",
+            columns.join(", ")
+        ))),
+        Detected::Unknown {
+            best: None,
+            first_failure,
+        } => Err(ClmError::BadData(format!(
+            "{source}: columns {} do not hold dates in a known format (first value '{first_failure}'); give one with --date-format",
+            columns.join(", ")
+        ))),
+    }
+}
+
+/// The column given with `flag` (checked), or the first header spelled like the role.
+fn find_column(
+    source: &str,
+    headers: &[String],
+    given: Option<&str>,
+    spellings: &[&str],
+    role: &str,
+    flag: &str,
+) -> Result<String, ClmError> {
+    let list = || {
+        let names: Vec<String> = headers.iter().map(|h| format!("'{h}'")).collect();
+        names.join(", ")
+    };
+    if let Some(name) = given {
+        if headers.iter().any(|h| h == name) {
+            return Ok(name.to_string());
+        }
+        return Err(ClmError::BadData(format!(
+            "{source}: {flag} names column '{name}', which is not in the file; columns are {}",
+            list()
+        )));
+    }
+    detect(headers, spellings).ok_or_else(|| {
+        ClmError::BadData(format!(
+            "{source}: no {role} column found among {}; name it with {flag}",
+            list()
+        ))
+    })
+}
+
 fn detect(headers: &[String], spellings: &[&str]) -> Option<String> {
     spellings
         .iter()
@@ -281,20 +525,8 @@ impl Cells<'_> {
         ))
     }
 
-    fn headers_list(&self) -> String {
-        let names: Vec<String> = self.raw.headers.iter().map(|h| format!("'{h}'")).collect();
-        names.join(", ")
-    }
-
     fn require(&self, name: &str, flag: &str) -> Result<String, ClmError> {
-        if self.raw.headers.iter().any(|h| h == name) {
-            return Ok(name.to_string());
-        }
-        Err(ClmError::BadData(format!(
-            "{}: {flag} names column '{name}', which is not in the file; columns are {}",
-            self.source,
-            self.headers_list()
-        )))
+        find_column(self.source, &self.raw.headers, Some(name), &[], "", flag)
     }
 
     fn column_for(
@@ -304,16 +536,7 @@ impl Cells<'_> {
         role: &str,
         flag: &str,
     ) -> Result<String, ClmError> {
-        if let Some(name) = given {
-            return self.require(name, flag);
-        }
-        detect(&self.raw.headers, spellings).ok_or_else(|| {
-            ClmError::BadData(format!(
-                "{}: no {role} column found among {}; name it with {flag}",
-                self.source,
-                self.headers_list()
-            ))
-        })
+        find_column(self.source, &self.raw.headers, given, spellings, role, flag)
     }
 
     /// Customer ids; ids written as floats (`17850.0`) lose the `.0` when all do.
@@ -349,25 +572,10 @@ impl Cells<'_> {
         }
         let sample: Vec<&str> = columns
             .iter()
-            .flat_map(|c| self.column(c).iter().flatten().take(1000))
+            .flat_map(|c| self.column(c).iter().flatten().take(DATE_SAMPLE_ROWS))
             .map(String::as_str)
             .collect();
-        match detect_format(&sample) {
-            Detected::Format(f) | Detected::Unknown { best: Some(f), .. } => Ok(f.to_string()),
-            Detected::Ambiguous(a, b) => Err(ClmError::BadData(format!(
-                "{}: dates in columns {} read both as {a} and {b}; choose with --date-format",
-                self.source,
-                columns.join(", ")
-            ))),
-            Detected::Unknown {
-                best: None,
-                first_failure,
-            } => Err(ClmError::BadData(format!(
-                "{}: columns {} do not hold dates in a known format (first value '{first_failure}'); give one with --date-format",
-                self.source,
-                columns.join(", ")
-            ))),
-        }
+        detected_format(self.source, &sample, columns)
     }
 
     /// Days of a date column; empty cells are `None` where `may_be_empty`, an error otherwise.
@@ -440,7 +648,7 @@ mod tests {
         else {
             panic!("expected subscriptions")
         };
-        assert_eq!(subs.customer_id, ["7", "8"]);
+        assert_eq!(subs.customer_id.iter().collect::<Vec<_>>(), ["7", "8"]);
         assert_eq!(subs.end[1], None);
         assert_eq!(subs.end[0].unwrap() - subs.start[0], 60);
     }

@@ -292,3 +292,45 @@ fn bad_input_gets_a_row_and_column_and_the_data_exit_code() {
     );
     assert_eq!(std::fs::read(&input).unwrap(), before);
 }
+
+#[test]
+fn csv_gzip_and_parquet_subscriptions_give_the_same_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("subs.csv");
+    let parquet = dir.path().join("subs.parquet");
+    for path in [&csv, &parquet] {
+        ok(clm(&[
+            "simulate",
+            "--kind",
+            "subscriptions",
+            "--customers",
+            "3000",
+            "--seed",
+            "4",
+            "-o",
+            path.to_str().unwrap(),
+            "-q",
+        ]));
+    }
+    let gz = dir.path().join("subs.csv.gz");
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    std::io::Write::write_all(&mut encoder, &std::fs::read(&csv).unwrap()).unwrap();
+    encoder.finish().unwrap();
+    let summary = |path: &std::path::Path| {
+        ok(clm(&[
+            "retention",
+            path.to_str().unwrap(),
+            "--as-of",
+            "2025-12-31",
+            "--summary",
+            "-q",
+        ]))
+    };
+    let from_csv = summary(&csv);
+    assert!(from_csv.lines().count() > 2, "{from_csv}");
+    assert_eq!(summary(&gz), from_csv);
+    assert_eq!(summary(&parquet), from_csv);
+}
