@@ -104,6 +104,11 @@ pub fn load_contracts(
     table: Option<bool>,
 ) -> Result<ContractData, ClmError> {
     let source = path.display().to_string();
+    if source == "-" {
+        return Err(ClmError::Usage(
+            "clm retention reads a file (CSV, TSV, .gz or Parquet), not stdin".to_string(),
+        ));
+    }
     let meta = std::fs::metadata(path)
         .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{source}': {e}")))?;
     if meta.is_dir() {
