@@ -531,8 +531,8 @@ mod tests {
     fn derl_equals_the_discounted_sum_it_stands_for() {
         for (alpha, beta) in [(0.668, 3.806), (0.704, 1.182), (2.5, 7.0), (1.0, 2.0)] {
             let p = SbgParams { alpha, beta };
-            for d in [0.1_f64, 0.01] {
-                for renewals in [0_u32, 1, 6, 40] {
+            for d in [0.1_f64, 0.01, 0.008] {
+                for renewals in [0_u32, 1, 6, 40, 500] {
                     let n = renewals + 1;
                     let base = p.survival(n - 1);
                     let direct: f64 = (0..20_000_u32)
