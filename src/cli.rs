@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
     churn::ChurnArgs, clv::ClvArgs, cohorts::CohortsArgs, lifecycle::LifecycleArgs,
-    loyalty::LoyaltyArgs, rfm::RfmArgs, simulate::SimulateArgs,
+    loyalty::LoyaltyArgs, retention::RetentionArgs, rfm::RfmArgs, simulate::SimulateArgs,
 };
 
 /// Customer analytics from transaction exports: RFM segments, the loyalty matrix, CLV and churn.
@@ -44,6 +44,7 @@ pub enum Command {
     Churn(ChurnArgs),
     Cohorts(CohortsArgs),
     Lifecycle(LifecycleArgs),
+    Retention(RetentionArgs),
     Simulate(SimulateArgs),
 }
 

@@ -5,5 +5,6 @@ pub mod clv;
 pub mod cohorts;
 pub mod lifecycle;
 pub mod loyalty;
+pub mod retention;
 pub mod rfm;
 pub mod simulate;

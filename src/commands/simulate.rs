@@ -7,14 +7,17 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use crate::cli::OutputFormat;
+use crate::commands::retention::PeriodArg;
 use crate::data::dates::day_number;
 use crate::error::ClmError;
 use crate::features::loyalty::{BehaviourWeights, behaviour_index};
+use crate::features::retention::simulate_subscriptions;
+use crate::models::sbg::SbgParams;
 use crate::models::simulate::{
     SimulationParameters, SimulationSettings, TransactionColumns, customer_id,
     simulate_transactions,
 };
-use crate::output::{Log, Table, Values, counted, output_format};
+use crate::output::{Log, Table, Values, counted, format_day, output_format};
 use crate::segment::loyalty::{LoyaltyError, SurveySimulation, simulate_survey};
 
 /// Write a transaction log drawn from a BG/NBD purchase process with Gamma-Gamma spend.
@@ -24,8 +27,14 @@ use crate::segment::loyalty::{LoyaltyError, SurveySimulation, simulate_survey};
 /// probability p ~ Beta(a, b). Each transaction's value is Gamma(p, ν) with ν ~ Gamma(q, γ).
 /// The parameters used are printed on stderr, so fitted models can be checked against them.
 ///
+/// With --kind subscriptions it writes subscriptions instead (customer_id, start, end; an empty
+/// end = still active at the end of the period): each starts at a uniform time in the
+/// acquisition window and, with churn probability θ ~ Beta(--churn-alpha, --churn-beta), renews
+/// at every anniversary (--period) until the first non-renewal, the sBG model of `clm retention`.
+///
 /// Examples:
 ///   clm simulate --customers 3000 --seed 7 -o fixtures/transactions.csv
+///   clm simulate --kind subscriptions --customers 20000 --churn-alpha 0.7 --churn-beta 1.2 -o subs.csv
 ///   clm simulate --customers 4000000 -o big.parquet
 ///   clm simulate --customers 3000 --seed 7 -o fixtures/transactions.csv --survey fixtures/survey.csv
 #[derive(Debug, Args)]
@@ -61,6 +70,10 @@ pub struct SimulateArgs {
         help_heading = "Survey"
     )]
     pub survey_response_rate: f64,
+
+    /// What to simulate: transactions, or subscriptions for `clm retention`.
+    #[arg(long, value_enum, default_value_t = SimulationKind::Transactions)]
+    pub kind: SimulationKind,
 
     /// Number of customers.
     #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::at_least::<usize>(1), default_value_t = 1000)]
@@ -103,11 +116,33 @@ pub struct SimulateArgs {
     /// Gamma-Gamma rate γ of the spend rate.
     #[arg(long, allow_negative_numbers = true, default_value_t = SimulationParameters::default().gamma, help_heading = "Parameters")]
     pub gamma: f64,
+
+    /// Subscriptions: the contract period; renewals fall on each start's anniversaries.
+    #[arg(long, value_enum, default_value_t = PeriodArg::Month, help_heading = "Subscriptions")]
+    pub period: PeriodArg,
+    /// Subscriptions: sBG α of the churn probability θ ~ Beta(α, β).
+    #[arg(long, default_value_t = 0.7, help_heading = "Subscriptions")]
+    pub churn_alpha: f64,
+    /// Subscriptions: sBG β of the churn probability θ ~ Beta(α, β).
+    #[arg(long, default_value_t = 1.2, help_heading = "Subscriptions")]
+    pub churn_beta: f64,
+}
+
+/// What `clm simulate` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimulationKind {
+    /// A transaction log (BG/NBD purchases, Gamma-Gamma spend).
+    Transactions,
+    /// Subscription records (sBG renewals).
+    Subscriptions,
 }
 
 /// Runs `clm simulate`.
 pub fn run(args: SimulateArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
+    if args.kind == SimulationKind::Subscriptions {
+        return simulate_subscription_records(&args, &log);
+    }
     let parameters = SimulationParameters {
         r: args.r,
         alpha: args.alpha,
@@ -186,6 +221,69 @@ pub fn run(args: SimulateArgs, quiet: bool) -> Result<()> {
         ));
         crate::output::write_table_to(Some(survey), &answers, survey_format)?;
     }
+    crate::output::write_table_to(args.output.as_deref(), &table, format)
+}
+
+/// `--kind subscriptions`: customer_id, start, end from the sBG process.
+fn simulate_subscription_records(args: &SimulateArgs, log: &Log) -> Result<()> {
+    if args.survey.is_some() {
+        return Err(ClmError::Usage("--survey goes with --kind transactions".into()).into());
+    }
+    let format = match (&args.output, args.format) {
+        (_, Some(format)) => format,
+        (Some(path), None) => output_format(path, None)?,
+        (None, None) => OutputFormat::Csv,
+    };
+    let params = SbgParams {
+        alpha: args.churn_alpha,
+        beta: args.churn_beta,
+    };
+    let first_day = day_number(args.start);
+    let last_day = first_day + args.days as i32;
+    let acquisition_days = args.acquisition_days.unwrap_or(args.days / 2);
+    let unit = args.period.unit();
+    let window = (first_day, acquisition_days, last_day);
+    let subscriptions = simulate_subscriptions(params, unit, args.customers, window, args.seed)
+        .map_err(ClmError::Usage)?;
+    let active = subscriptions.iter().filter(|s| s.1.is_none()).count();
+    log.note(format!(
+        "simulated {} subscriptions ({active} active at {}) starting in the first {acquisition_days} days from {}, seed {}",
+        args.customers,
+        format_day(last_day),
+        args.start,
+        args.seed
+    ));
+    log.note(format!(
+        "sBG per {}: alpha={} beta={}; fit them back with clm retention FILE --period {} --as-of {}",
+        unit.name(),
+        params.alpha,
+        params.beta,
+        unit.name(),
+        format_day(last_day)
+    ));
+    let table = Table::default()
+        .with(
+            "customer_id",
+            Values::Text(
+                (0..args.customers)
+                    .map(|c| customer_id(c as u32, args.customers))
+                    .collect(),
+            ),
+        )
+        .with(
+            "start",
+            Values::Date(subscriptions.iter().map(|s| s.0).collect()),
+        )
+        .with(
+            "end",
+            // Text, so that an active subscription's end is an empty cell in every format.
+            Values::Text(
+                subscriptions
+                    .iter()
+                    .map(|s| s.1.map(format_day).unwrap_or_default())
+                    .collect(),
+            ),
+        );
     crate::output::write_table_to(args.output.as_deref(), &table, format)
 }
 

@@ -6,6 +6,7 @@ pub mod customers;
 pub mod dates;
 pub mod load;
 pub mod placeholders;
+pub mod subscriptions;
 pub mod survey;
 
 pub use load::{Transactions, load_transactions};

@@ -195,14 +195,14 @@ pub struct Survey {
     pub invalid_answers: Vec<InvalidAnswers>,
 }
 
-/// The needed columns of the file as text, row by row.
-struct RawSurvey {
-    headers: Vec<String>,
+/// The needed columns of the file as text, row by row (also read by `subscriptions`).
+pub(crate) struct RawSurvey {
+    pub(crate) headers: Vec<String>,
     /// `cells[c][row]` for each header, trimmed (empty cells are `None`).
-    cells: Vec<Vec<Option<String>>>,
+    pub(crate) cells: Vec<Vec<Option<String>>>,
     /// Per header, how many non-empty cells had whitespace around them before trimming.
-    padded: Vec<usize>,
-    format: InputFormat,
+    pub(crate) padded: Vec<usize>,
+    pub(crate) format: InputFormat,
 }
 
 /// Reads, validates and resolves a survey file.
@@ -357,7 +357,7 @@ fn drop_rows_after(
     keep.iter().filter(|&&k| !k).count()
 }
 
-fn format_of(name: &str) -> InputFormat {
+pub(crate) fn format_of(name: &str) -> InputFormat {
     let lower = name.to_lowercase();
     let lower = lower.strip_suffix(".gz").unwrap_or(&lower);
     if lower.ends_with(".parquet") || lower.ends_with(".pq") {
@@ -369,7 +369,11 @@ fn format_of(name: &str) -> InputFormat {
     }
 }
 
-fn read_raw(path: &Path, source: &str, format: InputFormat) -> Result<RawSurvey, ClmError> {
+pub(crate) fn read_raw(
+    path: &Path,
+    source: &str,
+    format: InputFormat,
+) -> Result<RawSurvey, ClmError> {
     let missing = |e: &dyn std::fmt::Display| {
         ClmError::InputMissing(format!("cannot read survey file '{source}': {e}"))
     };

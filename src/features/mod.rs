@@ -5,4 +5,5 @@ pub mod churn;
 pub mod cohorts;
 pub mod lifecycle;
 pub mod loyalty;
+pub mod retention;
 pub mod rfm;

@@ -20,6 +20,7 @@ pub mod bgbb;
 pub mod bgnbd;
 pub mod evaluation;
 pub mod gamma_gamma;
+pub mod kaplan_meier;
 pub mod logistic;
 pub mod mbgnbd;
 pub mod no_purchase;
@@ -27,6 +28,7 @@ pub mod optimize;
 pub mod pareto_nbd;
 pub mod predict;
 pub mod saved;
+pub mod sbg;
 pub mod simulate;
 pub mod special;
 

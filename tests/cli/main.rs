@@ -8,5 +8,6 @@ mod errors;
 mod lifecycle;
 mod loyalty;
 mod output;
+mod retention;
 mod rfm;
 mod simulate;
