@@ -4,6 +4,7 @@ mod churn;
 mod clv;
 mod common;
 mod errors;
+mod fuzz;
 mod loyalty;
 mod output;
 mod rfm;

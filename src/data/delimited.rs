@@ -1,0 +1,233 @@
+//! What polars' CSV reader does not check in a delimited export: which delimiter the header uses,
+//! that every row has the header's number of fields, that every quote is closed, and that the
+//! fields an analysis reads are UTF-8. Messages name the line and at most one line of text.
+
+use std::io::{Read, Seek, SeekFrom};
+
+/// Delimiters recognised from the header line, most usual first (a tie goes to the earlier one).
+const CANDIDATE_DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Longest excerpt of the input quoted in a message.
+const EXCERPT_CHARS: usize = 80;
+
+/// The delimiter the header line uses: the candidate (`,` `;` tab `|`) found most often outside
+/// quotes, or `default` when the line holds none of them (a one-column header).
+pub fn detect_delimiter(header_line: &[u8], default: u8) -> u8 {
+    let mut counts = [0usize; CANDIDATE_DELIMITERS.len()];
+    let mut quoted = false;
+    for &byte in header_line {
+        if byte == b'"' {
+            quoted = !quoted;
+        } else if !quoted && let Some(i) = CANDIDATE_DELIMITERS.iter().position(|&d| d == byte) {
+            counts[i] += 1;
+        }
+    }
+    let default_count = CANDIDATE_DELIMITERS
+        .iter()
+        .position(|&d| d == default)
+        .map_or(0, |i| counts[i]);
+    let (best, &count) = counts
+        .iter()
+        .enumerate()
+        .max_by_key(|&(i, &c)| (c, usize::MAX - i))
+        .expect("four candidates");
+    if count == 0 || count == default_count {
+        default
+    } else {
+        CANDIDATE_DELIMITERS[best]
+    }
+}
+
+/// The first line of a file (without its line ending), at most `limit` bytes.
+pub fn first_line(reader: impl Read, limit: usize) -> std::io::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    reader.take(limit as u64).read_to_end(&mut line)?;
+    if let Some(end) = line.iter().position(|&b| b == b'\n') {
+        line.truncate(end);
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    Ok(line)
+}
+
+/// Reads every record after the header and returns the first structural problem as a message
+/// (without the file name): a row with more or fewer fields than the header, a quote left open
+/// at the end of the file, or invalid UTF-8 in one of the `needed` columns (header indexes).
+pub fn first_problem<R: Read + Seek>(
+    mut reader: csv::Reader<R>,
+    delimiter: u8,
+    needed: &[usize],
+) -> Result<Option<String>, csv::Error> {
+    let headers: Vec<String> = reader
+        .byte_headers()?
+        .iter()
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim_start_matches('\u{feff}')
+                .to_string()
+        })
+        .collect();
+    let mut record = csv::ByteRecord::new();
+    let mut last_multiline: Option<(u64, u64, usize)> = None;
+    while reader.read_byte_record(&mut record)? {
+        let position = record
+            .position()
+            .cloned()
+            .unwrap_or_else(csv::Position::new);
+        let line = position.line();
+        let spanning = record
+            .iter()
+            .position(|f| f.contains(&b'\n') || f.contains(&b'\r'));
+        if record.len() != headers.len() {
+            let mut message = format!(
+                "line {line}: {} {} where the header has {}: '{}'",
+                record.len(),
+                plural(record.len(), "field", "fields"),
+                headers.len(),
+                excerpt(&record, delimiter)
+            );
+            if let Some(field) = spanning {
+                message.push_str(&format!(
+                    "; the quoted field in column {} runs over several lines: is a quote left open?",
+                    field + 1
+                ));
+            }
+            return Ok(Some(message));
+        }
+        for &index in needed {
+            let Some(field) = record.get(index) else {
+                continue;
+            };
+            if let Err(e) = std::str::from_utf8(field) {
+                return Ok(Some(format!(
+                    "line {line}, column '{}': invalid UTF-8 (byte 0x{:02x} at position {} of the value); save the file as UTF-8",
+                    headers[index],
+                    field[e.valid_up_to()],
+                    e.valid_up_to() + 1
+                )));
+            }
+        }
+        last_multiline = spanning.map(|field| (position.byte(), line, field));
+    }
+    // The last record ran to the end of the file inside quotes when its raw text holds an odd
+    // number of quote characters: a quote was opened and never closed.
+    if let Some((byte, line, field)) = last_multiline {
+        let mut source = reader.into_inner();
+        source
+            .seek(SeekFrom::Start(byte))
+            .map_err(csv::Error::from)?;
+        let mut quotes = 0usize;
+        let mut buffer = [0u8; 64 * 1024];
+        loop {
+            let read = source.read(&mut buffer).map_err(csv::Error::from)?;
+            if read == 0 {
+                break;
+            }
+            quotes += buffer[..read].iter().filter(|&&b| b == b'"').count();
+        }
+        if quotes % 2 == 1 {
+            let column = headers
+                .get(field)
+                .map_or_else(|| format!("{}", field + 1), |h| format!("'{h}'"));
+            return Ok(Some(format!(
+                "line {line}, column {column}: a quote is opened and never closed (the field runs to the end of the file)"
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// The record as one line of text, cut at its first line break and at [`EXCERPT_CHARS`].
+fn excerpt(record: &csv::ByteRecord, delimiter: u8) -> String {
+    let mut text = Vec::new();
+    for (i, field) in record.iter().enumerate() {
+        if i > 0 {
+            text.push(delimiter);
+        }
+        text.extend_from_slice(field);
+    }
+    let text = String::from_utf8_lossy(&text);
+    let first = text.lines().next().unwrap_or_default();
+    let cut: String = first.chars().take(EXCERPT_CHARS).collect();
+    if cut.len() < text.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn problem(text: &str, needed: &[usize]) -> Option<String> {
+        let reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(Cursor::new(text.as_bytes().to_vec()));
+        first_problem(reader, b',', needed).unwrap()
+    }
+
+    #[test]
+    fn delimiter_from_the_header() {
+        assert_eq!(detect_delimiter(b"customer_id,date,amount", b','), b',');
+        assert_eq!(detect_delimiter(b"customer_id;date;amount", b','), b';');
+        assert_eq!(detect_delimiter(b"customer_id|date|amount", b','), b'|');
+        assert_eq!(detect_delimiter(b"customer_id\tdate\tamount", b','), b'\t');
+        assert_eq!(detect_delimiter(b"\"a;b\",date,amount", b','), b',');
+        assert_eq!(detect_delimiter(b"amount", b'\t'), b'\t');
+    }
+
+    #[test]
+    fn first_line_drops_the_line_ending() {
+        let line = first_line(Cursor::new(b"a;b\r\nc;d\n".to_vec()), 1024).unwrap();
+        assert_eq!(line, b"a;b");
+    }
+
+    #[test]
+    fn a_clean_file_has_no_problem() {
+        let text = "id,date,amount\nA,2025-01-01,\"1\n2\"\nB,2025-01-02,3\n";
+        assert_eq!(problem(text, &[0, 1, 2]), None);
+    }
+
+    #[test]
+    fn ragged_rows_name_the_line() {
+        let too_many = problem("id,date,amount\nA,2025-01-01,10,EXTRA\n", &[]).unwrap();
+        assert!(
+            too_many
+                .starts_with("line 2: 4 fields where the header has 3: 'A,2025-01-01,10,EXTRA'"),
+            "{too_many}"
+        );
+        let too_few = problem("id,date,amount\nA,2025-01-01,10\nB,2025-01-02\n", &[]).unwrap();
+        assert!(too_few.starts_with("line 3: 2 fields"), "{too_few}");
+    }
+
+    #[test]
+    fn an_open_quote_at_the_end_is_named() {
+        let text = "id,date,amount\nA,2025-01-01,\"10\nB,2025-01-02,3\n";
+        let message = problem(text, &[]).unwrap();
+        assert!(
+            message.contains("line 2, column 'amount': a quote is opened and never closed"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_needed_column_names_line_and_column() {
+        let mut bytes = b"id,date,amount\nA,2025-01-01,1\n".to_vec();
+        bytes.extend_from_slice(b"B\xff,2025-01-02,3\n");
+        let reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(Cursor::new(bytes));
+        let message = first_problem(reader, b',', &[0]).unwrap().unwrap();
+        assert!(
+            message.starts_with("line 3, column 'id': invalid UTF-8"),
+            "{message}"
+        );
+    }
+}
