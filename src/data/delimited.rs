@@ -76,9 +76,15 @@ pub fn first_problem<R: Read + Seek>(
             .cloned()
             .unwrap_or_else(csv::Position::new);
         let line = position.line();
-        let spanning = record
-            .iter()
-            .position(|f| f.contains(&b'\n') || f.contains(&b'\r'));
+        // Only a record that ends more than one line below its start can hold a line break
+        // (or be followed by blank lines): only then are its fields searched.
+        let spanning = if reader.position().line() > line + 1 {
+            record
+                .iter()
+                .position(|f| f.contains(&b'\n') || f.contains(&b'\r'))
+        } else {
+            None
+        };
         if record.len() != headers.len() {
             let mut message = format!(
                 "line {line}: {} {} where the header has {}: '{}'",

@@ -698,12 +698,7 @@ impl Reader {
             let parsed = self.number(&column, schema);
             let bad = col(&column).is_not_null().and(parsed.is_null());
             if let Some((row, value)) = self.first_row_where(text.clone(), bad, &column) {
-                return ClmError::BadData(format!(
-                    "{}: {}, column '{column}': '{value}' is not a number",
-                    self.name,
-                    self.row_label(row)
-                ))
-                .into();
+                return self.not_a_number(row, &column, &value);
             }
         }
         self.bad(error)
@@ -850,12 +845,7 @@ impl Reader {
                 let parsed = self.number(&column, &schema);
                 let bad = col(&column).is_not_null().and(parsed.is_null());
                 if let Some((row, value)) = self.first_row_where(text.clone(), bad, &column) {
-                    return Err(ClmError::BadData(format!(
-                        "{}: {}, column '{column}': '{value}' is not a number",
-                        self.name,
-                        self.row_label(row)
-                    ))
-                    .into());
+                    return Err(self.not_a_number(row, &column, &value));
                 }
             }
             self.reject_nulls(frame, AMOUNT, &amount_column, "the amount is empty")?;
@@ -892,6 +882,27 @@ impl Reader {
             .into());
         }
         Ok(())
+    }
+
+    /// "'2,55' is not a number", with a pointer to `--decimal-comma` when the value is written so.
+    fn not_a_number(&self, row: usize, column: &str, value: &str) -> anyhow::Error {
+        let comma_decimals = !self.decimal_comma
+            && value.contains(',')
+            && value
+                .trim_start_matches('-')
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b',' || b == b'.');
+        let hint = if comma_decimals {
+            "; pass --decimal-comma for amounts written like 1.234,50"
+        } else {
+            ""
+        };
+        ClmError::BadData(format!(
+            "{}: {}, column '{column}': '{value}' is not a number{hint}",
+            self.name,
+            self.row_label(row)
+        ))
+        .into()
     }
 
     /// The amount of row `index` as written in the file, when it comes from one column.

@@ -510,7 +510,8 @@ fn decimal_comma_amounts() {
     let run = rfm_on_file(&path, &[]);
     assert_eq!(run.code, 65, "without the flag: {}", run.stderr);
     assert!(
-        run.stderr.contains("'1.234,50' is not a number"),
+        run.stderr
+            .contains("'1.234,50' is not a number; pass --decimal-comma"),
         "{}",
         run.stderr
     );
