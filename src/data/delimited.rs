@@ -53,11 +53,10 @@ pub fn first_line(reader: impl Read, limit: usize) -> std::io::Result<Vec<u8>> {
 
 /// Reads every record after the header and returns the first structural problem as a message
 /// (without the file name): a row with more or fewer fields than the header, a quote left open
-/// at the end of the file, or invalid UTF-8 in one of the `needed` columns (header indexes).
+/// at the end of the file, or invalid UTF-8 (polars refuses it in any column, read or not).
 pub fn first_problem<R: Read + Seek>(
     mut reader: csv::Reader<R>,
     delimiter: u8,
-    needed: &[usize],
 ) -> Result<Option<String>, csv::Error> {
     let headers: Vec<String> = reader
         .byte_headers()?
@@ -68,17 +67,20 @@ pub fn first_problem<R: Read + Seek>(
                 .to_string()
         })
         .collect();
+    let column_name = |index: usize| {
+        headers
+            .get(index)
+            .map_or_else(|| format!("{}", index + 1), |h| format!("'{h}'"))
+    };
     let mut record = csv::ByteRecord::new();
-    let mut last_multiline: Option<(u64, u64, usize)> = None;
+    let mut last_multiline: Option<(u64, usize)> = None;
+    let mut problem: Option<(u64, String)> = None;
     while reader.read_byte_record(&mut record)? {
-        let position = record
-            .position()
-            .cloned()
-            .unwrap_or_else(csv::Position::new);
-        let line = position.line();
+        let byte = record.position().map_or(0, csv::Position::byte);
         // Only a record that ends more than one line below its start can hold a line break
         // (or be followed by blank lines): only then are its fields searched.
-        let spanning = if reader.position().line() > line + 1 {
+        let start_line = record.position().map_or(0, csv::Position::line);
+        let spanning = if reader.position().line() > start_line + 1 {
             record
                 .iter()
                 .position(|f| f.contains(&b'\n') || f.contains(&b'\r'))
@@ -87,7 +89,7 @@ pub fn first_problem<R: Read + Seek>(
         };
         if record.len() != headers.len() {
             let mut message = format!(
-                "line {line}: {} {} where the header has {}: '{}'",
+                "{} {} where the header has {}: '{}'",
                 record.len(),
                 plural(record.len(), "field", "fields"),
                 headers.len(),
@@ -99,49 +101,84 @@ pub fn first_problem<R: Read + Seek>(
                     field + 1
                 ));
             }
-            return Ok(Some(message));
+            problem = Some((byte, message));
+            break;
         }
-        for &index in needed {
-            let Some(field) = record.get(index) else {
-                continue;
-            };
-            if let Err(e) = std::str::from_utf8(field) {
-                return Ok(Some(format!(
-                    "line {line}, column '{}': invalid UTF-8 (byte 0x{:02x} at position {} of the value); save the file as UTF-8",
-                    headers[index],
-                    field[e.valid_up_to()],
-                    e.valid_up_to() + 1
-                )));
-            }
+        if std::str::from_utf8(record.as_slice()).is_err() {
+            let (index, field, error) = record
+                .iter()
+                .enumerate()
+                .find_map(|(i, f)| std::str::from_utf8(f).err().map(|e| (i, f, e)))
+                .expect("one field is not UTF-8");
+            let message = format!(
+                "column {}: invalid UTF-8 (byte 0x{:02x} at position {} of the value); save the file as UTF-8",
+                column_name(index),
+                field[error.valid_up_to()],
+                error.valid_up_to() + 1
+            );
+            problem = Some((byte, message));
+            break;
         }
-        last_multiline = spanning.map(|field| (position.byte(), line, field));
+        last_multiline = spanning.map(|field| (byte, field));
+    }
+    let mut source = reader.into_inner();
+    if let Some((byte, message)) = problem {
+        let line = line_at(&mut source, byte).map_err(csv::Error::from)?;
+        let separator = if message.starts_with("column") {
+            ", "
+        } else {
+            ": "
+        };
+        return Ok(Some(format!("line {line}{separator}{message}")));
     }
     // The last record ran to the end of the file inside quotes when its raw text holds an odd
     // number of quote characters: a quote was opened and never closed.
-    if let Some((byte, line, field)) = last_multiline {
-        let mut source = reader.into_inner();
+    if let Some((byte, field)) = last_multiline {
         source
             .seek(SeekFrom::Start(byte))
             .map_err(csv::Error::from)?;
-        let mut quotes = 0usize;
-        let mut buffer = [0u8; 64 * 1024];
-        loop {
-            let read = source.read(&mut buffer).map_err(csv::Error::from)?;
-            if read == 0 {
-                break;
-            }
-            quotes += buffer[..read].iter().filter(|&&b| b == b'"').count();
-        }
+        let quotes = count_bytes(&mut source, u64::MAX, b'"').map_err(csv::Error::from)?;
         if quotes % 2 == 1 {
-            let column = headers
-                .get(field)
-                .map_or_else(|| format!("{}", field + 1), |h| format!("'{h}'"));
+            let line = line_at(&mut source, byte).map_err(csv::Error::from)?;
             return Ok(Some(format!(
-                "line {line}, column {column}: a quote is opened and never closed (the field runs to the end of the file)"
+                "line {line}, column {}: a quote is opened and never closed (the field runs to the end of the file)",
+                column_name(field)
             )));
         }
     }
     Ok(None)
+}
+
+/// The line (from 1) on which the record starting at `byte` begins. The csv reader's own line
+/// count is one short after a CRLF (the record starts at the `\n`) and counts blank lines
+/// before the record, so the line breaks are counted in the file itself.
+fn line_at<R: Read + Seek>(source: &mut R, byte: u64) -> std::io::Result<u64> {
+    source.seek(SeekFrom::Start(0))?;
+    let mut breaks = count_bytes(source, byte, b'\n')?;
+    let mut next = [0u8; 1];
+    while source.read(&mut next)? == 1 && matches!(next[0], b'\n' | b'\r') {
+        breaks += u64::from(next[0] == b'\n');
+    }
+    Ok(breaks + 1)
+}
+
+/// How often `wanted` occurs in the next `limit` bytes of `source`.
+fn count_bytes(source: &mut impl Read, limit: u64, wanted: u8) -> std::io::Result<u64> {
+    let mut count = 0;
+    let mut buffer = [0u8; 64 * 1024];
+    let mut left = limit;
+    while left > 0 {
+        let want = buffer
+            .len()
+            .min(usize::try_from(left).unwrap_or(usize::MAX));
+        let read = source.read(&mut buffer[..want])?;
+        if read == 0 {
+            break;
+        }
+        count += buffer[..read].iter().filter(|&&b| b == wanted).count() as u64;
+        left -= read as u64;
+    }
+    Ok(count)
 }
 
 /// The record as one line of text, cut at its first line break and at [`EXCERPT_CHARS`].
@@ -153,14 +190,29 @@ fn excerpt(record: &csv::ByteRecord, delimiter: u8) -> String {
         }
         text.extend_from_slice(field);
     }
-    let text = String::from_utf8_lossy(&text);
-    let first = text.lines().next().unwrap_or_default();
-    let cut: String = first.chars().take(EXCERPT_CHARS).collect();
-    if cut.len() < text.len() {
-        format!("{cut}…")
-    } else {
-        cut
+    shown(&String::from_utf8_lossy(&text))
+}
+
+/// A value as quoted in a message: its first line, control characters escaped, at most
+/// [`EXCERPT_CHARS`] characters.
+pub fn shown(value: &str) -> String {
+    let first = value.lines().next().unwrap_or_default();
+    let mut text = String::new();
+    for (i, c) in first.chars().enumerate() {
+        if i == EXCERPT_CHARS {
+            text.push('…');
+            return text;
+        }
+        if c.is_control() {
+            text.extend(c.escape_default());
+        } else {
+            text.push(c);
+        }
     }
+    if first.len() < value.trim_end_matches(['\r', '\n']).len() {
+        text.push('…');
+    }
+    text
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
@@ -172,11 +224,11 @@ mod tests {
     use super::*;
     use std::io::Cursor;
 
-    fn problem(text: &str, needed: &[usize]) -> Option<String> {
+    fn problem(text: &str) -> Option<String> {
         let reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(Cursor::new(text.as_bytes().to_vec()));
-        first_problem(reader, b',', needed).unwrap()
+        first_problem(reader, b',').unwrap()
     }
 
     #[test]
@@ -198,25 +250,41 @@ mod tests {
     #[test]
     fn a_clean_file_has_no_problem() {
         let text = "id,date,amount\nA,2025-01-01,\"1\n2\"\nB,2025-01-02,3\n";
-        assert_eq!(problem(text, &[0, 1, 2]), None);
+        assert_eq!(problem(text), None);
     }
 
     #[test]
     fn ragged_rows_name_the_line() {
-        let too_many = problem("id,date,amount\nA,2025-01-01,10,EXTRA\n", &[]).unwrap();
+        let too_many = problem("id,date,amount\nA,2025-01-01,10,EXTRA\n").unwrap();
         assert!(
             too_many
                 .starts_with("line 2: 4 fields where the header has 3: 'A,2025-01-01,10,EXTRA'"),
             "{too_many}"
         );
-        let too_few = problem("id,date,amount\nA,2025-01-01,10\nB,2025-01-02\n", &[]).unwrap();
+        let too_few = problem("id,date,amount\nA,2025-01-01,10\nB,2025-01-02\n").unwrap();
         assert!(too_few.starts_with("line 3: 2 fields"), "{too_few}");
+    }
+
+    #[test]
+    fn lines_are_counted_in_the_file_after_crlf_and_blank_lines() {
+        let crlf = problem("id,date,amount\r\nA,2025-01-01,3\r\n  \r\nB,1,2\r\n").unwrap();
+        assert!(crlf.starts_with("line 3: 1 field"), "{crlf}");
+        let blank = problem("id,date,amount\n\nA,2025-01-01,3\n\n\nB,2025-01-02\n").unwrap();
+        assert!(blank.starts_with("line 6: 2 fields"), "{blank}");
+    }
+
+    #[test]
+    fn values_are_shown_on_one_short_line() {
+        assert_eq!(shown("4\n5"), "4…");
+        assert_eq!(shown("a\tb\0"), "a\\tb\\u{0}");
+        assert_eq!(shown(&"x".repeat(100)).chars().count(), EXCERPT_CHARS + 1);
+        assert_eq!(shown("plain"), "plain");
     }
 
     #[test]
     fn an_open_quote_at_the_end_is_named() {
         let text = "id,date,amount\nA,2025-01-01,\"10\nB,2025-01-02,3\n";
-        let message = problem(text, &[]).unwrap();
+        let message = problem(text).unwrap();
         assert!(
             message.contains("line 2, column 'amount': a quote is opened and never closed"),
             "{message}"
@@ -224,15 +292,24 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_in_a_needed_column_names_line_and_column() {
+    fn invalid_utf8_names_line_and_column() {
         let mut bytes = b"id,date,amount\nA,2025-01-01,1\n".to_vec();
         bytes.extend_from_slice(b"B\xff,2025-01-02,3\n");
         let reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(Cursor::new(bytes));
-        let message = first_problem(reader, b',', &[0]).unwrap().unwrap();
+        let message = first_problem(reader, b',').unwrap().unwrap();
         assert!(
             message.starts_with("line 3, column 'id': invalid UTF-8"),
+            "{message}"
+        );
+        // In a column no analysis reads too: polars refuses the whole file.
+        let reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(Cursor::new(b"id,note\nA,ok\nB,\xe9t\xe9\n".to_vec()));
+        let message = first_problem(reader, b',').unwrap().unwrap();
+        assert!(
+            message.starts_with("line 3, column 'note': invalid UTF-8 (byte 0xe9 at position 1"),
             "{message}"
         );
     }

@@ -192,7 +192,6 @@ pub fn load_transactions(args: &InputArgs) -> Result<Transactions> {
         format,
         delimiter,
         decimal_comma: args.decimal_comma,
-        headers,
         columns: columns.clone(),
     };
     reader.load(args)
@@ -303,9 +302,12 @@ fn read_headers(
     delimiter: u8,
 ) -> Result<Vec<String>> {
     if format == InputFormat::Parquet {
-        let schema = scan_parquet(name, source)?
-            .collect_schema()
-            .map_err(|e| ClmError::BadData(format!("{name}: not a readable Parquet file: {e}")))?;
+        let schema = scan_parquet(name, source)?.collect_schema().map_err(|e| {
+            ClmError::BadData(format!(
+                "{name}: not a readable Parquet file: {}",
+                one_line(&e.to_string())
+            ))
+        })?;
         return Ok(schema.iter_names().map(|n| n.to_string()).collect());
     }
     let record = delimited_reader(name, source, delimiter)?
@@ -338,8 +340,15 @@ fn delimited_reader(
 }
 
 fn scan_parquet(name: &str, source: &Source) -> Result<LazyFrame> {
-    LazyFrame::scan_parquet(PlRefPath::new(source.path()), ScanArgsParquet::default())
-        .map_err(|e| ClmError::BadData(format!("{name}: not a readable Parquet file: {e}")).into())
+    LazyFrame::scan_parquet(PlRefPath::new(source.path()), ScanArgsParquet::default()).map_err(
+        |e| {
+            ClmError::BadData(format!(
+                "{name}: not a readable Parquet file: {}",
+                one_line(&e.to_string())
+            ))
+            .into()
+        },
+    )
 }
 
 /// One export with its columns mapped, ready to be read.
@@ -351,8 +360,6 @@ struct Reader {
     delimiter: u8,
     /// Amounts are written `1.234,50`: `.` groups thousands, `,` marks the decimals.
     decimal_comma: bool,
-    /// The header, as read.
-    headers: Vec<String>,
     columns: ColumnMap,
 }
 
@@ -375,7 +382,13 @@ impl Reader {
             .with_infer_schema_length(Some(0))
             .with_dtype_overwrite(Some(Arc::new(schema)))
             .finish()
-            .map_err(|e| ClmError::BadData(format!("{}: cannot read as CSV: {e}", self.name)))?;
+            .map_err(|e| {
+                ClmError::BadData(format!(
+                    "{}: cannot read as CSV: {}",
+                    self.name,
+                    one_line(&e.to_string())
+                ))
+            })?;
         Ok(lf.select(needed))
     }
 
@@ -480,19 +493,13 @@ impl Reader {
     }
 
     /// For a delimited export, the first row whose fields do not match the header, quote left
-    /// open, or needed field that is not UTF-8.
+    /// open, or field that is not UTF-8.
     fn check_structure(&self) -> Result<()> {
         if self.format == InputFormat::Parquet {
             return Ok(());
         }
-        let needed: Vec<usize> = self
-            .columns
-            .source_columns()
-            .iter()
-            .filter_map(|name| self.headers.iter().position(|h| h == name))
-            .collect();
         let reader = delimited_reader(&self.name, &self.source, self.delimiter)?;
-        match delimited::first_problem(reader, self.delimiter, &needed) {
+        match delimited::first_problem(reader, self.delimiter) {
             Ok(None) => Ok(()),
             Ok(Some(problem)) => Err(ClmError::BadData(format!("{}: {problem}", self.name)).into()),
             Err(e) => Err(ClmError::BadData(format!(
@@ -652,14 +659,15 @@ impl Reader {
                 None => Err(ClmError::BadData(format!(
                     "{}: every date in column '{column}' (such as '{}') reads both as {a} and {b}; choose with --date-format",
                     self.name,
-                    sample.first().copied().unwrap_or_default()
+                    delimited::shown(sample.first().copied().unwrap_or_default())
                 ))
                 .into()),
             },
             Detected::Unknown { best: Some(f), .. } => Ok(f.to_string()),
             Detected::Unknown { best: None, first_failure } => Err(ClmError::BadData(format!(
-                "{}: column '{column}' does not hold dates in a known format (first value '{first_failure}'); give one with --date-format, e.g. --date-format %d/%m/%Y",
-                self.name
+                "{}: column '{column}' does not hold dates in a known format (first value '{}'); give one with --date-format, e.g. --date-format %d/%m/%Y",
+                self.name,
+                delimited::shown(&first_failure)
             ))
             .into()),
         }
@@ -824,9 +832,10 @@ impl Reader {
         if let Some(index) = first_index(unparsed.iter().map(|v| v == Some(true))) {
             let value = raw.get(index).unwrap_or_default();
             return Err(ClmError::BadData(format!(
-                "{}: {}, column '{date_column}': '{value}' is not a date in the expected format; give one with --date-format",
+                "{}: {}, column '{date_column}': '{}' is not a date in the expected format; give one with --date-format",
                 self.name,
-                self.row_label(index)
+                self.row_label(index),
+                delimited::shown(value)
             ))
             .into());
         }
@@ -862,7 +871,7 @@ impl Reader {
                     "{}: {}, column '{amount_column}': '{}' is not a finite number",
                     self.name,
                     self.row_label(index),
-                    self.raw_amount(index).unwrap_or_else(|| value.to_string())
+                    delimited::shown(&self.raw_amount(index).unwrap_or_else(|| value.to_string()))
                 ))
                 .into());
             }
@@ -898,9 +907,10 @@ impl Reader {
             ""
         };
         ClmError::BadData(format!(
-            "{}: {}, column '{column}': '{value}' is not a number{hint}",
+            "{}: {}, column '{column}': '{}' is not a number{hint}",
             self.name,
-            self.row_label(row)
+            self.row_label(row),
+            delimited::shown(value)
         ))
         .into()
     }
