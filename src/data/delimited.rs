@@ -7,6 +7,9 @@ use std::io::{Read, Seek, SeekFrom};
 /// Delimiters recognised from the header line, most usual first (a tie goes to the earlier one).
 const CANDIDATE_DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
+/// A blank line between rows, as reported.
+const BLANK: &str = "is blank; remove blank lines between rows (blank lines at the end are fine)";
+
 /// Longest excerpt of the input quoted in a message.
 const EXCERPT_CHARS: usize = 80;
 
@@ -87,6 +90,14 @@ pub fn first_problem<R: Read + Seek>(
         } else {
             None
         };
+        // A one-line record that ends more than one line below where its read began had blank
+        // lines before it (the reader skips them as part of the record). polars reads each as a
+        // row of empty fields, so one between rows is reported (at the end of the file they are
+        // dropped by the loader).
+        if spanning.is_none() && reader.position().line() > start_line + 1 {
+            problem = Some((byte, BLANK.to_string()));
+            break;
+        }
         if record.len() != headers.len() {
             let mut message = format!(
                 "{} {} where the header has {}: '{}'",
@@ -123,6 +134,10 @@ pub fn first_problem<R: Read + Seek>(
     }
     let mut source = reader.into_inner();
     if let Some((byte, message)) = problem {
+        if message == BLANK {
+            let line = first_line_read(&mut source, byte).map_err(csv::Error::from)?;
+            return Ok(Some(format!("line {line} {BLANK}")));
+        }
         let line = line_at(&mut source, byte).map_err(csv::Error::from)?;
         let separator = if message.starts_with("column") {
             ", "
@@ -160,6 +175,24 @@ fn line_at<R: Read + Seek>(source: &mut R, byte: u64) -> std::io::Result<u64> {
         breaks += u64::from(next[0] == b'\n');
     }
     Ok(breaks + 1)
+}
+
+/// The line (from 1) on which the reader began reading the record at `byte`: the first blank
+/// line before it. After a CRLF the reader starts at the `\n` that ends the line before.
+fn first_line_read<R: Read + Seek>(source: &mut R, byte: u64) -> std::io::Result<u64> {
+    let mut before = 0;
+    if byte > 0 {
+        source.seek(SeekFrom::Start(byte - 1))?;
+        let mut previous = [0u8; 1];
+        source.read_exact(&mut previous)?;
+        before = previous[0];
+    }
+    let mut at = [0u8; 1];
+    let read = source.read(&mut at)?;
+    source.seek(SeekFrom::Start(0))?;
+    let breaks = count_bytes(source, byte, b'\n')?;
+    let ends_crlf = read == 1 && at[0] == b'\n' && before == b'\r';
+    Ok(breaks + if ends_crlf { 2 } else { 1 })
 }
 
 /// How often `wanted` occurs in the next `limit` bytes of `source`.
@@ -269,8 +302,21 @@ mod tests {
     fn lines_are_counted_in_the_file_after_crlf_and_blank_lines() {
         let crlf = problem("id,date,amount\r\nA,2025-01-01,3\r\n  \r\nB,1,2\r\n").unwrap();
         assert!(crlf.starts_with("line 3: 1 field"), "{crlf}");
-        let blank = problem("id,date,amount\n\nA,2025-01-01,3\n\n\nB,2025-01-02\n").unwrap();
-        assert!(blank.starts_with("line 6: 2 fields"), "{blank}");
+        let blank =
+            problem("id,date,amount\nA,2025-01-01,3\n\"x\ny\",1,2\nB,2025-01-02\n").unwrap();
+        assert!(blank.starts_with("line 5: 2 fields"), "{blank}");
+    }
+
+    #[test]
+    fn blank_lines_between_rows_are_named_but_not_at_the_end() {
+        let middle = problem("id,date,amount\nA,2025-01-01,3\n\nB,2025-01-02,4\n").unwrap();
+        assert!(middle.starts_with("line 3 is blank"), "{middle}");
+        let crlf = problem("id,date,amount\r\nA,2025-01-01,3\r\n\r\nB,2025-01-02,4\r\n").unwrap();
+        assert!(crlf.starts_with("line 3 is blank"), "{crlf}");
+        let first = problem("id,date,amount\n\nA,2025-01-01,3\n").unwrap();
+        assert!(first.starts_with("line 2 is blank"), "{first}");
+        assert_eq!(problem("id,date,amount\nA,2025-01-01,3\n\n\n"), None);
+        assert_eq!(problem("id,date,amount\r\nA,2025-01-01,3\r\n\r\n"), None);
     }
 
     #[test]

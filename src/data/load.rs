@@ -749,7 +749,15 @@ impl Reader {
     }
 
     /// Rejects empty ids, dates and amounts with the first offending row; applies skip policies.
-    fn validate(&self, mut frame: DataFrame, args: &InputArgs) -> Result<Transactions> {
+    fn validate(&self, frame: DataFrame, args: &InputArgs) -> Result<Transactions> {
+        let mut skipped = Vec::new();
+        let (mut frame, empty_at_end) = self.drop_empty_rows_at_end(frame)?;
+        if empty_at_end > 0 {
+            skipped.push(Skipped {
+                rows: empty_at_end,
+                reason: "empty rows at the end of the file".into(),
+            });
+        }
         if frame.height() == 0 {
             return Err(ClmError::BadData(format!(
                 "{}: the file has a header but no data rows",
@@ -759,7 +767,6 @@ impl Reader {
         }
         self.reject_bad_dates(&frame)?;
         self.reject_bad_amounts(&frame)?;
-        let mut skipped = Vec::new();
         let customer = frame.column(CUSTOMER).map_err(|e| self.bad(e))?;
         let missing_ids = customer.null_count();
         if missing_ids > 0 {
@@ -810,6 +817,43 @@ impl Reader {
             skipped,
             return_rows,
         })
+    }
+
+    /// Drops the rows at the end of the file whose every read field is empty: polars reads
+    /// trailing blank lines (and spreadsheets write `,,,` rows) as such rows.
+    fn drop_empty_rows_at_end(&self, frame: DataFrame) -> Result<(DataFrame, usize)> {
+        let empty = |name: &str| -> Result<BooleanChunked> {
+            Ok(frame.column(name).map_err(|e| self.bad(e))?.is_null())
+        };
+        let mut all_empty = empty(CUSTOMER)? & empty(DAY)? & empty(AMOUNT)?;
+        if self.columns.order.is_some() {
+            all_empty = all_empty & empty(ORDER)?;
+        }
+        let trailing = all_empty
+            .iter()
+            .rev()
+            .take_while(|v| *v == Some(true))
+            .count();
+        if trailing == 0 {
+            return Ok((frame, 0));
+        }
+        // A date that does not parse is null too: those rows must be empty in the file.
+        let kept = frame.height() - trailing;
+        let raw: Vec<Expr> = self
+            .columns
+            .source_columns()
+            .iter()
+            .map(|c| col(c).cast(DataType::String))
+            .collect();
+        let tail = self
+            .scan(&[])?
+            .select(raw)
+            .slice(kept as i64, trailing as u32);
+        let tail = collect_streaming(tail).map_err(|e| self.bad(e))?;
+        if tail.columns().iter().any(|c| c.null_count() != c.len()) {
+            return Ok((frame, 0));
+        }
+        Ok((frame.slice(0, kept), trailing))
     }
 
     /// Dates that do not parse, then empty dates. Without either (the usual case) this costs

@@ -516,3 +516,26 @@ fn decimal_comma_amounts() {
         run.stderr
     );
 }
+
+#[test]
+fn blank_lines_at_the_end_are_dropped_and_counted_between_rows_named() {
+    let clean = ok(rfm_on(
+        "customer_id,date,amount\nA,2025-01-01,3\nB,2025-01-02,4\n",
+    ));
+    for ending in ["\n\n", "\r\n\r\n", ",,\n,,\n"] {
+        let (_dir, path) = temp_file(
+            "export.csv",
+            format!("customer_id,date,amount\nA,2025-01-01,3\nB,2025-01-02,4\n{ending}").as_bytes(),
+        );
+        let run = clm(&["rfm", path.to_str().unwrap(), "--format", "csv"]);
+        assert!(
+            run.stderr.contains("empty rows at the end of the file"),
+            "{ending:?}: {}",
+            run.stderr
+        );
+        assert_eq!(ok(run), clean, "{ending:?}");
+    }
+    let run = rfm_on("customer_id,date,amount\nA,2025-01-01,3\n\nB,2025-01-02,4\n");
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    assert!(run.stderr.contains("line 3 is blank"), "{}", run.stderr);
+}
