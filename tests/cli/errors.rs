@@ -539,3 +539,22 @@ fn blank_lines_at_the_end_are_dropped_and_counted_between_rows_named() {
     assert_eq!(run.code, 65, "{}", run.stderr);
     assert!(run.stderr.contains("line 3 is blank"), "{}", run.stderr);
 }
+
+#[test]
+fn parquet_text_dates_are_decided_past_the_sample_too() {
+    use polars::prelude::*;
+    let mut dates = vec!["12/1/2010 8:26"; 1500];
+    dates.push("12/13/2010 9:01");
+    let ids: Vec<String> = (0..dates.len()).map(|i| format!("C{}", i % 7)).collect();
+    let mut frame = DataFrame::new_infer_height(vec![
+        Column::new("customer_id".into(), ids),
+        Column::new("date".into(), dates),
+        Column::new("amount".into(), vec![2.5; 1501]),
+    ])
+    .expect("frame");
+    let (_dir, path) = parquet_file(&mut frame);
+    let out = ok(rfm_on_file(&path, &[]));
+    // The 1,501st row (C2) is on December 13th; C0 bought only on December 1st.
+    assert!(out.contains("\nC0,12,1,"), "{out}");
+    assert!(out.contains("\nC2,0,2,"), "{out}");
+}
