@@ -81,6 +81,15 @@ pub struct InputArgs {
     #[arg(long, value_name = "FORMAT", help_heading = "Columns")]
     pub date_format: Option<String>,
 
+    /// Field delimiter of a delimited export: one character, or `tab` (default: the one the
+    /// header line uses among `,` `;` tab `|`, else `,`, or tab for .tsv).
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+
+    /// Amounts are written with a decimal comma, `1.234,50` (dots and spaces group thousands).
+    #[arg(long)]
+    pub decimal_comma: bool,
+
     /// Returns (negative amounts, invoices starting with C): net them against the customer's
     /// spend without counting them as purchases, drop them, or keep them as ordinary rows.
     #[arg(long, value_enum, default_value_t = ReturnsPolicy::Net)]
@@ -95,6 +104,19 @@ pub struct InputArgs {
     /// Repeatable. The rows left out are counted on stderr. Nothing is left out by default.
     #[arg(long, value_name = "IDS|@FILE")]
     pub exclude_ids: Vec<String>,
+}
+
+/// A `--delimiter` value: one ASCII character other than a quote or line break, or `tab`.
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ => match text.as_bytes() {
+            [byte] if byte.is_ascii() && !matches!(byte, b'"' | b'\n' | b'\r') => Ok(*byte),
+            _ => Err(format!(
+                "'{text}' is not one character; give e.g. ';', '|' or tab"
+            )),
+        },
+    }
 }
 
 /// The date the analysis looks from.

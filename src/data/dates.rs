@@ -26,6 +26,18 @@ pub fn has_time(format: &str) -> bool {
     format.contains("%H") || format.contains("%T")
 }
 
+/// Checks that a user's format is valid strftime syntax (chrono's reading of it).
+pub fn check_format(format: &str) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    if format.trim().is_empty() {
+        return Err("it is empty".into());
+    }
+    if StrftimeItems::new(format).any(|item| matches!(item, Item::Error)) {
+        return Err("it holds an unknown % specifier; use strftime syntax such as %d/%m/%Y".into());
+    }
+    Ok(())
+}
+
 /// Parses one value with a format, as a date (dropping any time of day).
 pub fn parse_date(value: &str, format: &str) -> Option<NaiveDate> {
     let value = value.trim();
@@ -165,6 +177,13 @@ mod tests {
                 first_failure: "next tuesday".into()
             }
         );
+    }
+
+    #[test]
+    fn invalid_formats_are_refused() {
+        assert!(check_format("%d/%m/%Y").is_ok());
+        assert!(check_format("%Q").is_err());
+        assert!(check_format("").is_err());
     }
 
     #[test]

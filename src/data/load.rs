@@ -9,7 +9,8 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::columns::{AmountSource, ColumnMap, ColumnOverrides, map_columns};
-use super::dates::{Detected, detect_format, has_time};
+use super::dates::{Detected, check_format, detect_format, has_time, parse_date};
+use super::delimited;
 use super::placeholders::{Exclusion, exclude_customers, read_exclude_ids};
 use crate::cli::{InputArgs, InputFormat, ReturnsPolicy};
 use crate::error::ClmError;
@@ -172,10 +173,18 @@ impl Source {
 
 /// Reads and validates the export named by `args`.
 pub fn load_transactions(args: &InputArgs) -> Result<Transactions> {
+    if let Some(format) = &args.date_format {
+        check_format(format).map_err(|e| {
+            ClmError::Usage(format!(
+                "--date-format '{format}' is not a valid format: {e}"
+            ))
+        })?;
+    }
     let name = args.input.display().to_string();
     let exclude_ids = read_exclude_ids(&args.exclude_ids)?;
     let (source, format) = open(&args.input, args.input_format)?;
-    let headers = read_headers(&name, &source, format)?;
+    let delimiter = choose_delimiter(&name, &source, format, args.delimiter)?;
+    let headers = read_headers(&name, &source, format, delimiter)?;
     let overrides = ColumnOverrides {
         customer: args.customer_col.clone(),
         date: args.date_col.clone(),
@@ -187,6 +196,8 @@ pub fn load_transactions(args: &InputArgs) -> Result<Transactions> {
         name: name.clone(),
         source,
         format,
+        delimiter,
+        decimal_comma: args.decimal_comma,
         columns: columns.clone(),
     };
     reader.load(args, &exclude_ids)
@@ -209,9 +220,6 @@ fn open(path: &Path, format: Option<InputFormat>) -> Result<(Source, InputFormat
             ClmError::InputMissing(format!("input '{name}' is a folder, not a file")).into(),
         );
     }
-    if meta.len() == 0 {
-        return Err(ClmError::BadData(format!("{name}: the file is empty")).into());
-    }
     let lower = name.to_lowercase();
     let inner = lower.strip_suffix(".gz").unwrap_or(&lower);
     let format = format.unwrap_or(if inner.ends_with(".parquet") || inner.ends_with(".pq") {
@@ -221,6 +229,19 @@ fn open(path: &Path, format: Option<InputFormat>) -> Result<(Source, InputFormat
     } else {
         InputFormat::Csv
     });
+    if !meta.is_file() {
+        // A pipe, FIFO or character device (`<(…)`, /dev/stdin, /dev/fd/N) reports no length and
+        // can be read only once: buffer it as standard input is.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|mut file| file.read_to_end(&mut bytes))
+            .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{name}': {e}")))?;
+        let bytes = gunzip_if_compressed(&name, bytes)?;
+        return Ok((non_empty(&name, bytes)?, format));
+    }
+    if meta.len() == 0 {
+        return Err(ClmError::BadData(format!("{name}: the file is empty")).into());
+    }
     if lower.ends_with(".gz") {
         let bytes = std::fs::read(path)
             .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{name}': {e}")))?;
@@ -260,14 +281,42 @@ fn separator(format: InputFormat) -> u8 {
     }
 }
 
-fn read_headers(name: &str, source: &Source, format: InputFormat) -> Result<Vec<String>> {
+/// The field delimiter: `--delimiter`, else the one the header line uses (`,` `;` tab `|`),
+/// else the format's own.
+fn choose_delimiter(
+    name: &str,
+    source: &Source,
+    format: InputFormat,
+    flag: Option<u8>,
+) -> Result<u8> {
     if format == InputFormat::Parquet {
-        let schema = scan_parquet(name, source)?
-            .collect_schema()
-            .map_err(|e| ClmError::BadData(format!("{name}: not a readable Parquet file: {e}")))?;
+        return Ok(separator(format));
+    }
+    if let Some(delimiter) = flag {
+        return Ok(delimiter);
+    }
+    let header_line = std::fs::File::open(source.path())
+        .and_then(|file| delimited::first_line(file, 1 << 20))
+        .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{name}': {e}")))?;
+    Ok(delimited::detect_delimiter(&header_line, separator(format)))
+}
+
+fn read_headers(
+    name: &str,
+    source: &Source,
+    format: InputFormat,
+    delimiter: u8,
+) -> Result<Vec<String>> {
+    if format == InputFormat::Parquet {
+        let schema = scan_parquet(name, source)?.collect_schema().map_err(|e| {
+            ClmError::BadData(format!(
+                "{name}: not a readable Parquet file: {}",
+                one_line(&e.to_string())
+            ))
+        })?;
         return Ok(schema.iter_names().map(|n| n.to_string()).collect());
     }
-    let record = delimited_reader(name, source, format)?
+    let record = delimited_reader(name, source, delimiter)?
         .headers()
         .cloned()
         .map_err(|e| ClmError::BadData(format!("{name}: cannot read the header line: {e}")))?;
@@ -281,24 +330,31 @@ fn read_headers(name: &str, source: &Source, format: InputFormat) -> Result<Vec<
     Ok(headers)
 }
 
-/// A `csv` reader on a delimited export, with the loader's settings (its separator; rows may
-/// have more or fewer fields than the header).
+/// A `csv` reader on a delimited export, with the loader's settings (its delimiter; rows may
+/// have more or fewer fields than the header, which [`delimited::first_problem`] reports).
 fn delimited_reader(
     name: &str,
     source: &Source,
-    format: InputFormat,
+    delimiter: u8,
 ) -> Result<csv::Reader<std::fs::File>> {
     let file = std::fs::File::open(source.path())
         .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{name}': {e}")))?;
     Ok(csv::ReaderBuilder::new()
-        .delimiter(separator(format))
+        .delimiter(delimiter)
         .flexible(true)
         .from_reader(file))
 }
 
 fn scan_parquet(name: &str, source: &Source) -> Result<LazyFrame> {
-    LazyFrame::scan_parquet(PlRefPath::new(source.path()), ScanArgsParquet::default())
-        .map_err(|e| ClmError::BadData(format!("{name}: not a readable Parquet file: {e}")).into())
+    LazyFrame::scan_parquet(PlRefPath::new(source.path()), ScanArgsParquet::default()).map_err(
+        |e| {
+            ClmError::BadData(format!(
+                "{name}: not a readable Parquet file: {}",
+                one_line(&e.to_string())
+            ))
+            .into()
+        },
+    )
 }
 
 /// One export with its columns mapped, ready to be read.
@@ -306,6 +362,10 @@ struct Reader {
     name: String,
     source: Source,
     format: InputFormat,
+    /// Field delimiter of a delimited export.
+    delimiter: u8,
+    /// Amounts are written `1.234,50`: `.` groups thousands, `,` marks the decimals.
+    decimal_comma: bool,
     columns: ColumnMap,
 }
 
@@ -316,17 +376,25 @@ impl Reader {
         if self.format == InputFormat::Parquet {
             return Ok(scan_parquet(&self.name, &self.source)?.select(needed));
         }
+        // Decimal-comma amounts are read as text and converted by [`Reader::number`].
+        let numeric = if self.decimal_comma { &[] } else { numeric };
         let schema: Schema = numeric
             .iter()
             .map(|n| Field::new(n.as_str().into(), DataType::Float64))
             .collect();
         let lf = LazyCsvReader::new(PlRefPath::new(self.source.path()))
             .with_has_header(true)
-            .with_separator(separator(self.format))
+            .with_separator(self.delimiter)
             .with_infer_schema_length(Some(0))
             .with_dtype_overwrite(Some(Arc::new(schema)))
             .finish()
-            .map_err(|e| ClmError::BadData(format!("{}: cannot read as CSV: {e}", self.name)))?;
+            .map_err(|e| {
+                ClmError::BadData(format!(
+                    "{}: cannot read as CSV: {}",
+                    self.name,
+                    one_line(&e.to_string())
+                ))
+            })?;
         Ok(lf.select(needed))
     }
 
@@ -343,6 +411,7 @@ impl Reader {
         let mut timer = Stopwatch::start("load");
         let lf = self.scan(&self.amount_columns())?;
         let schema = lf.clone().collect_schema().map_err(|e| self.bad(e))?;
+        self.reject_nested_columns(&schema)?;
         timer.lap("schema");
         let day = self.day_expr(&lf, &schema, args.date_format.as_deref())?;
         timer.lap("date format");
@@ -358,9 +427,9 @@ impl Reader {
             .collect();
         timer.lap("id sample");
         let amount = match &self.columns.amount {
-            AmountSource::Column(name) => col(name).cast(DataType::Float64),
+            AmountSource::Column(name) => self.number(name, &schema),
             AmountSource::QuantityTimesPrice { quantity, price } => {
-                col(quantity).cast(DataType::Float64) * col(price).cast(DataType::Float64)
+                self.number(quantity, &schema) * self.number(price, &schema)
             }
         };
         let mut is_return = amount.clone().lt(lit(0.0));
@@ -380,9 +449,20 @@ impl Reader {
         if let Some(order) = &self.columns.order {
             select.push(col(order).cast(DataType::String).alias(ORDER));
         }
-        let frame = match collect_streaming(lf.select(select)) {
+        // polars reads only the needed columns and lets ragged rows and open quotes through:
+        // the delimited export's structure is checked beside the read, on its own thread.
+        let (frame, structure) = std::thread::scope(|scope| {
+            let structure = scope.spawn(|| self.check_structure());
+            let frame = collect_streaming(lf.select(select));
+            (frame, structure.join())
+        });
+        match structure {
+            Ok(result) => result?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        let frame = match frame {
             Ok(frame) => frame,
-            Err(e) => return Err(self.diagnose_read_error(e)),
+            Err(e) => return Err(self.diagnose_read_error(e, &schema)),
         };
         timer.lap("read");
         let tx = self.validate(frame, args, &exclude_ids);
@@ -391,7 +471,59 @@ impl Reader {
     }
 
     fn bad(&self, e: PolarsError) -> anyhow::Error {
-        ClmError::BadData(format!("{}: {e}", self.name)).into()
+        ClmError::BadData(format!("{}: {}", self.name, one_line(&e.to_string()))).into()
+    }
+
+    /// A column's values as numbers: decimal-comma text (`1.234,50`) is rewritten first when
+    /// `--decimal-comma` is given; decimals and integers are cast. A value that does not convert
+    /// becomes null, which [`Reader::reject_bad_amounts`] reports with its row.
+    fn number(&self, name: &str, schema: &Schema) -> Expr {
+        let is_text = matches!(schema.get(name), Some(DataType::String));
+        if self.decimal_comma && is_text {
+            return col(name)
+                .str()
+                .replace_all(lit(r"[.\s\x{a0}\x{202f}]"), lit(""), false)
+                .str()
+                .replace(lit(","), lit("."), true)
+                .cast(DataType::Float64);
+        }
+        col(name).cast(DataType::Float64)
+    }
+
+    /// Rejects a needed Parquet column that holds lists, structs or bytes: one value per row is needed.
+    fn reject_nested_columns(&self, schema: &Schema) -> Result<()> {
+        for name in self.columns.source_columns() {
+            let Some(dtype) = schema.get(&name) else {
+                continue;
+            };
+            if dtype.is_nested() || matches!(dtype, DataType::Binary | DataType::BinaryOffset) {
+                return Err(ClmError::BadData(format!(
+                    "{}: column '{name}' holds {dtype} values; clm needs one text, number or date per row",
+                    self.name
+                ))
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    /// For a delimited export, the first row whose fields do not match the header, quote left
+    /// open, or field that is not UTF-8.
+    fn check_structure(&self) -> Result<()> {
+        if self.format == InputFormat::Parquet {
+            return Ok(());
+        }
+        let reader = delimited_reader(&self.name, &self.source, self.delimiter)?;
+        match delimited::first_problem(reader, self.delimiter) {
+            Ok(None) => Ok(()),
+            Ok(Some(problem)) => Err(ClmError::BadData(format!("{}: {problem}", self.name)).into()),
+            Err(e) => Err(ClmError::BadData(format!(
+                "{}: cannot read as CSV: {}",
+                self.name,
+                one_line(&e.to_string())
+            ))
+            .into()),
+        }
     }
 
     /// Customer ids as text; ids written as floats (`17850.0`) lose the `.0` when all do
@@ -415,48 +547,84 @@ impl Reader {
 
     /// The first non-empty values of a column, as text.
     fn sample(&self, lf: &LazyFrame, column: &str) -> Result<Vec<String>> {
+        let mut values = Vec::new();
+        self.scan_values(lf, column, Some(SAMPLE_ROWS), |value| {
+            values.push(value.to_string());
+            false
+        })?;
+        Ok(values)
+    }
+
+    /// Calls `stop` on the column's non-empty values in row order (the first `limit` of them,
+    /// or all) until it returns true.
+    fn scan_values(
+        &self,
+        lf: &LazyFrame,
+        column: &str,
+        limit: Option<usize>,
+        mut stop: impl FnMut(&str) -> bool,
+    ) -> Result<()> {
         if self.format != InputFormat::Parquet {
-            return self.sample_delimited(column);
+            return self.scan_delimited_values(column, limit, stop);
         }
-        let first_values = lf
+        let mut values = lf
             .clone()
             .select([col(column).cast(DataType::String)])
-            .filter(col(column).is_not_null())
-            .limit(SAMPLE_ROWS as u32);
-        let df = collect_streaming(first_values).map_err(|e| self.bad(e))?;
+            .filter(col(column).is_not_null());
+        if let Some(limit) = limit {
+            values = values.limit(limit as u32);
+        }
+        let df = collect_streaming(values).map_err(|e| self.bad(e))?;
         let values = df
             .column(column)
             .and_then(|c| c.str().cloned())
             .map_err(|e| self.bad(e))?;
-        Ok(values.iter().flatten().map(str::to_string).collect())
+        for value in values.iter().flatten() {
+            if stop(value) {
+                break;
+            }
+        }
+        Ok(())
     }
 
-    /// [`Reader::sample`] of a delimited file, read directly: polars would count the lines of
-    /// the whole file first.
-    fn sample_delimited(&self, column: &str) -> Result<Vec<String>> {
+    /// [`Reader::scan_values`] of a delimited file, read directly: polars would count the lines
+    /// of the whole file first.
+    fn scan_delimited_values(
+        &self,
+        column: &str,
+        limit: Option<usize>,
+        mut stop: impl FnMut(&str) -> bool,
+    ) -> Result<()> {
         let cannot = |e: &dyn std::fmt::Display| {
-            ClmError::BadData(format!("{}: cannot read as CSV: {e}", self.name))
+            ClmError::BadData(format!(
+                "{}: cannot read as CSV: {}",
+                self.name,
+                one_line(&e.to_string())
+            ))
         };
-        let mut reader = delimited_reader(&self.name, &self.source, self.format)?;
+        let mut reader = delimited_reader(&self.name, &self.source, self.delimiter)?;
         let headers = reader.headers().map_err(|e| cannot(&e))?;
         let Some(index) = headers
             .iter()
             .position(|h| h.trim_start_matches('\u{feff}') == column)
         else {
-            return Ok(Vec::new());
+            return Ok(());
         };
-        let mut values = Vec::new();
+        let mut seen = 0;
         // Bytes, not text: an invalid value is reported by the full read, with its row.
         for record in reader.byte_records() {
             let record = record.map_err(|e| cannot(&e))?;
             if let Some(value) = record.get(index).filter(|v| !v.is_empty()) {
-                values.push(String::from_utf8_lossy(value).into_owned());
-                if values.len() == SAMPLE_ROWS {
+                if stop(&String::from_utf8_lossy(value)) {
+                    break;
+                }
+                seen += 1;
+                if limit == Some(seen) {
                     break;
                 }
             }
         }
-        Ok(values)
+        Ok(())
     }
 
     /// Days since 1970-01-01 from whatever the date column holds.
@@ -470,6 +638,7 @@ impl Reader {
             }
             _ => {}
         }
+        let from_user = format.is_some();
         let format = match format {
             Some(f) => f.to_string(),
             None => self.detect_date_format(lf)?,
@@ -480,7 +649,13 @@ impl Reader {
             exact: true,
             cache: true,
         };
-        let text = col(name).cast(DataType::String).str().strip_chars(lit(" "));
+        let mut text = col(name).cast(DataType::String).str().strip_chars(lit(" "));
+        if from_user && !has_time(&format) {
+            // A date format given for datetimes (`%m/%d/%Y` on `12/1/2010 8:26`): the time of
+            // day is dropped, as for every datetime. (A detected format fits the values as
+            // they are.)
+            text = text.str().replace(lit(TIME_OF_DAY), lit(""), false);
+        }
         let date = if has_time(&format) {
             text.str()
                 .to_datetime(Some(TimeUnit::Milliseconds), None, options, lit("raise"))
@@ -497,36 +672,59 @@ impl Reader {
         let column = &self.columns.date;
         match detect_format(&sample) {
             Detected::Format(f) => Ok(f.to_string()),
-            Detected::Ambiguous(a, b) => Err(ClmError::BadData(format!(
-                "{}: dates in column '{column}' such as '{}' read both as {a} and {b}; choose with --date-format",
-                self.name,
-                sample.first().copied().unwrap_or_default()
-            ))
-            .into()),
+            Detected::Ambiguous(a, b) => match self.decide_between(lf, a, b)? {
+                Some(f) => Ok(f.to_string()),
+                None => Err(ClmError::BadData(format!(
+                    "{}: every date in column '{column}' (such as '{}') reads both as {a} and {b}; choose with --date-format",
+                    self.name,
+                    delimited::shown(sample.first().copied().unwrap_or_default())
+                ))
+                .into()),
+            },
             Detected::Unknown { best: Some(f), .. } => Ok(f.to_string()),
             Detected::Unknown { best: None, first_failure } => Err(ClmError::BadData(format!(
-                "{}: column '{column}' does not hold dates in a known format (first value '{first_failure}'); give one with --date-format, e.g. --date-format %d/%m/%Y",
-                self.name
+                "{}: column '{column}' does not hold dates in a known format (first value '{}'); give one with --date-format, e.g. --date-format %d/%m/%Y",
+                self.name,
+                delimited::shown(&first_failure)
             ))
             .into()),
         }
     }
 
+    /// Day-first or month-first, when the sample fits both: the first value in the whole
+    /// column that only one of them reads decides (a sample of December 1st does not).
+    fn decide_between(
+        &self,
+        lf: &LazyFrame,
+        a: &'static str,
+        b: &'static str,
+    ) -> Result<Option<&'static str>> {
+        let mut decided = None;
+        self.scan_values(lf, &self.columns.date, None, |value| {
+            let value = value.trim();
+            decided = match (
+                parse_date(value, a).is_some(),
+                parse_date(value, b).is_some(),
+            ) {
+                (true, false) => Some(a),
+                (false, true) => Some(b),
+                _ => None,
+            };
+            decided.is_some()
+        })?;
+        Ok(decided)
+    }
+
     /// A read failed (most often a number that does not parse): find the first offending row.
-    fn diagnose_read_error(&self, error: PolarsError) -> anyhow::Error {
+    fn diagnose_read_error(&self, error: PolarsError, schema: &Schema) -> anyhow::Error {
         let Ok(text) = self.scan(&[]) else {
             return self.bad(error);
         };
         for column in self.amount_columns() {
-            let parsed = col(&column).cast(DataType::Float64);
+            let parsed = self.number(&column, schema);
             let bad = col(&column).is_not_null().and(parsed.is_null());
             if let Some((row, value)) = self.first_row_where(text.clone(), bad, &column) {
-                return ClmError::BadData(format!(
-                    "{}: {}, column '{column}': '{value}' is not a number",
-                    self.name,
-                    self.row_label(row)
-                ))
-                .into();
+                return self.not_a_number(row, &column, &value);
             }
         }
         self.bad(error)
@@ -544,6 +742,9 @@ impl Reader {
             .select([col("__row"), col(column).cast(DataType::String)])
             .limit(1);
         let df = collect_streaming(first).ok()?;
+        if df.height() == 0 {
+            return None;
+        }
         let row = df.column("__row").ok()?.idx().ok()?.get(0)? as usize;
         let value = df
             .column(column)
@@ -568,10 +769,18 @@ impl Reader {
     /// Rejects empty ids, dates and amounts with the first offending row; applies skip policies.
     fn validate(
         &self,
-        mut frame: DataFrame,
+        frame: DataFrame,
         args: &InputArgs,
         exclude_ids: &[String],
     ) -> Result<Transactions> {
+        let mut skipped = Vec::new();
+        let (mut frame, empty_at_end) = self.drop_empty_rows_at_end(frame)?;
+        if empty_at_end > 0 {
+            skipped.push(Skipped {
+                rows: empty_at_end,
+                reason: "empty rows at the end of the file".into(),
+            });
+        }
         if frame.height() == 0 {
             return Err(ClmError::BadData(format!(
                 "{}: the file has a header but no data rows",
@@ -581,9 +790,7 @@ impl Reader {
         }
         let trimmed_ids = trim_customer_ids(&mut frame).map_err(|e| self.bad(e))?;
         self.reject_bad_dates(&frame)?;
-        let amount_column = self.amount_columns().join("' × '");
-        self.reject_nulls(&frame, AMOUNT, &amount_column, "the amount is empty")?;
-        let mut skipped = Vec::new();
+        self.reject_bad_amounts(&frame)?;
         let customer = frame.column(CUSTOMER).map_err(|e| self.bad(e))?;
         let missing_ids = customer.null_count();
         if missing_ids > 0 {
@@ -660,6 +867,43 @@ impl Reader {
         })
     }
 
+    /// Drops the rows at the end of the file whose every read field is empty: polars reads
+    /// trailing blank lines (and spreadsheets write `,,,` rows) as such rows.
+    fn drop_empty_rows_at_end(&self, frame: DataFrame) -> Result<(DataFrame, usize)> {
+        let empty = |name: &str| -> Result<BooleanChunked> {
+            Ok(frame.column(name).map_err(|e| self.bad(e))?.is_null())
+        };
+        let mut all_empty = empty(CUSTOMER)? & empty(DAY)? & empty(AMOUNT)?;
+        if self.columns.order.is_some() {
+            all_empty = all_empty & empty(ORDER)?;
+        }
+        let trailing = all_empty
+            .iter()
+            .rev()
+            .take_while(|v| *v == Some(true))
+            .count();
+        if trailing == 0 {
+            return Ok((frame, 0));
+        }
+        // A date that does not parse is null too: those rows must be empty in the file.
+        let kept = frame.height() - trailing;
+        let raw: Vec<Expr> = self
+            .columns
+            .source_columns()
+            .iter()
+            .map(|c| col(c).cast(DataType::String))
+            .collect();
+        let tail = self
+            .scan(&[])?
+            .select(raw)
+            .slice(kept as i64, trailing as u32);
+        let tail = collect_streaming(tail).map_err(|e| self.bad(e))?;
+        if tail.columns().iter().any(|c| c.null_count() != c.len()) {
+            return Ok((frame, 0));
+        }
+        Ok((frame.slice(0, kept), trailing))
+    }
+
     /// Dates that do not parse, then empty dates. Without either (the usual case) this costs
     /// one null count; otherwise the date column is read again as text to tell them apart.
     fn reject_bad_dates(&self, frame: &DataFrame) -> Result<()> {
@@ -680,13 +924,102 @@ impl Reader {
         if let Some(index) = first_index(unparsed.iter().map(|v| v == Some(true))) {
             let value = raw.get(index).unwrap_or_default();
             return Err(ClmError::BadData(format!(
-                "{}: {}, column '{date_column}': '{value}' is not a date in the expected format; give one with --date-format",
+                "{}: {}, column '{date_column}': '{}' is not a date in the expected format; give one with --date-format",
                 self.name,
-                self.row_label(index)
+                self.row_label(index),
+                delimited::shown(value)
             ))
             .into());
         }
         self.reject_nulls(frame, DAY, date_column, "the date is empty")
+    }
+
+    /// Amounts that are not numbers, then empty ones, then infinite or NaN ones, and totals too
+    /// large to add up (every sum an analysis takes is at most the total of absolute amounts).
+    fn reject_bad_amounts(&self, frame: &DataFrame) -> Result<()> {
+        let amount = frame.column(AMOUNT).map_err(|e| self.bad(e))?;
+        let amount_column = self.amount_columns().join("' × '");
+        if amount.null_count() > 0 {
+            let text = self.scan(&[])?;
+            let schema = text.clone().collect_schema().map_err(|e| self.bad(e))?;
+            for column in self.amount_columns() {
+                let parsed = self.number(&column, &schema);
+                let bad = col(&column).is_not_null().and(parsed.is_null());
+                if let Some((row, value)) = self.first_row_where(text.clone(), bad, &column) {
+                    return Err(self.not_a_number(row, &column, &value));
+                }
+            }
+            self.reject_nulls(frame, AMOUNT, &amount_column, "the amount is empty")?;
+        }
+        let values = amount.f64().map_err(|e| self.bad(e))?;
+        let mut total = 0.0_f64;
+        let mut largest = (0, 0.0_f64);
+        let all = values
+            .downcast_iter()
+            .flat_map(|chunk| chunk.values().iter());
+        for (index, &value) in all.enumerate() {
+            if !value.is_finite() {
+                return Err(ClmError::BadData(format!(
+                    "{}: {}, column '{amount_column}': '{}' is not a finite number",
+                    self.name,
+                    self.row_label(index),
+                    delimited::shown(&self.raw_amount(index).unwrap_or_else(|| value.to_string()))
+                ))
+                .into());
+            }
+            total += value.abs();
+            if value.abs() > largest.1.abs() {
+                largest = (index, value);
+            }
+        }
+        if !total.is_finite() {
+            return Err(ClmError::BadData(format!(
+                "{}: column '{amount_column}': the amounts add up to more than {:e}, beyond what can be summed (the largest is {:e}, {})",
+                self.name,
+                f64::MAX,
+                largest.1,
+                self.row_label(largest.0)
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    /// "'2,55' is not a number", with a pointer to `--decimal-comma` when the value is written so.
+    fn not_a_number(&self, row: usize, column: &str, value: &str) -> anyhow::Error {
+        let comma_decimals = !self.decimal_comma
+            && value.contains(',')
+            && value
+                .trim_start_matches('-')
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b',' || b == b'.');
+        let hint = if comma_decimals {
+            "; pass --decimal-comma for amounts written like 1.234,50"
+        } else {
+            ""
+        };
+        ClmError::BadData(format!(
+            "{}: {}, column '{column}': '{}' is not a number{hint}",
+            self.name,
+            self.row_label(row),
+            delimited::shown(value)
+        ))
+        .into()
+    }
+
+    /// The amount of row `index` as written in the file, when it comes from one column.
+    fn raw_amount(&self, index: usize) -> Option<String> {
+        let AmountSource::Column(column) = &self.columns.amount else {
+            return None;
+        };
+        let row = self
+            .scan(&[])
+            .ok()?
+            .select([col(column).cast(DataType::String)])
+            .slice(index as i64, 1);
+        let df = collect_streaming(row).ok()?;
+        let value = df.column(column).ok()?.str().ok()?.get(0)?.to_string();
+        Some(value)
     }
 
     fn reject_nulls(
@@ -741,6 +1074,22 @@ fn trim_customer_ids(frame: &mut DataFrame) -> PolarsResult<usize> {
         .collect();
     frame.with_column(trimmed.with_name(CUSTOMER.into()).into_column())?;
     Ok(trimmed_ids)
+}
+
+/// A trailing time of day (`8:26`, `08:26:00`, `T08:26:00.5`, `8:26 PM`), dropped before a date
+/// format without one is applied.
+const TIME_OF_DAY: &str = r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d*)?)?( ?[AaPp][Mm])?$";
+
+/// The first line of a library's message, at most 200 characters: polars quotes whole chunks of
+/// the input and gives advice for its Python API.
+fn one_line(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default();
+    let cut: String = first.chars().take(200).collect();
+    if cut.len() < first.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
 }
 
 fn first_index(flags: impl Iterator<Item = bool>) -> Option<usize> {

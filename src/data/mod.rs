@@ -4,6 +4,7 @@ pub mod columns;
 pub mod customer_inputs;
 pub mod customers;
 pub mod dates;
+pub mod delimited;
 pub mod load;
 pub mod placeholders;
 pub mod subscriptions;

@@ -5,6 +5,7 @@ mod clv;
 mod cohorts;
 mod common;
 mod errors;
+mod fuzz;
 mod lifecycle;
 mod loyalty;
 mod output;

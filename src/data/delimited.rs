@@ -1,0 +1,362 @@
+//! What polars' CSV reader does not check in a delimited export: which delimiter the header uses,
+//! that every row has the header's number of fields, that every quote is closed, and that the
+//! fields an analysis reads are UTF-8. Messages name the line and at most one line of text.
+
+use std::io::{Read, Seek, SeekFrom};
+
+/// Delimiters recognised from the header line, most usual first (a tie goes to the earlier one).
+const CANDIDATE_DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// A blank line between rows, as reported.
+const BLANK: &str = "is blank; remove blank lines between rows (blank lines at the end are fine)";
+
+/// Longest excerpt of the input quoted in a message.
+const EXCERPT_CHARS: usize = 80;
+
+/// The delimiter the header line uses: the candidate (`,` `;` tab `|`) found most often outside
+/// quotes, or `default` when the line holds none of them (a one-column header).
+pub fn detect_delimiter(header_line: &[u8], default: u8) -> u8 {
+    let mut counts = [0usize; CANDIDATE_DELIMITERS.len()];
+    let mut quoted = false;
+    for &byte in header_line {
+        if byte == b'"' {
+            quoted = !quoted;
+        } else if !quoted && let Some(i) = CANDIDATE_DELIMITERS.iter().position(|&d| d == byte) {
+            counts[i] += 1;
+        }
+    }
+    let default_count = CANDIDATE_DELIMITERS
+        .iter()
+        .position(|&d| d == default)
+        .map_or(0, |i| counts[i]);
+    let (best, &count) = counts
+        .iter()
+        .enumerate()
+        .max_by_key(|&(i, &c)| (c, usize::MAX - i))
+        .expect("four candidates");
+    if count == 0 || count == default_count {
+        default
+    } else {
+        CANDIDATE_DELIMITERS[best]
+    }
+}
+
+/// The first line of a file (without its line ending), at most `limit` bytes.
+pub fn first_line(reader: impl Read, limit: usize) -> std::io::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    reader.take(limit as u64).read_to_end(&mut line)?;
+    if let Some(end) = line.iter().position(|&b| b == b'\n') {
+        line.truncate(end);
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    Ok(line)
+}
+
+/// Reads every record after the header and returns the first structural problem as a message
+/// (without the file name): a row with more or fewer fields than the header, a quote left open
+/// at the end of the file, or invalid UTF-8 (polars refuses it in any column, read or not).
+pub fn first_problem<R: Read + Seek>(
+    mut reader: csv::Reader<R>,
+    delimiter: u8,
+) -> Result<Option<String>, csv::Error> {
+    let headers: Vec<String> = reader
+        .byte_headers()?
+        .iter()
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim_start_matches('\u{feff}')
+                .to_string()
+        })
+        .collect();
+    let column_name = |index: usize| {
+        headers
+            .get(index)
+            .map_or_else(|| format!("{}", index + 1), |h| format!("'{h}'"))
+    };
+    let mut record = csv::ByteRecord::new();
+    let mut last_multiline: Option<(u64, usize)> = None;
+    let mut problem: Option<(u64, String)> = None;
+    while reader.read_byte_record(&mut record)? {
+        let byte = record.position().map_or(0, csv::Position::byte);
+        // Only a record that ends more than one line below its start can hold a line break
+        // (or be followed by blank lines): only then are its fields searched.
+        let start_line = record.position().map_or(0, csv::Position::line);
+        let spanning = if reader.position().line() > start_line + 1 {
+            record
+                .iter()
+                .position(|f| f.contains(&b'\n') || f.contains(&b'\r'))
+        } else {
+            None
+        };
+        // A one-line record that ends more than one line below where its read began had blank
+        // lines before it (the reader skips them as part of the record). polars reads each as a
+        // row of empty fields, so one between rows is reported (at the end of the file they are
+        // dropped by the loader).
+        if spanning.is_none() && reader.position().line() > start_line + 1 {
+            problem = Some((byte, BLANK.to_string()));
+            break;
+        }
+        if record.len() != headers.len() {
+            let mut message = format!(
+                "{} {} where the header has {}: '{}'",
+                record.len(),
+                plural(record.len(), "field", "fields"),
+                headers.len(),
+                excerpt(&record, delimiter)
+            );
+            if let Some(field) = spanning {
+                message.push_str(&format!(
+                    "; the quoted field in column {} runs over several lines: is a quote left open?",
+                    field + 1
+                ));
+            }
+            problem = Some((byte, message));
+            break;
+        }
+        if std::str::from_utf8(record.as_slice()).is_err() {
+            let (index, field, error) = record
+                .iter()
+                .enumerate()
+                .find_map(|(i, f)| std::str::from_utf8(f).err().map(|e| (i, f, e)))
+                .expect("one field is not UTF-8");
+            let message = format!(
+                "column {}: invalid UTF-8 (byte 0x{:02x} at position {} of the value); save the file as UTF-8",
+                column_name(index),
+                field[error.valid_up_to()],
+                error.valid_up_to() + 1
+            );
+            problem = Some((byte, message));
+            break;
+        }
+        last_multiline = spanning.map(|field| (byte, field));
+    }
+    let mut source = reader.into_inner();
+    if let Some((byte, message)) = problem {
+        if message == BLANK {
+            let line = first_line_read(&mut source, byte).map_err(csv::Error::from)?;
+            return Ok(Some(format!("line {line} {BLANK}")));
+        }
+        let line = line_at(&mut source, byte).map_err(csv::Error::from)?;
+        let separator = if message.starts_with("column") {
+            ", "
+        } else {
+            ": "
+        };
+        return Ok(Some(format!("line {line}{separator}{message}")));
+    }
+    // The last record ran to the end of the file inside quotes when its raw text holds an odd
+    // number of quote characters: a quote was opened and never closed.
+    if let Some((byte, field)) = last_multiline {
+        source
+            .seek(SeekFrom::Start(byte))
+            .map_err(csv::Error::from)?;
+        let quotes = count_bytes(&mut source, u64::MAX, b'"').map_err(csv::Error::from)?;
+        if quotes % 2 == 1 {
+            let line = line_at(&mut source, byte).map_err(csv::Error::from)?;
+            return Ok(Some(format!(
+                "line {line}, column {}: a quote is opened and never closed (the field runs to the end of the file)",
+                column_name(field)
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// The line (from 1) on which the record starting at `byte` begins. The csv reader's own line
+/// count is one short after a CRLF (the record starts at the `\n`) and counts blank lines
+/// before the record, so the line breaks are counted in the file itself.
+fn line_at<R: Read + Seek>(source: &mut R, byte: u64) -> std::io::Result<u64> {
+    source.seek(SeekFrom::Start(0))?;
+    let mut breaks = count_bytes(source, byte, b'\n')?;
+    let mut next = [0u8; 1];
+    while source.read(&mut next)? == 1 && matches!(next[0], b'\n' | b'\r') {
+        breaks += u64::from(next[0] == b'\n');
+    }
+    Ok(breaks + 1)
+}
+
+/// The line (from 1) on which the reader began reading the record at `byte`: the first blank
+/// line before it. After a CRLF the reader starts at the `\n` that ends the line before.
+fn first_line_read<R: Read + Seek>(source: &mut R, byte: u64) -> std::io::Result<u64> {
+    let mut before = 0;
+    if byte > 0 {
+        source.seek(SeekFrom::Start(byte - 1))?;
+        let mut previous = [0u8; 1];
+        source.read_exact(&mut previous)?;
+        before = previous[0];
+    }
+    let mut at = [0u8; 1];
+    let read = source.read(&mut at)?;
+    source.seek(SeekFrom::Start(0))?;
+    let breaks = count_bytes(source, byte, b'\n')?;
+    let ends_crlf = read == 1 && at[0] == b'\n' && before == b'\r';
+    Ok(breaks + if ends_crlf { 2 } else { 1 })
+}
+
+/// How often `wanted` occurs in the next `limit` bytes of `source`.
+fn count_bytes(source: &mut impl Read, limit: u64, wanted: u8) -> std::io::Result<u64> {
+    let mut count = 0;
+    let mut buffer = [0u8; 64 * 1024];
+    let mut left = limit;
+    while left > 0 {
+        let want = buffer
+            .len()
+            .min(usize::try_from(left).unwrap_or(usize::MAX));
+        let read = source.read(&mut buffer[..want])?;
+        if read == 0 {
+            break;
+        }
+        count += buffer[..read].iter().filter(|&&b| b == wanted).count() as u64;
+        left -= read as u64;
+    }
+    Ok(count)
+}
+
+/// The record as one line of text, cut at its first line break and at [`EXCERPT_CHARS`].
+fn excerpt(record: &csv::ByteRecord, delimiter: u8) -> String {
+    let mut text = Vec::new();
+    for (i, field) in record.iter().enumerate() {
+        if i > 0 {
+            text.push(delimiter);
+        }
+        text.extend_from_slice(field);
+    }
+    shown(&String::from_utf8_lossy(&text))
+}
+
+/// A value as quoted in a message: its first line, control characters escaped, at most
+/// [`EXCERPT_CHARS`] characters.
+pub fn shown(value: &str) -> String {
+    let first = value.lines().next().unwrap_or_default();
+    let mut text = String::new();
+    for (i, c) in first.chars().enumerate() {
+        if i == EXCERPT_CHARS {
+            text.push('…');
+            return text;
+        }
+        if c.is_control() {
+            text.extend(c.escape_default());
+        } else {
+            text.push(c);
+        }
+    }
+    if first.len() < value.trim_end_matches(['\r', '\n']).len() {
+        text.push('…');
+    }
+    text
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn problem(text: &str) -> Option<String> {
+        let reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(Cursor::new(text.as_bytes().to_vec()));
+        first_problem(reader, b',').unwrap()
+    }
+
+    #[test]
+    fn delimiter_from_the_header() {
+        assert_eq!(detect_delimiter(b"customer_id,date,amount", b','), b',');
+        assert_eq!(detect_delimiter(b"customer_id;date;amount", b','), b';');
+        assert_eq!(detect_delimiter(b"customer_id|date|amount", b','), b'|');
+        assert_eq!(detect_delimiter(b"customer_id\tdate\tamount", b','), b'\t');
+        assert_eq!(detect_delimiter(b"\"a;b\",date,amount", b','), b',');
+        assert_eq!(detect_delimiter(b"amount", b'\t'), b'\t');
+    }
+
+    #[test]
+    fn first_line_drops_the_line_ending() {
+        let line = first_line(Cursor::new(b"a;b\r\nc;d\n".to_vec()), 1024).unwrap();
+        assert_eq!(line, b"a;b");
+    }
+
+    #[test]
+    fn a_clean_file_has_no_problem() {
+        let text = "id,date,amount\nA,2025-01-01,\"1\n2\"\nB,2025-01-02,3\n";
+        assert_eq!(problem(text), None);
+    }
+
+    #[test]
+    fn ragged_rows_name_the_line() {
+        let too_many = problem("id,date,amount\nA,2025-01-01,10,EXTRA\n").unwrap();
+        assert!(
+            too_many
+                .starts_with("line 2: 4 fields where the header has 3: 'A,2025-01-01,10,EXTRA'"),
+            "{too_many}"
+        );
+        let too_few = problem("id,date,amount\nA,2025-01-01,10\nB,2025-01-02\n").unwrap();
+        assert!(too_few.starts_with("line 3: 2 fields"), "{too_few}");
+    }
+
+    #[test]
+    fn lines_are_counted_in_the_file_after_crlf_and_blank_lines() {
+        let crlf = problem("id,date,amount\r\nA,2025-01-01,3\r\n  \r\nB,1,2\r\n").unwrap();
+        assert!(crlf.starts_with("line 3: 1 field"), "{crlf}");
+        let blank =
+            problem("id,date,amount\nA,2025-01-01,3\n\"x\ny\",1,2\nB,2025-01-02\n").unwrap();
+        assert!(blank.starts_with("line 5: 2 fields"), "{blank}");
+    }
+
+    #[test]
+    fn blank_lines_between_rows_are_named_but_not_at_the_end() {
+        let middle = problem("id,date,amount\nA,2025-01-01,3\n\nB,2025-01-02,4\n").unwrap();
+        assert!(middle.starts_with("line 3 is blank"), "{middle}");
+        let crlf = problem("id,date,amount\r\nA,2025-01-01,3\r\n\r\nB,2025-01-02,4\r\n").unwrap();
+        assert!(crlf.starts_with("line 3 is blank"), "{crlf}");
+        let first = problem("id,date,amount\n\nA,2025-01-01,3\n").unwrap();
+        assert!(first.starts_with("line 2 is blank"), "{first}");
+        assert_eq!(problem("id,date,amount\nA,2025-01-01,3\n\n\n"), None);
+        assert_eq!(problem("id,date,amount\r\nA,2025-01-01,3\r\n\r\n"), None);
+    }
+
+    #[test]
+    fn values_are_shown_on_one_short_line() {
+        assert_eq!(shown("4\n5"), "4…");
+        assert_eq!(shown("a\tb\0"), "a\\tb\\u{0}");
+        assert_eq!(shown(&"x".repeat(100)).chars().count(), EXCERPT_CHARS + 1);
+        assert_eq!(shown("plain"), "plain");
+    }
+
+    #[test]
+    fn an_open_quote_at_the_end_is_named() {
+        let text = "id,date,amount\nA,2025-01-01,\"10\nB,2025-01-02,3\n";
+        let message = problem(text).unwrap();
+        assert!(
+            message.contains("line 2, column 'amount': a quote is opened and never closed"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_names_line_and_column() {
+        let mut bytes = b"id,date,amount\nA,2025-01-01,1\n".to_vec();
+        bytes.extend_from_slice(b"B\xff,2025-01-02,3\n");
+        let reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(Cursor::new(bytes));
+        let message = first_problem(reader, b',').unwrap().unwrap();
+        assert!(
+            message.starts_with("line 3, column 'id': invalid UTF-8"),
+            "{message}"
+        );
+        // In a column no analysis reads too: polars refuses the whole file.
+        let reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(Cursor::new(b"id,note\nA,ok\nB,\xe9t\xe9\n".to_vec()));
+        let message = first_problem(reader, b',').unwrap().unwrap();
+        assert!(
+            message.starts_with("line 3, column 'note': invalid UTF-8 (byte 0xe9 at position 1"),
+            "{message}"
+        );
+    }
+}
