@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Checks against independent readers and engines, run by .ci/run after `cargo test`:
+# the Excel workbooks read back with openpyxl, and the cohort matrices recomputed with pandas.
+# Installs what it needs into a virtual environment of its own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+clm="${CARGO_TARGET_DIR:-target}/debug/clm"
+[ -x "$clm" ] || cargo build --quiet
+venv="${CLM_CHECKS_VENV:-${TMPDIR:-/tmp}/clm-checks-venv}"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check openpyxl pandas numpy
+
+"$venv/bin/python" scripts/check_xlsx.py --clm "$clm"
+"$venv/bin/python" scripts/check_cohorts.py --clm "$clm"
