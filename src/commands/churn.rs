@@ -8,10 +8,9 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
 use crate::cli::{AsOfArgs, InputArgs, OutputArgs, OutputFormat};
-use crate::commands::rfm::log_load;
+use crate::commands::opening::read_transactions;
 use crate::data::customer_inputs::{CustomerInputs, read_customer_inputs};
 use crate::data::dates::resolve_as_of;
-use crate::data::load_transactions;
 use crate::error::ClmError;
 use crate::features::btyd::TimeUnit;
 use crate::features::churn::{
@@ -235,14 +234,7 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     let reads = [Some(args.input.input.as_path()), args.inputs.as_deref()];
     crate::output::check_outputs(&args.output, &[], &reads)?;
     check_settings(&args)?;
-    let spinner = log.spinner("reading transactions");
-    let tx = load_transactions(&args.input)?;
-    drop(spinner);
-    timer.lap("load");
-    log_load(&log, &tx);
-    let last_day = tx
-        .last_day()
-        .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
+    let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
     let spinner = log.spinner("building customer histories");
     let histories = histories(&tx)?;

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
 use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
-use crate::commands::rfm::log_load;
+use crate::commands::opening::log_load;
 use crate::data::dates::{day_number, resolve_as_of};
 use crate::data::load_transactions;
 use crate::error::ClmError;

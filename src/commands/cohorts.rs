@@ -4,9 +4,8 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
-use crate::commands::rfm::log_load;
+use crate::commands::opening::read_transactions;
 use crate::data::dates::resolve_as_of;
-use crate::data::load_transactions;
 use crate::error::ClmError;
 use crate::features::churn::histories;
 use crate::features::cohorts::{Cohorts, Metric, Observed, Period, cohorts};
@@ -54,14 +53,7 @@ pub struct CohortsArgs {
 pub fn run(args: CohortsArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
     let mut timer = Stopwatch::start("cohorts");
-    let spinner = log.spinner("reading transactions");
-    let tx = load_transactions(&args.input)?;
-    drop(spinner);
-    timer.lap("load");
-    log_load(&log, &tx);
-    let last_day = tx
-        .last_day()
-        .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
+    let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
     let spinner = log.spinner("building customer histories");
     let histories = histories(&tx)?;

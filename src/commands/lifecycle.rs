@@ -7,9 +7,8 @@ use clap::Args;
 use rayon::prelude::*;
 
 use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
-use crate::commands::rfm::log_load;
+use crate::commands::opening::read_transactions;
 use crate::data::dates::resolve_as_of;
-use crate::data::load_transactions;
 use crate::error::ClmError;
 use crate::features::churn::{Histories, histories};
 use crate::features::lifecycle::{
@@ -97,14 +96,7 @@ pub fn run(args: LifecycleArgs, quiet: bool) -> Result<()> {
         format_from_extension(path)?;
         refuse_input_as_transitions(path, &args.input.input)?;
     }
-    let spinner = log.spinner("reading transactions");
-    let tx = load_transactions(&args.input)?;
-    drop(spinner);
-    timer.lap("load");
-    log_load(&log, &tx);
-    let last_day = tx
-        .last_day()
-        .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
+    let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
     let histories = histories(&tx)?;
     let source = tx.source.clone();

@@ -8,9 +8,8 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
 use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
-use crate::commands::rfm::{log_load, trimmed_ids_note};
+use crate::commands::opening::{read_transactions, trimmed_ids_note};
 use crate::data::dates::resolve_as_of;
-use crate::data::load_transactions;
 use crate::data::survey::{
     AttitudeSpec, Survey, SurveyAggregation, SurveyOptions, load_survey, parse_attitude_specs,
 };
@@ -220,14 +219,7 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     log_survey(&log, &survey);
 
     timer.lap("survey");
-    let spinner = log.spinner("reading transactions");
-    let tx = load_transactions(&args.input)?;
-    drop(spinner);
-    timer.lap("load");
-    log_load(&log, &tx);
-    let last_day = tx
-        .last_day()
-        .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
+    let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
     let as_of = explicit_as_of.unwrap_or(last_day);
     let spinner = log.spinner("computing purchase behaviour");
     let measures = rfm_measures(&tx, as_of, Monetary::Total)?;

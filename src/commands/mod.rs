@@ -5,6 +5,7 @@ pub mod clv;
 pub mod cohorts;
 pub mod lifecycle;
 pub mod loyalty;
+pub mod opening;
 pub mod retention;
 pub mod rfm;
 pub mod simulate;
