@@ -7,15 +7,18 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
-use crate::cli::{AsOfArgs, InputArgs, OutputArgs, OutputFormat};
 use crate::commands::opening::read_transactions;
 use crate::data::customer_inputs::{CustomerInputs, read_customer_inputs};
 use crate::data::dates::resolve_as_of;
+use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
 use crate::features::btyd::TimeUnit;
 use crate::features::churn::{
     CutoffFeatures, Histories, INPUT_NAMES, RISING_WITH_RECENCY, churned, features_at, histories,
     model_inputs,
+};
+use crate::features::churn_reasons::{
+    ExtraInput, InputEffect, MAX_REASONS, model_reasons, rule_reasons,
 };
 use crate::models::bgnbd::{self, BgNbdParams};
 use crate::models::evaluation::{auc, brier, top_decile};
@@ -27,9 +30,7 @@ use crate::models::{Triple, compress_triples};
 use crate::output::{
     Log, PackedText, Report, Stopwatch, Table, Values, counted, emit, format_day, render_table,
 };
-use crate::segment::churn_reasons::{
-    ExtraInput, InputEffect, MAX_REASONS, model_reasons, rule_reasons,
-};
+use crate::output::{OutputArgs, OutputFormat};
 
 /// Score each customer's risk of making no purchase in the next --horizon days.
 ///
@@ -92,7 +93,7 @@ pub struct ChurnArgs {
     pub sort: SortBy,
 
     /// Keep the first N customers after sorting.
-    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::at_least::<usize>(0), value_name = "N", help_heading = "Selection")]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::at_least::<usize>(0), value_name = "N", help_heading = "Selection")]
     pub top: Option<usize>,
 
     /// Keep customers whose CLV is at least this.

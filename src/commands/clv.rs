@@ -7,10 +7,10 @@ use anyhow::{Result, anyhow};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
-use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
 use crate::commands::opening::log_load;
 use crate::data::dates::{day_number, resolve_as_of};
 use crate::data::load_transactions;
+use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
 use crate::features::btyd::{
     BtydStatistics, Summaries, TimeUnit, btyd_statistics, holdout_purchases, parse_summaries,
@@ -20,6 +20,7 @@ use crate::models::gamma_gamma::{self, GammaGammaParams, SpendSummary};
 use crate::models::predict::{Btyd, PredictionSettings};
 use crate::models::saved::{FORMAT, SavedFit, SavedModel, VERSION, param_names};
 use crate::models::{FitError, FitReport, Triple, bgnbd, compress_triples, mbgnbd, pareto_nbd};
+use crate::output::OutputArgs;
 use crate::output::{
     Log, Report, Stopwatch, Table, Values, counted, emit, format_day, render_table,
 };

@@ -3,12 +3,13 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
 use crate::commands::opening::read_transactions;
 use crate::data::dates::resolve_as_of;
+use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
 use crate::features::churn::histories;
 use crate::features::cohorts::{Cohorts, Metric, Observed, Period, cohorts};
+use crate::output::OutputArgs;
 use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day};
 
 /// Acquisition cohorts: retention and revenue by period of first purchase.

@@ -6,14 +6,15 @@ use anyhow::Result;
 use clap::Args;
 use rayon::prelude::*;
 
-use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
 use crate::commands::opening::read_transactions;
 use crate::data::dates::resolve_as_of;
+use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
 use crate::features::churn::{Histories, histories};
 use crate::features::lifecycle::{
     CustomerLifecycle, LifecycleWindows, gap_quantile, inter_purchase_gaps, lifecycle_at,
 };
+use crate::output::OutputArgs;
 use crate::output::{
     Log, PackedText, Report, Stopwatch, Table, Values, emit, format_day, format_from_extension,
     render_table, write_table_to,

@@ -7,15 +7,16 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
-use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
 use crate::commands::opening::{read_transactions, trimmed_ids_note};
 use crate::data::dates::resolve_as_of;
+use crate::data::options::{AsOfArgs, InputArgs};
 use crate::data::survey::{
     AttitudeSpec, Survey, SurveyAggregation, SurveyOptions, load_survey, parse_attitude_specs,
 };
 use crate::error::ClmError;
 use crate::features::loyalty::{BehaviourWeights, behaviour_index};
 use crate::features::rfm::{Monetary, rfm_measures};
+use crate::output::OutputArgs;
 use crate::output::{
     Log, Report, Stopwatch, Table, Values, counted, emit, format_day, format_float,
 };

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use crate::cli::InputArgs;
+use crate::data::options::InputArgs;
 use crate::data::placeholders::{OUTSIZED_SHARE, outsized_ids};
 use crate::data::{Transactions, load_transactions};
 use crate::error::ClmError;

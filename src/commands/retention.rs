@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 
-use crate::cli::{AsOfArgs, OutputArgs};
 use crate::data::dates::resolve_as_of;
+use crate::data::options::AsOfArgs;
 use crate::data::subscriptions::{
     ContractColumns, ContractData, Subscriptions, SurvivalTable, load_contracts,
 };
@@ -20,6 +20,7 @@ use crate::models::saved::SavedFit;
 use crate::models::sbg::{
     SAVED_FORMAT, SAVED_VERSION, SavedCohort, SavedRetention, SbgFit, SurvivalCounts,
 };
+use crate::output::OutputArgs;
 use crate::output::{
     Log, PackedText, Report, Table, Values, emit, format_day, format_from_extension, render_table,
     write_table_to,

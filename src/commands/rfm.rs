@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 
-use crate::cli::{AsOfArgs, InputArgs, OutputArgs};
 use crate::commands::opening::read_transactions;
 use crate::data::dates::resolve_as_of;
+use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
 use crate::features::rfm::{Monetary, RfmMeasures, rfm_measures};
+use crate::output::OutputArgs;
 use crate::output::{Log, Report, Stopwatch, Table, Values, counted, emit, format_day};
 use crate::segment::rfm::{SegmentTable, quantile_scores, r_rfm_scores};
 

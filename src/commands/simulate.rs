@@ -6,7 +6,6 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use clap::Args;
 
-use crate::cli::OutputFormat;
 use crate::commands::retention::PeriodArg;
 use crate::data::dates::day_number;
 use crate::error::ClmError;
@@ -17,6 +16,7 @@ use crate::models::simulate::{
     SimulationParameters, SimulationSettings, TransactionColumns, customer_id,
     simulate_transactions,
 };
+use crate::output::OutputFormat;
 use crate::output::{Log, Table, Values, counted, format_day, output_format};
 use crate::segment::loyalty::{LoyaltyError, SurveySimulation, simulate_survey};
 
@@ -76,7 +76,7 @@ pub struct SimulateArgs {
     pub kind: SimulationKind,
 
     /// Number of customers.
-    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::at_least::<usize>(1), default_value_t = 1000)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::at_least::<usize>(1), default_value_t = 1000)]
     pub customers: usize,
 
     /// First day of the simulated period.
@@ -84,15 +84,15 @@ pub struct SimulateArgs {
     pub start: NaiveDate,
 
     /// Length of the period in days.
-    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::at_least::<u32>(1), default_value_t = 730)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::at_least::<u32>(1), default_value_t = 730)]
     pub days: u32,
 
     /// First purchases fall uniformly in the first this-many days (default: half the period).
-    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::at_least::<u32>(1))]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::at_least::<u32>(1))]
     pub acquisition_days: Option<u32>,
 
     /// Random seed; the same seed gives the same file.
-    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::at_least::<u64>(0), default_value_t = 42)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::commands::at_least::<u64>(0), default_value_t = 42)]
     pub seed: u64,
 
     /// BG/NBD shape r of the purchase rate (per week).
@@ -157,7 +157,7 @@ pub fn run(args: SimulateArgs, quiet: bool) -> Result<()> {
     if let Some(days) = args.acquisition_days {
         settings.acquisition_days = days;
     }
-    let outputs = crate::cli::OutputArgs {
+    let outputs = crate::output::OutputArgs {
         output: args.output.clone(),
         format: args.format,
         summary: false,

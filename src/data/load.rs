@@ -11,8 +11,8 @@ use polars::prelude::*;
 use super::columns::{AmountSource, ColumnMap, ColumnOverrides, map_columns};
 use super::dates::{Detected, check_format, detect_format, has_time, parse_date};
 use super::delimited;
+use super::options::{InputArgs, InputFormat, ReturnsPolicy};
 use super::placeholders::{Exclusion, exclude_customers, read_exclude_ids};
-use crate::cli::{InputArgs, InputFormat, ReturnsPolicy};
 use crate::error::ClmError;
 use crate::output::Stopwatch;
 

@@ -6,6 +6,7 @@ pub mod customers;
 pub mod dates;
 pub mod delimited;
 pub mod load;
+pub mod options;
 pub mod placeholders;
 pub mod subscriptions;
 pub mod survey;

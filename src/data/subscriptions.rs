@@ -9,7 +9,7 @@ use std::path::Path;
 use super::columns::{CUSTOMER_NAMES, normalize};
 use super::dates::{Detected, day_number, detect_format, parse_date};
 use super::survey::{RawSurvey, format_of, read_raw};
-use crate::cli::InputFormat;
+use crate::data::options::InputFormat;
 use crate::error::ClmError;
 use crate::output::PackedText;
 

@@ -9,7 +9,7 @@ use polars::prelude::*;
 use super::columns::{CUSTOMER_NAMES, normalize};
 use super::customers::CustomerRows;
 use super::dates::{Detected, day_number, detect_format, parse_date};
-use crate::cli::InputFormat;
+use crate::data::options::InputFormat;
 use crate::error::ClmError;
 use crate::segment::loyalty::Scale;
 

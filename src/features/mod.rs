@@ -2,6 +2,7 @@
 
 pub mod btyd;
 pub mod churn;
+pub mod churn_reasons;
 pub mod cohorts;
 pub mod lifecycle;
 pub mod loyalty;

@@ -1,6 +1,7 @@
 //! The output layer shared by all subcommands: one in-memory [`Table`], written as a terminal
 //! table, CSV, TSV, JSON, JSON lines or Parquet, to stdout or atomically to a file.
 
+mod options;
 mod plural;
 mod pretty;
 mod text;
@@ -13,9 +14,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::cli::{OutputArgs, OutputFormat};
 use crate::error::ClmError;
 
+pub use options::{OutputArgs, OutputFormat};
 pub use plural::counted;
 pub use pretty::{human_header, render_table, set_wide};
 pub use text::PackedText;

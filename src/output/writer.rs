@@ -12,8 +12,8 @@ use polars::prelude::{
 use rayon::prelude::*;
 use serde_json::{Map, Number, Value};
 
+use super::OutputFormat;
 use super::{Table, Values};
-use crate::cli::OutputFormat;
 use crate::error::ClmError;
 
 /// Writes `table` to `path` in `format`: atomically for a regular file, straight into a device,

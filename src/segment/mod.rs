@@ -1,6 +1,5 @@
 //! Rule tables (RFM segments, loyalty quadrants, value tiers) and their application.
 
-pub mod churn_reasons;
 pub mod lifecycle;
 pub mod loyalty;
 pub mod rfm;

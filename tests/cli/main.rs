@@ -1,5 +1,6 @@
 //! End-to-end tests of the `clm` binary: one test binary, one module per area.
 
+mod architecture;
 mod churn;
 mod clv;
 mod cohorts;
