@@ -456,6 +456,25 @@ pub fn minimize_from_near_optimum(objective: &impl Objective, x0: &[f64]) -> Min
     }
 }
 
+/// For a start close to the optimum without an analytic gradient: BFGS whose first inverse
+/// Hessian is the inverse central-difference Hessian at the start, so that its first steps are
+/// Newton steps (a few passes instead of the dozens BFGS needs to learn the curvature);
+/// [`minimize`] where that Hessian is not positive definite or BFGS stops short.
+pub fn minimize_near(objective: &impl Objective, x0: &[f64]) -> Minimum {
+    let hessian = numeric_hessian(&|p: &[f64]| objective.value(p), x0, 1e-3);
+    let Some(inverse) = invert_spd(&hessian) else {
+        return minimize(objective, x0);
+    };
+    let found = bfgs_with_inverse_hessian(objective, x0, Some(inverse), &BfgsOptions::default());
+    if found.converged || !coordinates_at_edge(objective, &found.x).is_empty() {
+        found
+    } else {
+        let mut rest = minimize(objective, &found.x);
+        rest.iterations += found.iterations;
+        rest
+    }
+}
+
 /// Newton's method with an analytic Hessian and Armijo backtracking, for a start near the
 /// optimum (Nocedal & Wright, Alg. 3.1 with Newton directions): quadratic convergence, one
 /// pass over the data per iteration. Where the Hessian is not positive definite, or a line
