@@ -456,13 +456,12 @@ pub fn minimize_from_near_optimum(objective: &impl Objective, x0: &[f64]) -> Min
     }
 }
 
-/// For a start close to the optimum without an analytic gradient: BFGS whose first inverse
-/// Hessian is the inverse central-difference Hessian at the start, so that its first steps are
-/// Newton steps (a few passes instead of the dozens BFGS needs to learn the curvature);
+/// For a start close to the optimum and an estimate of the Hessian there (e.g. from a
+/// subsample, scaled): BFGS whose first inverse Hessian is its inverse, so that its first steps
+/// are Newton steps (a few passes instead of the dozens BFGS needs to learn the curvature);
 /// [`minimize`] where that Hessian is not positive definite or BFGS stops short.
-pub fn minimize_near(objective: &impl Objective, x0: &[f64]) -> Minimum {
-    let hessian = numeric_hessian(&|p: &[f64]| objective.value(p), x0, 1e-3);
-    let Some(inverse) = invert_spd(&hessian) else {
+pub fn minimize_near(objective: &impl Objective, x0: &[f64], hessian: &[Vec<f64>]) -> Minimum {
+    let Some(inverse) = invert_spd(hessian) else {
         return minimize(objective, x0);
     };
     let found = bfgs_with_inverse_hessian(objective, x0, Some(inverse), &BfgsOptions::default());

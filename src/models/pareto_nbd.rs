@@ -143,14 +143,16 @@ struct IndexedHistories {
     /// Distinct `x` and the total weight of the histories with it.
     x_values: Vec<f64>,
     x_weights: Vec<f64>,
+    /// Distinct `T`.
+    t_cal_values: Vec<f64>,
     /// Distinct `(x, t)` points.
     points: Vec<(f64, f64)>,
     rows: Vec<IndexedHistory>,
 }
 
 struct IndexedHistory {
-    x: f64,
-    t_cal: f64,
+    x_index: u32,
+    t_cal_index: u32,
     t_x_point: u32,
     t_cal_point: u32,
     weight: f64,
@@ -164,6 +166,8 @@ impl IndexedHistories {
     fn new(triples: &[Triple]) -> Self {
         let mut x_index: FastHashMap<u64, usize> = FastHashMap::default();
         let (mut x_values, mut x_weights) = (Vec::new(), Vec::new());
+        let mut t_cal_index: FastHashMap<u64, u32> = FastHashMap::default();
+        let mut t_cal_values = Vec::new();
         let mut point_index: FastHashMap<(u64, u64), u32> = FastHashMap::default();
         let mut points = Vec::new();
         let mut point = |x: f64, t: f64| {
@@ -183,9 +187,13 @@ impl IndexedHistories {
                     x_values.len() - 1
                 });
                 x_weights[i] += t.weight;
+                let t_cal_position = *t_cal_index.entry(t.t_cal.to_bits()).or_insert_with(|| {
+                    t_cal_values.push(t.t_cal);
+                    (t_cal_values.len() - 1) as u32
+                });
                 IndexedHistory {
-                    x: t.x,
-                    t_cal: t.t_cal,
+                    x_index: i as u32,
+                    t_cal_index: t_cal_position,
                     t_x_point: point(t.x, t.t_x),
                     t_cal_point: point(t.x, t.t_cal),
                     weight: t.weight,
@@ -195,6 +203,7 @@ impl IndexedHistories {
         Self {
             x_values,
             x_weights,
+            t_cal_values,
             points,
             rows,
         }
@@ -209,6 +218,14 @@ impl IndexedHistories {
             .flat_map_iter(|block| block.iter().map(|&(x, t)| params.ln_f(x, t)))
             .collect();
         let ParetoNbdParams { r, alpha, s, beta } = *params;
+        // Per distinct T: ln(α+T), ln(β+T); per distinct x: ln(s/(r+s+x)).
+        let ln_alpha_t: Vec<f64> = self.t_cal_values.iter().map(|t| (alpha + t).ln()).collect();
+        let ln_beta_t: Vec<f64> = self.t_cal_values.iter().map(|t| (beta + t).ln()).collect();
+        let ln_dead_share: Vec<f64> = self
+            .x_values
+            .iter()
+            .map(|x| (s / (r + s + x)).ln())
+            .collect();
         let block_sums: Vec<f64> = self
             .rows
             .par_chunks(BLOCK)
@@ -216,13 +233,14 @@ impl IndexedHistories {
                 block
                     .iter()
                     .map(|row| {
-                        let alive = params.ln_alive_term(row.x, row.t_cal);
+                        let (xi, ti) = (row.x_index as usize, row.t_cal_index as usize);
+                        // ln e^{A₁} = −(r+x) ln(α+T) − s ln(β+T)
+                        let alive = -(r + self.x_values[xi]) * ln_alpha_t[ti] - s * ln_beta_t[ti];
                         let ln_a0 = log_sub_exp(
                             ln_f[row.t_x_point as usize],
                             ln_f[row.t_cal_point as usize],
                         );
-                        let dead = (s / (r + s + row.x)).ln() + ln_a0;
-                        row.weight * log_add_exp(alive, dead)
+                        row.weight * log_add_exp(alive, ln_dead_share[xi] + ln_a0)
                     })
                     .sum::<f64>()
             })
@@ -267,10 +285,10 @@ impl Objective for ParetoLikelihood<'_> {
 /// Above this many distinct histories the fit starts from the optimum on a subsample.
 const WARM_START_ROWS: usize = 30_000;
 
-/// For large inputs, the optimum on every k-th distinct history (about 15,000 of them): close
-/// to the full optimum, so the full-data search needs few passes. `None` when the subsample
-/// cannot be fitted.
-fn warm_start(unique: &[Triple], start: &[f64]) -> Option<Vec<f64>> {
+/// For large inputs, the optimum on every k-th distinct history (about 15,000 of them) and the
+/// Hessian there scaled to the full data: close to the full optimum and its curvature, so the
+/// full-data search needs few passes. `None` when the subsample cannot be fitted.
+fn warm_start(unique: &[Triple], start: &[f64]) -> Option<(Vec<f64>, Vec<Vec<f64>>)> {
     let stride = unique.len() / (WARM_START_ROWS / 2);
     let sample: Vec<Triple> = unique.iter().step_by(stride.max(1)).copied().collect();
     if !sample.iter().any(|t| t.x > 0.0) {
@@ -281,7 +299,14 @@ fn warm_start(unique: &[Triple], start: &[f64]) -> Option<Vec<f64>> {
     let minimum = optimize::minimize(&likelihood, start);
     let usable = minimum.value.is_finite()
         && optimize::coordinates_at_edge(&likelihood, &minimum.x).is_empty();
-    usable.then_some(minimum.x)
+    if !usable {
+        return None;
+    }
+    let scale =
+        unique.iter().map(|t| t.weight).sum::<f64>() / sample.iter().map(|t| t.weight).sum::<f64>();
+    let mut hessian = optimize::numeric_hessian(&|p: &[f64]| likelihood.value(p), &minimum.x, 1e-3);
+    hessian.iter_mut().flatten().for_each(|h| *h *= scale);
+    Some((minimum.x, hessian))
 }
 
 /// Fits Pareto/NBD by maximum likelihood (BFGS on central-difference gradients,
@@ -302,7 +327,7 @@ pub fn fit(triples: &[Triple]) -> Result<ParetoNbdFit, FitError> {
         .flatten()
     {
         // Newton-like steps from the subsample's optimum (a finite-difference Hessian there).
-        Some(near) => optimize::minimize_near(&likelihood, &near),
+        Some((near, hessian)) => optimize::minimize_near(&likelihood, &near, &hessian),
         None => optimize::minimize(&likelihood, &start),
     };
     let report = finish_fit(&PARAM_NAMES, &likelihood, minimum, total_weight)?;
