@@ -56,7 +56,9 @@ pub struct ClvArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Purchase model; auto fits BG/NBD, Pareto/NBD and MBG/NBD and keeps the lowest BIC.
+    /// Purchase model. bgnbd, pareto-nbd, mbgnbd and auto (fits those three, keeps the lowest
+    /// BIC) take transactions or x,t_x,T summaries; bgbb takes frequency,recency,periods
+    /// summaries (discrete time).
     #[arg(long, value_enum, default_value_t = ModelChoice::Bgnbd, help_heading = "Model")]
     pub model: ModelChoice,
 
