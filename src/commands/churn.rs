@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
+use crate::analysis::value::{self, PurchaseModel, PurchaseModelChoice, Valuation};
 use crate::commands::opening::read_transactions;
 use crate::data::customer_inputs::{CustomerInputs, read_customer_inputs};
 use crate::data::dates::resolve_as_of;
@@ -20,13 +21,12 @@ use crate::features::churn::{
 use crate::features::churn_reasons::{
     ExtraInput, InputEffect, MAX_REASONS, model_reasons, rule_reasons,
 };
-use crate::models::bgnbd::{self, BgNbdParams};
+use crate::models::bgnbd::BgNbdParams;
 use crate::models::evaluation::{auc, brier, top_decile};
-use crate::models::gamma_gamma::{self, SpendSummary};
 use crate::models::logistic::{self, FitFailure, LogisticModel, Rows};
 use crate::models::no_purchase::bgnbd_no_purchase;
-use crate::models::predict::{Btyd, PredictionSettings};
-use crate::models::{Triple, compress_triples};
+use crate::models::predict::Btyd;
+use crate::models::{Triple, compress_triples, compress_triples_indexed};
 use crate::output::{
     Log, PackedText, Report, Stopwatch, Table, Values, counted, emit, format_day, render_table,
 };
@@ -697,22 +697,26 @@ fn triple_in_weeks(f: &CutoffFeatures) -> Triple {
     Triple::new(t.x, t.t_x / week, t.t_cal / week)
 }
 
-/// BG/NBD fitted on the window's customers in weeks (those with T > 0), or why it failed.
+/// BG/NBD fitted on the window's customers in weeks, through the fitting path `clm clv` uses
+/// (customers with T = 0 left out), or why that path refused it: no btyd scores and no CLV then.
 fn fit_btyd(window: &Window) -> std::result::Result<BgNbdParams, String> {
-    let triples: Vec<Triple> = window
-        .features
-        .iter()
-        .filter(|f| f.tenure_days > 0)
-        .map(triple_in_weeks)
-        .collect();
-    bgnbd::fit(&compress_triples(&triples))
-        .map(|fit| fit.params)
-        .map_err(|error| {
-            format!(
-                "BG/NBD could not be fitted at {}: {error}",
-                format_day(window.cutoff)
-            )
-        })
+    let triples: Vec<Triple> = window.features.iter().map(triple_in_weeks).collect();
+    let quiet = Log { quiet: true };
+    match value::fit_purchase_model(
+        PurchaseModelChoice::BgNbd,
+        &compress_triples(&triples),
+        &quiet,
+    ) {
+        Ok(PurchaseModel {
+            btyd: Btyd::BgNbd(params),
+            ..
+        }) => Ok(params),
+        Ok(_) => Err("the fitting path returned another model than BG/NBD".to_string()),
+        Err(error) => Err(format!(
+            "as of {}, {error}: no btyd scores and no CLV",
+            format_day(window.cutoff)
+        )),
+    }
 }
 
 fn mean_of(a: &[f64], b: &[f64]) -> Vec<f64> {
@@ -948,7 +952,8 @@ fn backtest_report(backtest: &Backtest, context: &Context) -> Report {
 }
 
 /// Each scored customer's CLV: margin × Gamma-Gamma expected spend × discounted BG/NBD expected
-/// purchases over the CLV horizon.
+/// purchases over the CLV horizon, valued as `clm clv` values them. NaN for everyone when
+/// either model was refused (with a note): a refused fit is never used.
 fn customer_value(
     window: &Window,
     params: &Option<BgNbdParams>,
@@ -959,58 +964,36 @@ fn customer_value(
         log.note("no BG/NBD model: CLV and value at risk are left empty");
         return vec![f64::NAN; window.customers.len()];
     };
-    let week = TimeUnit::Week;
-    let horizon = f64::from(args.clv_horizon) / week.days();
-    let settings = PredictionSettings {
-        horizon,
-        discount_rate: week.rate_from_annual(args.discount_rate),
-        steps: horizon.ceil().max(1.0) as usize,
+    let repeat_purchases: Vec<u32> = window.features.iter().map(|f| f.frequency - 1).collect();
+    let mean_repeat_spend: Vec<f64> = window
+        .features
+        .iter()
+        .map(|f| f.mean_repeat_spend)
+        .collect();
+    let spend = match value::fit_spend(&repeat_purchases, &mean_repeat_spend) {
+        Ok(fit) => fit.params,
+        Err(error) => {
+            log.note(format!("{error}: CLV and value at risk are left empty"));
+            return vec![f64::NAN; window.customers.len()];
+        }
+    };
+    let valuation = Valuation {
+        unit: TimeUnit::Week,
+        horizon: f64::from(args.clv_horizon) / TimeUnit::Week.days(),
+        annual_discount: args.discount_rate,
+        margin: args.margin,
     };
     let triples: Vec<Triple> = window.features.iter().map(triple_in_weeks).collect();
-    let predictions = Btyd::BgNbd(*params).predict(&triples, &settings);
-    let usable = |f: &CutoffFeatures| {
-        f.frequency > 1 && f.mean_repeat_spend.is_finite() && f.mean_repeat_spend > 0.0
-    };
-    let buyers: Vec<SpendSummary> = window
-        .features
-        .iter()
-        .filter(|f| usable(f))
-        .map(|f| SpendSummary {
-            x: f64::from(f.frequency - 1),
-            mean_spend: f.mean_repeat_spend,
-            weight: 1.0,
-        })
-        .collect();
-    let observed_mean =
-        buyers.iter().map(|b| b.mean_spend).sum::<f64>() / buyers.len().max(1) as f64;
-    let spend_model = if buyers.is_empty() {
-        None
-    } else {
-        gamma_gamma::fit(&buyers).ok().map(|fit| fit.params)
-    };
-    if spend_model.is_none() {
-        log.note(format!(
-            "Gamma-Gamma could not be fitted: every customer is valued at the observed mean repeat spend {observed_mean:.2}"
-        ));
-    }
-    let population = spend_model
-        .map(|m| m.population_mean_spend())
-        .filter(|v| v.is_finite())
-        .unwrap_or(observed_mean);
-    window
-        .features
-        .iter()
-        .zip(&predictions)
-        .map(|(f, prediction)| {
-            let spend = match spend_model {
-                Some(m) if usable(f) => {
-                    m.conditional_expected_spend(f64::from(f.frequency - 1), f.mean_repeat_spend)
-                }
-                _ => population,
-            };
-            args.margin * spend * prediction.discounted_purchases
-        })
-        .collect()
+    let (histories, history_of) = compress_triples_indexed(&triples);
+    value::customer_values(
+        &Btyd::BgNbd(*params),
+        &spend,
+        (&histories, &history_of),
+        (&repeat_purchases, &mean_repeat_spend),
+        &valuation,
+        log,
+    )
+    .clv
 }
 
 /// The band of a risk; `unknown` for a missing (NaN) risk, never `very low`.

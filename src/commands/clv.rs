@@ -3,10 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
+use crate::analysis::value::{
+    self, MAX_HORIZON_DAYS, NotFitted, PurchaseModel, PurchaseModelChoice, Valuation, model_label,
+};
 use crate::commands::opening::log_load;
 use crate::data::dates::{day_number, resolve_as_of};
 use crate::data::load_transactions;
@@ -16,15 +19,15 @@ use crate::features::btyd::{
     BtydStatistics, Summaries, TimeUnit, btyd_statistics, holdout_purchases, parse_summaries,
 };
 use crate::models::bgbb::{self, BgBbParams, DiscreteSummary};
-use crate::models::gamma_gamma::{self, GammaGammaParams, SpendSummary};
-use crate::models::predict::{Btyd, PredictionSettings};
+use crate::models::gamma_gamma::{self, GammaGammaParams};
+use crate::models::predict::Btyd;
 use crate::models::saved::{FORMAT, SavedFit, SavedModel, VERSION, param_names};
-use crate::models::{FitError, FitReport, Triple, bgnbd, compress_triples, mbgnbd, pareto_nbd};
+use crate::models::{FitReport, Triple, compress_triples};
 use crate::output::OutputArgs;
 use crate::output::{
     Log, Report, Stopwatch, Table, Values, counted, emit, format_day, render_table,
 };
-use crate::segment::tiers::{TIER_NAMES, parse_tier_shares, value_tiers};
+use crate::segment::tiers::{TIER_ACTIONS, TIER_NAMES, parse_tier_shares, value_tiers};
 
 /// Customer lifetime value from a buy-till-you-die model with Gamma-Gamma spend.
 ///
@@ -56,7 +59,9 @@ pub struct ClvArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Purchase model; auto fits BG/NBD, Pareto/NBD and MBG/NBD and keeps the lowest BIC.
+    /// Purchase model. bgnbd, pareto-nbd, mbgnbd and auto (fits those three, keeps the lowest
+    /// BIC) take transactions or x,t_x,T summaries; bgbb takes frequency,recency,periods
+    /// summaries (discrete time).
     #[arg(long, value_enum, default_value_t = ModelChoice::Bgnbd, help_heading = "Model")]
     pub model: ModelChoice,
 
@@ -132,7 +137,26 @@ pub enum ModelChoice {
     Mbgnbd,
     /// All three; the lowest BIC wins.
     Auto,
+    /// BG/BB (Fader, Hardie & Shang 2010), for discrete-time summaries (--input-kind summary
+    /// with frequency,recency,periods).
+    Bgbb,
 }
+
+impl ModelChoice {
+    /// The continuous-time purchase model this choice fits; `None` for BG/BB.
+    fn purchase_model(self) -> Option<PurchaseModelChoice> {
+        match self {
+            ModelChoice::Bgnbd => Some(PurchaseModelChoice::BgNbd),
+            ModelChoice::ParetoNbd => Some(PurchaseModelChoice::ParetoNbd),
+            ModelChoice::Mbgnbd => Some(PurchaseModelChoice::MbgNbd),
+            ModelChoice::Auto => Some(PurchaseModelChoice::Auto),
+            ModelChoice::Bgbb => None,
+        }
+    }
+}
+
+/// Which models fit which inputs, for the usage errors.
+const MODELS_FOR_INPUTS: &str = "bgnbd, pareto-nbd, mbgnbd and auto fit transactions and x,t_x,T summaries (continuous time); bgbb fits frequency,recency,periods summaries (discrete transaction opportunities, --input-kind summary)";
 
 /// What the input file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -148,14 +172,6 @@ struct ValueSettings {
     margin: f64,
     annual_discount: f64,
     tier_shares: Vec<f64>,
-}
-
-/// A fitted (or loaded) purchase model.
-struct PurchaseModel {
-    btyd: Btyd,
-    report: FitReport,
-    /// The comparison table of `--model auto`.
-    selection: Option<Table>,
 }
 
 /// Runs `clm clv`.
@@ -198,6 +214,40 @@ fn check_settings(args: &ClvArgs) -> Result<ValueSettings> {
     })
 }
 
+/// The horizon in `unit`: `--horizon`, at most 100 years, or 52 weeks / 365 days.
+fn horizon_in(args: &ClvArgs, unit: TimeUnit) -> Result<f64> {
+    let Some(horizon) = args.horizon else {
+        return Ok(match unit {
+            TimeUnit::Week => 52.0,
+            TimeUnit::Day => 365.0,
+        });
+    };
+    let limit = (MAX_HORIZON_DAYS / unit.days()).floor();
+    if horizon > limit {
+        return Err(ClmError::Usage(format!(
+            "--horizon {horizon} is too long: at most {limit} {}s (100 years)",
+            unit.name()
+        ))
+        .into());
+    }
+    Ok(horizon)
+}
+
+/// The BG/BB horizon in periods: `--horizon`, at most [`MAX_BGBB_HORIZON`], or 5.
+fn bgbb_horizon(args: &ClvArgs) -> Result<f64> {
+    let horizon = args.horizon.unwrap_or(5.0);
+    if horizon > MAX_BGBB_HORIZON {
+        return Err(ClmError::Usage(format!(
+            "--horizon {horizon} is too long for BG/BB: at most {MAX_BGBB_HORIZON} periods"
+        ))
+        .into());
+    }
+    Ok(horizon)
+}
+
+/// The longest BG/BB horizon, in periods (transaction opportunities).
+const MAX_BGBB_HORIZON: f64 = 1000.0;
+
 fn run_transactions(
     args: &ClvArgs,
     saved: Option<SavedModel>,
@@ -206,6 +256,8 @@ fn run_transactions(
 ) -> Result<()> {
     let mut clock = Stopwatch::start("clv");
     let unit = resolve_unit(args.time_unit, saved.as_ref())?;
+    let purchase_choice = continuous_model(args.model, "transactions")?;
+    let horizon = horizon_in(args, unit)?;
     let tx = load_transactions(&args.input)?;
     clock.lap("load");
     log_load(log, &tx);
@@ -253,17 +305,17 @@ fn run_transactions(
         None => {
             // The two models are independent: fitted side by side.
             let (model, spend) = rayon::join(
-                || fit_purchase_model(args.model, &histories, log),
-                || fit_spend(&stats),
+                || value::fit_purchase_model(purchase_choice, &histories, log),
+                || value::fit_spend(&stats.repeat_purchases, &stats.mean_repeat_spend),
             );
-            let model = model?;
+            let model = model.map_err(|e| fit_failure(e, args.model))?;
             let spend = match spend {
                 Ok(fit) => Some((fit.params, fit.report)),
                 Err(e) if holdout_end.is_some() => {
-                    log.note(format!("Gamma-Gamma spend model not fitted: {e}"));
+                    log.note(format!("{e}; the holdout needs only the purchase model"));
                     None
                 }
-                Err(e) => return Err(fit_failure("the Gamma-Gamma spend model", e)),
+                Err(e) => return Err(fit_failure(e, args.model)),
             };
             clock.lap("fit");
             (model, spend)
@@ -302,10 +354,6 @@ fn run_transactions(
         ))
         .into());
     };
-    let horizon = args.horizon.unwrap_or(match unit {
-        TimeUnit::Week => 52.0,
-        TimeUnit::Day => 365.0,
-    });
     let report = value_report(
         &context,
         stats,
@@ -372,153 +420,30 @@ fn parse_holdout_end(text: &str, as_of: i32) -> Result<i32> {
     Ok(day)
 }
 
-fn model_label(name: &str) -> &'static str {
-    match name {
-        "bgnbd" => "BG/NBD",
-        "pareto-nbd" => "Pareto/NBD",
-        "mbgnbd" => "MBG/NBD",
-        "bgbb" => "BG/BB",
-        _ => "model",
-    }
-}
-
-/// A failed fit: bad or unidentifying data is exit 65, failed convergence exit 1.
-fn fit_failure(what: &str, error: FitError) -> anyhow::Error {
-    match error {
-        FitError::NotConverged { .. } => anyhow!(
-            "cannot fit {what}: {error}; try another --model or a longer calibration period"
-        ),
-        _ => ClmError::BadData(format!("cannot fit {what}: {error}")).into(),
-    }
-}
-
-fn fit_one(choice: ModelChoice, histories: &[Triple]) -> Result<(Btyd, FitReport), FitError> {
-    Ok(match choice {
-        ModelChoice::ParetoNbd => {
-            let fit = pareto_nbd::fit(histories)?;
-            (Btyd::ParetoNbd(fit.params), fit.report)
-        }
-        ModelChoice::Mbgnbd => {
-            let fit = mbgnbd::fit(histories)?;
-            (Btyd::MbgNbd(fit.params), fit.report)
-        }
-        ModelChoice::Bgnbd | ModelChoice::Auto => {
-            let fit = bgnbd::fit(histories)?;
-            (Btyd::BgNbd(fit.params), fit.report)
-        }
+/// The continuous-time model asked for, or a usage error when it is BG/BB (`input`: what the
+/// input holds, for the message).
+fn continuous_model(choice: ModelChoice, input: &str) -> Result<PurchaseModelChoice> {
+    choice.purchase_model().ok_or_else(|| {
+        ClmError::Usage(format!(
+            "--model bgbb cannot be fitted on {input}: {MODELS_FOR_INPUTS}"
+        ))
+        .into()
     })
 }
 
-/// Fits the chosen purchase model on distinct, weighted histories.
-fn fit_purchase_model(
-    choice: ModelChoice,
-    histories: &[Triple],
-    log: &Log,
-) -> Result<PurchaseModel> {
-    let (histories, first_day_today): (Vec<Triple>, Vec<Triple>) =
-        histories.iter().partition(|t| t.t_cal > 0.0);
-    if !first_day_today.is_empty() {
-        log.note(format!(
-            "{} whose first purchase is on the as-of date left out of the fit (T = 0)",
-            counted(
-                first_day_today.iter().map(|t| t.weight).sum::<f64>(),
-                "customer"
-            )
-        ));
-    }
-    if choice != ModelChoice::Auto {
-        let (btyd, report) = fit_one(choice, &histories)
-            .map_err(|e| fit_failure(model_label(model_name(choice)), e))?;
-        return Ok(PurchaseModel {
-            btyd,
-            report,
-            selection: None,
-        });
-    }
-    let candidates = [
-        ModelChoice::Bgnbd,
-        ModelChoice::ParetoNbd,
-        ModelChoice::Mbgnbd,
-    ];
-    let mut fits = Vec::new();
-    let mut last_error = None;
-    for candidate in candidates {
-        match fit_one(candidate, &histories) {
-            Ok(fit) => fits.push(fit),
-            Err(e) => {
-                log.note(format!(
-                    "--model auto: {} not fitted: {e}",
-                    model_label(model_name(candidate))
-                ));
-                last_error = Some(e);
-            }
-        }
-    }
-    let best = (0..fits.len()).min_by(|&i, &j| fits[i].1.bic.total_cmp(&fits[j].1.bic));
-    let Some(best) = best else {
-        let error = last_error.unwrap_or(FitError::EmptyInput);
-        return Err(fit_failure("any purchase model", error));
+/// A model that cannot be fitted is a property of the data: exit 65, with what to try. The
+/// advice never leads into a model that was just refused.
+fn fit_failure(error: NotFitted, choice: ModelChoice) -> anyhow::Error {
+    let advice = if error.model == model_label("gamma-gamma") {
+        "the spend model needs mean repeat spends that differ between customers more than single purchases differ; check the amount column, or validate the purchase model alone with --holdout-end"
+    } else if choice == ModelChoice::Auto || error.model == PurchaseModelChoice::Auto.label() {
+        "no purchase model fits these histories; a longer calibration period (an earlier start, more customers with repeat purchases) may help, and clm rfm ranks customers without a model"
+    } else if choice == ModelChoice::Bgbb {
+        "check that frequency, recency and periods are whole numbers of periods per customer"
+    } else {
+        "try --model auto (fits BG/NBD, Pareto/NBD and MBG/NBD and keeps the best by BIC), or a longer calibration period"
     };
-    let selection = Table::default()
-        .with(
-            "model",
-            Values::Text(
-                fits.iter()
-                    .map(|f| model_label(f.0.name()).to_string())
-                    .collect(),
-            ),
-        )
-        .with(
-            "log_likelihood",
-            Values::Float(fits.iter().map(|f| f.1.log_likelihood).collect(), 2),
-        )
-        .with(
-            "aic",
-            Values::Float(fits.iter().map(|f| f.1.aic).collect(), 2),
-        )
-        .with(
-            "bic",
-            Values::Float(fits.iter().map(|f| f.1.bic).collect(), 2),
-        )
-        .with(
-            "chosen",
-            Values::Text(
-                (0..fits.len())
-                    .map(|i| if i == best { "lowest BIC" } else { "" }.to_string())
-                    .collect(),
-            ),
-        );
-    let (btyd, report) = fits.swap_remove(best);
-    Ok(PurchaseModel {
-        btyd,
-        report,
-        selection: Some(selection),
-    })
-}
-
-fn model_name(choice: ModelChoice) -> &'static str {
-    match choice {
-        ModelChoice::Bgnbd | ModelChoice::Auto => "bgnbd",
-        ModelChoice::ParetoNbd => "pareto-nbd",
-        ModelChoice::Mbgnbd => "mbgnbd",
-    }
-}
-
-fn fit_spend(stats: &BtydStatistics) -> Result<gamma_gamma::GammaGammaFit, FitError> {
-    let buyers: Vec<SpendSummary> = (0..stats.len())
-        .filter(|&i| stats.has_usable_spend(i))
-        .map(|i| SpendSummary {
-            x: f64::from(stats.repeat_purchases[i]),
-            mean_spend: stats.mean_repeat_spend[i],
-            weight: 1.0,
-        })
-        .collect();
-    if buyers.is_empty() {
-        return Err(FitError::NotIdentified(
-            "no repeat buyer with a positive mean repeat spend".to_string(),
-        ));
-    }
-    gamma_gamma::fit(&buyers)
+    ClmError::BadData(format!("{error}; {advice}")).into()
 }
 
 fn read_model(path: &Path) -> Result<SavedModel> {
@@ -708,43 +633,24 @@ fn value_report(
     clock: &mut Stopwatch,
 ) -> Report {
     let unit = context.unit;
-    let discount_rate = unit.rate_from_annual(settings.annual_discount);
-    let horizon_weeks = horizon * unit.days() / 7.0;
-    let prediction = PredictionSettings {
+    let valuation = Valuation {
+        unit,
         horizon,
-        discount_rate,
-        steps: horizon_weeks.ceil().max(1.0) as usize,
+        annual_discount: settings.annual_discount,
+        margin: settings.margin,
     };
-    let predictions = model
-        .btyd
-        .predict_compressed(histories, history_of, &prediction);
-    clock.lap("predict");
-    let mut population_spend = spend.population_mean_spend();
-    if !population_spend.is_finite() {
-        let usable: Vec<f64> = (0..stats.len())
-            .filter(|&i| stats.has_usable_spend(i))
-            .map(|i| stats.mean_repeat_spend[i])
-            .collect();
-        population_spend = usable.iter().sum::<f64>() / usable.len().max(1) as f64;
-        log.note(format!(
-            "Gamma-Gamma q <= 1 gives no finite population mean spend: customers without a usable repeat spend are valued at the observed mean {population_spend:.2}"
-        ));
-    }
-    let expected_spend: Vec<f64> = (0..stats.len())
-        .map(|i| {
-            if stats.has_usable_spend(i) {
-                spend.conditional_expected_spend(
-                    f64::from(stats.repeat_purchases[i]),
-                    stats.mean_repeat_spend[i],
-                )
-            } else {
-                population_spend
-            }
-        })
-        .collect();
-    let clv: Vec<f64> = (0..stats.len())
-        .map(|i| settings.margin * expected_spend[i] * predictions[i].discounted_purchases)
-        .collect();
+    let discount_rate = valuation.discount_rate();
+    let values = value::customer_values(
+        &model.btyd,
+        spend,
+        (histories, history_of),
+        (&stats.repeat_purchases, &stats.mean_repeat_spend),
+        &valuation,
+        log,
+    );
+    let (predictions, expected_spend, clv) =
+        (values.predictions, values.expected_spend, values.clv);
+    clock.lap("predict, value");
     let tiers = value_tiers(&clv, &settings.tier_shares);
     clock.lap("value, tiers");
 
@@ -873,6 +779,10 @@ fn tier_summary(
             "mean_expected_purchases",
             Values::Float(mean(&purchases), 3),
         )
+        .with(
+            "action",
+            Values::Text(TIER_ACTIONS.iter().map(|a| a.to_string()).collect()),
+        )
 }
 
 /// Pearson correlation; NaN when either series is constant.
@@ -998,6 +908,15 @@ fn run_summaries(
     let inputs = [path];
     match parse_summaries(&name, &text)? {
         Summaries::Discrete(summaries) => {
+            if matches!(
+                args.model,
+                ModelChoice::ParetoNbd | ModelChoice::Mbgnbd | ModelChoice::Auto
+            ) {
+                return Err(ClmError::Usage(format!(
+                    "{name} holds frequency,recency,periods summaries (discrete time), which only BG/BB fits: {MODELS_FOR_INPUTS}"
+                ))
+                .into());
+            }
             let report = bgbb_report(args, saved.as_ref(), &summaries)?;
             emit(&report, &args.output, &inputs)
         }
@@ -1005,7 +924,12 @@ fn run_summaries(
             let unit = resolve_unit(args.time_unit, saved.as_ref())?;
             let model = match &saved {
                 Some(saved) => saved_purchase_model(saved)?,
-                None => fit_purchase_model(args.model, &compress_triples(&triples), log)?,
+                None => value::fit_purchase_model(
+                    continuous_model(args.model, "x,t_x,T summaries")?,
+                    &compress_triples(&triples),
+                    log,
+                )
+                .map_err(|e| fit_failure(e, args.model))?,
             };
             if let Some(path) = &args.model_out {
                 let saved = SavedModel {
@@ -1019,10 +943,7 @@ fn run_summaries(
                 };
                 write_text_atomically(path, &saved.to_json())?;
             }
-            let horizon = args.horizon.unwrap_or(match unit {
-                TimeUnit::Week => 52.0,
-                TimeUnit::Day => 365.0,
-            });
+            let horizon = horizon_in(args, unit)?;
             let report = continuous_summary_report(&model, &triples, unit, horizon);
             emit(&report, &args.output, &inputs)
         }
@@ -1123,7 +1044,15 @@ fn bgbb_report(
             )
         }
         None => {
-            let fit = bgbb::fit(summaries).map_err(|e| fit_failure("BG/BB", e))?;
+            let fit = bgbb::fit(summaries).map_err(|error| {
+                fit_failure(
+                    NotFitted {
+                        model: model_label("bgbb"),
+                        error,
+                    },
+                    ModelChoice::Bgbb,
+                )
+            })?;
             (fit.params, fit.report)
         }
     };
@@ -1139,7 +1068,7 @@ fn bgbb_report(
         };
         write_text_atomically(path, &saved.to_json())?;
     }
-    let horizon = args.horizon.unwrap_or(5.0);
+    let horizon = bgbb_horizon(args)?;
     let mut heading = vec![
         "Purchase model: BG/BB (discrete transaction opportunities; time unit: period)".to_string(),
         render_table(&params_table(&report, |_| "")),

@@ -184,8 +184,7 @@ impl BtydStatistics {
     /// Whether customer `i` is a repeat buyer whose mean repeat spend can feed the Gamma-Gamma
     /// model (finite and > 0).
     pub fn has_usable_spend(&self, i: usize) -> bool {
-        let m = self.mean_repeat_spend[i];
-        self.repeat_purchases[i] > 0 && m.is_finite() && m > 0.0
+        has_usable_repeat_spend(self.repeat_purchases[i], self.mean_repeat_spend[i])
     }
 
     /// Repeat buyers whose mean repeat spend is zero or negative (net of same-day returns):
@@ -195,6 +194,13 @@ impl BtydStatistics {
             .filter(|&i| self.repeat_purchases[i] > 0 && !self.has_usable_spend(i))
             .count()
     }
+}
+
+/// The one rule for which spend histories feed the Gamma-Gamma model: a repeat buyer
+/// (`repeat_purchases > 0`) whose mean repeat spend is finite and positive. Everyone else is
+/// valued at the population mean spend.
+pub fn has_usable_repeat_spend(repeat_purchases: u32, mean_repeat_spend: f64) -> bool {
+    repeat_purchases > 0 && mean_repeat_spend.is_finite() && mean_repeat_spend > 0.0
 }
 
 fn bad_data(source: &str) -> impl Fn(PolarsError) -> ClmError + '_ {

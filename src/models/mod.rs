@@ -288,7 +288,16 @@ pub(crate) fn validate_triples(triples: &[Triple]) -> Result<f64, FitError> {
     Ok(triples.iter().map(|t| t.weight).sum())
 }
 
-/// Turns an optimiser result into a report, or an error when the optimum is not finite.
+/// Turns an optimiser result into a report, or an error when it is not a usable optimum.
+///
+/// This is the one acceptance rule of every maximum-likelihood fit in clm, so that `clv`, `churn`
+/// and any later command accept or refuse the same fit:
+/// 1. the optimum is finite;
+/// 2. no parameter ran to the edge of the search ([`optimize::Objective::log_limit`]): the
+///    likelihood kept improving towards a limit of the model, so there is no estimate;
+/// 3. the optimiser met its gradient tolerance, or the optimum is nearly stationary;
+/// 4. the Hessian there is positive definite (every standard error finite): otherwise the
+///    likelihood is flat in some direction and the data do not pin the parameters down.
 pub(crate) fn finish_fit(
     names: &[&'static str],
     nll: &impl optimize::Objective,
@@ -296,13 +305,48 @@ pub(crate) fn finish_fit(
     n_obs: f64,
 ) -> Result<FitReport, FitError> {
     let finite = minimum.value.is_finite() && minimum.x.iter().all(|v| v.is_finite());
-    let params_reasonable = minimum.x.iter().all(|v| v.abs() < 40.0);
-    let nearly_stationary = minimum.gradient_norm <= 1e-3 * (1.0 + minimum.value.abs());
-    if !finite || !params_reasonable || !(minimum.converged || nearly_stationary) {
+    if !finite {
         return Err(FitError::NotConverged {
             iterations: minimum.iterations,
             value: minimum.value,
         });
     }
-    Ok(FitReport::from_optimum(names, nll, &minimum, n_obs))
+    if !optimize::coordinates_at_edge(nll, &minimum.x).is_empty() {
+        // The coordinates at the edge and those far out with them (r and α run off together).
+        let far_out: Vec<usize> = (0..minimum.x.len())
+            .filter(|&i| minimum.x[i].abs() >= nll.log_limit(i) / 2.0)
+            .collect();
+        let running: Vec<String> = far_out
+            .iter()
+            .map(|&i| {
+                let direction = if minimum.x[i] > 0.0 { "∞" } else { "0" };
+                format!("{} → {direction}", names.get(i).copied().unwrap_or("?"))
+            })
+            .collect();
+        return Err(FitError::NotIdentified(format!(
+            "the likelihood keeps rising as {} (a limit of the model, not an estimate)",
+            running.join(", ")
+        )));
+    }
+    let nearly_stationary = minimum.gradient_norm <= 1e-3 * (1.0 + minimum.value.abs());
+    if !(minimum.converged || nearly_stationary) {
+        return Err(FitError::NotConverged {
+            iterations: minimum.iterations,
+            value: minimum.value,
+        });
+    }
+    let report = FitReport::from_optimum(names, nll, &minimum, n_obs);
+    let flat: Vec<&str> = report
+        .params
+        .iter()
+        .filter(|p| !p.std_error.is_finite())
+        .map(|p| p.name)
+        .collect();
+    if !flat.is_empty() {
+        return Err(FitError::NotIdentified(format!(
+            "the likelihood is flat at its maximum (no finite standard error for {})",
+            flat.join(", ")
+        )));
+    }
+    Ok(report)
 }

@@ -6,10 +6,26 @@
 //! Algorithm 6.1 (BFGS), Algorithm 3.1 (backtracking) and eq. (6.20) (initial
 //! Hessian scaling); Nelder & Mead (1965) with the standard coefficients.
 
+/// How far the search may go in any log-parameter by default: e^±20 (about 5e8 and 2e-9).
+/// Parameters that run this far are not estimates: the likelihood keeps improving towards a
+/// limit of the model (e.g. r, α → ∞ is "every customer buys at the same rate").
+pub const DEFAULT_LOG_LIMIT: f64 = 20.0;
+
+/// How close to its limit a coordinate may come before the search stops there.
+pub const EDGE_MARGIN: f64 = 0.5;
+
 /// A function to minimise, with an optional analytic gradient.
 pub trait Objective {
     /// The function value; `+inf` or NaN marks an inadmissible point.
     fn value(&self, x: &[f64]) -> f64;
+
+    /// The largest `|x_i|` the search may reach in coordinate `i`. The minimisers never
+    /// evaluate beyond it and stop when an iterate comes within [`EDGE_MARGIN`] of it, so a fit
+    /// that runs off towards a limit of the model ends at once instead of crawling (and, where a
+    /// likelihood gets costly far out, instead of hanging).
+    fn log_limit(&self, _coordinate: usize) -> f64 {
+        DEFAULT_LOG_LIMIT
+    }
 
     /// Whether [`Objective::value_and_gradient`] is analytic (about as cheap as
     /// [`Objective::value`]); then line searches and Hessians use gradients.
@@ -40,6 +56,20 @@ pub trait Objective {
         hessian.clone_from_slice(&numeric);
         self.value_and_gradient(x, gradient)
     }
+}
+
+/// Whether `x` lies beyond the objective's limits (not to be evaluated).
+pub fn outside_limits(objective: &(impl Objective + ?Sized), x: &[f64]) -> bool {
+    x.iter()
+        .enumerate()
+        .any(|(i, v)| !v.is_finite() || v.abs() > objective.log_limit(i))
+}
+
+/// The coordinates of `x` within [`EDGE_MARGIN`] of the objective's limits (or beyond).
+pub fn coordinates_at_edge(objective: &(impl Objective + ?Sized), x: &[f64]) -> Vec<usize> {
+    (0..x.len())
+        .filter(|&i| x[i].is_nan() || x[i].abs() >= objective.log_limit(i) - EDGE_MARGIN)
+        .collect()
 }
 
 /// Where a minimiser stopped.
@@ -117,6 +147,12 @@ pub fn bfgs_with_inverse_hessian(
     while iterations < options.max_iterations && value.is_finite() {
         if max_abs(&gradient) <= options.gradient_tolerance * (1.0 + value.abs()) {
             converged = true;
+            break;
+        }
+        // A non-finite gradient gives no direction; an iterate at the edge of the limits is
+        // a fit running off towards a limit of the model: the caller reports either.
+        if gradient.iter().any(|g| !g.is_finite()) || !coordinates_at_edge(objective, &x).is_empty()
+        {
             break;
         }
         iterations += 1;
@@ -212,6 +248,10 @@ fn backtracking(
             .zip(direction)
             .map(|(xi, di)| xi + step * di)
             .collect();
+        if outside_limits(objective, &candidate) {
+            step *= SHRINK;
+            continue;
+        }
         let candidate_value = if objective.has_analytic_gradient() {
             objective.value_and_gradient(&candidate, next_gradient)
         } else {
@@ -260,6 +300,15 @@ pub fn numeric_gradient(f: &dyn Fn(&[f64]) -> f64, x: &[f64], gradient: &mut [f6
         let down = f(&probe);
         probe[i] = x[i];
         gradient[i] = (up - down) / (2.0 * h);
+        if !gradient[i].is_finite() {
+            // One side is inadmissible (e.g. beyond a limit): a one-sided difference.
+            let centre = f(x);
+            gradient[i] = if up.is_finite() {
+                (up - centre) / h
+            } else {
+                (centre - down) / h
+            };
+        }
     }
 }
 
@@ -360,7 +409,7 @@ pub fn nelder_mead(
 pub fn minimize(objective: &impl Objective, x0: &[f64]) -> Minimum {
     let options = BfgsOptions::default();
     let first = bfgs(objective, x0, &options);
-    if first.converged {
+    if first.converged || !coordinates_at_edge(objective, &first.x).is_empty() {
         return first;
     }
     let start = if first.value.is_finite() {
@@ -368,7 +417,14 @@ pub fn minimize(objective: &impl Objective, x0: &[f64]) -> Minimum {
     } else {
         x0.to_vec()
     };
-    let polished = nelder_mead(&|p: &[f64]| objective.value(p), &start, 0.1, 1e-12, 4000);
+    let within_limits = |p: &[f64]| {
+        if outside_limits(objective, p) {
+            f64::INFINITY
+        } else {
+            objective.value(p)
+        }
+    };
+    let polished = nelder_mead(&within_limits, &start, 0.1, 1e-12, 4000);
     let mut second = bfgs(objective, &polished.x, &options);
     second.iterations += first.iterations + polished.iterations;
     if second.value <= first.value || !first.value.is_finite() {
@@ -397,6 +453,24 @@ pub fn minimize_from_near_optimum(objective: &impl Objective, x0: &[f64]) -> Min
         found
     } else {
         minimize(objective, &found.x)
+    }
+}
+
+/// For a start close to the optimum and an estimate of the Hessian there (e.g. from a
+/// subsample, scaled): BFGS whose first inverse Hessian is its inverse, so that its first steps
+/// are Newton steps (a few passes instead of the dozens BFGS needs to learn the curvature);
+/// [`minimize`] where that Hessian is not positive definite or BFGS stops short.
+pub fn minimize_near(objective: &impl Objective, x0: &[f64], hessian: &[Vec<f64>]) -> Minimum {
+    let Some(inverse) = invert_spd(hessian) else {
+        return minimize(objective, x0);
+    };
+    let found = bfgs_with_inverse_hessian(objective, x0, Some(inverse), &BfgsOptions::default());
+    if found.converged || !coordinates_at_edge(objective, &found.x).is_empty() {
+        found
+    } else {
+        let mut rest = minimize(objective, &found.x);
+        rest.iterations += found.iterations;
+        rest
     }
 }
 
@@ -461,6 +535,10 @@ pub fn newton(objective: &impl Objective, x0: &[f64], options: &BfgsOptions) -> 
                 .zip(&direction)
                 .map(|(x, d)| x + step * d)
                 .collect();
+            if outside_limits(objective, &candidate) {
+                step *= 0.5;
+                continue;
+            }
             let candidate_value =
                 objective.value_gradient_hessian(&candidate, &mut next_gradient, &mut next_hessian);
             let lower = candidate_value < value;
@@ -487,6 +565,16 @@ pub fn newton(objective: &impl Objective, x0: &[f64], options: &BfgsOptions) -> 
         }
         gradient = next_gradient;
         hessian = next_hessian;
+        if !coordinates_at_edge(objective, &x).is_empty() {
+            return Minimum {
+                gradient_norm: max_abs(&gradient),
+                x,
+                value,
+                iterations,
+                converged: false,
+                hessian: Some(hessian),
+            };
+        }
     }
     let mut rest = minimize_from_near_optimum(objective, &x);
     rest.iterations += iterations;
@@ -680,6 +768,39 @@ mod tests {
             5000,
         );
         assert!((minimum.x[0] - 1.0).abs() < 1e-4 && (minimum.x[1] - 1.0).abs() < 1e-4);
+    }
+
+    /// e^(−x₀) + (x₁ − 1)²: no minimum, the infimum lies at x₀ → ∞.
+    struct RunsOff;
+
+    impl Objective for RunsOff {
+        fn value(&self, x: &[f64]) -> f64 {
+            assert!(
+                !outside_limits(self, x),
+                "evaluated beyond the limit: {x:?}"
+            );
+            (-x[0]).exp() + (x[1] - 1.0).powi(2)
+        }
+    }
+
+    #[test]
+    fn a_search_running_off_to_infinity_stops_at_the_edge_of_its_limits() {
+        let minimum = minimize(&RunsOff, &[0.0, 0.0]);
+        assert_eq!(coordinates_at_edge(&RunsOff, &minimum.x), vec![0]);
+        assert!(minimum.x[0] <= DEFAULT_LOG_LIMIT);
+        assert!(
+            minimum.iterations < 100,
+            "{} iterations",
+            minimum.iterations
+        );
+        let refused = crate::models::finish_fit(&["far", "near"], &RunsOff, minimum, 1.0);
+        match refused {
+            Err(crate::models::FitError::NotIdentified(why)) => {
+                assert!(why.contains("far → ∞"), "{why}");
+                assert!(!why.contains("near"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

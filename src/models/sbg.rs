@@ -354,7 +354,16 @@ pub fn fit(counts: &SurvivalCounts) -> Result<SbgFit, FitError> {
     }
     let objective = NegLogLikelihood { counts };
     let minimum = optimize::minimize(&objective, &[0.0, 0.0]);
-    let report = finish_fit(&PARAM_NAMES, &objective, minimum, informative)?;
+    let report = match finish_fit(&PARAM_NAMES, &objective, minimum.clone(), informative) {
+        Ok(report) => report,
+        // A constant retention rate: α and β run off together with α/(α + β) fixed, the plain
+        // geometric model. The retention rate and survival are still identified, so the fit is
+        // kept and `at_boundary` says that α and β are not, one by one.
+        Err(FitError::NotIdentified(_)) if minimum.value.is_finite() => {
+            FitReport::from_optimum(&PARAM_NAMES, &objective, &minimum, informative)
+        }
+        Err(error) => return Err(error),
+    };
     let params = SbgParams {
         alpha: report.params[0].value,
         beta: report.params[1].value,

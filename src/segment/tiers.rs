@@ -6,6 +6,15 @@ use rayon::prelude::*;
 /// Tier names from the top down; the last tier takes everyone below the given shares.
 pub const TIER_NAMES: [&str; 4] = ["platinum", "gold", "iron", "lead"];
 
+/// Recommended action per tier, in the order of [`TIER_NAMES`] (Zeithaml, Rust & Lemon 2001,
+/// "The customer pyramid": keep the top, grow the middle, serve the bottom at lower cost).
+pub const TIER_ACTIONS: [&str; 4] = [
+    "Protect: personal contact, service priority and early access; watch for any drop in activity",
+    "Grow: cross-sell and loyalty rewards that move them towards platinum",
+    "Develop selectively: offers tied to their next purchase; test what lifts their frequency",
+    "Serve at low cost: automated, self-service contact; no discounts that cost more than they bring",
+];
+
 /// Parses `--tiers 5,15,40`: the percentage of customers in each tier from the top, one fewer
 /// than there are tiers (the last tier is the rest).
 pub fn parse_tier_shares(text: &str) -> Result<Vec<f64>, String> {

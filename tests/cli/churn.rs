@@ -424,3 +424,28 @@ fn no_model_is_an_error_not_very_low_risk() {
     assert!(run.stderr.contains("no churn score"), "{}", run.stderr);
     assert!(!run.stdout.contains("very low"), "{}", run.stdout);
 }
+
+/// Issue 11, item 4: churn fits BG/NBD and values customers through the path `clm clv` uses.
+/// On rfm_data_orders.csv that path refuses the fit (r, α → ∞), so churn has no btyd score and
+/// no CLV for anyone and says why, instead of valuing one-time buyers last seen ~950 days ago
+/// above customers with five orders.
+#[test]
+fn a_fit_that_clv_refuses_is_not_used() {
+    let refused = clm(&["clv", "fixtures/rfm_data_orders.csv"]);
+    assert_eq!(refused.code, 65, "{}", refused.stderr);
+    let run = clm(&["churn", "fixtures/rfm_data_orders.csv", "--format", "csv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot fit BG/NBD")
+            && run.stderr.contains("no btyd scores and no CLV"),
+        "{}",
+        run.stderr
+    );
+    let (_, rows) = records(&run.stdout);
+    assert!(rows.len() > 900, "{} rows", rows.len());
+    for row in &rows {
+        for column in ["btyd_risk", "clv", "value_at_risk"] {
+            assert_eq!(row[column], "", "{column} of {}", row["customer_id"]);
+        }
+    }
+}

@@ -341,13 +341,29 @@ fn bad_options_are_usage_errors() {
 /// a purchase, rows after the as-of date are ignored.
 #[test]
 fn statistics_of_the_small_fixture_in_days() {
+    // Five customers cannot pin down a four-parameter model (see the test below): score them
+    // with a model fitted in days on CDNOW.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("days.json");
+    let json = json.to_str().unwrap();
+    ok(clm(&[
+        "clv",
+        CDNOW,
+        "--as-of",
+        CALIBRATION_END,
+        "--time-unit",
+        "day",
+        "--model-out",
+        json,
+        "-q",
+    ]));
     let out = ok(clm(&[
         "clv",
         "fixtures/small.csv",
         "--as-of",
         "2025-06-30",
-        "--time-unit",
-        "day",
+        "--model-in",
+        json,
         "-q",
     ]));
     let stats: Vec<String> = out
@@ -365,4 +381,150 @@ fn statistics_of_the_small_fixture_in_days() {
             "E,1,1.0000,1.0000",
         ]
     );
+}
+
+/// Issue 11, items 4 and 5: on rfm_data_orders.csv every purchase model runs off to a limit of
+/// the model (r, α → ∞: the purchase rates do not vary between customers). Each model, and
+/// --model auto, ends with exit 65 saying why and what to try, and the advice of a single
+/// model's refusal (--model auto) ends the same way instead of hanging.
+#[test]
+fn a_model_the_data_cannot_identify_is_refused_with_what_to_try() {
+    for model in ["bgnbd", "pareto-nbd", "mbgnbd", "auto"] {
+        let run = clm(&["clv", "fixtures/rfm_data_orders.csv", "--model", model]);
+        assert_eq!(run.code, 65, "{model}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("the likelihood keeps rising as r → ∞"),
+            "{model}: {}",
+            run.stderr
+        );
+        let advice = if model == "auto" {
+            "no purchase model fits these histories"
+        } else {
+            "try --model auto"
+        };
+        assert!(run.stderr.contains(advice), "{model}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{model}: {}", run.stdout);
+    }
+}
+
+/// Five customers cannot pin four parameters down: the fit is refused, not printed with blank
+/// standard errors.
+#[test]
+fn five_customers_are_too_few_for_a_fit() {
+    let run = clm(&["clv", "fixtures/small.csv", "--as-of", "2025-06-30"]);
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot fit BG/NBD: the data cannot identify the model"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Issue 11 "Also": --model bgbb is accepted for discrete summaries and refused, with which
+/// models fit which inputs, for transactions; discrete summaries refuse continuous models.
+#[test]
+fn bgbb_is_a_model_choice_for_discrete_summaries() {
+    let out = ok(clm(&[
+        "clv",
+        "fixtures/donations_summary.csv",
+        "--input-kind",
+        "summary",
+        "--model",
+        "bgbb",
+        "--format",
+        "table",
+    ]));
+    assert!(out.contains("Purchase model: BG/BB"), "{out}");
+    let run = clm(&["clv", CDNOW, "--model", "bgbb"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("bgbb fits frequency,recency,periods summaries"),
+        "{}",
+        run.stderr
+    );
+    let run = clm(&[
+        "clv",
+        "fixtures/donations_summary.csv",
+        "--input-kind",
+        "summary",
+        "--model",
+        "pareto-nbd",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("only BG/BB fits"), "{}", run.stderr);
+}
+
+/// Issue 12, item 7: the horizon is at most 100 years (in the time unit), a usage error beyond;
+/// a horizon of decades is valued (at a bounded number of discounting steps) and is worth more
+/// than one year.
+#[test]
+fn the_horizon_is_bounded_and_long_horizons_are_valued() {
+    for (horizon, unit, limit) in [
+        ("1e6", "week", "at most 5217 weeks"),
+        ("1e12", "day", "at most 36525 days"),
+        ("1e6", "day", "at most 36525 days"),
+    ] {
+        let run = clm(&[
+            "clv",
+            CDNOW,
+            "--as-of",
+            CALIBRATION_END,
+            "--time-unit",
+            unit,
+            "--horizon",
+            horizon,
+        ]);
+        assert_eq!(run.code, 2, "{horizon} {unit}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(limit),
+            "{horizon} {unit}: {}",
+            run.stderr
+        );
+    }
+    let total_clv = |horizon: &str| -> f64 {
+        let out = ok(clm(&[
+            "clv",
+            CDNOW,
+            "--as-of",
+            CALIBRATION_END,
+            "--horizon",
+            horizon,
+            "-q",
+        ]));
+        out.lines()
+            .skip(1)
+            .map(|line| line.split(',').nth(7).unwrap().parse::<f64>().unwrap())
+            .sum()
+    };
+    let (year, decades) = (total_clv("52"), total_clv("5217"));
+    assert!(decades > 2.0 * year, "{decades} vs {year}");
+    assert!(decades.is_finite());
+}
+
+/// Issue 11 "Also": each value tier has a recommended action in the tier summary.
+#[test]
+fn value_tiers_come_with_recommended_actions() {
+    let out = ok(clm(&[
+        "clv",
+        CDNOW,
+        "--as-of",
+        CALIBRATION_END,
+        "--format",
+        "table",
+    ]));
+    assert!(out.contains("Action"), "{out}");
+    for (tier, action) in [
+        ("platinum", "Protect"),
+        ("gold", "Grow"),
+        ("iron", "Develop selectively"),
+        ("lead", "Serve at low cost"),
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.contains(&format!(" {tier} ")))
+            .unwrap_or_else(|| panic!("no {tier} row: {out}"));
+        assert!(line.contains(action), "{tier}: {line}");
+    }
 }
