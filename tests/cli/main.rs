@@ -7,6 +7,7 @@ mod cohorts;
 mod common;
 mod errors;
 mod fuzz;
+mod golden;
 mod lifecycle;
 mod loyalty;
 mod output;
