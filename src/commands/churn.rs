@@ -62,8 +62,8 @@ pub struct ChurnArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Churn horizon in days: churned = no purchase in the next N days.
-    #[arg(long, default_value_t = 90, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    /// Churn horizon: churned = no purchase in the next N days; also 13w, 3m, 1y.
+    #[arg(long, default_value = "90", value_name = "DAYS", allow_negative_numbers = true, value_parser = crate::commands::days_between(1, 3650))]
     pub horizon: u32,
 
     /// Scorer: btyd, supervised, their mean (ensemble), or auto: the best back-test AUC.
@@ -105,8 +105,8 @@ pub struct ChurnArgs {
     )]
     pub min_clv: Option<f64>,
 
-    /// CLV horizon in days.
-    #[arg(long, default_value_t = 365, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=36500), help_heading = "Value")]
+    /// CLV horizon in days; also 52w, 12m, 1y.
+    #[arg(long, default_value = "365", value_name = "DAYS", allow_negative_numbers = true, value_parser = crate::commands::days_between(1, 36500), help_heading = "Value")]
     pub clv_horizon: u32,
 
     /// Discount rate per year for CLV (0.10 = 10 %).

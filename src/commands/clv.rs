@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::analysis::value::{
     self, MAX_HORIZON_DAYS, NotFitted, PurchaseModel, PurchaseModelChoice, Valuation, model_label,
 };
+use crate::commands::Span;
 use crate::commands::opening::log_load;
 use crate::data::dates::{day_number, resolve_as_of};
 use crate::data::load_transactions;
@@ -70,14 +71,16 @@ pub struct ClvArgs {
     #[arg(long, value_enum, help_heading = "Model")]
     pub time_unit: Option<TimeUnit>,
 
-    /// Prediction horizon in the time unit [default: 52 weeks or 365 days; 5 periods for BG/BB].
+    /// Prediction horizon in the time unit, or with its own unit: 90d, 13w, 12m, 1y
+    /// [default: 52 weeks or 365 days; 5 periods for BG/BB].
     #[arg(
         long,
         allow_negative_numbers = true,
         value_name = "UNITS",
+        value_parser = crate::commands::parse_span,
         help_heading = "Value"
     )]
-    pub horizon: Option<f64>,
+    pub horizon: Option<Span>,
 
     /// Discount rate per year (0.10 = 10 %), converted to the time unit.
     #[arg(
@@ -201,11 +204,6 @@ fn check_settings(args: &ClvArgs) -> Result<ValueSettings> {
             args.discount_rate
         )));
     }
-    if let Some(h) = args.horizon
-        && !(h.is_finite() && h > 0.0)
-    {
-        return Err(usage(format!("--horizon must be positive, got {h}")));
-    }
     let tier_shares = parse_tier_shares(&args.tiers).map_err(|e| usage(format!("--tiers: {e}")))?;
     Ok(ValueSettings {
         margin: args.margin,
@@ -216,12 +214,13 @@ fn check_settings(args: &ClvArgs) -> Result<ValueSettings> {
 
 /// The horizon in `unit`: `--horizon`, at most 100 years, or 52 weeks / 365 days.
 fn horizon_in(args: &ClvArgs, unit: TimeUnit) -> Result<f64> {
-    let Some(horizon) = args.horizon else {
+    let Some(span) = args.horizon else {
         return Ok(match unit {
             TimeUnit::Week => 52.0,
             TimeUnit::Day => 365.0,
         });
     };
+    let horizon = span.in_units_of(unit.days());
     let limit = (MAX_HORIZON_DAYS / unit.days()).floor();
     if horizon > limit {
         return Err(ClmError::Usage(format!(
@@ -235,7 +234,19 @@ fn horizon_in(args: &ClvArgs, unit: TimeUnit) -> Result<f64> {
 
 /// The BG/BB horizon in periods: `--horizon`, at most [`MAX_BGBB_HORIZON`], or 5.
 fn bgbb_horizon(args: &ClvArgs) -> Result<f64> {
-    let horizon = args.horizon.unwrap_or(5.0);
+    let horizon = match args.horizon {
+        None => 5.0,
+        Some(Span {
+            amount,
+            unit_days: None,
+        }) => amount,
+        Some(_) => {
+            return Err(ClmError::Usage(
+                "BG/BB's --horizon counts transaction opportunities: give a plain number".into(),
+            )
+            .into());
+        }
+    };
     if horizon > MAX_BGBB_HORIZON {
         return Err(ClmError::Usage(format!(
             "--horizon {horizon} is too long for BG/BB: at most {MAX_BGBB_HORIZON} periods"

@@ -26,3 +26,83 @@ pub fn at_least<T: TryFrom<i128>>(
         T::try_from(number).map_err(|_| format!("{number} is too large"))
     }
 }
+
+/// A length of time on the command line: `90d`, `13w`, `3m`, `1y`, or a plain number in the
+/// command's own unit (days for `churn --horizon`, the time unit for `clv --horizon`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    pub amount: f64,
+    /// Days per unit as written (`w` = 7, `m` = 365.25 / 12, `y` = 365.25); `None` for a plain
+    /// number.
+    pub unit_days: Option<f64>,
+}
+
+impl Span {
+    /// The span in units of `unit_days` days; a plain number is already in them.
+    pub fn in_units_of(self, unit_days: f64) -> f64 {
+        match self.unit_days {
+            Some(days) => self.amount * days / unit_days,
+            None => self.amount,
+        }
+    }
+}
+
+/// Parses a [`Span`]: a positive number, optionally followed by `d`, `w`, `m` or `y`.
+pub fn parse_span(text: &str) -> Result<Span, String> {
+    let text = text.trim();
+    let (number, unit_days) = match text.char_indices().last() {
+        Some((at, 'd')) => (&text[..at], Some(1.0)),
+        Some((at, 'w')) => (&text[..at], Some(7.0)),
+        Some((at, 'm')) => (&text[..at], Some(365.25 / 12.0)),
+        Some((at, 'y')) => (&text[..at], Some(365.25)),
+        _ => (text, None),
+    };
+    let amount: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a length of time such as 90, 90d, 13w, 3m or 1y"))?;
+    if !(amount.is_finite() && amount > 0.0) {
+        return Err(format!("'{text}' must be positive"));
+    }
+    Ok(Span { amount, unit_days })
+}
+
+/// A value parser for a whole number of days from a [`Span`] (`90`, `13w` = 91, `3m` = 91,
+/// `1y` = 365), rounded to the nearest day, within `min..=max`.
+pub fn days_between(
+    min: u32,
+    max: u32,
+) -> impl Fn(&str) -> Result<u32, String> + Clone + Send + Sync + 'static {
+    move |text: &str| {
+        let out_of_range = || format!("{} is not in {min}..={max} days", text.trim());
+        let days = match parse_span(text) {
+            Ok(span) => span.in_units_of(1.0).round(),
+            Err(_) if text.trim().parse::<f64>().is_ok() => return Err(out_of_range()),
+            Err(error) => return Err(error),
+        };
+        if days < f64::from(min) || days > f64::from(max) {
+            return Err(out_of_range());
+        }
+        Ok(days as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_read_units_and_plain_numbers() {
+        assert_eq!(parse_span("90").unwrap().in_units_of(7.0), 90.0);
+        assert_eq!(parse_span("13w").unwrap().in_units_of(1.0), 91.0);
+        assert_eq!(parse_span("14d").unwrap().in_units_of(7.0), 2.0);
+        assert!((parse_span("1y").unwrap().in_units_of(7.0) - 52.18).abs() < 0.01);
+        let days = days_between(1, 3650);
+        assert_eq!(days("90"), Ok(90));
+        assert_eq!(days("13w"), Ok(91));
+        assert_eq!(days("3m"), Ok(91));
+        assert_eq!(days("1y"), Ok(365));
+        assert!(days("0d").is_err() && days("-5").is_err() && days("20y").is_err());
+        assert!(parse_span("soon").unwrap_err().contains("90d"));
+    }
+}

@@ -449,3 +449,34 @@ fn a_fit_that_clv_refuses_is_not_used() {
         }
     }
 }
+
+/// Horizons take units in both commands (issue 13): `13w` is 91 days in churn, `364d` is 52
+/// weeks in clv; plain numbers keep meaning days (churn) and the time unit (clv).
+#[test]
+fn horizons_take_units_and_plain_numbers_keep_their_meaning() {
+    let churn = |horizon: &str| {
+        ok(clm(&[
+            "churn",
+            FIXTURE,
+            "--horizon",
+            horizon,
+            "--format",
+            "csv",
+            "-q",
+        ]))
+    };
+    assert_eq!(churn("13w"), churn("91"));
+    let clv = |horizon: &str| {
+        ok(clm(&[
+            "clv",
+            FIXTURE,
+            "--horizon",
+            horizon,
+            "--format",
+            "csv",
+            "-q",
+        ]))
+    };
+    assert_eq!(clv("364d"), clv("52"));
+    assert_ne!(clv("26"), clv("52"));
+}

@@ -289,10 +289,7 @@ fn a_saved_model_with_a_bad_parameter_names_the_file() {
 #[test]
 fn negative_flag_values_are_refused_with_their_range() {
     let cases: [(&[&str], &str); 6] = [
-        (
-            &["clv", "--horizon", "-5"],
-            "--horizon must be positive, got -5",
-        ),
+        (&["clv", "--horizon", "-5"], "'-5' must be positive"),
         (
             &["clv", "--discount-rate", "-1"],
             "--discount-rate is a yearly rate >= 0 such as 0.10, got -1",
