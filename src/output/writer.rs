@@ -218,6 +218,24 @@ fn delimited_rows(table: &Table, rows: std::ops::Range<usize>, delimiter: u8) ->
     let mut out = Vec::with_capacity(64 * rows.len());
     let mut integer = itoa::Buffer::new();
     let lone_column = table.columns.len() == 1;
+    // A label column repeats a few texts (a stage's action on millions of rows): quote each once.
+    let quoted_labels: Vec<Option<Vec<Vec<u8>>>> = table
+        .columns
+        .iter()
+        .map(|values| match values {
+            Values::Labels { labels, .. } => Some(
+                labels
+                    .iter()
+                    .map(|label| {
+                        let mut quoted = Vec::new();
+                        push_quoted(&mut quoted, spreadsheet_safe(label).as_bytes(), delimiter);
+                        quoted
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect();
     for row in rows {
         let row_start = out.len();
         for (i, values) in table.columns.iter().enumerate() {
@@ -232,6 +250,10 @@ fn delimited_rows(table: &Table, rows: std::ops::Range<usize>, delimiter: u8) ->
                     }
                 }
                 Values::Date(v) => out.extend_from_slice(super::format_day(v[row]).as_bytes()),
+                Values::Labels { codes, .. } if quoted_labels[i].is_some() => {
+                    let quoted = quoted_labels[i].as_deref().unwrap_or_default();
+                    out.extend_from_slice(&quoted[codes[row] as usize]);
+                }
                 text => {
                     let text = text.text(row).unwrap_or_default();
                     push_quoted(&mut out, spreadsheet_safe(text).as_bytes(), delimiter);
