@@ -49,7 +49,7 @@ fn describe(j: usize, f: &CutoffFeatures, above: bool, extra: &[ExtraInput]) -> 
         "frequency" => format!("few orders ({})", f.frequency),
         "monetary" => format!("low total spend ({:.2})", f.monetary),
         "tenure" => format!(
-            "new customer: first order {} ago",
+            "shorter tenure than most: first order {} ago",
             counted(f.tenure_days, "day")
         ),
         "mean_gap" if !single => format!(
@@ -280,7 +280,7 @@ mod tests {
         let above = [false; 12];
         assert_eq!(
             model_reasons(&f, &effects(&contributions, &above), &[]),
-            ["new customer: first order 1 day ago"]
+            ["shorter tenure than most: first order 1 day ago"]
         );
     }
 }
