@@ -12,13 +12,13 @@ use crate::analysis::churn::{
     median, triple_in_weeks, usable_scorer,
 };
 use crate::analysis::value::{self, Valuation};
-use crate::commands::opening::read_transactions;
+use crate::commands::opening::read_histories;
 use crate::data::customer_inputs::{CustomerInputs, read_customer_inputs};
 use crate::data::dates::resolve_as_of;
 use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
 use crate::features::btyd::TimeUnit;
-use crate::features::churn::{CutoffFeatures, histories};
+use crate::features::churn::CutoffFeatures;
 use crate::features::churn_reasons::{
     ExtraInput, InputEffect, MAX_REASONS, model_reasons, rule_reasons,
 };
@@ -213,14 +213,8 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     let reads = [Some(args.input.input.as_path()), args.inputs.as_deref()];
     crate::output::check_outputs(&args.output, &[], &reads)?;
     check_settings(&args)?;
-    let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
+    let (histories, source, last_day) = read_histories(&args.input, &log, &mut timer)?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
-    let spinner = log.spinner("building customer histories");
-    let histories = histories(&tx)?;
-    let source = tx.source.clone();
-    drop(tx);
-    drop(spinner);
-    timer.lap("histories");
     let extra = match &args.inputs {
         Some(path) => {
             let inputs = read_customer_inputs(

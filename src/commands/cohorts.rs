@@ -3,11 +3,10 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::commands::opening::read_transactions;
+use crate::commands::opening::read_histories;
 use crate::data::dates::resolve_as_of;
 use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
-use crate::features::churn::histories;
 use crate::features::cohorts::{Cohorts, Metric, Observed, Period, cohorts};
 use crate::output::OutputArgs;
 use crate::output::{Log, Report, Stopwatch, Table, Values, emit, format_day};
@@ -54,14 +53,8 @@ pub struct CohortsArgs {
 pub fn run(args: CohortsArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
     let mut timer = Stopwatch::start("cohorts");
-    let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
+    let (histories, source, last_day) = read_histories(&args.input, &log, &mut timer)?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
-    let spinner = log.spinner("building customer histories");
-    let histories = histories(&tx)?;
-    let source = tx.source.clone();
-    drop(tx);
-    drop(spinner);
-    timer.lap("histories");
     let cohorts = cohorts(&histories, args.period, as_of).ok_or_else(|| {
         ClmError::BadData(format!(
             "{source}: no purchases on or before {}",

@@ -6,11 +6,11 @@ use anyhow::Result;
 use clap::Args;
 use rayon::prelude::*;
 
-use crate::commands::opening::read_transactions;
+use crate::commands::opening::read_histories;
 use crate::data::dates::resolve_as_of;
 use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
-use crate::features::churn::{Histories, histories};
+use crate::features::churn::Histories;
 use crate::features::lifecycle::{
     CustomerLifecycle, LifecycleWindows, gap_quantile, inter_purchase_gaps, lifecycle_at,
 };
@@ -97,12 +97,8 @@ pub fn run(args: LifecycleArgs, quiet: bool) -> Result<()> {
         format_from_extension(path)?;
         refuse_input_as_transitions(path, &args.input.input)?;
     }
-    let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
+    let (histories, source, last_day) = read_histories(&args.input, &log, &mut timer)?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
-    let histories = histories(&tx)?;
-    let source = tx.source.clone();
-    drop(tx);
-    timer.lap("histories");
     let (lapse_days, lapse_note) = match args.lapse_days {
         Some(days) => (days as i32, "set by --lapse-days".to_string()),
         None => {

@@ -7,6 +7,7 @@ use crate::data::options::InputArgs;
 use crate::data::placeholders::{OUTSIZED_SHARE, outsized_ids};
 use crate::data::{Transactions, load_transactions};
 use crate::error::ClmError;
+use crate::features::churn::{Histories, histories};
 use crate::output::{Log, Stopwatch, counted};
 
 /// Reads the transactions, prints the standard notes ([`log_load`]) and returns them with the
@@ -25,6 +26,23 @@ pub fn read_transactions(
         .last_day()
         .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
     Ok((tx, last_day))
+}
+
+/// Reads the transactions as [`read_transactions`] does and groups them into customer histories,
+/// freeing the rows; returns the histories, the name of the source and the last day.
+pub fn read_histories(
+    input: &InputArgs,
+    log: &Log,
+    timer: &mut Stopwatch,
+) -> Result<(Histories, String, i32)> {
+    let (tx, last_day) = read_transactions(input, log, timer)?;
+    let spinner = log.spinner("building customer histories");
+    let histories = histories(&tx)?;
+    let source = tx.source.clone();
+    drop(tx);
+    drop(spinner);
+    timer.lap("histories");
+    Ok((histories, source, last_day))
 }
 
 /// Notes on what loading did, shared by the subcommands that read transactions.

@@ -1052,6 +1052,18 @@ fn float_written_id(id: &str) -> Option<&str> {
         .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Ids as text of a side table; ids written as floats (`17850.0`) lose the `.0` when all do,
+/// as the transactions' ids do.
+pub(crate) fn without_float_suffix(ids: &[&str]) -> Vec<String> {
+    let float_ids = !ids.is_empty() && ids.iter().all(|id| float_written_id(id).is_some());
+    ids.iter()
+        .map(|&id| match float_ids {
+            true => float_written_id(id).unwrap_or(id).to_string(),
+            false => id.to_string(),
+        })
+        .collect()
+}
+
 /// Trims the whitespace around customer ids, the survey's rule too (the files are joined on
 /// the id, and `A` and `A ` are one customer); an id of only whitespace becomes empty (null).
 /// Returns how many non-empty ids were trimmed. Clean ids (the usual case) cost one read-only

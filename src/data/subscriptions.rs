@@ -557,17 +557,7 @@ impl Cells<'_> {
             return Err(self.bad_cell(index, column, "the customer id is empty".into()));
         }
         let ids: Vec<&str> = cells.iter().flatten().map(String::as_str).collect();
-        let float_ids = ids.iter().all(|v| {
-            v.strip_suffix(".0")
-                .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-        });
-        Ok(ids
-            .iter()
-            .map(|id| match float_ids {
-                true => id.trim_end_matches(".0").to_string(),
-                false => id.to_string(),
-            })
-            .collect())
+        Ok(crate::data::load::without_float_suffix(&ids))
     }
 
     /// The date format: given, or detected from the non-empty cells of `columns`.

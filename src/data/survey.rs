@@ -617,20 +617,7 @@ impl RowReader<'_> {
             return Err(self.bad_cell(index, column, "the customer id is empty".into()));
         }
         let ids: Vec<&str> = cells.iter().flatten().map(String::as_str).collect();
-        let float_ids = ids.iter().all(|v| {
-            v.strip_suffix(".0")
-                .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-        });
-        Ok(ids
-            .iter()
-            .map(|id| {
-                if float_ids {
-                    id.trim_end_matches(".0").to_string()
-                } else {
-                    id.to_string()
-                }
-            })
-            .collect())
+        Ok(crate::data::load::without_float_suffix(&ids))
     }
 
     fn days(&self, column: &str, format: Option<&str>) -> Result<Vec<i32>, ClmError> {
