@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::columns::{CUSTOMER_NAMES, normalize};
 use super::dates::{Detected, day_number, detect_format, parse_date};
-use super::survey::{RawSurvey, format_of, read_raw};
+use super::survey::{RowReader, format_of, read_raw};
 use crate::data::options::InputFormat;
 use crate::error::ClmError;
 use crate::output::PackedText;
@@ -129,8 +129,10 @@ pub fn load_contracts(
     }
     let raw = read_raw(path, &source, format)?;
     let reader = Cells {
-        source: &source,
-        raw: &raw,
+        rows: RowReader {
+            source: &source,
+            raw: &raw,
+        },
     };
     let is_table = table.unwrap_or_else(|| {
         columns.start.is_none()
@@ -162,7 +164,7 @@ fn read_subscriptions(
             ))
         })?;
     let end = reader.column_for(columns.end, END_NAMES, "end date", "--end-col")?;
-    let customer_id = reader.customer_ids(&customer)?;
+    let customer_id = reader.rows.customer_ids(&customer)?;
     let format = reader.date_format(&[&start, &end], columns.date_format)?;
     let start_days = reader.days(&start, &format, false)?;
     let end_days = reader.days(&end, &format, true)?;
@@ -170,7 +172,7 @@ fn read_subscriptions(
         if let (Some(s), Some(e)) = (s, e)
             && e < s
         {
-            return Err(reader.bad_cell(
+            return Err(reader.rows.bad_cell(
                 row,
                 &end,
                 format!(
@@ -182,7 +184,7 @@ fn read_subscriptions(
         }
     }
     Ok(Subscriptions {
-        source: reader.source.to_string(),
+        source: reader.rows.source.to_string(),
         columns: [customer, start, end],
         customer_id: customer_id.iter().collect(),
         start: start_days.into_iter().flatten().collect(),
@@ -198,17 +200,23 @@ fn read_table(
     let alive = reader.column_for(columns.alive, ALIVE_NAMES, "alive count", "--alive-col")?;
     let cohort = match columns.cohort {
         Some(name) => Some(reader.require(name, "--cohort-col")?),
-        None => detect(&reader.raw.headers, COHORT_NAMES),
+        None => detect(&reader.rows.raw.headers, COHORT_NAMES),
     };
     let periods = reader.numbers(&period)?;
     let counts = reader.numbers(&alive)?;
     let mut by_cohort: BTreeMap<String, Vec<(i64, f64, usize)>> = BTreeMap::new();
     for (row, (&p, &n)) in periods.iter().zip(&counts).enumerate() {
         if p.fract() != 0.0 || p < 0.0 {
-            return Err(reader.bad_cell(row, &period, format!("'{p}' is not a whole number >= 0")));
+            return Err(reader.rows.bad_cell(
+                row,
+                &period,
+                format!("'{p}' is not a whole number >= 0"),
+            ));
         }
         if n < 0.0 {
-            return Err(reader.bad_cell(row, &alive, format!("'{n}' is negative")));
+            return Err(reader
+                .rows
+                .bad_cell(row, &alive, format!("'{n}' is negative")));
         }
         let label = match &cohort {
             Some(c) => reader.text(c, row).unwrap_or_default().to_string(),
@@ -227,7 +235,7 @@ fn read_table(
                 } else {
                     "skips to"
                 };
-                return Err(reader.bad_cell(
+                return Err(reader.rows.bad_cell(
                     next.2,
                     &period,
                     format!(
@@ -237,7 +245,7 @@ fn read_table(
                 ));
             }
             if next.1 > previous.1 {
-                return Err(reader.bad_cell(
+                return Err(reader.rows.bad_cell(
                     next.2,
                     &alive,
                     format!(
@@ -250,7 +258,7 @@ fn read_table(
         cohorts.push((label, rows.iter().map(|r| r.1).collect()));
     }
     Ok(SurvivalTable {
-        source: reader.source.to_string(),
+        source: reader.rows.source.to_string(),
         cohorts,
     })
 }
@@ -493,45 +501,30 @@ fn detect(headers: &[String], spellings: &[&str]) -> Option<String> {
         .find_map(|spelling| headers.iter().find(|h| normalize(h) == *spelling).cloned())
 }
 
-/// Text cells of one file with row-level errors.
+/// Text cells of one file with row-level errors: the survey's reader, and what subscription
+/// records and survival tables need besides.
 struct Cells<'a> {
-    source: &'a str,
-    raw: &'a RawSurvey,
+    rows: RowReader<'a>,
 }
 
 impl Cells<'_> {
     fn column(&self, name: &str) -> &[Option<String>] {
-        let index = self
-            .raw
-            .headers
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_default();
-        &self.raw.cells[index]
+        self.rows.column(name)
     }
 
     fn text(&self, column: &str, row: usize) -> Option<&str> {
         self.column(column)[row].as_deref()
     }
 
-    fn row_label(&self, index: usize) -> String {
-        if self.raw.format == InputFormat::Parquet {
-            format!("row {}", index + 1)
-        } else {
-            format!("row {} (line {})", index + 1, index + 2)
-        }
-    }
-
-    fn bad_cell(&self, index: usize, column: &str, what: String) -> ClmError {
-        ClmError::BadData(format!(
-            "{}: {}, column '{column}': {what}",
-            self.source,
-            self.row_label(index)
-        ))
-    }
-
     fn require(&self, name: &str, flag: &str) -> Result<String, ClmError> {
-        find_column(self.source, &self.raw.headers, Some(name), &[], "", flag)
+        find_column(
+            self.rows.source,
+            &self.rows.raw.headers,
+            Some(name),
+            &[],
+            "",
+            flag,
+        )
     }
 
     fn column_for(
@@ -541,23 +534,14 @@ impl Cells<'_> {
         role: &str,
         flag: &str,
     ) -> Result<String, ClmError> {
-        find_column(self.source, &self.raw.headers, given, spellings, role, flag)
-    }
-
-    /// Customer ids; ids written as floats (`17850.0`) lose the `.0` when all do.
-    fn customer_ids(&self, column: &str) -> Result<Vec<String>, ClmError> {
-        let cells = self.column(column);
-        if cells.is_empty() {
-            return Err(ClmError::BadData(format!(
-                "{}: the file has a header but no data rows",
-                self.source
-            )));
-        }
-        if let Some(index) = cells.iter().position(Option::is_none) {
-            return Err(self.bad_cell(index, column, "the customer id is empty".into()));
-        }
-        let ids: Vec<&str> = cells.iter().flatten().map(String::as_str).collect();
-        Ok(crate::data::load::without_float_suffix(&ids))
+        find_column(
+            self.rows.source,
+            &self.rows.raw.headers,
+            given,
+            spellings,
+            role,
+            flag,
+        )
     }
 
     /// The date format: given, or detected from the non-empty cells of `columns`.
@@ -570,7 +554,7 @@ impl Cells<'_> {
             .flat_map(|c| self.column(c).iter().flatten().take(DATE_SAMPLE_ROWS))
             .map(String::as_str)
             .collect();
-        detected_format(self.source, &sample, columns)
+        detected_format(self.rows.source, &sample, columns)
     }
 
     /// Days of a date column; empty cells are `None` where `may_be_empty`, an error otherwise.
@@ -587,13 +571,15 @@ impl Cells<'_> {
             .enumerate()
             .map(|(index, cell)| match cell {
                 None if may_be_empty => Ok(None),
-                None => Err(self.bad_cell(index, column, "the date is empty".into())),
+                None => Err(self
+                    .rows
+                    .bad_cell(index, column, "the date is empty".into())),
                 Some(text) => {
                     let day = *parsed
                         .entry(text.as_str())
                         .or_insert_with(|| parse_date(text, format).map(day_number));
                     day.map(Some).ok_or_else(|| {
-                        self.bad_cell(
+                        self.rows.bad_cell(
                             index,
                             column,
                             format!("'{text}' is not a date in the format {format}"),
@@ -611,13 +597,16 @@ impl Cells<'_> {
             .enumerate()
             .map(|(index, cell)| {
                 let Some(text) = cell else {
-                    return Err(self.bad_cell(index, column, "the cell is empty".into()));
+                    return Err(self
+                        .rows
+                        .bad_cell(index, column, "the cell is empty".into()));
                 };
                 text.parse::<f64>()
                     .ok()
                     .filter(|v| v.is_finite())
                     .ok_or_else(|| {
-                        self.bad_cell(index, column, format!("'{text}' is not a number"))
+                        self.rows
+                            .bad_cell(index, column, format!("'{text}' is not a number"))
                     })
             })
             .collect()

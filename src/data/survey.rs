@@ -563,10 +563,10 @@ fn list(names: &[String]) -> String {
         .join(", ")
 }
 
-/// Parses the text cells of one file, with row-level errors.
-struct RowReader<'a> {
-    source: &'a str,
-    raw: &'a RawSurvey,
+/// Parses the text cells of one file, with row-level errors (also for `subscriptions`).
+pub(crate) struct RowReader<'a> {
+    pub(crate) source: &'a str,
+    pub(crate) raw: &'a RawSurvey,
 }
 
 impl RowReader<'_> {
@@ -578,7 +578,7 @@ impl RowReader<'_> {
             .unwrap_or_default()
     }
 
-    fn column(&self, name: &str) -> &[Option<String>] {
+    pub(crate) fn column(&self, name: &str) -> &[Option<String>] {
         &self.raw.cells[self.index(name)]
     }
 
@@ -588,7 +588,7 @@ impl RowReader<'_> {
     }
 
     /// "row 12 (line 13)" for CSV, where line counts the header; "row 12" for Parquet.
-    fn row_label(&self, index: usize) -> String {
+    pub(crate) fn row_label(&self, index: usize) -> String {
         if self.raw.format == InputFormat::Parquet {
             format!("row {}", index + 1)
         } else {
@@ -596,7 +596,7 @@ impl RowReader<'_> {
         }
     }
 
-    fn bad_cell(&self, index: usize, column: &str, what: String) -> ClmError {
+    pub(crate) fn bad_cell(&self, index: usize, column: &str, what: String) -> ClmError {
         ClmError::BadData(format!(
             "{}: {}, column '{column}': {what}",
             self.source,
@@ -605,7 +605,7 @@ impl RowReader<'_> {
     }
 
     /// Customer ids; ids written as floats (`17850.0`) lose the `.0` when all do.
-    fn customer_ids(&self, column: &str) -> Result<Vec<String>, ClmError> {
+    pub(crate) fn customer_ids(&self, column: &str) -> Result<Vec<String>, ClmError> {
         let cells = self.column(column);
         if cells.is_empty() {
             return Err(ClmError::BadData(format!(
