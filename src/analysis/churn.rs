@@ -396,7 +396,10 @@ pub fn usable_scorer(
     cutoff: i32,
     log: &Log,
 ) -> Result<(Scorer, String)> {
-    let degenerate = scores.model.as_ref().and(degenerate(&scores.supervised));
+    let degenerate = scores
+        .model
+        .as_ref()
+        .and_then(|_| degenerate(&scores.supervised));
     let btyd_ok = scores.btyd_params.is_ok();
     let supervised_ok = scores.model.is_some() && degenerate.is_none();
     let usable = |s: Scorer| match s {
