@@ -5,7 +5,10 @@
 
 use rayon::prelude::*;
 
-use crate::analysis::value::{self, PurchaseModel, Valuation, model_label};
+use crate::analysis::value::{
+    self, NotFitted, PurchaseModel, PurchaseModelChoice, Valuation, model_label,
+};
+use crate::error::ClmError;
 use crate::features::btyd::{BtydStatistics, TimeUnit};
 use crate::models::bgbb::{BgBbParams, DiscreteSummary};
 use crate::models::gamma_gamma::GammaGammaParams;
@@ -14,12 +17,70 @@ use crate::models::{FitReport, Triple};
 use crate::output::{Log, Report, Stopwatch, Table, Values, counted, format_day, render_table};
 use crate::segment::tiers::{TIER_ACTIONS, TIER_NAMES, value_tiers};
 
-/// Value settings, checked: margin, yearly discount rate, tier shares (percent from the top).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValueSettings {
-    pub margin: f64,
-    pub annual_discount: f64,
-    pub tier_shares: Vec<f64>,
+/// A fitted Gamma-Gamma spend model with its fit statistics.
+pub type SpendModel = (GammaGammaParams, FitReport);
+
+/// Prints the notes on what the statistics left out: rows after the as-of date (not used for
+/// fitting when a holdout follows) and customers with only returns. No purchase at all up to
+/// the as-of date is bad data (exit 65).
+pub fn check_statistics(
+    stats: &BtydStatistics,
+    source: &str,
+    as_of: i32,
+    holdout: bool,
+    log: &Log,
+) -> Result<(), ClmError> {
+    if stats.rows_after_as_of > 0 {
+        let what = if holdout {
+            "not used for fitting (the holdout is up to --holdout-end)"
+        } else {
+            "ignored"
+        };
+        log.note(format!(
+            "{} dated after the as-of date {} {what}",
+            counted(stats.rows_after_as_of, "row"),
+            format_day(as_of)
+        ));
+    }
+    if stats.returns_only_customers > 0 {
+        log.note(format!(
+            "{} with only returns up to the as-of date left out",
+            counted(stats.returns_only_customers, "customer")
+        ));
+    }
+    if stats.is_empty() {
+        return Err(ClmError::BadData(format!(
+            "{source}: no purchases on or before {}",
+            format_day(as_of)
+        )));
+    }
+    Ok(())
+}
+
+/// Fits the purchase model on the distinct histories and Gamma-Gamma on the repeat spend,
+/// side by side (they are independent). With a holdout only the purchase model is needed, so a
+/// spend model that cannot be fitted is a note and `None` there, an error otherwise.
+pub fn fit_models(
+    choice: PurchaseModelChoice,
+    stats: &BtydStatistics,
+    histories: &[Triple],
+    holdout: bool,
+    log: &Log,
+) -> Result<(PurchaseModel, Option<SpendModel>), NotFitted> {
+    let (model, spend) = rayon::join(
+        || value::fit_purchase_model(choice, histories, log),
+        || value::fit_spend(&stats.repeat_purchases, &stats.mean_repeat_spend),
+    );
+    let model = model?;
+    let spend = match spend {
+        Ok(fit) => Some((fit.params, fit.report)),
+        Err(e) if holdout => {
+            log.note(format!("{e}; the holdout needs only the purchase model"));
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    Ok((model, spend))
 }
 
 /// Facts printed beside every figure.
@@ -141,37 +202,30 @@ pub fn model_heading(
 /// spend, CLV, tier) and the tier summary, under `heading` and the valuation lines.
 #[allow(clippy::too_many_arguments)]
 pub fn value_report(
-    context: &Context,
     stats: BtydStatistics,
     (histories, history_of): (&[Triple], &[u32]),
     model: &PurchaseModel,
     spend: &GammaGammaParams,
-    horizon: f64,
-    settings: &ValueSettings,
+    valuation: &Valuation,
+    tier_shares: &[f64],
     mut heading: Vec<String>,
     log: &Log,
     clock: &mut Stopwatch,
 ) -> Report {
-    let unit = context.unit;
-    let valuation = Valuation {
-        unit,
-        horizon,
-        annual_discount: settings.annual_discount,
-        margin: settings.margin,
-    };
+    let (unit, horizon) = (valuation.unit, valuation.horizon);
     let discount_rate = valuation.discount_rate();
     let values = value::customer_values(
         &model.btyd,
         spend,
         (histories, history_of),
         (&stats.repeat_purchases, &stats.mean_repeat_spend),
-        &valuation,
+        valuation,
         log,
     );
     let (predictions, expected_spend, clv) =
         (values.predictions, values.expected_spend, values.clv);
     clock.lap("predict, value");
-    let tiers = value_tiers(&clv, &settings.tier_shares);
+    let tiers = value_tiers(&clv, tier_shares);
     clock.lap("value, tiers");
 
     let unit_name = unit.name();
@@ -179,9 +233,9 @@ pub fn value_report(
     heading.push(format!(
         "Horizon {}; discount {:.2} % a year = {:.4} % a {unit_name}; margin {}",
         counted(horizon, unit_name),
-        100.0 * settings.annual_discount,
+        100.0 * valuation.annual_discount,
         100.0 * discount_rate,
-        settings.margin
+        valuation.margin
     ));
     heading.push(format!(
         "CLV = margin × expected spend × discounted expected purchases in the next {}",

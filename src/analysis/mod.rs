@@ -6,5 +6,6 @@
 pub mod churn;
 pub mod clv;
 pub mod holdout;
+pub mod options;
 pub mod saved;
 pub mod value;

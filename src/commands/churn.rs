@@ -11,7 +11,8 @@ use crate::analysis::churn::{
     Backtest, Context, Metrics, Scorer, Scores, Window, chance_warning, choose_scorer, mean_of,
     median, triple_in_weeks, usable_scorer,
 };
-use crate::analysis::value::{self, Valuation};
+use crate::analysis::options::ValueArgs;
+use crate::analysis::value;
 use crate::commands::opening::read_histories;
 use crate::data::customer_inputs::{CustomerInputs, read_customer_inputs};
 use crate::data::dates::resolve_as_of;
@@ -104,28 +105,12 @@ pub struct ChurnArgs {
     )]
     pub min_clv: Option<f64>,
 
-    /// CLV horizon in days; also 52w, 12m, 1y.
+    /// CLV horizon in days, or with its own unit: 90d, 13w, 12m, 1y.
     #[arg(long, default_value = "365", value_name = "DAYS", allow_negative_numbers = true, value_parser = crate::commands::days_between(1, 36500), help_heading = "Value")]
     pub clv_horizon: u32,
 
-    /// Discount rate per year for CLV (0.10 = 10 %).
-    #[arg(
-        allow_negative_numbers = true,
-        long,
-        default_value_t = 0.10,
-        value_name = "RATE",
-        help_heading = "Value"
-    )]
-    pub discount_rate: f64,
-
-    /// Margin applied to expected spend (1 = CLV as revenue).
-    #[arg(
-        long,
-        allow_negative_numbers = true,
-        default_value_t = 1.0,
-        help_heading = "Value"
-    )]
-    pub margin: f64,
+    #[command(flatten)]
+    pub value: ValueArgs,
 }
 
 /// Which score ranks the customers.
@@ -359,18 +344,7 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
 
 fn check_settings(args: &ChurnArgs) -> Result<()> {
     let usage = |message: String| Err(ClmError::Usage(message).into());
-    if !(args.margin.is_finite() && args.margin > 0.0) {
-        return usage(format!(
-            "--margin {} must be a positive number",
-            args.margin
-        ));
-    }
-    if !(args.discount_rate.is_finite() && args.discount_rate >= 0.0) {
-        return usage(format!(
-            "--discount-rate {} must be 0 or more (0.10 = 10 % a year)",
-            args.discount_rate
-        ));
-    }
+    args.value.check()?;
     if args.min_clv.is_some_and(|v| !v.is_finite()) {
         return usage("--min-clv must be a number".to_string());
     }
@@ -514,12 +488,8 @@ fn customer_value(
             return vec![f64::NAN; window.customers.len()];
         }
     };
-    let valuation = Valuation {
-        unit: TimeUnit::Week,
-        horizon: f64::from(args.clv_horizon) / TimeUnit::Week.days(),
-        annual_discount: args.discount_rate,
-        margin: args.margin,
-    };
+    let weeks = f64::from(args.clv_horizon) / TimeUnit::Week.days();
+    let valuation = args.value.valuation(TimeUnit::Week, weeks);
     let triples: Vec<Triple> = window.features.iter().map(triple_in_weeks).collect();
     let (histories, history_of) = compress_triples_indexed(&triples);
     value::customer_values(

@@ -7,17 +7,18 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use crate::analysis::clv::{
-    Context, ValueSettings, bgbb_report, continuous_summary_report, model_heading, value_report,
+    Context, bgbb_report, check_statistics, continuous_summary_report, fit_models, model_heading,
+    value_report,
 };
 use crate::analysis::holdout::holdout_report;
+use crate::analysis::options::{ValueArgs, bgbb_horizon, value_horizon};
 use crate::analysis::saved::{
     read_model, resolve_unit, saved_purchase_model, saved_spend_model, write_model,
 };
-use crate::analysis::value::{self, MAX_HORIZON_DAYS, NotFitted, PurchaseModelChoice, model_label};
+use crate::analysis::value::{self, NotFitted, PurchaseModelChoice, model_label};
 use crate::commands::Span;
-use crate::commands::opening::log_load;
+use crate::commands::opening::read_transactions;
 use crate::data::dates::{day_number, resolve_as_of};
-use crate::data::load_transactions;
 use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
 use crate::features::btyd::{
@@ -27,7 +28,7 @@ use crate::models::bgbb::{self, BgBbParams, DiscreteSummary};
 use crate::models::saved::SavedModel;
 use crate::models::{FitReport, compress_triples};
 use crate::output::OutputArgs;
-use crate::output::{Log, Report, Stopwatch, counted, emit, format_day};
+use crate::output::{Log, Report, Stopwatch, emit, format_day};
 use crate::segment::tiers::parse_tier_shares;
 
 /// Customer lifetime value from a buy-till-you-die model with Gamma-Gamma spend.
@@ -77,29 +78,13 @@ pub struct ClvArgs {
         long,
         allow_negative_numbers = true,
         value_name = "UNITS",
-        value_parser = crate::commands::parse_span,
+        value_parser = crate::analysis::options::parse_span,
         help_heading = "Value"
     )]
     pub horizon: Option<Span>,
 
-    /// Discount rate per year (0.10 = 10 %), converted to the time unit.
-    #[arg(
-        allow_negative_numbers = true,
-        long,
-        default_value_t = 0.10,
-        value_name = "RATE",
-        help_heading = "Value"
-    )]
-    pub discount_rate: f64,
-
-    /// Margin applied to expected spend (1 = CLV as revenue).
-    #[arg(
-        long,
-        allow_negative_numbers = true,
-        default_value_t = 1.0,
-        help_heading = "Value"
-    )]
-    pub margin: f64,
+    #[command(flatten)]
+    pub value: ValueArgs,
 
     /// Percent of customers in platinum, gold and iron from the top; lead takes the rest.
     #[arg(
@@ -175,99 +160,27 @@ pub fn run(args: ClvArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
     let reads = [Some(args.input.input.as_path()), args.model_in.as_deref()];
     crate::output::check_outputs(&args.output, &[args.model_out.as_deref()], &reads)?;
-    let settings = check_settings(&args)?;
+    args.value.check()?;
+    let tier_shares =
+        parse_tier_shares(&args.tiers).map_err(|e| ClmError::Usage(format!("--tiers: {e}")))?;
     let saved = args.model_in.as_deref().map(read_model).transpose()?;
     match args.input_kind {
-        InputKind::Summary => run_summaries(&args, saved, &settings, &log),
-        InputKind::Transactions => run_transactions(&args, saved, &settings, &log),
+        InputKind::Summary => run_summaries(&args, saved, &log),
+        InputKind::Transactions => run_transactions(&args, saved, &tier_shares, &log),
     }
 }
-
-fn check_settings(args: &ClvArgs) -> Result<ValueSettings> {
-    let usage = |m: String| -> anyhow::Error { ClmError::Usage(m).into() };
-    if !(args.margin.is_finite() && args.margin > 0.0) {
-        return Err(usage(format!(
-            "--margin must be positive, got {}",
-            args.margin
-        )));
-    }
-    if !(args.discount_rate.is_finite() && args.discount_rate >= 0.0) {
-        return Err(usage(format!(
-            "--discount-rate is a yearly rate >= 0 such as 0.10, got {}",
-            args.discount_rate
-        )));
-    }
-    let tier_shares = parse_tier_shares(&args.tiers).map_err(|e| usage(format!("--tiers: {e}")))?;
-    Ok(ValueSettings {
-        margin: args.margin,
-        annual_discount: args.discount_rate,
-        tier_shares,
-    })
-}
-
-/// The horizon in `unit`: `--horizon`, at most 100 years, or 52 weeks / 365 days.
-fn horizon_in(args: &ClvArgs, unit: TimeUnit) -> Result<f64> {
-    let Some(span) = args.horizon else {
-        return Ok(match unit {
-            TimeUnit::Week => 52.0,
-            TimeUnit::Day => 365.0,
-        });
-    };
-    let horizon = span.in_units_of(unit.days());
-    let limit = (MAX_HORIZON_DAYS / unit.days()).floor();
-    if horizon > limit {
-        return Err(ClmError::Usage(format!(
-            "--horizon {horizon} is too long: at most {limit} {}s (100 years)",
-            unit.name()
-        ))
-        .into());
-    }
-    Ok(horizon)
-}
-
-/// The BG/BB horizon in periods: `--horizon`, at most [`MAX_BGBB_HORIZON`], or 5.
-fn bgbb_horizon(args: &ClvArgs) -> Result<f64> {
-    let horizon = match args.horizon {
-        None => 5.0,
-        Some(Span {
-            amount,
-            unit_days: None,
-        }) => amount,
-        Some(_) => {
-            return Err(ClmError::Usage(
-                "BG/BB's --horizon counts transaction opportunities: give a plain number".into(),
-            )
-            .into());
-        }
-    };
-    if horizon > MAX_BGBB_HORIZON {
-        return Err(ClmError::Usage(format!(
-            "--horizon {horizon} is too long for BG/BB: at most {MAX_BGBB_HORIZON} periods"
-        ))
-        .into());
-    }
-    Ok(horizon)
-}
-
-/// The longest BG/BB horizon, in periods (transaction opportunities).
-const MAX_BGBB_HORIZON: f64 = 1000.0;
 
 fn run_transactions(
     args: &ClvArgs,
     saved: Option<SavedModel>,
-    settings: &ValueSettings,
+    tier_shares: &[f64],
     log: &Log,
 ) -> Result<()> {
     let mut clock = Stopwatch::start("clv");
     let unit = resolve_unit(args.time_unit, saved.as_ref())?;
     let purchase_choice = continuous_model(args.model, "transactions")?;
-    let horizon = horizon_in(args, unit)?;
-    let tx = load_transactions(&args.input)?;
-    clock.lap("load");
-    log_load(log, &tx);
-    let last_day = tx
-        .last_day()
-        .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
+    let horizon = value_horizon(args.horizon, unit)?;
+    let (tx, last_day) = read_transactions(&args.input, log, &mut clock)?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
     let holdout_end = args
         .holdout_end
@@ -276,53 +189,21 @@ fn run_transactions(
         .transpose()?;
     let stats = btyd_statistics(&tx, as_of)?;
     clock.lap("statistics");
-    if stats.rows_after_as_of > 0 {
-        let what = if holdout_end.is_some() {
-            "not used for fitting (the holdout is up to --holdout-end)"
-        } else {
-            "ignored"
-        };
-        log.note(format!(
-            "{} dated after the as-of date {} {what}",
-            counted(stats.rows_after_as_of, "row"),
-            format_day(as_of)
-        ));
-    }
-    if stats.returns_only_customers > 0 {
-        log.note(format!(
-            "{} with only returns up to the as-of date left out",
-            counted(stats.returns_only_customers, "customer")
-        ));
-    }
-    if stats.is_empty() {
-        return Err(ClmError::BadData(format!(
-            "{}: no purchases on or before {}",
-            tx.source,
-            format_day(as_of)
-        ))
-        .into());
-    }
+    check_statistics(&stats, &tx.source, as_of, holdout_end.is_some(), log)?;
     let (histories, history_of) = stats.histories(unit);
     clock.lap("histories");
     let (model, spend) = match &saved {
         Some(saved) => (saved_purchase_model(saved)?, saved_spend_model(saved)?),
         None => {
-            // The two models are independent: fitted side by side.
-            let (model, spend) = rayon::join(
-                || value::fit_purchase_model(purchase_choice, &histories, log),
-                || value::fit_spend(&stats.repeat_purchases, &stats.mean_repeat_spend),
+            let fitted = fit_models(
+                purchase_choice,
+                &stats,
+                &histories,
+                holdout_end.is_some(),
+                log,
             );
-            let model = model.map_err(|e| fit_failure(e, args.model))?;
-            let spend = match spend {
-                Ok(fit) => Some((fit.params, fit.report)),
-                Err(e) if holdout_end.is_some() => {
-                    log.note(format!("{e}; the holdout needs only the purchase model"));
-                    None
-                }
-                Err(e) => return Err(fit_failure(e, args.model)),
-            };
             clock.lap("fit");
-            (model, spend)
+            fitted.map_err(|e| fit_failure(e, args.model))?
         }
     };
     if let Some(path) = &args.model_out {
@@ -361,13 +242,12 @@ fn run_transactions(
         .into());
     };
     let report = value_report(
-        &context,
         stats,
         (&histories, &history_of),
         &model,
         &spend_params,
-        horizon,
-        settings,
+        &args.value.valuation(unit, horizon),
+        tier_shares,
         heading,
         log,
         &mut clock,
@@ -435,12 +315,7 @@ fn read_summary_text(path: &Path) -> Result<String> {
     })
 }
 
-fn run_summaries(
-    args: &ClvArgs,
-    saved: Option<SavedModel>,
-    _settings: &ValueSettings,
-    log: &Log,
-) -> Result<()> {
+fn run_summaries(args: &ClvArgs, saved: Option<SavedModel>, log: &Log) -> Result<()> {
     let path = args.input.input.as_path();
     let name = path.display().to_string();
     let text = read_summary_text(path)?;
@@ -460,7 +335,7 @@ fn run_summaries(
             if let Some(path) = &args.model_out {
                 write_model(path, ("bgbb", "period", ""), &fit, None)?;
             }
-            let horizon = bgbb_horizon(args)?;
+            let horizon = bgbb_horizon(args.horizon)?;
             let report = bgbb_report(&params, &fit, &summaries, horizon);
             emit(&report, &args.output, &inputs)
         }
@@ -479,7 +354,7 @@ fn run_summaries(
                 let names = (model.btyd.name(), unit.name(), "");
                 write_model(path, names, &model.report, None)?;
             }
-            let horizon = horizon_in(args, unit)?;
+            let horizon = value_horizon(args.horizon, unit)?;
             let report = continuous_summary_report(&model, &triples, unit, horizon);
             emit(&report, &args.output, &inputs)
         }
