@@ -4,6 +4,7 @@
 //! reads `cli` types.
 
 pub mod churn;
+pub mod churn_report;
 pub mod clv;
 pub mod holdout;
 pub mod options;
