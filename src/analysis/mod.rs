@@ -7,6 +7,7 @@ pub mod churn;
 pub mod churn_report;
 pub mod clv;
 pub mod holdout;
+pub mod loyalty;
 pub mod options;
 pub mod saved;
 pub mod value;
