@@ -9,5 +9,6 @@ pub mod clv;
 pub mod holdout;
 pub mod loyalty;
 pub mod options;
+pub mod retention;
 pub mod saved;
 pub mod value;

@@ -1,5 +1,6 @@
 //! Saved models (`clm clv --model-out / --model-in`): reading one with its parameters checked,
-//! turning it back into the fitted models, and writing one atomically. The JSON layout is
+//! turning it back into the fitted models, and writing one atomically; the file reading and
+//! atomic writing are shared with `clm retention`'s saved sBG models. The JSON layout is
 //! [`crate::models::saved`]'s.
 
 use std::path::Path;
@@ -42,8 +43,7 @@ pub fn resolve_unit(requested: Option<TimeUnit>, saved: Option<&SavedModel>) -> 
 /// Reads a saved model and checks its parameters now, so that an error names the file.
 pub fn read_model(path: &Path) -> Result<SavedModel> {
     let name = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ClmError::InputMissing(format!("cannot read model file '{name}': {e}")))?;
+    let text = read_model_text(path)?;
     let bad = |e: String| ClmError::BadData(format!("model file '{name}': {e}"));
     let saved = SavedModel::from_json(&text).map_err(bad)?;
     // Check the parameters now, so that an error names the file they come from.
@@ -101,8 +101,21 @@ pub fn write_model(
         fit: SavedFit::from_report(fit),
         gamma_gamma: spend.map(SavedFit::from_report),
     };
+    write_text(path, &saved.to_json())
+}
+
+/// The text of a model file (`--model-in`); one that cannot be read is a missing input (66).
+pub fn read_model_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| {
+        let name = path.display();
+        ClmError::InputMissing(format!("cannot read model file '{name}': {e}")).into()
+    })
+}
+
+/// Writes a model's JSON text and a newline atomically (`--model-out`).
+pub fn write_text(path: &Path, text: &str) -> Result<()> {
     crate::output::write_atomically(path, |out| {
-        out.write_all(saved.to_json().as_bytes())?;
+        out.write_all(text.as_bytes())?;
         out.write_all(b"\n")?;
         Ok(())
     })
