@@ -7,6 +7,7 @@ pub mod churn;
 pub mod churn_report;
 pub mod clv;
 pub mod holdout;
+pub mod lifecycle;
 pub mod loyalty;
 pub mod options;
 pub mod retention;

@@ -1,7 +1,7 @@
 //! `clm retention`: contractual retention with the shifted-beta-geometric model per acquisition
 //! cohort, beside the Kaplan–Meier curve of the same subscriptions.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
@@ -234,24 +234,7 @@ fn check_settings(args: &RetentionArgs) -> Result<()> {
             ClmError::Usage("--discount-rate must be a rate >= 0, e.g. 0.10".into()).into(),
         );
     }
-    for (flag, output) in [
-        ("--customers", &args.customers),
-        ("--model-out", &args.model_out),
-    ] {
-        if let Some(output) = output
-            && same_file(output, &args.input)
-        {
-            return Err(ClmError::Usage(format!(
-                "refusing to overwrite the input file '{}' with {flag}",
-                output.display()
-            ))
-            .into());
-        }
-    }
-    Ok(())
-}
-
-/// Whether two paths name one existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
-    matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
+    let reads = [Some(args.input.as_path())];
+    let others = [args.customers.as_deref(), args.model_out.as_deref()];
+    crate::output::check_outputs(&args.output, &others, &reads)
 }
