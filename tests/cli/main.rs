@@ -13,4 +13,5 @@ mod loyalty;
 mod output;
 mod retention;
 mod rfm;
+mod side_tables;
 mod simulate;
