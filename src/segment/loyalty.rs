@@ -2,7 +2,7 @@
 //! loyalty ladder. The survey simulator is [`crate::models::simulate_survey`].
 //!
 //! Loyalty is intention plus behaviour. Two indices in [0, 1], computed in
-//! [`crate::features::loyalty`]:
+//! `features::loyalty`:
 //! - attitudinal: survey answers, each rescaled by its declared scale and
 //!   averaged with weights;
 //! - behavioural: percentile ranks of repeat purchase, frequency, recency
