@@ -1,6 +1,7 @@
 //! The output layer shared by all subcommands: one in-memory [`Table`], written as a terminal
 //! table, CSV, TSV, JSON, JSON lines or Parquet, to stdout or atomically to a file.
 
+pub mod labels;
 mod options;
 mod plural;
 mod pretty;
@@ -16,9 +17,10 @@ use anyhow::Result;
 
 use crate::error::ClmError;
 
+pub use labels::Lang;
 pub use options::{OutputArgs, OutputFormat};
 pub use plural::counted;
-pub use pretty::{human_header, render_table, set_wide};
+pub use pretty::{human_header, render_table, set_lang, set_wide};
 pub use text::PackedText;
 pub use timing::Stopwatch;
 pub use writer::{Stream, standard_stream, write_atomically};
@@ -256,7 +258,7 @@ pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> 
             let format = output_format(path, args.format)?;
             refuse_input_overwrite(path, inputs)?;
             if format == OutputFormat::Xlsx {
-                let book = workbook_of(report, args.summary)?;
+                let book = workbook_of(report, args.summary, args.lang)?;
                 writer::write_to_path(path, |out| Ok(out.write_all(&book)?))?;
                 if stdout_is_terminal {
                     print_summary(report)?;
@@ -268,7 +270,7 @@ pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> 
             } else {
                 &report.rows
             };
-            writer::write_file_atomically(path, table, format)?;
+            writer::write_file_atomically(path, &for_file(table, args.lang), format)?;
             // Rows written to stdout are not followed by the summary.
             if stdout_is_terminal && standard_stream(path) != Some(Stream::Stdout) {
                 print_summary(report)?;
@@ -295,20 +297,29 @@ pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> 
             } else {
                 &report.rows
             };
-            writer::write_stdout(table, format)
+            writer::write_stdout(&for_file(table, args.lang), format)
         }
     }
 }
 
 /// The report as an Excel workbook: a sheet of per-customer rows (unless only the summary is
 /// asked for, or the rows are the summary) and a sheet of the summary.
-fn workbook_of(report: &Report, summary_only: bool) -> Result<Vec<u8>> {
+fn workbook_of(report: &Report, summary_only: bool, lang: Lang) -> Result<Vec<u8>> {
     let mut sheets = Vec::new();
     if !summary_only && report.rows != report.summary {
-        sheets.push(("customers", &report.rows));
+        sheets.push(("customers", for_file(&report.rows, lang)));
     }
-    sheets.push(("summary", &report.summary));
+    sheets.push(("summary", for_file(&report.summary, lang)));
+    let sheets: Vec<(&str, &Table)> = sheets.iter().map(|(name, t)| (*name, &**t)).collect();
     xlsx::workbook(&sheets)
+}
+
+/// A table as a file holds it: with `<column>_label` columns in a language other than English.
+fn for_file(table: &Table, lang: Lang) -> std::borrow::Cow<'_, Table> {
+    match lang {
+        Lang::En => std::borrow::Cow::Borrowed(table),
+        _ => std::borrow::Cow::Owned(labels::with_label_columns(table, lang)),
+    }
 }
 
 fn print_summary(report: &Report) -> Result<()> {

@@ -8,6 +8,7 @@ mod common;
 mod errors;
 mod fuzz;
 mod golden;
+mod lang;
 mod lifecycle;
 mod loyalty;
 mod output;
