@@ -6,6 +6,7 @@ use clm::{cli, commands, error};
 fn main() {
     let cli = cli::Cli::parse();
     clm::output::set_wide(cli.wide);
+    clm::output::set_progress_shown(!cli.quiet);
     if let Some(output) = cli.command.output_args() {
         clm::output::set_lang(output.lang);
     }

@@ -5,6 +5,7 @@ pub mod labels;
 mod options;
 mod plural;
 mod pretty;
+mod progress;
 mod text;
 mod timing;
 mod writer;
@@ -21,6 +22,7 @@ pub use labels::Lang;
 pub use options::{OutputArgs, OutputFormat};
 pub use plural::counted;
 pub use pretty::{human_header, render_table, set_lang, set_wide};
+pub use progress::{LARGE_TABLE_ROWS, Progress, set_progress_shown};
 pub use text::PackedText;
 pub use timing::Stopwatch;
 pub use writer::{Stream, standard_stream, write_atomically};
@@ -160,15 +162,14 @@ impl Log {
         eprintln!("clm: warning: {}", message.as_ref());
     }
 
-    /// A spinner on stderr while long work runs, only on a terminal and unless quiet;
-    /// it clears itself when dropped.
+    /// A spinner on stderr while long work runs, only on a terminal and unless quiet (see
+    /// [`Progress`]); it clears itself when dropped.
     pub fn spinner(&self, message: &str) -> Option<Spinner> {
-        if self.quiet || !std::io::stderr().is_terminal() {
+        if self.quiet {
             return None;
         }
-        let bar = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Some(Spinner(bar))
+        let progress = Progress::spinner(message);
+        progress.is_shown().then_some(Spinner(progress))
     }
 
     /// Prints a note only when stderr is a terminal (details a log file does not need).
@@ -180,18 +181,12 @@ impl Log {
 }
 
 /// A running spinner; see [`Log::spinner`].
-pub struct Spinner(indicatif::ProgressBar);
+pub struct Spinner(Progress);
 
 impl Spinner {
     /// Changes the message shown beside the spinner.
     pub fn set(&self, message: &str) {
-        self.0.set_message(message.to_string());
-    }
-}
-
-impl Drop for Spinner {
-    fn drop(&mut self) {
-        self.0.finish_and_clear();
+        self.0.set_message(message);
     }
 }
 

@@ -12,6 +12,7 @@ mod lang;
 mod lifecycle;
 mod loyalty;
 mod output;
+mod progress;
 mod retention;
 mod rfm;
 mod simulate;
