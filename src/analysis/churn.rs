@@ -19,7 +19,7 @@ use crate::models::logistic::{self, FitFailure, LogisticModel, Rows};
 use crate::models::no_purchase::bgnbd_no_purchase;
 use crate::models::predict::Btyd;
 use crate::models::{Triple, compress_triples};
-use crate::output::{Log, Progress, Stopwatch, counted, format_day};
+use crate::output::{Log, Stopwatch, counted, format_day};
 
 /// A scorer that produced probabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,7 +266,7 @@ impl Context<'_> {
         }
         backtest.base_rate = churners as f64 / evaluation.customers.len() as f64;
         let mut timer = Stopwatch::start("churn back-test");
-        let progress = Progress::bar("back-test: training window", 4, "steps");
+        let progress = crate::output::Progress::bar("back-test: training window", 4, "steps");
         let training = self.window(cutoff - self.horizon, true);
         timer.lap("training window");
         progress.inc(1);

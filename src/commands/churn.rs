@@ -241,8 +241,10 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
         horizon: args.horizon as i32,
     };
 
+    let spinner = log.spinner("back-testing");
     let evaluation = context.window(as_of.min(last_day - context.horizon), true);
     let backtest = context.backtest(&evaluation);
+    drop(spinner);
     timer.lap("back-test");
     if args.backtest {
         let report = backtest_report(&backtest, &context);

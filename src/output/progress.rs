@@ -2,14 +2,15 @@
 //! steps of a back-test), a running count when only the unit is (likelihood evaluations of a
 //! fit), a spinner when neither is. Drawn only when stderr is a terminal and `--quiet` is not
 //! given, so cron logs, pipes and tests get no progress bytes; each display clears itself when
-//! dropped. One display at a time: one started while another runs (a model fit inside a
-//! command's "training and scoring") stays hidden, so two never fight over the line.
+//! dropped. A display started while another runs (a model fit inside a command's "training and
+//! scoring") takes the line below it, so the two never write over each other.
 
 use std::io::IsTerminal;
+use std::sync::LazyLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::Log;
 
@@ -21,14 +22,22 @@ pub fn set_progress_shown(shown: bool) {
     SHOWN.store(shown, Ordering::Relaxed);
 }
 
-/// Set while a display is drawn.
-static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Every display on stderr, one line each, so nested ones do not write over each other.
+static SCREEN: LazyLock<MultiProgress> = LazyLock::new(MultiProgress::new);
 
-/// Takes the one display place, if it is free.
-fn claim() -> bool {
-    ACTIVE
-        .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
-        .is_ok()
+/// Draws `bar` on its own line of `screen`.
+fn start_on(screen: &MultiProgress, bar: ProgressBar) -> ProgressBar {
+    screen.add(bar)
+}
+
+/// Clears `bar` and gives its line back.
+fn end_on(screen: &MultiProgress, bar: &ProgressBar) {
+    bar.finish_and_clear();
+    screen.remove(bar);
+}
+
+fn start(bar: ProgressBar) -> Progress {
+    Progress(Some(start_on(&SCREEN, bar)))
 }
 
 /// Tables smaller than this are written without a progress bar (they take well under a second).
@@ -45,7 +54,7 @@ impl Progress {
 
     /// A bar of `total` `unit`s (such as rows) under `message`, when progress is shown.
     pub fn bar(message: &str, total: u64, unit: &str) -> Progress {
-        if !shown() || !claim() {
+        if !shown() {
             return Progress::hidden();
         }
         // `wide_msg` takes the room left, so a long message is cut rather than wrapped.
@@ -57,13 +66,13 @@ impl Progress {
         let bar = ProgressBar::new(total)
             .with_style(style)
             .with_message(message.to_string());
-        Progress(Some(bar))
+        start(bar)
     }
 
     /// A spinner with a running count of `unit`s under `message`, for work whose total is not
     /// known in advance.
     pub fn counter(message: &str, unit: &str) -> Progress {
-        if !shown() || !claim() {
+        if !shown() {
             return Progress::hidden();
         }
         let template = format!("{{spinner}} {{wide_msg}} {{human_pos}} {unit} ({{elapsed}})");
@@ -73,12 +82,12 @@ impl Progress {
             .with_style(style)
             .with_message(message.to_string());
         bar.enable_steady_tick(Duration::from_millis(120));
-        Progress(Some(bar))
+        start(bar)
     }
 
     /// A spinner with the time it has run, for work with no count to show (reading a file).
     pub fn spinner(message: &str) -> Progress {
-        if !shown() || !claim() {
+        if !shown() {
             return Progress::hidden();
         }
         let style = ProgressStyle::with_template("{spinner} {wide_msg} ({elapsed})")
@@ -87,7 +96,7 @@ impl Progress {
             .with_style(style)
             .with_message(message.to_string());
         bar.enable_steady_tick(Duration::from_millis(120));
-        Progress(Some(bar))
+        start(bar)
     }
 
     /// Advances by `n` units.
@@ -120,8 +129,7 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-            ACTIVE.store(false, Ordering::Release);
+            end_on(&SCREEN, bar);
         }
     }
 }
@@ -171,5 +179,56 @@ mod tests {
         hidden.inc(3);
         hidden.set_position(5);
         hidden.set_message("still hidden");
+    }
+
+    /// A terminal that takes every write, so a bar drawn to it is not hidden.
+    #[derive(Debug)]
+    struct Screen;
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            80
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, _: &str) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_str(&self, _: &str) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A display started inside another gets a line of its own: both stay drawn, and the
+    /// outer one still is after the inner one ends.
+    #[test]
+    fn nested_displays_each_keep_a_line() {
+        use indicatif::ProgressDrawTarget;
+        let screen =
+            MultiProgress::with_draw_target(ProgressDrawTarget::term_like(Box::new(Screen)));
+        let outer = start_on(&screen, ProgressBar::new(4));
+        let inner = start_on(&screen, ProgressBar::new(4));
+        assert!(!outer.is_hidden() && !inner.is_hidden());
+        inner.inc(2);
+        end_on(&screen, &inner);
+        assert!(inner.is_finished() && !outer.is_hidden() && !outer.is_finished());
+        end_on(&screen, &outer);
+        assert!(outer.is_finished());
     }
 }
