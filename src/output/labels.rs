@@ -145,8 +145,20 @@ pub const OBSERVATION: CodeLabels = CodeLabels {
     ],
 };
 
+/// Units of model parameters (`clm clv`'s parameter tables).
+pub const PARAMETER_UNITS: CodeLabels = CodeLabels {
+    columns: &["unit"],
+    labels: &[("weeks", "周"), ("days", "天"), ("currency", "货币单位")],
+};
+
+/// The mark of the model `--model auto` chose.
+pub const MODEL_CHOICE: CodeLabels = CodeLabels {
+    columns: &["chosen"],
+    labels: &[("lowest BIC", "BIC 最低")],
+};
+
 /// Every table of codes.
-pub const CODE_TABLES: [&CodeLabels; 9] = [
+pub const CODE_TABLES: [&CodeLabels; 11] = [
     &RFM_SEGMENTS,
     &LOYALTY_QUADRANTS,
     &LADDER_STAGES,
@@ -156,6 +168,8 @@ pub const CODE_TABLES: [&CodeLabels; 9] = [
     &RISK_BANDS,
     &CHURN_SCORERS,
     &OBSERVATION,
+    &PARAMETER_UNITS,
+    &MODEL_CHOICE,
 ];
 
 /// Recommended actions, keyed by their English text: the rule tables' actions and the short

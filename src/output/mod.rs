@@ -153,13 +153,13 @@ impl Log {
     /// Prints a note on stderr unless quiet.
     pub fn note(&self, message: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", message.as_ref());
+            progress::above_progress(|| eprintln!("{}", message.as_ref()));
         }
     }
 
     /// A warning that a cron log must keep: printed even with --quiet.
     pub fn warn(&self, message: impl AsRef<str>) {
-        eprintln!("clm: warning: {}", message.as_ref());
+        progress::above_progress(|| eprintln!("clm: warning: {}", message.as_ref()));
     }
 
     /// A spinner on stderr while long work runs, only on a terminal and unless quiet (see

@@ -36,6 +36,12 @@ fn end_on(screen: &MultiProgress, bar: &ProgressBar) {
     screen.remove(bar);
 }
 
+/// Runs `print` (a message on stderr) with the displays cleared, then draws them again below
+/// it, so a note printed during a fit does not land in the middle of a bar.
+pub fn above_progress<T>(print: impl FnOnce() -> T) -> T {
+    SCREEN.suspend(print)
+}
+
 fn start(bar: ProgressBar) -> Progress {
     Progress(Some(start_on(&SCREEN, bar)))
 }
