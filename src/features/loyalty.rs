@@ -421,23 +421,6 @@ mod tests {
         percentile_ranks(&ranks).unwrap_or_default()
     }
 
-    fn survey(
-        behaviour: &[f64],
-        correlation: f64,
-        response_rate: f64,
-        seed: u64,
-    ) -> Vec<Option<SimulatedAnswers>> {
-        let settings = SurveySimulation {
-            correlation,
-            response_rate,
-            seed,
-        };
-        match simulate_survey(behaviour, &settings) {
-            Ok(answers) => answers,
-            Err(error) => panic!("survey: {error}"),
-        }
-    }
-
     fn attitude_of(answers: &[Option<SimulatedAnswers>]) -> Vec<Option<f64>> {
         let questions = [question(Scale::NPS, 1.0), question(Scale::FIVE_POINT, 1.0)];
         answers
@@ -453,7 +436,12 @@ mod tests {
     #[test]
     fn simulated_survey_fills_all_four_quadrants() {
         let behaviour = behaviour_grid(10_000);
-        let answers = survey(&behaviour, 0.5, 0.3, 1);
+        let settings = SurveySimulation {
+            correlation: 0.5,
+            response_rate: 0.3,
+            seed: 1,
+        };
+        let answers = simulate_survey(&behaviour, &settings).unwrap();
         let attitude = attitude_of(&answers);
         let quadrants = match classify_customers(&attitude, &behaviour, Thresholds::MedianSplit) {
             Ok((_, quadrants)) => quadrants,
