@@ -99,9 +99,8 @@ pub fn read_summary(path: &Path) -> Result<SummaryRecords, ClmError> {
         let raw = read_raw(spooled.path(), &source, InputFormat::Csv)?;
         return records(&source, &raw);
     }
-    let meta = std::fs::metadata(path).map_err(|e| {
-        ClmError::InputMissing(format!("cannot read summary file '{source}': {e}"))
-    })?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ClmError::InputMissing(format!("cannot read summary file '{source}': {e}")))?;
     if meta.is_dir() {
         return Err(ClmError::InputMissing(format!(
             "summary '{source}' is a folder, not a file"
@@ -113,9 +112,8 @@ pub fn read_summary(path: &Path) -> Result<SummaryRecords, ClmError> {
 
 /// Standard input in a temporary file, for the file reader.
 fn spool_stdin() -> Result<crate::cleanup::TempFile, ClmError> {
-    let missing = |e: std::io::Error| {
-        ClmError::InputMissing(format!("cannot read standard input: {e}"))
-    };
+    let missing =
+        |e: std::io::Error| ClmError::InputMissing(format!("cannot read standard input: {e}"));
     let mut bytes = Vec::new();
     std::io::stdin().read_to_end(&mut bytes).map_err(missing)?;
     let mut file = crate::cleanup::TempFile::new().map_err(missing)?;
@@ -225,11 +223,8 @@ impl Cells<'_> {
                 .map(|v| v as i64)
         });
         value.ok_or_else(|| {
-            self.reader.bad_cell(
-                row,
-                column,
-                format!("'{text}' is not a whole number"),
-            )
+            self.reader
+                .bad_cell(row, column, format!("'{text}' is not a whole number"))
         })
     }
 
@@ -261,14 +256,19 @@ impl Cells<'_> {
         NaiveDate::parse_from_str(date, "%Y-%m-%d")
             .map(|d| Some(day_number(d)))
             .map_err(|_| {
-                self.reader
-                    .bad_cell(row, column, format!("'{text}' is not a date like 2025-06-30"))
+                self.reader.bad_cell(
+                    row,
+                    column,
+                    format!("'{text}' is not a date like 2025-06-30"),
+                )
             })
     }
 
     fn required_day(&self, row: usize, column: &str) -> Result<i32, ClmError> {
-        self.day(row, column)?
-            .ok_or_else(|| self.reader.bad_cell(row, column, "the date is empty".into()))
+        self.day(row, column)?.ok_or_else(|| {
+            self.reader
+                .bad_cell(row, column, "the date is empty".into())
+        })
     }
 
     fn summary(&self, row: usize) -> Result<CustomerSummary, ClmError> {
@@ -313,7 +313,10 @@ impl Cells<'_> {
             (None, Some(_)) => return bad("first_day", "empty, but last_day is not"),
         }
         if s.rows == 0 {
-            return bad("rows", "a customer's row needs at least one transaction row");
+            return bad(
+                "rows",
+                "a customer's row needs at least one transaction row",
+            );
         }
         if s.return_rows > s.rows {
             return bad("return_rows", "more return rows than rows");
@@ -356,30 +359,50 @@ mod tests {
 
     #[test]
     fn errors_name_row_and_column() {
-        let err = read("s.csv", "customer_id,x\nA,1\n").unwrap_err().to_string();
-        assert!(err.contains("summary_version") && err.contains("clm summary"), "{err}");
+        let err = read("s.csv", "customer_id,x\nA,1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("summary_version") && err.contains("clm summary"),
+            "{err}"
+        );
         let row = "1,A,2025-06-30,2025-01-01,2025-06-01,2,3,4,1,10.5,3.25,3.25,0,22201\n";
         let err = read("s.csv", &format!("{HEADER}{}", row.replacen('1', "2", 1)))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("row 1 (line 2), column 'summary_version'"), "{err}");
+        assert!(
+            err.contains("row 1 (line 2), column 'summary_version'"),
+            "{err}"
+        );
         let err = read("s.csv", &format!("{HEADER}{}", row.replace("10.5", "ten")))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("column 'revenue': 'ten' is not a number"), "{err}");
+        assert!(
+            err.contains("column 'revenue': 'ten' is not a number"),
+            "{err}"
+        );
         let err = read("s.csv", &format!("{HEADER}{row}{row}"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("row 2 (line 3), column 'cutoff'") && err.contains("row 1"), "{err}");
+        assert!(
+            err.contains("row 2 (line 3), column 'cutoff'") && err.contains("row 1"),
+            "{err}"
+        );
         let early = row.replace("2025-06-30", "2025-06-15");
         let other = "1,B,2025-06-30,2025-01-01,2025-01-01,1,1,1,0,1,0,0,1,0\n";
         let err = read("s.csv", &format!("{HEADER}{other}{early}"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("no row for the latest cut-off 2025-06-30"), "{err}");
-        let err = read("s.csv", &format!("{HEADER}{}", row.replace(",2,3,", ",0,3,")))
-            .unwrap_err()
-            .to_string();
+        assert!(
+            err.contains("no row for the latest cut-off 2025-06-30"),
+            "{err}"
+        );
+        let err = read(
+            "s.csv",
+            &format!("{HEADER}{}", row.replace(",2,3,", ",0,3,")),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("column 'purchase_days'"), "{err}");
     }
 }

@@ -7,8 +7,8 @@ use rayon::prelude::*;
 
 use crate::data::customers::CustomerRows;
 use crate::data::load::RowColumns;
-pub use crate::data::summary::{CustomerSummary, SUMMARY_VERSION};
 use crate::data::summary::SummaryRecords;
+pub use crate::data::summary::{CustomerSummary, SUMMARY_VERSION};
 use crate::features::churn::{CutoffFeatures, Day, QUARTER_DAYS, customer_days};
 use crate::output::{NO_DAY, PackedText, ROUND_TRIP, Table, Values};
 
@@ -258,7 +258,13 @@ impl<'a> DayScratch<'a> {
             .extend(customer_rows.iter().map(|&row| row as usize));
         self.rows.sort_by_key(|&row| rows.day[row]); // stable: same-day rows in input order
         self.days.clear();
-        customer_days(&self.rows, &rows.day, &rows.amount, &rows.is_return, &mut self.days);
+        customer_days(
+            &self.rows,
+            &rows.day,
+            &rows.amount,
+            &rows.is_return,
+            &mut self.days,
+        );
         let Some(order) = rows.order.as_ref() else {
             return;
         };
@@ -275,7 +281,8 @@ impl<'a> DayScratch<'a> {
                 }),
         );
         self.occasions.sort_unstable();
-        self.occasions.dedup_by(|later, first| (later.0, later.1) == (first.0, first.1));
+        self.occasions
+            .dedup_by(|later, first| (later.0, later.1) == (first.0, first.1));
         self.new_orders.clear();
         self.new_orders.resize(self.days.len(), 0);
         for &(_, _, day) in &self.occasions {
@@ -455,7 +462,11 @@ mod tests {
             let view = of(&s, "c", cutoff).and_then(|c| c.cutoff_features(cutoff));
             let direct = features_at(h.days_of(0), cutoff);
             // Debug text, so that a NaN mean repeat spend compares equal.
-            assert_eq!(format!("{view:?}"), format!("{direct:?}"), "cut-off {cutoff}");
+            assert_eq!(
+                format!("{view:?}"),
+                format!("{direct:?}"),
+                "cut-off {cutoff}"
+            );
         }
         let f = features_at(h.days_of(0), 300).unwrap();
         assert_eq!(f.frequency, 6);
