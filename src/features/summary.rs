@@ -112,6 +112,10 @@ pub struct Summaries {
     at: Vec<Vec<Option<CustomerSummary>>>,
 }
 
+/// One parallel task's customers that have a row by the latest cut-off, and their summaries at
+/// each cut-off.
+type Block = (Vec<usize>, Vec<Vec<Option<CustomerSummary>>>);
+
 /// Customers summarised per parallel task: enough to amortise the task, few enough to balance.
 const CUSTOMERS_PER_TASK: usize = 4096;
 
@@ -123,8 +127,7 @@ impl Summaries {
         cutoffs.sort_unstable_by(|a, b| b.cmp(a));
         cutoffs.dedup();
         let customers = CustomerRows::new(&rows.customer);
-        let blocks: Vec<(Vec<usize>, Vec<Vec<Option<CustomerSummary>>>)> = (0..customers
-            .customers())
+        let blocks: Vec<Block> = (0..customers.customers())
             .into_par_iter()
             .step_by(CUSTOMERS_PER_TASK)
             .map(|start| {
