@@ -17,7 +17,7 @@ use crate::data::load_transactions;
 use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
 use crate::features::btyd::{
-    BtydStatistics, Summaries, TimeUnit, btyd_statistics, holdout_purchases, parse_summaries,
+    BtydStatistics, ModelSummaries, TimeUnit, btyd_statistics, holdout_purchases, parse_summaries,
 };
 use crate::models::bgbb::{self, BgBbParams, DiscreteSummary};
 use crate::models::gamma_gamma::{self, GammaGammaParams};
@@ -918,7 +918,7 @@ fn run_summaries(
     let text = read_summary_text(path)?;
     let inputs = [path];
     match parse_summaries(&name, &text)? {
-        Summaries::Discrete(summaries) => {
+        ModelSummaries::Discrete(summaries) => {
             if matches!(
                 args.model,
                 ModelChoice::ParetoNbd | ModelChoice::Mbgnbd | ModelChoice::Auto
@@ -931,7 +931,7 @@ fn run_summaries(
             let report = bgbb_report(args, saved.as_ref(), &summaries)?;
             emit(&report, &args.output, &inputs)
         }
-        Summaries::Continuous(triples) => {
+        ModelSummaries::Continuous(triples) => {
             let unit = resolve_unit(args.time_unit, saved.as_ref())?;
             let model = match &saved {
                 Some(saved) => saved_purchase_model(saved)?,
