@@ -321,6 +321,29 @@ impl Context<'_> {
     }
 }
 
+/// The back-test's evaluation cut-off: the as-of date, or the latest cut-off whose horizon the
+/// data covers (`last_day − horizon`) when that is earlier.
+pub fn evaluation_cutoff(as_of: i32, last_day: i32, horizon: i32) -> i32 {
+    as_of.min(last_day - horizon)
+}
+
+/// Every cut-off churn reads, latest first: the as-of date and the training cut-off one
+/// horizon earlier; the back-test's evaluation cut-off, the end of its horizon and its training
+/// cut-off. With the as-of date at the last day that is as-of, as-of − h and as-of − 2h.
+pub fn cutoffs_read(as_of: i32, last_day: i32, horizon: i32) -> Vec<i32> {
+    let evaluation = evaluation_cutoff(as_of, last_day, horizon);
+    let mut cutoffs = vec![
+        as_of,
+        as_of - horizon,
+        evaluation + horizon,
+        evaluation,
+        evaluation - horizon,
+    ];
+    cutoffs.sort_unstable_by(|a, b| b.cmp(a));
+    cutoffs.dedup();
+    cutoffs
+}
+
 pub fn triple_in_weeks(f: &CutoffFeatures) -> Triple {
     let t = f.triple_in_days();
     let week = TimeUnit::Week.days();

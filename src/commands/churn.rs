@@ -8,8 +8,8 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
 use crate::analysis::churn::{
-    Backtest, Context, Metrics, Scorer, Scores, Window, chance_warning, choose_scorer, mean_of,
-    median, triple_in_weeks, usable_scorer,
+    Backtest, Context, Metrics, Scorer, Scores, Window, chance_warning, choose_scorer,
+    cutoffs_read, evaluation_cutoff, mean_of, median, triple_in_weeks, usable_scorer,
 };
 use crate::analysis::value::{self, Valuation};
 use crate::commands::opening::{as_of_flag, read_histories, read_summaries, require_cutoffs};
@@ -225,7 +225,7 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     let histories = &histories;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
     if let Some(summaries) = histories.summaries() {
-        let needed = summary_cutoffs(as_of, last_day, args.horizon as i32);
+        let needed = cutoffs_read(as_of, last_day, args.horizon as i32);
         let make = format!("{} --horizon {}d", as_of_flag(as_of), args.horizon);
         require_cutoffs(summaries, &source, &needed, &make)?;
     }
@@ -256,7 +256,7 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     };
 
     let spinner = log.spinner("back-testing");
-    let evaluation = context.window(as_of.min(last_day - context.horizon), true);
+    let evaluation = context.window(evaluation_cutoff(as_of, last_day, context.horizon), true);
     let backtest = context.backtest(&evaluation);
     drop(spinner);
     timer.lap("back-test");
@@ -415,20 +415,6 @@ impl Windows {
             Windows::Histories(_) => None,
         }
     }
-}
-
-/// The cut-offs churn reads at: the as-of date and the training cut-off one horizon earlier,
-/// the back-test's evaluation cut-off (the latest whose horizon the data covers), its training
-/// cut-off and the end of its horizon.
-fn summary_cutoffs(as_of: i32, last_day: i32, horizon: i32) -> Vec<i32> {
-    let evaluation = as_of.min(last_day - horizon);
-    vec![
-        as_of,
-        as_of - horizon,
-        evaluation + horizon,
-        evaluation,
-        evaluation - horizon,
-    ]
 }
 
 fn check_settings(args: &ChurnArgs) -> Result<()> {
