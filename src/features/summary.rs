@@ -126,6 +126,9 @@ impl Summaries {
         let mut cutoffs = cutoffs.to_vec();
         cutoffs.sort_unstable_by(|a, b| b.cmp(a));
         cutoffs.dedup();
+        if cutoffs.is_empty() {
+            return Summaries::default();
+        }
         let customers = CustomerRows::new(&rows.customer);
         let blocks: Vec<Block> = (0..customers.customers())
             .into_par_iter()
