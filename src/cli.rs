@@ -47,6 +47,7 @@ impl Command {
             Command::Cohorts(args) => Some(&args.output),
             Command::Lifecycle(args) => Some(&args.output),
             Command::Retention(args) => Some(&args.output),
+            Command::Summary(args) => Some(&args.output),
             Command::Simulate(_) => None,
         }
     }
