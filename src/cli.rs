@@ -5,6 +5,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::summary::SummaryArgs;
 use crate::commands::{
     churn::ChurnArgs, clv::ClvArgs, cohorts::CohortsArgs, lifecycle::LifecycleArgs,
     loyalty::LoyaltyArgs, retention::RetentionArgs, rfm::RfmArgs, simulate::SimulateArgs,
@@ -46,6 +47,7 @@ impl Command {
             Command::Cohorts(args) => Some(&args.output),
             Command::Lifecycle(args) => Some(&args.output),
             Command::Retention(args) => Some(&args.output),
+            Command::Summary(args) => Some(&args.output),
             Command::Simulate(_) => None,
         }
     }
@@ -61,5 +63,6 @@ pub enum Command {
     Cohorts(CohortsArgs),
     Lifecycle(LifecycleArgs),
     Retention(RetentionArgs),
+    Summary(SummaryArgs),
     Simulate(SimulateArgs),
 }

@@ -178,7 +178,7 @@ pub fn customer_rows(
     selection: &Selection,
 ) -> Table {
     let mut timer = Stopwatch::start("churn rows");
-    let ids = &context.histories.customer_id;
+    let ids = context.histories.customer_ids();
     let at_risk: Vec<f64> = risk.iter().zip(value).map(|(r, v)| r * v).collect();
     let key = match selection.sort {
         SortBy::Value => &at_risk,

@@ -17,13 +17,19 @@ use crate::analysis::saved::{
 };
 use crate::analysis::value::{self, NotFitted, PurchaseModelChoice, model_label};
 use crate::commands::Span;
-use crate::commands::opening::read_transactions;
+use crate::commands::opening::{
+    as_of_flag, read_transactions, require_cutoffs, summaries_from_table,
+};
 use crate::data::dates::{day_number, resolve_as_of};
 use crate::data::options::{AsOfArgs, InputArgs};
+use crate::data::summary::InputKind;
+use crate::data::table::read_table;
 use crate::error::ClmError;
 use crate::features::btyd::{
-    Summaries, TimeUnit, btyd_statistics, holdout_purchases, read_summaries,
+    BtydStatistics, ModelSummaries, TimeUnit, btyd_from_summaries, btyd_statistics,
+    holdout_from_summaries, holdout_purchases, summaries_of_table,
 };
+use crate::features::summary::Summaries;
 use crate::models::bgbb::{self, BgBbParams, DiscreteSummary};
 use crate::models::saved::SavedModel;
 use crate::models::{FitReport, compress_triples};
@@ -108,7 +114,8 @@ pub struct ClvArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["model", "model_out"], help_heading = "Model")]
     pub model_in: Option<PathBuf>,
 
-    /// What the input holds: transactions, or per-customer summaries with columns
+    /// What the input holds: transactions, or per-customer summaries: the summary of
+    /// docs/summary.md (clm summary; it has a summary_version column), or rows with columns
     /// frequency,recency,periods[,weights] (BG/BB) or x,t_x,T[,weights] (in --time-unit).
     #[arg(long, value_enum, default_value_t = InputKind::Transactions)]
     pub input_kind: InputKind,
@@ -146,15 +153,6 @@ impl ModelChoice {
 /// Which models fit which inputs, for the usage errors.
 const MODELS_FOR_INPUTS: &str = "bgnbd, pareto-nbd, mbgnbd and auto fit transactions and x,t_x,T summaries (continuous time); bgbb fits frequency,recency,periods summaries (discrete transaction opportunities, --input-kind summary)";
 
-/// What the input file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InputKind {
-    /// One row per transaction.
-    Transactions,
-    /// One row per customer or per group of identical customers.
-    Summary,
-}
-
 /// Runs `clm clv`.
 pub fn run(args: ClvArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
@@ -165,7 +163,7 @@ pub fn run(args: ClvArgs, quiet: bool) -> Result<()> {
         parse_tier_shares(&args.tiers).map_err(|e| ClmError::Usage(format!("--tiers: {e}")))?;
     let saved = args.model_in.as_deref().map(read_model).transpose()?;
     match args.input_kind {
-        InputKind::Summary => run_summaries(&args, saved, &log),
+        InputKind::Summary => run_summaries(&args, saved, &tier_shares, &log),
         InputKind::Transactions => run_transactions(&args, saved, &tier_shares, &log),
     }
 }
@@ -177,9 +175,7 @@ fn run_transactions(
     log: &Log,
 ) -> Result<()> {
     let mut clock = Stopwatch::start("clv");
-    let unit = resolve_unit(args.time_unit, saved.as_ref())?;
-    let purchase_choice = continuous_model(args.model, "transactions")?;
-    let horizon = value_horizon(args.horizon, unit)?;
+    let fitting = fitting(args, saved.as_ref(), "transactions")?;
     let (tx, last_day) = read_transactions(&args.input, log, &mut clock)?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
     let holdout_end = args
@@ -190,18 +186,129 @@ fn run_transactions(
     let stats = btyd_statistics(&tx, as_of)?;
     clock.lap("statistics");
     check_statistics(&stats, &tx.source, as_of, holdout_end.is_some(), log)?;
+    let holdout = holdout_end
+        .map(|end| {
+            Ok::<_, anyhow::Error>((end, holdout_purchases(&tx, &stats.customer_id, as_of, end)?))
+        })
+        .transpose()?;
+    drop(tx);
+    let statistics = Statistics {
+        stats,
+        as_of,
+        holdout,
+    };
+    model_and_report(
+        args,
+        saved,
+        tier_shares,
+        log,
+        (statistics, fitting),
+        &mut clock,
+    )
+}
+
+/// `clm clv --input-kind summary` on a per-customer summary (docs/summary.md): the BTYD
+/// statistics at the as-of date (and the holdout purchases from a cut-off at --holdout-end)
+/// are views of it, then the same fit and report as from the transactions.
+fn run_customer_summaries(
+    args: &ClvArgs,
+    saved: Option<SavedModel>,
+    tier_shares: &[f64],
+    log: &Log,
+    (summaries, source, latest): (Summaries, String, i32),
+) -> Result<()> {
+    let mut clock = Stopwatch::start("clv");
+    let fitting = fitting(args, saved.as_ref(), "per-customer summaries")?;
+    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), latest)?;
+    let holdout_end = args
+        .holdout_end
+        .as_deref()
+        .map(|text| parse_holdout_end(text, as_of))
+        .transpose()?;
+    let (needed, make) = match holdout_end {
+        Some(end) => (
+            vec![as_of, end],
+            format!("--as-of {} --horizon {}d", format_day(end), end - as_of),
+        ),
+        None => (vec![as_of], as_of_flag(as_of)),
+    };
+    require_cutoffs(&summaries, &source, &needed, &make)?;
+    let stats = btyd_from_summaries(&summaries, as_of);
+    let holdout = holdout_end.map(|end| {
+        (
+            end,
+            holdout_from_summaries(&summaries, &stats.customer_id, as_of, end),
+        )
+    });
+    drop(summaries);
+    clock.lap("statistics");
+    check_statistics(&stats, &source, as_of, holdout_end.is_some(), log)?;
+    let statistics = Statistics {
+        stats,
+        as_of,
+        holdout,
+    };
+    model_and_report(
+        args,
+        saved,
+        tier_shares,
+        log,
+        (statistics, fitting),
+        &mut clock,
+    )
+}
+
+/// The model settings, checked before the input is read.
+struct Fitting {
+    unit: TimeUnit,
+    purchase_choice: PurchaseModelChoice,
+    horizon: f64,
+}
+
+/// The settings of a fit on `input` (what the input holds, for the messages).
+fn fitting(args: &ClvArgs, saved: Option<&SavedModel>, input: &str) -> Result<Fitting> {
+    let unit = resolve_unit(args.time_unit, saved)?;
+    Ok(Fitting {
+        unit,
+        purchase_choice: continuous_model(args.model, input)?,
+        horizon: value_horizon(args.horizon, unit)?,
+    })
+}
+
+/// What the fit needs from the input, whatever its kind.
+struct Statistics {
+    stats: BtydStatistics,
+    as_of: i32,
+    /// The holdout end and each customer's purchase days in `(as_of, end]`.
+    holdout: Option<(i32, Vec<u32>)>,
+}
+
+/// Fits (or loads) the models on the statistics and writes the value report, or the holdout
+/// table with --holdout-end.
+fn model_and_report(
+    args: &ClvArgs,
+    saved: Option<SavedModel>,
+    tier_shares: &[f64],
+    log: &Log,
+    (statistics, fitting): (Statistics, Fitting),
+    clock: &mut Stopwatch,
+) -> Result<()> {
+    let Statistics {
+        stats,
+        as_of,
+        holdout,
+    } = statistics;
+    let Fitting {
+        unit,
+        purchase_choice,
+        horizon,
+    } = fitting;
     let (histories, history_of) = stats.histories(unit);
     clock.lap("histories");
     let (model, spend) = match &saved {
         Some(saved) => (saved_purchase_model(saved)?, saved_spend_model(saved)?),
         None => {
-            let fitted = fit_models(
-                purchase_choice,
-                &stats,
-                &histories,
-                holdout_end.is_some(),
-                log,
-            );
+            let fitted = fit_models(purchase_choice, &stats, &histories, holdout.is_some(), log);
             clock.lap("fit");
             fitted.map_err(|e| fit_failure(e, args.model))?
         }
@@ -218,8 +325,7 @@ fn run_transactions(
     };
     let mut heading = model_heading(&context, &model, spend.as_ref(), &stats);
     let inputs = [args.input.input.as_path()];
-    if let Some(end) = holdout_end {
-        let actual = holdout_purchases(&tx, &stats.customer_id, as_of, end)?;
+    if let Some((end, actual)) = holdout {
         let triples = stats.triples(unit);
         let (lines, table) = holdout_report(&model.btyd, &triples, &actual, unit, (as_of, end));
         heading.extend(lines);
@@ -250,7 +356,7 @@ fn run_transactions(
         tier_shares,
         heading,
         log,
-        &mut clock,
+        clock,
     );
     emit(&report, &args.output, &inputs)?;
     clock.lap("write");
@@ -301,12 +407,26 @@ fn fit_failure(error: NotFitted, choice: ModelChoice) -> anyhow::Error {
     ClmError::BadData(format!("{error}; {advice}")).into()
 }
 
-fn run_summaries(args: &ClvArgs, saved: Option<SavedModel>, log: &Log) -> Result<()> {
+/// `--input-kind summary`: a per-customer summary (it names `summary_version`), or model
+/// summaries (x,t_x,T or frequency,recency,periods), told apart by their columns.
+fn run_summaries(
+    args: &ClvArgs,
+    saved: Option<SavedModel>,
+    tier_shares: &[f64],
+    log: &Log,
+) -> Result<()> {
     let path = args.input.input.as_path();
     let name = path.display().to_string();
     let inputs = [path];
-    match read_summaries(path)? {
-        Summaries::Discrete(summaries) => {
+    let raw = read_table(path, "input")?;
+    if raw.headers.iter().any(|h| h == "summary_version") {
+        let mut timer = Stopwatch::start("summary");
+        let summaries = summaries_from_table(&args.input, &raw, log, &mut timer)?;
+        drop(raw);
+        return run_customer_summaries(args, saved, tier_shares, log, summaries);
+    }
+    match summaries_of_table(&name, &raw)? {
+        ModelSummaries::Discrete(summaries) => {
             if matches!(
                 args.model,
                 ModelChoice::ParetoNbd | ModelChoice::Mbgnbd | ModelChoice::Auto
@@ -324,7 +444,7 @@ fn run_summaries(args: &ClvArgs, saved: Option<SavedModel>, log: &Log) -> Result
             let report = bgbb_report(&params, &fit, &summaries, horizon);
             emit(&report, &args.output, &inputs)
         }
-        Summaries::Continuous(triples) => {
+        ModelSummaries::Continuous(triples) => {
             let unit = resolve_unit(args.time_unit, saved.as_ref())?;
             let model = match &saved {
                 Some(saved) => saved_purchase_model(saved)?,

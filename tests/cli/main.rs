@@ -17,3 +17,4 @@ mod retention;
 mod rfm;
 mod side_tables;
 mod simulate;
+mod summary;
