@@ -9,6 +9,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::columns::{AmountSource, ColumnMap, ColumnOverrides, map_columns};
+use super::convert::{self, DateText};
 use super::dates::{Detected, check_format, detect_format, has_time, parse_date};
 use super::delimited;
 use super::options::{InputArgs, InputFormat, ReturnsPolicy};
@@ -29,16 +30,6 @@ pub const ORDER: &str = "order_id";
 
 /// Values read to detect the date format and float-written ids.
 const SAMPLE_ROWS: usize = 1000;
-
-/// Runs a query on polars' streaming engine, which reads and aggregates in parallel batches and
-/// stops reading once a `limit` is met. (`LazyFrame::collect` runs the in-memory engine in Rust,
-/// which reads a whole file even for a 1000-row sample; Python polars streams by default.)
-pub fn collect_streaming(query: LazyFrame) -> PolarsResult<DataFrame> {
-    // A query with one output (no `collect_all`) always gives a single frame.
-    Ok(query
-        .collect_with_engine(Engine::Streaming)?
-        .unwrap_single())
-}
 
 /// Rows left out by a stated policy, with the reason.
 #[derive(Debug, Clone, PartialEq)]
@@ -308,12 +299,7 @@ fn read_headers(
     delimiter: u8,
 ) -> Result<Vec<String>> {
     if format == InputFormat::Parquet {
-        let schema = scan_parquet(name, source)?.collect_schema().map_err(|e| {
-            ClmError::BadData(format!(
-                "{name}: not a readable Parquet file: {}",
-                one_line(&e.to_string())
-            ))
-        })?;
+        let schema = parquet_schema(name, source)?;
         return Ok(schema.iter_names().map(|n| n.to_string()).collect());
     }
     let record = delimited_reader(name, source, delimiter)?
@@ -345,16 +331,17 @@ fn delimited_reader(
         .from_reader(file))
 }
 
-fn scan_parquet(name: &str, source: &Source) -> Result<LazyFrame> {
-    LazyFrame::scan_parquet(PlRefPath::new(source.path()), ScanArgsParquet::default()).map_err(
-        |e| {
-            ClmError::BadData(format!(
-                "{name}: not a readable Parquet file: {}",
-                one_line(&e.to_string())
-            ))
-            .into()
-        },
-    )
+/// The schema stored in a Parquet file's footer.
+fn parquet_schema(name: &str, source: &Source) -> Result<Schema> {
+    let file = std::fs::File::open(source.path())
+        .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{name}': {e}")))?;
+    let schema = ParquetReader::new(file).schema().map_err(|e| {
+        ClmError::BadData(format!(
+            "{name}: not a readable Parquet file: {}",
+            one_line(&e.to_string())
+        ))
+    })?;
+    Ok(Schema::from_arrow_schema(&schema))
 }
 
 /// One export with its columns mapped, ready to be read.
@@ -370,32 +357,71 @@ struct Reader {
 }
 
 impl Reader {
-    /// A lazy scan of the needed columns, every CSV column read as text except `numeric` ones.
-    fn scan(&self, numeric: &[String]) -> Result<LazyFrame> {
-        let needed: Vec<Expr> = self.columns.source_columns().iter().map(col).collect();
+    /// The types the needed columns are read as: a delimited export's are text, except amounts
+    /// (read as numbers unless written with a decimal comma); a Parquet file's are stored.
+    fn schema(&self) -> Result<Schema> {
         if self.format == InputFormat::Parquet {
-            return Ok(scan_parquet(&self.name, &self.source)?.select(needed));
+            return parquet_schema(&self.name, &self.source);
         }
-        // Decimal-comma amounts are read as text and converted by [`Reader::number`].
-        let numeric = if self.decimal_comma { &[] } else { numeric };
-        let schema: Schema = numeric
+        let numeric = self.amount_columns();
+        Ok(self
+            .columns
+            .source_columns()
+            .into_iter()
+            .map(|name| {
+                let dtype = match !self.decimal_comma && numeric.contains(&name) {
+                    true => DataType::Float64,
+                    false => DataType::String,
+                };
+                Field::new(name.into(), dtype)
+            })
+            .collect())
+    }
+
+    /// The needed columns, with the types of [`Reader::schema`].
+    fn read(&self, schema: &Schema) -> PolarsResult<DataFrame> {
+        let columns = self.columns.source_columns();
+        if self.format == InputFormat::Parquet {
+            return self.read_parquet(&columns);
+        }
+        let numeric: Vec<String> = schema
+            .iter()
+            .filter(|(_, dtype)| **dtype == DataType::Float64)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        self.read_delimited(&columns, &numeric)
+    }
+
+    /// `columns` as written: text for a delimited export, the stored types for Parquet.
+    fn read_as_written(&self, columns: &[String]) -> PolarsResult<DataFrame> {
+        match self.format {
+            InputFormat::Parquet => self.read_parquet(columns),
+            _ => self.read_delimited(columns, &[]),
+        }
+    }
+
+    /// `columns` of a delimited export, as text except the `numeric` ones.
+    fn read_delimited(&self, columns: &[String], numeric: &[String]) -> PolarsResult<DataFrame> {
+        let numeric: Schema = numeric
             .iter()
             .map(|n| Field::new(n.as_str().into(), DataType::Float64))
             .collect();
-        let lf = LazyCsvReader::new(PlRefPath::new(self.source.path()))
+        CsvReadOptions::default()
             .with_has_header(true)
-            .with_separator(self.delimiter)
             .with_infer_schema_length(Some(0))
-            .with_dtype_overwrite(Some(Arc::new(schema)))
+            .with_schema_overwrite(Some(Arc::new(numeric)))
+            .with_columns(Some(columns.iter().map(|c| c.as_str().into()).collect()))
+            .map_parse_options(|options| options.with_separator(self.delimiter))
+            .try_into_reader_with_file_path(Some(self.source.path().into()))?
             .finish()
-            .map_err(|e| {
-                ClmError::BadData(format!(
-                    "{}: cannot read as CSV: {}",
-                    self.name,
-                    one_line(&e.to_string())
-                ))
-            })?;
-        Ok(lf.select(needed))
+    }
+
+    /// `columns` of a Parquet file (only their column chunks are read).
+    fn read_parquet(&self, columns: &[String]) -> PolarsResult<DataFrame> {
+        let file = std::fs::File::open(self.source.path())?;
+        ParquetReader::new(file)
+            .with_columns(Some(columns.to_vec()))
+            .finish()
     }
 
     fn amount_columns(&self) -> Vec<String> {
@@ -409,13 +435,21 @@ impl Reader {
 
     fn load(&self, args: &InputArgs, exclude_ids: &[String]) -> Result<Transactions> {
         let mut timer = Stopwatch::start("load");
-        let lf = self.scan(&self.amount_columns())?;
-        let schema = lf.clone().collect_schema().map_err(|e| self.bad(e))?;
+        let schema = self.schema()?;
         self.reject_nested_columns(&schema)?;
         timer.lap("schema");
-        let day = self.day_expr(&lf, &schema, args.date_format.as_deref())?;
+        // A Parquet file is read first and sampled in memory; a delimited export is sampled
+        // from its first lines.
+        let parquet = match self.format {
+            InputFormat::Parquet => Some(
+                self.read(&schema)
+                    .map_err(|e| self.diagnose_read_error(e))?,
+            ),
+            _ => None,
+        };
+        let date_text = self.date_text(parquet.as_ref(), &schema, args.date_format.as_deref())?;
         timer.lap("date format");
-        let (customer, float_ids) = self.customer_expr(&lf)?;
+        let float_ids = self.float_ids(parquet.as_ref())?;
         // The ids to leave out are compared with the ids as loaded: `0.0` names customer `0`
         // when the export writes every id as a float.
         let exclude_ids: Vec<String> = exclude_ids
@@ -426,68 +460,109 @@ impl Reader {
             })
             .collect();
         timer.lap("id sample");
-        let amount = match &self.columns.amount {
-            AmountSource::Column(name) => self.number(name, &schema),
-            AmountSource::QuantityTimesPrice { quantity, price } => {
-                self.number(quantity, &schema) * self.number(price, &schema)
-            }
+        let raw = match parquet {
+            Some(frame) => frame,
+            None => self.read_delimited_checked(&schema)?,
         };
-        let mut is_return = amount.clone().lt(lit(0.0));
-        if let Some(order) = &self.columns.order {
-            is_return = is_return.or(col(order)
-                .cast(DataType::String)
-                .str()
-                .starts_with(lit("C"))
-                .fill_null(lit(false)));
-        }
-        let mut select = vec![
-            customer.alias(CUSTOMER),
-            day.alias(DAY),
-            amount.alias(AMOUNT),
-            is_return.fill_null(lit(false)).alias(IS_RETURN),
-        ];
-        if let Some(order) = &self.columns.order {
-            select.push(col(order).cast(DataType::String).alias(ORDER));
-        }
-        // polars reads only the needed columns and lets ragged rows and open quotes through:
-        // the delimited export's structure is checked beside the read, on its own thread.
+        timer.lap("read");
+        let date_text = date_text.as_ref().map(|(format, from_user)| DateText {
+            format,
+            // A date format given for datetimes (`%m/%d/%Y` on `12/1/2010 8:26`): the time of
+            // day is dropped, as for every datetime. (A detected format fits the values as
+            // they are.)
+            drop_time_of_day: *from_user && !has_time(format),
+            has_time: has_time(format),
+        });
+        let frame = self
+            .canonical(&raw, date_text.as_ref(), float_ids)
+            .map_err(|e| self.bad(e))?;
+        drop(raw);
+        timer.lap("convert");
+        let tx = self.validate(frame, args, &exclude_ids);
+        timer.lap("validate");
+        tx
+    }
+
+    /// Reads a delimited export with polars while its structure is checked on another thread
+    /// (polars lets ragged rows and open quotes through).
+    fn read_delimited_checked(&self, schema: &Schema) -> Result<DataFrame> {
         let (frame, structure) = std::thread::scope(|scope| {
             let structure = scope.spawn(|| self.check_structure());
-            let frame = collect_streaming(lf.select(select));
+            let frame = self.read(schema);
             (frame, structure.join())
         });
         match structure {
             Ok(result) => result?,
             Err(panic) => std::panic::resume_unwind(panic),
         }
-        let frame = match frame {
-            Ok(frame) => frame,
-            Err(e) => return Err(self.diagnose_read_error(e, &schema)),
+        frame.map_err(|e| self.diagnose_read_error(e))
+    }
+
+    /// The canonical columns `customer_id, day, amount, is_return[, order_id]` from the columns
+    /// as read, converted side by side on the thread pool.
+    fn canonical(
+        &self,
+        raw: &DataFrame,
+        date_text: Option<&DateText>,
+        float_ids: bool,
+    ) -> PolarsResult<DataFrame> {
+        let column = |name: &str| raw.column(name);
+        let (customer, (day, amount)) = rayon::join(
+            || self.customer_ids(column(&self.columns.customer)?, float_ids),
+            || {
+                rayon::join(
+                    || convert::days(column(&self.columns.date)?, date_text),
+                    || self.amounts(raw),
+                )
+            },
+        );
+        let amount = amount?;
+        let order = match &self.columns.order {
+            Some(order) => Some(column(order)?.cast(&DataType::String)?),
+            None => None,
         };
-        timer.lap("read");
-        let tx = self.validate(frame, args, &exclude_ids);
-        timer.lap("validate");
-        tx
+        let order_text = order.as_ref().map(|o| o.str()).transpose()?;
+        let is_return = convert::return_flags(amount.f64()?, order_text);
+        let mut columns = vec![
+            customer?.with_name(CUSTOMER.into()).into_column(),
+            day?.with_name(DAY.into()).into_column(),
+            amount.with_name(AMOUNT.into()).into_column(),
+            is_return.with_name(IS_RETURN.into()).into_column(),
+        ];
+        if let Some(order) = order {
+            columns.push(
+                order
+                    .take_materialized_series()
+                    .with_name(ORDER.into())
+                    .into_column(),
+            );
+        }
+        DataFrame::new(raw.height(), columns)
+    }
+
+    /// Customer ids as text, without the `.0` of float-written ids when `float_ids`.
+    fn customer_ids(&self, ids: &Column, float_ids: bool) -> PolarsResult<Series> {
+        let ids = ids.as_materialized_series().cast(&DataType::String)?;
+        if !float_ids {
+            return Ok(ids);
+        }
+        Ok(convert::without_float_suffixes(ids.str()?).into_series())
+    }
+
+    /// The amount of each row: its column, or quantity × price.
+    fn amounts(&self, raw: &DataFrame) -> PolarsResult<Series> {
+        let number = |name: &str| convert::numbers(raw.column(name)?, self.decimal_comma);
+        match &self.columns.amount {
+            AmountSource::Column(name) => number(name),
+            AmountSource::QuantityTimesPrice { quantity, price } => {
+                let (quantity, price) = rayon::join(|| number(quantity), || number(price));
+                &quantity? * &price?
+            }
+        }
     }
 
     fn bad(&self, e: PolarsError) -> anyhow::Error {
         ClmError::BadData(format!("{}: {}", self.name, one_line(&e.to_string()))).into()
-    }
-
-    /// A column's values as numbers: decimal-comma text (`1.234,50`) is rewritten first when
-    /// `--decimal-comma` is given; decimals and integers are cast. A value that does not convert
-    /// becomes null, which [`Reader::reject_bad_amounts`] reports with its row.
-    fn number(&self, name: &str, schema: &Schema) -> Expr {
-        let is_text = matches!(schema.get(name), Some(DataType::String));
-        if self.decimal_comma && is_text {
-            return col(name)
-                .str()
-                .replace_all(lit(r"[.\s\x{a0}\x{202f}]"), lit(""), false)
-                .str()
-                .replace(lit(","), lit("."), true)
-                .cast(DataType::Float64);
-        }
-        col(name).cast(DataType::Float64)
     }
 
     /// Rejects a needed Parquet column that holds lists, structs or bytes: one value per row is needed.
@@ -526,29 +601,22 @@ impl Reader {
         }
     }
 
-    /// Customer ids as text; ids written as floats (`17850.0`) lose the `.0` when all do
-    /// (the flag says whether they did; whitespace around an id is trimmed later, in
-    /// [`trim_customer_ids`]).
-    fn customer_expr(&self, lf: &LazyFrame) -> Result<(Expr, bool)> {
-        let id = col(&self.columns.customer).cast(DataType::String);
-        let sample = self.sample(lf, &self.columns.customer)?;
+    /// Whether the export writes customer ids as floats (`17850.0`): then they lose the `.0`
+    /// (whitespace around an id is trimmed later, in [`trim_customer_ids`]).
+    fn float_ids(&self, parquet: Option<&DataFrame>) -> Result<bool> {
+        let sample = self.sample(parquet, &self.columns.customer)?;
         let sample: Vec<&str> = sample
             .iter()
             .map(|v| v.trim())
             .filter(|v| !v.is_empty())
             .collect();
-        let float_ids = !sample.is_empty() && sample.iter().all(|v| float_written_id(v).is_some());
-        Ok(if float_ids {
-            (id.str().replace(lit(r"\.0(\s*)$"), lit("$1"), false), true)
-        } else {
-            (id, false)
-        })
+        Ok(!sample.is_empty() && sample.iter().all(|v| float_written_id(v).is_some()))
     }
 
     /// The first non-empty values of a column, as text.
-    fn sample(&self, lf: &LazyFrame, column: &str) -> Result<Vec<String>> {
+    fn sample(&self, parquet: Option<&DataFrame>, column: &str) -> Result<Vec<String>> {
         let mut values = Vec::new();
-        self.scan_values(lf, column, Some(SAMPLE_ROWS), |value| {
+        self.scan_values(parquet, column, Some(SAMPLE_ROWS), |value| {
             values.push(value.to_string());
             false
         })?;
@@ -556,30 +624,25 @@ impl Reader {
     }
 
     /// Calls `stop` on the column's non-empty values in row order (the first `limit` of them,
-    /// or all) until it returns true.
+    /// or all) until it returns true: from the `parquet` frame already read, else from the
+    /// delimited file.
     fn scan_values(
         &self,
-        lf: &LazyFrame,
+        parquet: Option<&DataFrame>,
         column: &str,
         limit: Option<usize>,
         mut stop: impl FnMut(&str) -> bool,
     ) -> Result<()> {
-        if self.format != InputFormat::Parquet {
+        let Some(frame) = parquet else {
             return self.scan_delimited_values(column, limit, stop);
-        }
-        let mut values = lf
-            .clone()
-            .select([col(column).cast(DataType::String)])
-            .filter(col(column).is_not_null());
-        if let Some(limit) = limit {
-            values = values.limit(limit as u32);
-        }
-        let df = collect_streaming(values).map_err(|e| self.bad(e))?;
-        let values = df
+        };
+        let values = frame
             .column(column)
-            .and_then(|c| c.str().cloned())
+            .and_then(|c| c.cast(&DataType::String))
             .map_err(|e| self.bad(e))?;
-        for value in values.iter().flatten() {
+        let values = values.str().map_err(|e| self.bad(e))?;
+        let values = values.iter().flatten().take(limit.unwrap_or(usize::MAX));
+        for value in values {
             if stop(value) {
                 break;
             }
@@ -587,8 +650,8 @@ impl Reader {
         Ok(())
     }
 
-    /// [`Reader::scan_values`] of a delimited file, read directly: polars would count the lines
-    /// of the whole file first.
+    /// [`Reader::scan_values`] of a delimited file, read directly: polars would read the
+    /// whole file first.
     fn scan_delimited_values(
         &self,
         column: &str,
@@ -627,52 +690,31 @@ impl Reader {
         Ok(())
     }
 
-    /// Days since 1970-01-01 from whatever the date column holds.
-    fn day_expr(&self, lf: &LazyFrame, schema: &Schema, format: Option<&str>) -> Result<Expr> {
-        let name = &self.columns.date;
-        let dtype = schema.get(name).cloned().unwrap_or(DataType::String);
-        match dtype {
-            DataType::Date => return Ok(col(name).cast(DataType::Int32)),
-            DataType::Datetime(_, _) => {
-                return Ok(col(name).cast(DataType::Date).cast(DataType::Int32));
-            }
-            _ => {}
+    /// The format the date column is written in, and whether the user gave it; `None` when
+    /// the column holds dates or datetimes, not text.
+    fn date_text(
+        &self,
+        parquet: Option<&DataFrame>,
+        schema: &Schema,
+        format: Option<&str>,
+    ) -> Result<Option<(String, bool)>> {
+        let dtype = schema.get(&self.columns.date);
+        if matches!(dtype, Some(DataType::Date | DataType::Datetime(_, _))) {
+            return Ok(None);
         }
-        let from_user = format.is_some();
-        let format = match format {
-            Some(f) => f.to_string(),
-            None => self.detect_date_format(lf)?,
-        };
-        let options = StrptimeOptions {
-            format: Some(format.as_str().into()),
-            strict: false,
-            exact: true,
-            cache: true,
-        };
-        let mut text = col(name).cast(DataType::String).str().strip_chars(lit(" "));
-        if from_user && !has_time(&format) {
-            // A date format given for datetimes (`%m/%d/%Y` on `12/1/2010 8:26`): the time of
-            // day is dropped, as for every datetime. (A detected format fits the values as
-            // they are.)
-            text = text.str().replace(lit(TIME_OF_DAY), lit(""), false);
-        }
-        let date = if has_time(&format) {
-            text.str()
-                .to_datetime(Some(TimeUnit::Milliseconds), None, options, lit("raise"))
-                .cast(DataType::Date)
-        } else {
-            text.str().to_date(options)
-        };
-        Ok(date.cast(DataType::Int32))
+        Ok(Some(match format {
+            Some(f) => (f.to_string(), true),
+            None => (self.detect_date_format(parquet)?, false),
+        }))
     }
 
-    fn detect_date_format(&self, lf: &LazyFrame) -> Result<String> {
-        let sample = self.sample(lf, &self.columns.date)?;
+    fn detect_date_format(&self, parquet: Option<&DataFrame>) -> Result<String> {
+        let sample = self.sample(parquet, &self.columns.date)?;
         let sample: Vec<&str> = sample.iter().map(|s| s.trim()).collect();
         let column = &self.columns.date;
         match detect_format(&sample) {
             Detected::Format(f) => Ok(f.to_string()),
-            Detected::Ambiguous(a, b) => match self.decide_between(lf, a, b)? {
+            Detected::Ambiguous(a, b) => match self.decide_between(parquet, a, b)? {
                 Some(f) => Ok(f.to_string()),
                 None => Err(ClmError::BadData(format!(
                     "{}: every date in column '{column}' (such as '{}') reads both as {a} and {b}; choose with --date-format",
@@ -695,12 +737,12 @@ impl Reader {
     /// column that only one of them reads decides (a sample of December 1st does not).
     fn decide_between(
         &self,
-        lf: &LazyFrame,
+        parquet: Option<&DataFrame>,
         a: &'static str,
         b: &'static str,
     ) -> Result<Option<&'static str>> {
         let mut decided = None;
-        self.scan_values(lf, &self.columns.date, None, |value| {
+        self.scan_values(parquet, &self.columns.date, None, |value| {
             let value = value.trim();
             decided = match (
                 parse_date(value, a).is_some(),
@@ -716,45 +758,28 @@ impl Reader {
     }
 
     /// A read failed (most often a number that does not parse): find the first offending row.
-    fn diagnose_read_error(&self, error: PolarsError, schema: &Schema) -> anyhow::Error {
-        let Ok(text) = self.scan(&[]) else {
-            return self.bad(error);
-        };
-        for column in self.amount_columns() {
-            let parsed = self.number(&column, schema);
-            let bad = col(&column).is_not_null().and(parsed.is_null());
-            if let Some((row, value)) = self.first_row_where(text.clone(), bad, &column) {
-                return self.not_a_number(row, &column, &value);
-            }
+    fn diagnose_read_error(&self, error: PolarsError) -> anyhow::Error {
+        match self.first_bad_amount() {
+            Ok(Some((row, column, value))) => self.not_a_number(row, &column, &value),
+            _ => self.bad(error),
         }
-        self.bad(error)
     }
 
-    fn first_row_where(
-        &self,
-        lf: LazyFrame,
-        predicate: Expr,
-        column: &str,
-    ) -> Option<(usize, String)> {
-        let first = lf
-            .with_row_index("__row", None)
-            .filter(predicate)
-            .select([col("__row"), col(column).cast(DataType::String)])
-            .limit(1);
-        let df = collect_streaming(first).ok()?;
-        if df.height() == 0 {
-            return None;
+    /// The first row whose amount (or quantity or price) is written but is not a number: its
+    /// index, column and value as written.
+    fn first_bad_amount(&self) -> PolarsResult<Option<(usize, String, String)>> {
+        for column in self.amount_columns() {
+            let written = self.read_as_written(std::slice::from_ref(&column))?;
+            let written = written.column(&column)?;
+            let parsed = convert::numbers(written, self.decimal_comma)?;
+            let bad = written.is_not_null() & parsed.is_null();
+            if let Some(row) = first_index(bad.iter().map(|v| v == Some(true))) {
+                let text = written.cast(&DataType::String)?;
+                let value = text.str()?.get(row).unwrap_or_default().to_string();
+                return Ok(Some((row, column, value)));
+            }
         }
-        let row = df.column("__row").ok()?.idx().ok()?.get(0)? as usize;
-        let value = df
-            .column(column)
-            .ok()?
-            .str()
-            .ok()?
-            .get(0)
-            .unwrap_or_default()
-            .to_string();
-        Some((row, value))
+        Ok(None)
     }
 
     /// "row 12 (line 13)" for CSV, where line counts the header; "row 12" otherwise.
@@ -887,17 +912,10 @@ impl Reader {
         }
         // A date that does not parse is null too: those rows must be empty in the file.
         let kept = frame.height() - trailing;
-        let raw: Vec<Expr> = self
-            .columns
-            .source_columns()
-            .iter()
-            .map(|c| col(c).cast(DataType::String))
-            .collect();
         let tail = self
-            .scan(&[])?
-            .select(raw)
-            .slice(kept as i64, trailing as u32);
-        let tail = collect_streaming(tail).map_err(|e| self.bad(e))?;
+            .read_as_written(&self.columns.source_columns())
+            .map_err(|e| self.bad(e))?
+            .slice(kept as i64, trailing);
         if tail.columns().iter().any(|c| c.null_count() != c.len()) {
             return Ok((frame, 0));
         }
@@ -913,12 +931,9 @@ impl Reader {
         }
         let date_column = &self.columns.date;
         let raw = self
-            .scan(&[])?
-            .select([col(date_column).cast(DataType::String)]);
-        let raw = collect_streaming(raw).map_err(|e| self.bad(e))?;
-        let raw = raw
-            .column(date_column)
-            .and_then(|c| c.str().cloned())
+            .read_as_written(std::slice::from_ref(date_column))
+            .and_then(|raw| raw.column(date_column)?.cast(&DataType::String))
+            .and_then(|raw| raw.str().cloned())
             .map_err(|e| self.bad(e))?;
         let unparsed = day.is_null() & raw.is_not_null();
         if let Some(index) = first_index(unparsed.iter().map(|v| v == Some(true))) {
@@ -940,14 +955,8 @@ impl Reader {
         let amount = frame.column(AMOUNT).map_err(|e| self.bad(e))?;
         let amount_column = self.amount_columns().join("' × '");
         if amount.null_count() > 0 {
-            let text = self.scan(&[])?;
-            let schema = text.clone().collect_schema().map_err(|e| self.bad(e))?;
-            for column in self.amount_columns() {
-                let parsed = self.number(&column, &schema);
-                let bad = col(&column).is_not_null().and(parsed.is_null());
-                if let Some((row, value)) = self.first_row_where(text.clone(), bad, &column) {
-                    return Err(self.not_a_number(row, &column, &value));
-                }
+            if let Some((row, column, value)) = self.first_bad_amount().map_err(|e| self.bad(e))? {
+                return Err(self.not_a_number(row, &column, &value));
             }
             self.reject_nulls(frame, AMOUNT, &amount_column, "the amount is empty")?;
         }
@@ -1012,13 +1021,9 @@ impl Reader {
         let AmountSource::Column(column) = &self.columns.amount else {
             return None;
         };
-        let row = self
-            .scan(&[])
-            .ok()?
-            .select([col(column).cast(DataType::String)])
-            .slice(index as i64, 1);
-        let df = collect_streaming(row).ok()?;
-        let value = df.column(column).ok()?.str().ok()?.get(0)?.to_string();
+        let written = self.read_as_written(std::slice::from_ref(column)).ok()?;
+        let written = written.column(column).ok()?.cast(&DataType::String).ok()?;
+        let value = written.str().ok()?.get(index)?.to_string();
         Some(value)
     }
 
@@ -1087,10 +1092,6 @@ fn trim_customer_ids(frame: &mut DataFrame) -> PolarsResult<usize> {
     frame.with_column(trimmed.with_name(CUSTOMER.into()).into_column())?;
     Ok(trimmed_ids)
 }
-
-/// A trailing time of day (`8:26`, `08:26:00`, `T08:26:00.5`, `8:26 PM`), dropped before a date
-/// format without one is applied.
-const TIME_OF_DAY: &str = r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d*)?)?( ?[AaPp][Mm])?$";
 
 /// The first line of a library's message, at most 200 characters: polars quotes whole chunks of
 /// the input and gives advice for its Python API.

@@ -1,6 +1,7 @@
 //! Reading transaction exports into the canonical frame: loading, column mapping, dates.
 
 pub mod columns;
+mod convert;
 pub mod customer_inputs;
 pub mod customers;
 pub mod dates;

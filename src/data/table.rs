@@ -208,15 +208,10 @@ fn raw_table<R: Read>(
 fn read_parquet(path: &Path, source: &str) -> Result<RawTable, ClmError> {
     let bad =
         |e: PolarsError| ClmError::BadData(format!("{source}: not a readable Parquet file: {e}"));
-    let frame = LazyFrame::scan_parquet(
-        PlRefPath::new(path.display().to_string()),
-        ScanArgsParquet::default(),
-    )
-    .and_then(|lf| {
-        lf.select([all().as_expr().cast(DataType::String)])
-            .collect()
-    })
-    .map_err(bad)?;
+    let frame = std::fs::File::open(path)
+        .map_err(PolarsError::from)
+        .and_then(|file| ParquetReader::new(file).finish())
+        .map_err(bad)?;
     let headers: Vec<String> = frame
         .get_column_names()
         .iter()
@@ -225,7 +220,8 @@ fn read_parquet(path: &Path, source: &str) -> Result<RawTable, ClmError> {
     let mut cells = Vec::with_capacity(headers.len());
     let mut padded = vec![0; headers.len()];
     for (index, column) in frame.columns().iter().enumerate() {
-        let text = column.str().map_err(bad)?;
+        let text = column.cast(&DataType::String).map_err(bad)?;
+        let text = text.str().map_err(bad)?;
         cells.push(
             text.iter()
                 .map(|v| trimmed_cell(v, &mut padded[index]))

@@ -14,7 +14,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::data::Transactions;
-use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN};
+use crate::data::load::{CUSTOMER, DAY, IS_RETURN};
 use crate::data::options::InputFormat;
 use crate::data::table::{RawTable, RowReader, read_table, table_from_bytes};
 use crate::error::ClmError;
@@ -209,24 +209,6 @@ fn bad_data(source: &str) -> impl Fn(PolarsError) -> ClmError + '_ {
     move |e| ClmError::BadData(format!("{source}: {e}"))
 }
 
-/// Net total and purchase flag per customer and day, up to `last_day` inclusive, from `first_day`
-/// exclusive when given.
-fn purchase_days(tx: &Transactions, after_day: Option<i32>, last_day: i32) -> LazyFrame {
-    let mut window = col(DAY).lt_eq(lit(last_day));
-    if let Some(after) = after_day {
-        window = window.and(col(DAY).gt(lit(after)));
-    }
-    tx.frame
-        .clone()
-        .lazy()
-        .filter(window)
-        .group_by([col(CUSTOMER), col(DAY)])
-        .agg([
-            col(IS_RETURN).not().any(true).alias("purchase"),
-            col(AMOUNT).sum().alias("day_total"),
-        ])
-}
-
 /// Computes the BTYD statistics as of `as_of_day` (days since 1970-01-01): a view of the
 /// customers' summaries at that date ([`Summaries::from_rows`]).
 pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatistics> {
@@ -299,25 +281,26 @@ pub fn holdout_purchases(
     holdout_end_day: i32,
 ) -> Result<Vec<u32>> {
     let bad = bad_data(&tx.source);
-    let counts = purchase_days(tx, Some(as_of_day), holdout_end_day)
-        .filter(col("purchase"))
-        .group_by([col(CUSTOMER)])
-        .agg([len().cast(DataType::UInt32).alias("holdout_purchases")])
-        .collect()
-        .map_err(&bad)?;
-    let ids = counts
-        .column(CUSTOMER)
-        .and_then(|c| c.str().cloned())
-        .map_err(&bad)?;
-    let n = counts
-        .column("holdout_purchases")
-        .and_then(|c| c.u32().cloned())
-        .map_err(&bad)?;
-    let by_id: std::collections::HashMap<&str, u32> = ids
+    let column = |name: &str| tx.frame.column(name).map_err(&bad);
+    let ids = column(CUSTOMER)?.str().map_err(&bad)?;
+    let days = column(DAY)?.i32().map_err(&bad)?;
+    let is_return = column(IS_RETURN)?.bool().map_err(&bad)?;
+    // A purchase day has at least one row that is not a return.
+    let purchase_days: std::collections::HashSet<(&str, i32)> = ids
         .iter()
-        .zip(n.iter())
-        .filter_map(|(id, n)| Some((id?, n?)))
+        .zip(days.iter())
+        .zip(is_return.iter())
+        .filter_map(|((id, day), is_return)| match (id, day, is_return) {
+            (Some(id), Some(day), Some(false)) if day > as_of_day && day <= holdout_end_day => {
+                Some((id, day))
+            }
+            _ => None,
+        })
         .collect();
+    let mut by_id: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    for (id, _) in purchase_days {
+        *by_id.entry(id).or_default() += 1;
+    }
     Ok(customer_id
         .iter()
         .map(|id| by_id.get(id).copied().unwrap_or(0))
