@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::commands::{
     churn::ChurnArgs, clv::ClvArgs, cohorts::CohortsArgs, lifecycle::LifecycleArgs,
     loyalty::LoyaltyArgs, retention::RetentionArgs, rfm::RfmArgs, simulate::SimulateArgs,
+    sql::SqlArgs,
 };
 
 /// Customer analytics from transaction exports: RFM segments, the loyalty matrix, CLV and churn.
@@ -46,4 +47,5 @@ pub enum Command {
     Lifecycle(LifecycleArgs),
     Retention(RetentionArgs),
     Simulate(SimulateArgs),
+    Sql(SqlArgs),
 }

@@ -19,6 +19,7 @@ fn main() {
         cli::Command::Loyalty(args) => commands::loyalty::run(args, cli.quiet),
         cli::Command::Retention(args) => commands::retention::run(args, cli.quiet),
         cli::Command::Simulate(args) => commands::simulate::run(args, cli.quiet),
+        cli::Command::Sql(args) => commands::sql::run(args, cli.quiet),
     };
     if let Err(err) = result {
         let code = error::exit_code_for(&err);

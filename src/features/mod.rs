@@ -8,3 +8,4 @@ pub mod lifecycle;
 pub mod loyalty;
 pub mod retention;
 pub mod rfm;
+pub mod sql;

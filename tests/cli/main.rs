@@ -14,3 +14,4 @@ mod output;
 mod retention;
 mod rfm;
 mod simulate;
+mod sql;
