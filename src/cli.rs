@@ -5,6 +5,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::summary::SummaryArgs;
 use crate::commands::{
     churn::ChurnArgs, clv::ClvArgs, cohorts::CohortsArgs, lifecycle::LifecycleArgs,
     loyalty::LoyaltyArgs, retention::RetentionArgs, rfm::RfmArgs, simulate::SimulateArgs,
@@ -46,6 +47,7 @@ pub enum Command {
     Cohorts(CohortsArgs),
     Lifecycle(LifecycleArgs),
     Retention(RetentionArgs),
+    Summary(SummaryArgs),
     Simulate(SimulateArgs),
     Sql(SqlArgs),
 }

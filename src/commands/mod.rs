@@ -10,6 +10,7 @@ pub mod retention;
 pub mod rfm;
 pub mod simulate;
 pub mod sql;
+pub mod summary;
 
 /// A value parser for a whole number of at least `min`: a negative number is refused with the
 /// range (with `allow_negative_numbers`), not taken for a flag or refused as "invalid digit".

@@ -9,6 +9,7 @@ pub mod load;
 pub mod options;
 pub mod placeholders;
 pub mod subscriptions;
+pub mod summary;
 pub mod survey;
 
 pub use load::{Transactions, load_transactions};

@@ -10,6 +10,7 @@ use anyhow::Result;
 
 use crate::data::Transactions;
 use crate::data::customers::CustomerRows;
+use crate::features::summary::summarise;
 use crate::models::Triple;
 use crate::output::PackedText;
 
@@ -67,33 +68,45 @@ impl Histories {
             rows.clear();
             rows.extend(groups.rows_of(customer).iter().map(|&row| row as usize));
             rows.sort_by_key(|&row| day[row]); // stable: same-day rows stay in input order
-            let first_of_customer = days.len();
-            for &row in rows.iter() {
-                let returned = is_return[row];
-                let same_day = days.len() > first_of_customer
-                    && days.last().is_some_and(|last| last.day == day[row]);
-                match days.last_mut() {
-                    Some(last) if same_day => {
-                        last.total += amount[row];
-                        last.purchase |= !returned;
-                        last.rows += 1;
-                        last.return_rows += u32::from(returned);
-                    }
-                    _ => days.push(Day {
-                        day: day[row],
-                        total: amount[row],
-                        purchase: !returned,
-                        rows: 1,
-                        return_rows: u32::from(returned),
-                    }),
-                }
-            }
+            customer_days(&rows, day, amount, is_return, &mut days);
             offsets.push(days.len());
         }
         Histories {
             customer_id: groups.ids,
             offsets,
             days,
+        }
+    }
+}
+
+/// Appends one customer's days to `days`, from their `rows` sorted by day: one [`Day`] per
+/// date, same-day amounts added in row order.
+pub fn customer_days(
+    rows: &[usize],
+    day: &[i32],
+    amount: &[f64],
+    is_return: &[bool],
+    days: &mut Vec<Day>,
+) {
+    let first_of_customer = days.len();
+    for &row in rows {
+        let returned = is_return[row];
+        let same_day =
+            days.len() > first_of_customer && days.last().is_some_and(|last| last.day == day[row]);
+        match days.last_mut() {
+            Some(last) if same_day => {
+                last.total += amount[row];
+                last.purchase |= !returned;
+                last.rows += 1;
+                last.return_rows += u32::from(returned);
+            }
+            _ => days.push(Day {
+                day: day[row],
+                total: amount[row],
+                purchase: !returned,
+                rows: 1,
+                return_rows: u32::from(returned),
+            }),
         }
     }
 }
@@ -158,55 +171,9 @@ impl CutoffFeatures {
 }
 
 /// Features at `cutoff` from one customer's days; `None` when they made no purchase up to it
-/// (not yet a customer then).
+/// (not yet a customer then). A view of the customer's summary at the cut-off.
 pub fn features_at(days: &[Day], cutoff: i32) -> Option<CutoffFeatures> {
-    let known = &days[..days.partition_point(|d| d.day <= cutoff)];
-    let mut purchase_days = known.iter().filter(|d| d.purchase);
-    let first = purchase_days.next()?;
-    let (mut frequency, mut last_day) = (1u32, first.day);
-    let (mut gap_sum, mut gap_square_sum) = (0.0, 0.0);
-    let mut repeat_spend = 0.0;
-    for d in purchase_days {
-        let gap = f64::from(d.day - last_day);
-        gap_sum += gap;
-        gap_square_sum += gap * gap;
-        repeat_spend += d.total;
-        frequency += 1;
-        last_day = d.day;
-    }
-    let gaps = f64::from(frequency - 1);
-    let gap_sd_days = (frequency >= 3).then(|| {
-        let mean = gap_sum / gaps;
-        (gap_square_sum / gaps - mean * mean).max(0.0).sqrt()
-    });
-    let (mut monetary, mut last_quarter, mut prior_quarter) = (0.0, 0.0, 0.0);
-    let (mut rows, mut return_rows) = (0u32, 0u32);
-    for d in known {
-        monetary += d.total;
-        rows += d.rows;
-        return_rows += d.return_rows;
-        if d.day > cutoff - QUARTER_DAYS {
-            last_quarter += d.total;
-        } else if d.day > cutoff - 2 * QUARTER_DAYS {
-            prior_quarter += d.total;
-        }
-    }
-    Some(CutoffFeatures {
-        recency_days: cutoff - last_day,
-        frequency,
-        monetary,
-        tenure_days: cutoff - first.day,
-        active_span_days: last_day - first.day,
-        gap_sd_days,
-        spend_last_quarter: last_quarter,
-        spend_prior_quarter: prior_quarter,
-        return_share: f64::from(return_rows) / f64::from(rows.max(1)),
-        mean_repeat_spend: if frequency > 1 {
-            repeat_spend / gaps
-        } else {
-            f64::NAN
-        },
-    })
+    summarise(days, None, cutoff)?.cutoff_features(cutoff)
 }
 
 /// Whether the customer churned by `cutoff + horizon`: no purchase in `(cutoff, cutoff + horizon]`.

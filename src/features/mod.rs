@@ -9,3 +9,4 @@ pub mod loyalty;
 pub mod retention;
 pub mod rfm;
 pub mod sql;
+pub mod summary;

@@ -36,11 +36,18 @@ pub enum Values {
         codes: Vec<u32>,
     },
     Int(Vec<i64>),
-    /// Floats with the number of decimals to print in text formats.
+    /// Floats with the number of decimals to print in text formats ([`ROUND_TRIP`]: in full).
     Float(Vec<f64>, usize),
-    /// Days since 1970-01-01, printed as ISO dates.
+    /// Days since 1970-01-01, printed as ISO dates; [`NO_DAY`] is an empty cell.
     Date(Vec<i32>),
 }
+
+/// Decimals of a [`Values::Float`] written in full: the shortest text that reads back as the
+/// same float (tables that another program or `clm` reads again, such as the summary).
+pub const ROUND_TRIP: usize = usize::MAX;
+
+/// A missing date in a [`Values::Date`] column (an empty cell, null in Parquet).
+pub const NO_DAY: i32 = i32::MIN;
 
 impl Values {
     fn len(&self) -> usize {
@@ -115,7 +122,9 @@ impl Table {
 
 /// A float with at most `decimals` decimals; non-finite values print as empty cells.
 pub fn format_float(value: f64, decimals: usize) -> String {
-    if value.is_finite() {
+    if value.is_finite() && decimals == ROUND_TRIP {
+        value.to_string()
+    } else if value.is_finite() {
         format!("{value:.decimals$}")
     } else {
         String::new()

@@ -297,6 +297,10 @@ fn push_quoted(out: &mut Vec<u8>, field: &[u8], delimiter: u8) {
 /// it lies near a rounding tie (where the exact binary value decides, e.g. 2.675 → "2.67")
 /// rounding it rounds the exact product. Large values, many decimals and near-ties take `fmt`.
 fn write_fixed(out: &mut Vec<u8>, value: f64, decimals: usize) {
+    if decimals == super::ROUND_TRIP {
+        write!(out, "{value}").expect("writing to a Vec cannot fail");
+        return;
+    }
     const POWERS_OF_TEN: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
     // Below 2^40 the product's error (at most 2^-13) is far smaller than the tie margin.
     const FAST_LIMIT: f64 = (1u64 << 40) as f64;
@@ -337,6 +341,9 @@ fn json_value(values: &Values, row: usize) -> Value {
 
 /// Rounds to the decimals a column prints with, so JSON agrees with CSV.
 fn round_to(value: f64, decimals: usize) -> f64 {
+    if decimals == super::ROUND_TRIP {
+        return value;
+    }
     let scale = 10f64.powi(decimals as i32);
     (value * scale).round() / scale
 }
@@ -388,7 +395,12 @@ fn to_frame(table: &Table) -> Result<DataFrame> {
                 }
                 Values::Int(v) => Series::new(name, v).into_column(),
                 Values::Float(v, _) => Series::new(name, v).into_column(),
-                Values::Date(v) => Series::new(name, v).cast(&DataType::Date)?.into_column(),
+                Values::Date(v) => {
+                    let days = v.iter().map(|&d| (d != super::NO_DAY).then_some(d));
+                    Series::new(name, days.collect::<Vec<_>>())
+                        .cast(&DataType::Date)?
+                        .into_column()
+                }
             })
         })
         .collect::<Result<_>>()?;

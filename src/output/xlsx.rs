@@ -71,6 +71,7 @@ fn fill_sheet(sheet: &mut Worksheet, name: &str, table: &Table) -> Result<(), Xl
                     sheet.write_number_with_format(at, col, v[row], &float)?;
                 }
                 Values::Float(..) => {} // empty cell, as in the text formats
+                Values::Date(v) if v[row] == super::NO_DAY => {} // empty cell
                 Values::Date(v) => {
                     let serial = f64::from(v[row]) + EXCEL_EPOCH_OFFSET;
                     sheet.write_number_with_format(at, col, serial, &date)?;
@@ -95,6 +96,7 @@ fn fill_sheet(sheet: &mut Worksheet, name: &str, table: &Table) -> Result<(), Xl
 fn decimal_format(decimals: usize) -> String {
     match decimals {
         0 => "0".to_string(),
+        super::ROUND_TRIP => "General".to_string(),
         d => format!("0.{}", "0".repeat(d)),
     }
 }

@@ -1,0 +1,125 @@
+//! `clm summary`: the per-customer summary of `docs/summary.md`, the table every analysis can
+//! read back with `--input-kind summary`.
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::commands::opening::read_transactions;
+use crate::data::dates::resolve_as_of;
+use crate::data::options::{AsOfArgs, InputArgs};
+use crate::error::ClmError;
+use crate::features::summary::{SUMMARY_VERSION, Summaries};
+use crate::output::OutputArgs;
+use crate::output::{Log, Report, Stopwatch, Table, Values, counted, emit, format_day};
+
+/// Write the per-customer summary (docs/summary.md): one row per customer and cut-off.
+///
+/// Each row holds what the analyses need from a customer's transactions on or before the
+/// cut-off: first and last purchase day, purchase days, orders, rows, returns, revenue, repeat
+/// revenue, the last two quarters' revenue and the squared gaps between purchase days. rfm,
+/// clv, churn and loyalty read it with --input-kind summary and give the same output as from
+/// the transactions. One cut-off (the as-of date) serves rfm, clv and loyalty; churn needs
+/// --horizon, which adds the cut-offs as-of − horizon and as-of − 2 × horizon.
+///
+/// Examples:
+///   clm summary fixtures/transactions.csv -o summary.csv
+///   clm summary orders.parquet --horizon 90d -o summary.parquet
+///   clm summary orders.csv -o s.csv && clm rfm s.csv --input-kind summary
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub as_of: AsOfArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Churn horizon: also summarise at as-of − horizon and as-of − 2 × horizon, the cut-offs
+    /// clm churn --horizon trains and back-tests on. Days, or 13w, 3m, 1y.
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = crate::commands::days_between(1, 3650))]
+    pub horizon: Option<u32>,
+}
+
+/// Runs `clm summary`.
+pub fn run(args: SummaryArgs, quiet: bool) -> Result<()> {
+    let log = Log { quiet };
+    let mut timer = Stopwatch::start("summary");
+    crate::output::check_outputs(&args.output, &[], &[Some(args.input.input.as_path())])?;
+    let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
+    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
+    let cutoffs = cutoffs(as_of, args.horizon);
+    let spinner = log.spinner("summarising customers");
+    let rows = tx.row_columns()?;
+    let summaries = Summaries::from_rows(&rows, &cutoffs);
+    let after = rows.rows_after(as_of);
+    drop(rows);
+    drop(spinner);
+    timer.lap("summary");
+    if after > 0 {
+        log.note(format!(
+            "{} dated after the as-of date {} left out",
+            counted(after, "row"),
+            format_day(as_of)
+        ));
+    }
+    if summaries.is_empty() {
+        return Err(ClmError::BadData(format!(
+            "{}: no transactions on or before {}",
+            tx.source,
+            format_day(as_of)
+        ))
+        .into());
+    }
+    let report = Report {
+        heading: vec![format!(
+            "Per-customer summary (version {SUMMARY_VERSION}, docs/summary.md): {} at {}",
+            counted(summaries.len(), "customer"),
+            counted(summaries.cutoffs.len(), "cut-off"),
+        )],
+        summary: cutoff_table(&summaries),
+        rows: summaries.to_table(),
+    };
+    emit(&report, &args.output, &[args.input.input.as_path()])?;
+    timer.lap("output");
+    Ok(())
+}
+
+/// The as-of date, and with a horizon `h` also as-of − h and as-of − 2h (latest first).
+pub fn cutoffs(as_of: i32, horizon: Option<u32>) -> Vec<i32> {
+    match horizon {
+        None => vec![as_of],
+        Some(h) => {
+            let h = h as i32;
+            vec![as_of, as_of - h, as_of - 2 * h]
+        }
+    }
+}
+
+/// One line per cut-off: customers, buyers among them, and revenue.
+fn cutoff_table(summaries: &Summaries) -> Table {
+    let (mut customers, mut buyers, mut revenue) = (Vec::new(), Vec::new(), Vec::new());
+    for &cutoff in &summaries.cutoffs {
+        let at = summaries.at(cutoff).unwrap_or_default();
+        let present = at.iter().flatten();
+        customers.push(present.clone().count() as i64);
+        buyers.push(present.clone().filter(|s| s.purchase_days > 0).count() as i64);
+        revenue.push(present.map(|s| s.revenue).sum());
+    }
+    Table::default()
+        .with("cutoff", Values::Date(summaries.cutoffs.clone()))
+        .with("customers", Values::Int(customers))
+        .with("buyers", Values::Int(buyers))
+        .with("revenue", Values::Float(revenue, 2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_horizon_adds_the_two_churn_cutoffs() {
+        assert_eq!(cutoffs(1000, None), vec![1000]);
+        assert_eq!(cutoffs(1000, Some(90)), vec![1000, 910, 820]);
+    }
+}

@@ -1,0 +1,510 @@
+//! The per-customer summary (`docs/summary.md`, version 1): each customer's sufficient statistics
+//! at one or more cut-off dates. RFM measures, BTYD statistics and churn features are views of
+//! one summary row ([`CustomerSummary`]), so an analysis gives the same numbers from the
+//! transactions and from a summary file that `clm summary`, `clm sql` or an engine produced.
+
+use rayon::prelude::*;
+
+use crate::data::customers::CustomerRows;
+use crate::data::load::RowColumns;
+use crate::data::summary::SummaryRecords;
+pub use crate::data::summary::{CustomerSummary, SUMMARY_VERSION};
+use crate::features::churn::{CutoffFeatures, Day, QUARTER_DAYS, customer_days};
+use crate::output::{NO_DAY, PackedText, ROUND_TRIP, Table, Values};
+
+/// Summarises one customer's days (in date order) at `cutoff`; `None` when no row is on or
+/// before it. `new_orders[d]` is the number of orders first seen on `days[d]`; without it each
+/// purchase day is one order. Sums run in date order, the order every view relies on.
+pub fn summarise(days: &[Day], new_orders: Option<&[u32]>, cutoff: i32) -> Option<CustomerSummary> {
+    let known = &days[..days.partition_point(|d| d.day <= cutoff)];
+    if known.is_empty() {
+        return None;
+    }
+    let mut s = CustomerSummary {
+        first_day: None,
+        last_day: None,
+        purchase_days: 0,
+        orders: 0,
+        rows: 0,
+        return_rows: 0,
+        revenue: 0.0,
+        repeat_revenue: 0.0,
+        revenue_last_quarter: 0.0,
+        revenue_prior_quarter: 0.0,
+        gap_square_sum: 0.0,
+    };
+    for d in known {
+        s.rows += d.rows;
+        s.return_rows += d.return_rows;
+        s.revenue += d.total;
+        if d.day > cutoff - QUARTER_DAYS {
+            s.revenue_last_quarter += d.total;
+        } else if d.day > cutoff - 2 * QUARTER_DAYS {
+            s.revenue_prior_quarter += d.total;
+        }
+        if !d.purchase {
+            continue;
+        }
+        if let Some(last) = s.last_day {
+            let gap = f64::from(d.day - last);
+            s.gap_square_sum += gap * gap;
+            s.repeat_revenue += d.total;
+        } else {
+            s.first_day = Some(d.day);
+        }
+        s.last_day = Some(d.day);
+        s.purchase_days += 1;
+    }
+    s.orders = match new_orders {
+        Some(new_orders) => new_orders[..known.len()].iter().sum(),
+        None => s.purchase_days,
+    };
+    Some(s)
+}
+
+impl CustomerSummary {
+    /// First and last purchase day; `None` for a customer with only returns.
+    pub fn purchase_span(&self) -> Option<(i32, i32)> {
+        self.first_day.zip(self.last_day)
+    }
+
+    /// Mean net total of the purchase days after the first; NaN for a one-time buyer.
+    pub fn mean_repeat_spend(&self) -> f64 {
+        match self.purchase_days {
+            0 | 1 => f64::NAN,
+            days => self.repeat_revenue / f64::from(days - 1),
+        }
+    }
+
+    /// The churn features at `cutoff` (the summary's own cut-off); `None` without a purchase.
+    pub fn cutoff_features(&self, cutoff: i32) -> Option<CutoffFeatures> {
+        let (first, last) = self.purchase_span()?;
+        let frequency = self.purchase_days;
+        let gaps = f64::from(frequency - 1);
+        let gap_sd_days = (frequency >= 3).then(|| {
+            // The gaps add up to the span: their mean needs no other column.
+            let mean = f64::from(last - first) / gaps;
+            (self.gap_square_sum / gaps - mean * mean).max(0.0).sqrt()
+        });
+        Some(CutoffFeatures {
+            recency_days: cutoff - last,
+            frequency,
+            monetary: self.revenue,
+            tenure_days: cutoff - first,
+            active_span_days: last - first,
+            gap_sd_days,
+            spend_last_quarter: self.revenue_last_quarter,
+            spend_prior_quarter: self.revenue_prior_quarter,
+            return_share: f64::from(self.return_rows) / f64::from(self.rows.max(1)),
+            mean_repeat_spend: self.mean_repeat_spend(),
+        })
+    }
+}
+
+/// The per-customer summary at one or more cut-offs, customers in id order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summaries {
+    /// Every customer with a row on or before the latest cut-off.
+    pub customer_id: PackedText,
+    /// The cut-offs, latest first.
+    pub cutoffs: Vec<i32>,
+    /// `at[k][i]`: customer `i` at `cutoffs[k]`; `None` without a row on or before it.
+    at: Vec<Vec<Option<CustomerSummary>>>,
+}
+
+/// One parallel task's customers that have a row by the latest cut-off, and their summaries at
+/// each cut-off.
+type Block = (Vec<usize>, Vec<Vec<Option<CustomerSummary>>>);
+
+/// Customers summarised per parallel task: enough to amortise the task, few enough to balance.
+const CUSTOMERS_PER_TASK: usize = 4096;
+
+impl Summaries {
+    /// Summarises the rows at each of `cutoffs` (any order; duplicates ignored): rows grouped by
+    /// customer once, then each customer's day history built and summarised in parallel.
+    pub fn from_rows(rows: &RowColumns, cutoffs: &[i32]) -> Summaries {
+        let mut cutoffs = cutoffs.to_vec();
+        cutoffs.sort_unstable_by(|a, b| b.cmp(a));
+        cutoffs.dedup();
+        let customers = CustomerRows::new(&rows.customer);
+        let blocks: Vec<Block> = (0..customers.customers())
+            .into_par_iter()
+            .step_by(CUSTOMERS_PER_TASK)
+            .map(|start| {
+                let end = (start + CUSTOMERS_PER_TASK).min(customers.customers());
+                let mut scratch = DayScratch::default();
+                let mut kept = Vec::new();
+                let mut at = vec![Vec::new(); cutoffs.len()];
+                for c in start..end {
+                    scratch.build(customers.rows_of(c), rows);
+                    let orders = rows.order.as_ref().map(|_| scratch.new_orders.as_slice());
+                    // A customer without a row by the latest cut-off has no summary row at all.
+                    let Some(latest) = summarise(&scratch.days, orders, cutoffs[0]) else {
+                        continue;
+                    };
+                    kept.push(c);
+                    at[0].push(Some(latest));
+                    for (k, &cutoff) in cutoffs.iter().enumerate().skip(1) {
+                        at[k].push(summarise(&scratch.days, orders, cutoff));
+                    }
+                }
+                (kept, at)
+            })
+            .collect();
+        let mut out = Summaries {
+            customer_id: PackedText::default(),
+            at: vec![Vec::new(); cutoffs.len()],
+            cutoffs,
+        };
+        for (kept, at) in blocks {
+            for c in kept {
+                out.customer_id.push(customers.ids.get(c));
+            }
+            for (all, block) in out.at.iter_mut().zip(at) {
+                all.extend(block);
+            }
+        }
+        out
+    }
+
+    /// Number of customers.
+    pub fn len(&self) -> usize {
+        self.customer_id.len()
+    }
+
+    /// Whether there are no customers.
+    pub fn is_empty(&self) -> bool {
+        self.customer_id.is_empty()
+    }
+
+    /// The latest cut-off (what an analysis takes as its as-of date by default).
+    pub fn latest(&self) -> Option<i32> {
+        self.cutoffs.first().copied()
+    }
+
+    /// Every customer's summary at `cutoff`, when the summary has that cut-off.
+    pub fn at(&self, cutoff: i32) -> Option<&[Option<CustomerSummary>]> {
+        let k = self.cutoffs.iter().position(|&c| c == cutoff)?;
+        Some(&self.at[k])
+    }
+
+    /// The cut-offs of `needed` that the summary lacks.
+    pub fn missing_cutoffs(&self, needed: &[i32]) -> Vec<i32> {
+        let mut missing: Vec<i32> = needed
+            .iter()
+            .copied()
+            .filter(|c| !self.cutoffs.contains(c))
+            .collect();
+        missing.sort_unstable_by(|a, b| b.cmp(a));
+        missing.dedup();
+        missing
+    }
+
+    /// The summary as the long table of `docs/summary.md`: one row per customer and cut-off,
+    /// customers in id order, cut-offs latest first.
+    pub fn to_table(&self) -> Table {
+        let rows = self.at.iter().map(|at| at.iter().flatten().count()).sum();
+        let mut cells = SummaryColumns::with_capacity(rows);
+        for i in 0..self.len() {
+            for (k, &cutoff) in self.cutoffs.iter().enumerate() {
+                if let Some(s) = &self.at[k][i] {
+                    cells.push(self.customer_id.get(i), cutoff, s);
+                }
+            }
+        }
+        cells.into_table()
+    }
+
+    /// Groups the rows read from a summary file (checked there: one row per customer and
+    /// cut-off, every customer at the latest one): customers sorted by id, each row under its
+    /// cut-off.
+    pub fn from_records(records: &SummaryRecords) -> Summaries {
+        let ids: Vec<&str> = records.customer_id.iter().map(String::as_str).collect();
+        let customers = CustomerRows::new(&ids);
+        let mut cutoffs = records.cutoff.clone();
+        cutoffs.sort_unstable_by(|a, b| b.cmp(a));
+        cutoffs.dedup();
+        let mut at = vec![vec![None; customers.customers()]; cutoffs.len()];
+        for (c, _) in customers.ids.iter().enumerate() {
+            for &row in customers.rows_of(c) {
+                let row = row as usize;
+                let k = cutoffs
+                    .iter()
+                    .position(|&cutoff| cutoff == records.cutoff[row])
+                    .expect("every cut-off is listed");
+                at[k][c] = Some(records.summary[row]);
+            }
+        }
+        Summaries {
+            customer_id: customers.ids,
+            cutoffs,
+            at,
+        }
+    }
+}
+
+/// One customer's day history, rebuilt for each customer in scratch space.
+#[derive(Default)]
+struct DayScratch<'a> {
+    rows: Vec<usize>,
+    days: Vec<Day>,
+    /// Orders first seen on each day of `days`.
+    new_orders: Vec<u32>,
+    /// (order id or none, day of a row without one, day) of each purchase row.
+    occasions: Vec<(Option<&'a str>, i32, i32)>,
+}
+
+impl<'a> DayScratch<'a> {
+    fn build(&mut self, customer_rows: &[u32], rows: &RowColumns<'a>) {
+        self.rows.clear();
+        self.rows
+            .extend(customer_rows.iter().map(|&row| row as usize));
+        self.rows.sort_by_key(|&row| rows.day[row]); // stable: same-day rows in input order
+        self.days.clear();
+        customer_days(
+            &self.rows,
+            &rows.day,
+            &rows.amount,
+            &rows.is_return,
+            &mut self.days,
+        );
+        let Some(order) = rows.order.as_ref() else {
+            return;
+        };
+        // An order counts on the first day it has a purchase row; a purchase row without an
+        // order id is its day's order.
+        self.occasions.clear();
+        self.occasions.extend(
+            self.rows
+                .iter()
+                .filter(|&&row| !rows.is_return[row])
+                .map(|&row| match order[row] {
+                    Some(id) => (Some(id), 0, rows.day[row]),
+                    None => (None, rows.day[row], rows.day[row]),
+                }),
+        );
+        self.occasions.sort_unstable();
+        self.occasions
+            .dedup_by(|later, first| (later.0, later.1) == (first.0, first.1));
+        self.new_orders.clear();
+        self.new_orders.resize(self.days.len(), 0);
+        for &(_, _, day) in &self.occasions {
+            let d = self.days.partition_point(|d| d.day < day);
+            self.new_orders[d] += 1;
+        }
+    }
+}
+
+/// The columns of the summary table, filled row by row.
+struct SummaryColumns {
+    customer_id: PackedText,
+    cutoff: Vec<i32>,
+    first_day: Vec<i32>,
+    last_day: Vec<i32>,
+    counts: [Vec<i64>; 4],
+    amounts: [Vec<f64>; 5],
+}
+
+impl SummaryColumns {
+    fn with_capacity(rows: usize) -> SummaryColumns {
+        SummaryColumns {
+            customer_id: PackedText::with_capacity(rows, 0),
+            cutoff: Vec::with_capacity(rows),
+            first_day: Vec::with_capacity(rows),
+            last_day: Vec::with_capacity(rows),
+            counts: std::array::from_fn(|_| Vec::with_capacity(rows)),
+            amounts: std::array::from_fn(|_| Vec::with_capacity(rows)),
+        }
+    }
+
+    fn push(&mut self, id: &str, cutoff: i32, s: &CustomerSummary) {
+        self.customer_id.push(id);
+        self.cutoff.push(cutoff);
+        self.first_day.push(s.first_day.unwrap_or(NO_DAY));
+        self.last_day.push(s.last_day.unwrap_or(NO_DAY));
+        let counts = [s.purchase_days, s.orders, s.rows, s.return_rows];
+        for (column, value) in self.counts.iter_mut().zip(counts) {
+            column.push(i64::from(value));
+        }
+        let amounts = [
+            s.revenue,
+            s.repeat_revenue,
+            s.revenue_last_quarter,
+            s.revenue_prior_quarter,
+            s.gap_square_sum,
+        ];
+        for (column, value) in self.amounts.iter_mut().zip(amounts) {
+            column.push(value);
+        }
+    }
+
+    fn into_table(self) -> Table {
+        let rows = self.cutoff.len();
+        let [purchase_days, orders, rows_column, return_rows] = self.counts;
+        let [revenue, repeat, last_quarter, prior_quarter, gaps] = self.amounts;
+        // Amounts are written in full: a summary read back must give the same numbers.
+        let amount = |v: Vec<f64>| Values::Float(v, ROUND_TRIP);
+        Table::default()
+            .with("summary_version", Values::Int(vec![SUMMARY_VERSION; rows]))
+            .with("customer_id", Values::PackedText(self.customer_id))
+            .with("cutoff", Values::Date(self.cutoff))
+            .with("first_day", Values::Date(self.first_day))
+            .with("last_day", Values::Date(self.last_day))
+            .with("purchase_days", Values::Int(purchase_days))
+            .with("orders", Values::Int(orders))
+            .with("rows", Values::Int(rows_column))
+            .with("return_rows", Values::Int(return_rows))
+            .with("revenue", amount(revenue))
+            .with("repeat_revenue", amount(repeat))
+            .with("revenue_last_quarter", amount(last_quarter))
+            .with("revenue_prior_quarter", amount(prior_quarter))
+            .with("gap_square_sum", amount(gaps))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::churn::{Histories, features_at};
+
+    /// Rows (customer, day, amount, is return, order id).
+    type Row = (&'static str, i32, f64, bool, Option<&'static str>);
+
+    fn summaries(rows: &[Row], cutoffs: &[i32], with_orders: bool) -> Summaries {
+        let columns = RowColumns {
+            customer: rows.iter().map(|r| r.0).collect(),
+            day: rows.iter().map(|r| r.1).collect(),
+            amount: rows.iter().map(|r| r.2).collect(),
+            is_return: rows.iter().map(|r| r.3).collect(),
+            order: with_orders.then(|| rows.iter().map(|r| r.4).collect()),
+        };
+        Summaries::from_rows(&columns, cutoffs)
+    }
+
+    fn of<'a>(s: &'a Summaries, id: &str, cutoff: i32) -> Option<&'a CustomerSummary> {
+        let i = s.customer_id.iter().position(|c| c == id)?;
+        s.at(cutoff)?[i].as_ref()
+    }
+
+    const ROWS: [Row; 9] = [
+        // a: two rows on day 10 (one order), an order spanning days 20 and 30, a return.
+        ("a", 10, 5.0, false, Some("o1")),
+        ("a", 10, 7.0, false, Some("o2")),
+        ("a", 20, 3.0, false, Some("o3")),
+        ("a", 30, 4.0, false, Some("o3")),
+        ("a", 30, -2.0, true, Some("o4")),
+        // r: returns only.
+        ("r", 15, -9.0, true, None),
+        // b: absent before day 40; a purchase without an order id.
+        ("b", 40, 11.0, false, None),
+        ("b", 50, 1.0, false, Some("p1")),
+        ("b", 50, 2.0, false, None),
+    ];
+
+    #[test]
+    fn same_day_rows_and_orders_spanning_days() {
+        let s = summaries(&ROWS, &[30], true);
+        let a = of(&s, "a", 30).unwrap();
+        assert_eq!((a.first_day, a.last_day), (Some(10), Some(30)));
+        assert_eq!((a.purchase_days, a.orders), (3, 3)); // o3 spans two days
+        assert_eq!((a.rows, a.return_rows), (5, 1));
+        assert_eq!(a.revenue, 17.0);
+        assert_eq!(a.repeat_revenue, 3.0 + 2.0); // day 30 nets its return
+        assert_eq!(a.gap_square_sum, 200.0);
+        assert_eq!(a.revenue_last_quarter, 17.0);
+        assert_eq!(a.revenue_prior_quarter, 0.0);
+        // Without an order column every purchase day is an order.
+        let s = summaries(&ROWS, &[30], false);
+        assert_eq!(of(&s, "a", 30).unwrap().orders, 3);
+        assert_eq!(of(&s, "a", 20).map(|a| a.orders), None); // no such cut-off
+    }
+
+    #[test]
+    fn returns_only_and_absent_customers() {
+        let s = summaries(&ROWS, &[20, 50], true);
+        assert_eq!(s.cutoffs, vec![50, 20]);
+        assert_eq!(s.customer_id.iter().collect::<Vec<_>>(), ["a", "b", "r"]);
+        let r = of(&s, "r", 50).unwrap();
+        assert_eq!((r.first_day, r.purchase_days, r.orders), (None, 0, 0));
+        assert_eq!((r.rows, r.return_rows, r.revenue), (1, 1, -9.0));
+        assert!(r.cutoff_features(50).is_none());
+        assert!(of(&s, "b", 20).is_none());
+        let b = of(&s, "b", 50).unwrap();
+        // Day 50: order p1 and the order-less row count two orders; day 40 one.
+        assert_eq!((b.purchase_days, b.orders), (2, 3));
+        let a = of(&s, "a", 20).unwrap();
+        assert_eq!((a.orders, a.rows, a.revenue), (3, 3, 15.0));
+        // Quarters at 50: (−41, 50] holds everything.
+        assert_eq!(of(&s, "a", 50).unwrap().revenue_last_quarter, 17.0);
+    }
+
+    #[test]
+    fn a_customer_after_the_latest_cutoff_has_no_row() {
+        let s = summaries(&ROWS, &[30], true);
+        assert_eq!(s.customer_id.iter().collect::<Vec<_>>(), ["a", "r"]);
+        assert_eq!(s.to_table().height(), 2);
+    }
+
+    /// Churn features from the summary of [`Summaries::from_rows`] equal those of the churn
+    /// day history ([`Histories`]), and the gap spread is the one computed from the gaps.
+    #[test]
+    fn churn_features_are_a_view_of_the_summary() {
+        let rows: Vec<Row> = [10, 13, 40, 41, 90, 200, 201]
+            .iter()
+            .enumerate()
+            .map(|(k, &day)| ("c", day, 1.5 * k as f64 - 2.0, k == 5, None))
+            .collect();
+        let h = Histories::from_rows(
+            &rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            &rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            &rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            &rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        );
+        for cutoff in [9, 10, 40, 95, 200, 300] {
+            let s = summaries(&rows, &[cutoff], false);
+            let view = of(&s, "c", cutoff).and_then(|c| c.cutoff_features(cutoff));
+            let direct = features_at(h.days_of(0), cutoff);
+            // Debug text, so that a NaN mean repeat spend compares equal.
+            assert_eq!(
+                format!("{view:?}"),
+                format!("{direct:?}"),
+                "cut-off {cutoff}"
+            );
+        }
+        let f = features_at(h.days_of(0), 300).unwrap();
+        assert_eq!(f.frequency, 6);
+        // Gaps 3, 27, 1, 49, 111 (day 200 is a return day).
+        let gaps = [3.0f64, 27.0, 1.0, 49.0, 111.0];
+        let mean = gaps.iter().sum::<f64>() / 5.0;
+        let sd = (gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / 5.0).sqrt();
+        assert!((f.gap_sd_days.unwrap() - sd).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_table_has_the_documented_columns() {
+        let s = summaries(&ROWS, &[50, 20], true);
+        let table = s.to_table();
+        let names: Vec<&str> = table.names.iter().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "summary_version",
+                "customer_id",
+                "cutoff",
+                "first_day",
+                "last_day",
+                "purchase_days",
+                "orders",
+                "rows",
+                "return_rows",
+                "revenue",
+                "repeat_revenue",
+                "revenue_last_quarter",
+                "revenue_prior_quarter",
+                "gap_square_sum",
+            ]
+        );
+        // a at 50 and 20, b at 50, r at 50 and 20.
+        assert_eq!(table.height(), 5);
+    }
+}
