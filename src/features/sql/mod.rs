@@ -87,18 +87,19 @@ pub fn summary_sql(query: &SummaryQuery, dialect: Dialect) -> Result<String, Sql
     let table = qualified_table(sql, &query.source.table)?;
     let mut out = header(query, dialect);
     out.push_str("WITH\n");
+    let has_orders = query.source.order.is_some();
     let ctes = [
-        source_rows(sql, &query.source, &table)?,
-        id_form(sql),
-        identified(sql, query),
-        tx(sql, query),
-        as_of(sql, query.as_of),
-        cutoffs(sql, &query.cutoffs_before_as_of),
-        customer_days(),
-        purchase_days(sql),
-        occasions(query.source.order.is_some()),
-        day_facts(),
+        Some(source_rows(sql, &query.source, &table)?),
+        Some(id_form(sql)),
+        Some(identified(sql, query)),
+        Some(tx(sql, query)),
+        order_days(has_orders),
+        Some(customer_days(has_orders)),
+        Some(day_facts(sql)),
+        Some(as_of(sql, query.as_of)),
+        Some(cutoffs(sql, &query.cutoffs_before_as_of)),
     ];
+    let ctes: Vec<String> = ctes.into_iter().flatten().collect();
     out.push_str(&ctes.join(",\n"));
     out.push('\n');
     out.push_str(&final_select(sql));
@@ -301,7 +302,7 @@ fn float_written_digits(id: &str) -> Option<&str> {
 
 fn as_of(sql: &Syntax, as_of: AsOf) -> String {
     let select = match as_of {
-        AsOf::LastDate => "SELECT MAX(tx_day) AS as_of FROM tx".to_string(),
+        AsOf::LastDate => "SELECT MAX(tx_day) AS as_of FROM customer_days".to_string(),
         AsOf::Today => "SELECT CURRENT_DATE AS as_of".to_string(),
         AsOf::Day(day) => format!(
             "SELECT {} AS as_of",
@@ -325,88 +326,73 @@ fn cutoffs(sql: &Syntax, days_before: &[u32]) -> String {
     format!("cutoffs AS (\n  {}\n)", selects.join("\n  UNION ALL\n  "))
 }
 
-/// One row per customer and day: the day's net total, rows, return rows, and whether any row
-/// is a purchase.
-fn customer_days() -> String {
-    "customer_days AS (
+/// With an order column, each row with the day its order was first bought on (among purchase
+/// rows): an order counts once, on that day, however many days its rows span.
+fn order_days(has_orders: bool) -> Option<String> {
+    has_orders.then(|| {
+        "order_days AS (
+  SELECT
+    customer_id,
+    tx_day,
+    amount,
+    order_id,
+    is_return,
+    MIN(CASE WHEN NOT is_return THEN tx_day END) OVER (PARTITION BY customer_id, order_id) AS order_first_day
+  FROM tx
+)"
+        .to_string()
+    })
+}
+
+/// One row per customer and day: the day's net total, rows, return rows, whether any row is a
+/// purchase, and the orders first bought that day (a purchase row without an order id counts
+/// its day as the order; without an order column an order is a purchase day).
+fn customer_days(has_orders: bool) -> String {
+    let (new_orders, rows) = match has_orders {
+        true => (
+            "COUNT(DISTINCT CASE WHEN NOT is_return AND tx_day = order_first_day THEN order_id END)
+      + MAX(CASE WHEN NOT is_return AND order_id IS NULL THEN 1 ELSE 0 END)",
+            "order_days",
+        ),
+        false => ("MAX(CASE WHEN is_return THEN 0 ELSE 1 END)", "tx"),
+    };
+    format!(
+        "customer_days AS (
   SELECT
     customer_id,
     tx_day,
     SUM(amount) AS day_total,
     COUNT(*) AS day_rows,
     SUM(CASE WHEN is_return THEN 1 ELSE 0 END) AS day_return_rows,
-    MAX(CASE WHEN is_return THEN 0 ELSE 1 END) AS purchase
-  FROM tx
+    MAX(CASE WHEN is_return THEN 0 ELSE 1 END) AS purchase,
+    {new_orders} AS new_orders
+  FROM {rows}
   GROUP BY customer_id, tx_day
-)"
-    .to_string()
-}
-
-/// Each purchase day's rank among the customer's purchase days and the gap in days since the
-/// previous one (the same at every cut-off, which only cuts the list short).
-fn purchase_days(sql: &Syntax) -> String {
-    let window = "OVER (PARTITION BY customer_id ORDER BY tx_day)";
-    let gap = sql.days_between("tx_day", &format!("LAG(tx_day) {window}"));
-    format!(
-        "purchase_days AS (
-  SELECT
-    customer_id,
-    tx_day,
-    ROW_NUMBER() {window} AS nth,
-    {gap} AS gap
-  FROM customer_days
-  WHERE purchase = 1
 )"
     )
 }
 
-/// The day each distinct order is first bought (a purchase row without an order id counts its
-/// day as the order), counted per customer and day.
-fn occasions(has_orders: bool) -> String {
-    if !has_orders {
-        // Without an order column an order is a purchase day.
-        return "occasions AS (
-  SELECT customer_id, tx_day, 1 AS new_orders
-  FROM customer_days
-  WHERE purchase = 1
-)"
-        .to_string();
-    }
-    "occasions AS (
-  SELECT customer_id, tx_day, COUNT(*) AS new_orders
-  FROM (
-    SELECT customer_id, MIN(tx_day) AS tx_day
-    FROM tx
-    WHERE NOT is_return AND order_id IS NOT NULL
-    GROUP BY customer_id, order_id
-    UNION ALL
-    SELECT customer_id, tx_day
-    FROM tx
-    WHERE NOT is_return AND order_id IS NULL
-    GROUP BY customer_id, tx_day
-  ) first_days
-  GROUP BY customer_id, tx_day
-)"
-    .to_string()
-}
-
-fn day_facts() -> String {
-    "day_facts AS (
+/// Each day with, for a purchase day, its rank among the customer's purchase days and the gap
+/// in days since the previous one (the same at every cut-off, which only cuts the list short).
+/// One window, partitioned by customer and purchase, so the purchase days are in a row.
+fn day_facts(sql: &Syntax) -> String {
+    let window = "OVER (PARTITION BY customer_id, purchase ORDER BY tx_day)";
+    let gap = sql.days_between("tx_day", &format!("LAG(tx_day) {window}"));
+    format!(
+        "day_facts AS (
   SELECT
-    d.customer_id,
-    d.tx_day,
-    d.day_total,
-    d.day_rows,
-    d.day_return_rows,
-    d.purchase,
-    p.nth,
-    p.gap,
-    o.new_orders
-  FROM customer_days d
-  LEFT JOIN purchase_days p ON p.customer_id = d.customer_id AND p.tx_day = d.tx_day
-  LEFT JOIN occasions o ON o.customer_id = d.customer_id AND o.tx_day = d.tx_day
+    customer_id,
+    tx_day,
+    day_total,
+    day_rows,
+    day_return_rows,
+    purchase,
+    new_orders,
+    CASE WHEN purchase = 1 THEN ROW_NUMBER() {window} END AS nth,
+    CASE WHEN purchase = 1 THEN {gap} END AS gap
+  FROM customer_days
 )"
-    .to_string()
+    )
 }
 
 /// The summary: each customer's days on or before each cut-off, summed, in the schema's types.
@@ -431,7 +417,7 @@ fn final_select(sql: &Syntax) -> String {
             "last_day",
         ),
         (bigint("SUM(f.purchase)"), "purchase_days"),
-        (bigint("COALESCE(SUM(f.new_orders), 0)"), "orders"),
+        (bigint("SUM(f.new_orders)"), "orders"),
         (bigint("SUM(f.day_rows)"), "rows"),
         (bigint("SUM(f.day_return_rows)"), "return_rows"),
         (float("SUM(f.day_total)"), "revenue"),
@@ -544,7 +530,9 @@ mod tests {
         assert!(spark.contains("CAST(`cust` AS STRING)"));
         assert!(spark.contains(r"(raw_id RLIKE '^[0-9]+\\.0$')"), "{spark}");
         assert!(spark.contains("date_sub(c.cutoff, 91)"));
-        assert!(spark.contains("datediff(tx_day, LAG(tx_day)"));
+        assert!(
+            spark.contains("datediff(tx_day, LAG(tx_day) OVER (PARTITION BY customer_id, purchase")
+        );
         let bigquery = summary_sql(&query(), Dialect::Bigquery).unwrap();
         assert!(bigquery.contains("FROM `sales`.`tx`"));
         assert!(bigquery.contains("CAST(`net` AS FLOAT64)"));
