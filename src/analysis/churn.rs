@@ -11,7 +11,7 @@ use crate::data::customer_inputs::CustomerInputs;
 use crate::error::ClmError;
 use crate::features::btyd::TimeUnit;
 use crate::features::churn::{
-    CutoffFeatures, Histories, INPUT_NAMES, RISING_WITH_RECENCY, churned, features_at, model_inputs,
+    CustomerWindows, CutoffFeatures, INPUT_NAMES, RISING_WITH_RECENCY, model_inputs,
 };
 use crate::models::bgnbd::BgNbdParams;
 use crate::models::evaluation::{auc, brier, top_decile};
@@ -71,7 +71,7 @@ impl Window {
 
 /// What every step shares: the histories, the extra inputs, the horizon in days.
 pub struct Context<'a> {
-    pub histories: &'a Histories,
+    pub histories: &'a dyn CustomerWindows,
     pub extra: Option<&'a CustomerInputs>,
     pub horizon: i32,
 }
@@ -118,12 +118,13 @@ impl Backtest {
 
 impl Context<'_> {
     pub fn window(&self, cutoff: i32, labelled: bool) -> Window {
-        let rows: Vec<(usize, CutoffFeatures, bool)> = (0..self.histories.len())
+        let customers = self.histories.customer_ids().len();
+        let rows: Vec<(usize, CutoffFeatures, bool)> = (0..customers)
             .into_par_iter()
             .filter_map(|i| {
-                let days = self.histories.days_of(i);
-                let features = features_at(days, cutoff)?;
-                Some((i, features, labelled && churned(days, cutoff, self.horizon)))
+                let features = self.histories.features_at(i, cutoff)?;
+                let churned = labelled && self.histories.churned(i, cutoff, self.horizon);
+                Some((i, features, churned))
             })
             .collect();
         let mut window = Window {
@@ -320,6 +321,29 @@ impl Context<'_> {
     }
 }
 
+/// The back-test's evaluation cut-off: the as-of date, or the latest cut-off whose horizon the
+/// data covers (`last_day − horizon`) when that is earlier.
+pub fn evaluation_cutoff(as_of: i32, last_day: i32, horizon: i32) -> i32 {
+    as_of.min(last_day - horizon)
+}
+
+/// Every cut-off churn reads, latest first: the as-of date and the training cut-off one
+/// horizon earlier; the back-test's evaluation cut-off, the end of its horizon and its training
+/// cut-off. With the as-of date at the last day that is as-of, as-of − h and as-of − 2h.
+pub fn cutoffs_read(as_of: i32, last_day: i32, horizon: i32) -> Vec<i32> {
+    let evaluation = evaluation_cutoff(as_of, last_day, horizon);
+    let mut cutoffs = vec![
+        as_of,
+        as_of - horizon,
+        evaluation + horizon,
+        evaluation,
+        evaluation - horizon,
+    ];
+    cutoffs.sort_unstable_by(|a, b| b.cmp(a));
+    cutoffs.dedup();
+    cutoffs
+}
+
 pub fn triple_in_weeks(f: &CutoffFeatures) -> Triple {
     let t = f.triple_in_days();
     let week = TimeUnit::Week.days();
@@ -508,6 +532,7 @@ pub fn median(values: impl Iterator<Item = f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::churn::Histories;
     use crate::models::simulate::{SimulationSettings, customer_id, simulate_transactions};
 
     /// Simulated customers' histories (BG/NBD with the default parameters).

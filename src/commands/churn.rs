@@ -8,20 +8,22 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
 use crate::analysis::churn::{
-    Backtest, Context, Metrics, Scorer, Scores, Window, chance_warning, choose_scorer, mean_of,
-    median, triple_in_weeks, usable_scorer,
+    Backtest, Context, Metrics, Scorer, Scores, Window, chance_warning, choose_scorer,
+    cutoffs_read, evaluation_cutoff, mean_of, median, triple_in_weeks, usable_scorer,
 };
 use crate::analysis::value::{self, Valuation};
-use crate::commands::opening::read_histories;
+use crate::commands::opening::{as_of_flag, read_histories, read_summaries, require_cutoffs};
 use crate::data::customer_inputs::{CustomerInputs, read_customer_inputs};
 use crate::data::dates::resolve_as_of;
 use crate::data::options::{AsOfArgs, InputArgs};
+use crate::data::summary::InputKind;
 use crate::error::ClmError;
 use crate::features::btyd::TimeUnit;
-use crate::features::churn::CutoffFeatures;
+use crate::features::churn::{CustomerWindows, CutoffFeatures, Histories};
 use crate::features::churn_reasons::{
     ExtraInput, InputEffect, MAX_REASONS, model_reasons, rule_reasons,
 };
+use crate::features::summary::Summaries;
 use crate::models::bgnbd::BgNbdParams;
 use crate::models::logistic::LogisticModel;
 use crate::models::predict::Btyd;
@@ -51,6 +53,7 @@ use crate::output::{OutputArgs, OutputFormat};
 ///   clm churn orders.parquet --as-of today --horizon 90 --top 500 --min-clv 50 -o churn-$(date +%F).csv --quiet
 ///   clm churn orders.csv --horizon 60 --backtest
 ///   clm churn orders.csv --inputs support_tickets.csv
+///   clm summary orders.csv --horizon 90d -o s.csv && clm churn s.csv --input-kind summary
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct ChurnArgs {
@@ -126,6 +129,11 @@ pub struct ChurnArgs {
         help_heading = "Value"
     )]
     pub margin: f64,
+
+    /// What the input holds: transactions, or their per-customer summary at the as-of date,
+    /// as-of − horizon and as-of − 2 × horizon (clm summary --horizon, docs/summary.md).
+    #[arg(long, value_enum, default_value_t = InputKind::Transactions)]
+    pub input_kind: InputKind,
 }
 
 /// Which score ranks the customers.
@@ -213,14 +221,20 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     let reads = [Some(args.input.input.as_path()), args.inputs.as_deref()];
     crate::output::check_outputs(&args.output, &[], &reads)?;
     check_settings(&args)?;
-    let (histories, source, last_day) = read_histories(&args.input, &log, &mut timer)?;
+    let (histories, source, last_day) = read_customer_windows(&args, &log, &mut timer)?;
+    let histories = &histories;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
+    if let Some(summaries) = histories.summaries() {
+        let needed = cutoffs_read(as_of, last_day, args.horizon as i32);
+        let make = format!("{} --horizon {}d", as_of_flag(as_of), args.horizon);
+        require_cutoffs(summaries, &source, &needed, &make)?;
+    }
     let extra = match &args.inputs {
         Some(path) => {
             let inputs = read_customer_inputs(
                 path,
                 args.inputs_customer_col.as_deref(),
-                &histories.customer_id,
+                histories.customer_ids(),
             )?;
             log_inputs(&log, path, &inputs);
             Some(inputs)
@@ -236,13 +250,13 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
         ));
     }
     let context = Context {
-        histories: &histories,
+        histories: histories.windows(),
         extra: extra.as_ref(),
         horizon: args.horizon as i32,
     };
 
     let spinner = log.spinner("back-testing");
-    let evaluation = context.window(as_of.min(last_day - context.horizon), true);
+    let evaluation = context.window(evaluation_cutoff(as_of, last_day, context.horizon), true);
     let backtest = context.backtest(&evaluation);
     drop(spinner);
     timer.lap("back-test");
@@ -355,6 +369,52 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     emit(&report, &args.output, &[args.input.input.as_path()])?;
     timer.lap("write");
     Ok(())
+}
+
+/// The customers' day histories from the transactions, or their summary with
+/// `--input-kind summary`; with the name of the source and the last day (of the transactions,
+/// or the summary's latest cut-off).
+fn read_customer_windows(
+    args: &ChurnArgs,
+    log: &Log,
+    timer: &mut Stopwatch,
+) -> Result<(Windows, String, i32)> {
+    Ok(match args.input_kind {
+        InputKind::Transactions => {
+            let (histories, source, last_day) = read_histories(&args.input, log, timer)?;
+            (Windows::Histories(histories), source, last_day)
+        }
+        InputKind::Summary => {
+            let (summaries, source, latest) = read_summaries(&args.input, log, timer)?;
+            (Windows::Summaries(summaries), source, latest)
+        }
+    })
+}
+
+/// Where churn reads its windows from.
+enum Windows {
+    Histories(Histories),
+    Summaries(Summaries),
+}
+
+impl Windows {
+    fn windows(&self) -> &dyn CustomerWindows {
+        match self {
+            Windows::Histories(h) => h,
+            Windows::Summaries(s) => s,
+        }
+    }
+
+    fn customer_ids(&self) -> &PackedText {
+        self.windows().customer_ids()
+    }
+
+    fn summaries(&self) -> Option<&Summaries> {
+        match self {
+            Windows::Summaries(s) => Some(s),
+            Windows::Histories(_) => None,
+        }
+    }
 }
 
 fn check_settings(args: &ChurnArgs) -> Result<()> {
@@ -552,7 +612,7 @@ fn customer_rows(
     args: &ChurnArgs,
 ) -> Table {
     let mut timer = Stopwatch::start("churn rows");
-    let ids = &context.histories.customer_id;
+    let ids = context.histories.customer_ids();
     let at_risk: Vec<f64> = risk.iter().zip(value).map(|(r, v)| r * v).collect();
     let key = match args.sort {
         SortBy::Value => &at_risk,

@@ -11,14 +11,19 @@ use crate::analysis::value::{
     self, MAX_HORIZON_DAYS, NotFitted, PurchaseModel, PurchaseModelChoice, Valuation, model_label,
 };
 use crate::commands::Span;
-use crate::commands::opening::log_load;
+use crate::commands::opening::{
+    as_of_flag, log_load, read_summaries, require_cutoffs, summaries_from_text,
+};
 use crate::data::dates::{day_number, resolve_as_of};
 use crate::data::load_transactions;
 use crate::data::options::{AsOfArgs, InputArgs};
+use crate::data::summary::{InputKind, names_summary_version};
 use crate::error::ClmError;
 use crate::features::btyd::{
-    BtydStatistics, Summaries, TimeUnit, btyd_statistics, holdout_purchases, parse_summaries,
+    BtydStatistics, ModelSummaries, TimeUnit, btyd_from_summaries, btyd_statistics,
+    holdout_from_summaries, holdout_purchases, parse_summaries,
 };
+use crate::features::summary::Summaries;
 use crate::models::bgbb::{self, BgBbParams, DiscreteSummary};
 use crate::models::gamma_gamma::{self, GammaGammaParams};
 use crate::models::predict::Btyd;
@@ -123,7 +128,8 @@ pub struct ClvArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["model", "model_out"], help_heading = "Model")]
     pub model_in: Option<PathBuf>,
 
-    /// What the input holds: transactions, or per-customer summaries with columns
+    /// What the input holds: transactions, or per-customer summaries: the summary of
+    /// docs/summary.md (clm summary; it has a summary_version column), or rows with columns
     /// frequency,recency,periods[,weights] (BG/BB) or x,t_x,T[,weights] (in --time-unit).
     #[arg(long, value_enum, default_value_t = InputKind::Transactions)]
     pub input_kind: InputKind,
@@ -161,15 +167,6 @@ impl ModelChoice {
 /// Which models fit which inputs, for the usage errors.
 const MODELS_FOR_INPUTS: &str = "bgnbd, pareto-nbd, mbgnbd and auto fit transactions and x,t_x,T summaries (continuous time); bgbb fits frequency,recency,periods summaries (discrete transaction opportunities, --input-kind summary)";
 
-/// What the input file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InputKind {
-    /// One row per transaction.
-    Transactions,
-    /// One row per customer or per group of identical customers.
-    Summary,
-}
-
 /// Value settings checked once.
 struct ValueSettings {
     margin: f64,
@@ -188,6 +185,35 @@ pub fn run(args: ClvArgs, quiet: bool) -> Result<()> {
         InputKind::Summary => run_summaries(&args, saved, &settings, &log),
         InputKind::Transactions => run_transactions(&args, saved, &settings, &log),
     }
+}
+
+/// A summary file in one of the two shapes `--input-kind summary` reads.
+enum SummaryInput {
+    /// The per-customer summary of docs/summary.md (it names `summary_version`).
+    Customers(Summaries, String, i32),
+    /// x,t_x,T or frequency,recency,periods rows, as text.
+    Model(String),
+}
+
+/// Tells the two shapes apart by their columns: Parquet and gzip files are per-customer
+/// summaries (the x,t_x,T reader takes plain text only).
+fn read_summary_input(args: &ClvArgs, log: &Log) -> Result<SummaryInput> {
+    let path = args.input.input.as_path();
+    let lower = path.display().to_string().to_lowercase();
+    let mut timer = Stopwatch::start("summary");
+    if [".parquet", ".pq", ".gz"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        let (summaries, source, latest) = read_summaries(&args.input, log, &mut timer)?;
+        return Ok(SummaryInput::Customers(summaries, source, latest));
+    }
+    let text = read_summary_text(path)?;
+    if !names_summary_version(&text) {
+        return Ok(SummaryInput::Model(text));
+    }
+    let (summaries, source, latest) = summaries_from_text(&args.input, &text, log, &mut timer)?;
+    Ok(SummaryInput::Customers(summaries, source, latest))
 }
 
 fn check_settings(args: &ClvArgs) -> Result<ValueSettings> {
@@ -266,9 +292,7 @@ fn run_transactions(
     log: &Log,
 ) -> Result<()> {
     let mut clock = Stopwatch::start("clv");
-    let unit = resolve_unit(args.time_unit, saved.as_ref())?;
-    let purchase_choice = continuous_model(args.model, "transactions")?;
-    let horizon = horizon_in(args, unit)?;
+    let fit = fitting(args, saved.as_ref(), "transactions")?;
     let tx = load_transactions(&args.input)?;
     clock.lap("load");
     log_load(log, &tx);
@@ -295,6 +319,116 @@ fn run_transactions(
             format_day(as_of)
         ));
     }
+    let holdout = match holdout_end {
+        Some(end) if !stats.is_empty() => {
+            Some((end, holdout_purchases(&tx, &stats.customer_id, as_of, end)?))
+        }
+        _ => None,
+    };
+    let source = tx.source.clone();
+    drop(tx);
+    let statistics = Statistics {
+        stats,
+        source,
+        as_of,
+        holdout,
+    };
+    model_and_report(args, saved, settings, log, (statistics, fit), &mut clock)
+}
+
+/// `clm clv --input-kind summary` on a per-customer summary (docs/summary.md): the BTYD
+/// statistics at the as-of date (and the holdout purchases from a cut-off at --holdout-end)
+/// are views of it, then the same fit and report as from the transactions.
+fn run_customer_summaries(
+    args: &ClvArgs,
+    saved: Option<SavedModel>,
+    settings: &ValueSettings,
+    log: &Log,
+    summaries: (Summaries, String, i32),
+) -> Result<()> {
+    let mut clock = Stopwatch::start("clv");
+    let fit = fitting(args, saved.as_ref(), "per-customer summaries")?;
+    let (summaries, source, latest) = summaries;
+    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), latest)?;
+    let holdout_end = args
+        .holdout_end
+        .as_deref()
+        .map(|text| parse_holdout_end(text, as_of))
+        .transpose()?;
+    let (needed, make) = match holdout_end {
+        Some(end) => (
+            vec![as_of, end],
+            format!("--as-of {} --horizon {}d", format_day(end), end - as_of),
+        ),
+        None => (vec![as_of], as_of_flag(as_of)),
+    };
+    require_cutoffs(&summaries, &source, &needed, &make)?;
+    let stats = btyd_from_summaries(&summaries, as_of);
+    let holdout = holdout_end.map(|end| {
+        (
+            end,
+            holdout_from_summaries(&summaries, &stats.customer_id, as_of, end),
+        )
+    });
+    drop(summaries);
+    clock.lap("statistics");
+    let statistics = Statistics {
+        stats,
+        source,
+        as_of,
+        holdout,
+    };
+    model_and_report(args, saved, settings, log, (statistics, fit), &mut clock)
+}
+
+/// The model settings, checked before the input is read.
+struct Fitting {
+    unit: TimeUnit,
+    purchase_choice: PurchaseModelChoice,
+    horizon: f64,
+}
+
+/// The settings of a fit on `input` (what the input holds, for the messages).
+fn fitting(args: &ClvArgs, saved: Option<&SavedModel>, input: &str) -> Result<Fitting> {
+    let unit = resolve_unit(args.time_unit, saved)?;
+    Ok(Fitting {
+        unit,
+        purchase_choice: continuous_model(args.model, input)?,
+        horizon: horizon_in(args, unit)?,
+    })
+}
+
+/// What the fit needs from the input, whatever its kind.
+struct Statistics {
+    stats: BtydStatistics,
+    /// The input's name for messages.
+    source: String,
+    as_of: i32,
+    /// The holdout end and each customer's purchase days in `(as_of, end]`.
+    holdout: Option<(i32, Vec<u32>)>,
+}
+
+/// Fits (or loads) the models on the statistics and writes the value report, or the holdout
+/// table with --holdout-end.
+fn model_and_report(
+    args: &ClvArgs,
+    saved: Option<SavedModel>,
+    settings: &ValueSettings,
+    log: &Log,
+    (statistics, statistics_fitting): (Statistics, Fitting),
+    clock: &mut Stopwatch,
+) -> Result<()> {
+    let Statistics {
+        stats,
+        source,
+        as_of,
+        holdout,
+    } = statistics;
+    let Fitting {
+        unit,
+        purchase_choice,
+        horizon,
+    } = statistics_fitting;
     if stats.returns_only_customers > 0 {
         log.note(format!(
             "{} with only returns up to the as-of date left out",
@@ -303,8 +437,7 @@ fn run_transactions(
     }
     if stats.is_empty() {
         return Err(ClmError::BadData(format!(
-            "{}: no purchases on or before {}",
-            tx.source,
+            "{source}: no purchases on or before {}",
             format_day(as_of)
         ))
         .into());
@@ -322,7 +455,7 @@ fn run_transactions(
             let model = model.map_err(|e| fit_failure(e, args.model))?;
             let spend = match spend {
                 Ok(fit) => Some((fit.params, fit.report)),
-                Err(e) if holdout_end.is_some() => {
+                Err(e) if holdout.is_some() => {
                     log.note(format!("{e}; the holdout needs only the purchase model"));
                     None
                 }
@@ -342,8 +475,7 @@ fn run_transactions(
     };
     let mut heading = model_heading(&context, &model, spend.as_ref(), &stats);
     let inputs = [args.input.input.as_path()];
-    if let Some(end) = holdout_end {
-        let actual = holdout_purchases(&tx, &stats.customer_id, as_of, end)?;
+    if let Some((end, actual)) = holdout {
         let triples = stats.triples(unit);
         let (lines, table) = holdout_report(&model.btyd, &triples, &actual, unit, as_of, end);
         heading.extend(lines);
@@ -375,7 +507,7 @@ fn run_transactions(
         settings,
         heading,
         log,
-        &mut clock,
+        clock,
     );
     emit(&report, &args.output, &inputs)?;
     clock.lap("write");
@@ -910,15 +1042,20 @@ fn read_summary_text(path: &Path) -> Result<String> {
 fn run_summaries(
     args: &ClvArgs,
     saved: Option<SavedModel>,
-    _settings: &ValueSettings,
+    settings: &ValueSettings,
     log: &Log,
 ) -> Result<()> {
     let path = args.input.input.as_path();
     let name = path.display().to_string();
-    let text = read_summary_text(path)?;
+    let text = match read_summary_input(args, log)? {
+        SummaryInput::Customers(summaries, source, latest) => {
+            return run_customer_summaries(args, saved, settings, log, (summaries, source, latest));
+        }
+        SummaryInput::Model(text) => text,
+    };
     let inputs = [path];
     match parse_summaries(&name, &text)? {
-        Summaries::Discrete(summaries) => {
+        ModelSummaries::Discrete(summaries) => {
             if matches!(
                 args.model,
                 ModelChoice::ParetoNbd | ModelChoice::Mbgnbd | ModelChoice::Auto
@@ -931,7 +1068,7 @@ fn run_summaries(
             let report = bgbb_report(args, saved.as_ref(), &summaries)?;
             emit(&report, &args.output, &inputs)
         }
-        Summaries::Continuous(triples) => {
+        ModelSummaries::Continuous(triples) => {
             let unit = resolve_unit(args.time_unit, saved.as_ref())?;
             let model = match &saved {
                 Some(saved) => saved_purchase_model(saved)?,

@@ -7,15 +7,16 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
-use crate::commands::opening::{read_transactions, trimmed_ids_note};
+use crate::commands::opening::{read_rfm_measures, trimmed_ids_note};
 use crate::data::dates::resolve_as_of;
 use crate::data::options::{AsOfArgs, InputArgs};
+use crate::data::summary::InputKind;
 use crate::data::survey::{
     AttitudeSpec, Survey, SurveyAggregation, SurveyOptions, load_survey, parse_attitude_specs,
 };
 use crate::error::ClmError;
 use crate::features::loyalty::{BehaviourWeights, behaviour_index};
-use crate::features::rfm::{Monetary, rfm_measures};
+use crate::features::rfm::Monetary;
 use crate::output::OutputArgs;
 use crate::output::{
     Log, Report, Stopwatch, Table, Values, counted, emit, format_day, format_float,
@@ -42,6 +43,7 @@ use crate::segment::loyalty::{
 ///   clm loyalty fixtures/transactions.csv --survey fixtures/survey.csv
 ///   clm loyalty orders.parquet --survey nps.csv --attitude nps:0-10,satisfaction:1-5 --split median -o loyalty.csv
 ///   clm loyalty orders.csv --survey survey-export.csv --survey-customer-col "Member No"
+///   clm loyalty summary.csv --input-kind summary --survey survey.csv
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct LoyaltyArgs {
@@ -131,6 +133,11 @@ pub struct LoyaltyArgs {
         help_heading = "Matrix"
     )]
     pub behaviour_threshold: f64,
+
+    /// What the input holds: transactions, or their per-customer summary (clm summary,
+    /// docs/summary.md).
+    #[arg(long, value_enum, default_value_t = InputKind::Transactions)]
+    pub input_kind: InputKind,
 }
 
 /// How the indices are split into high and low.
@@ -220,14 +227,14 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     log_survey(&log, &survey);
 
     timer.lap("survey");
-    let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
-    let as_of = explicit_as_of.unwrap_or(last_day);
-    let spinner = log.spinner("computing purchase behaviour");
-    let measures = rfm_measures(&tx, as_of, Monetary::Total)?;
-    drop(spinner);
-    let source = tx.source.clone();
-    drop(tx); // the transaction frame is not needed any more: free it before the matrix
-    timer.lap("measures");
+    let (measures, source, as_of) = read_rfm_measures(
+        &args.input,
+        args.input_kind,
+        args.as_of.as_of.as_deref(),
+        Monetary::Total,
+        &log,
+        &mut timer,
+    )?;
     if measures.rows_after_as_of > 0 {
         log.note(format!(
             "{} dated after the as-of date {} ignored",

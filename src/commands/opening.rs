@@ -3,12 +3,17 @@
 
 use anyhow::Result;
 
+use crate::data::dates::resolve_as_of;
 use crate::data::options::InputArgs;
+use crate::data::options::ReturnsPolicy;
 use crate::data::placeholders::{OUTSIZED_SHARE, outsized_ids};
+use crate::data::summary::{InputKind, SummaryRecords, read_summary, read_summary_bytes};
 use crate::data::{Transactions, load_transactions};
 use crate::error::ClmError;
 use crate::features::churn::{Histories, histories};
-use crate::output::{Log, Stopwatch, counted};
+use crate::features::rfm::{Monetary, RfmMeasures, rfm_from_summaries, rfm_measures};
+use crate::features::summary::Summaries;
+use crate::output::{Log, Stopwatch, counted, format_day};
 
 /// Reads the transactions, prints the standard notes ([`log_load`]) and returns them with the
 /// day of the last transaction; no transaction at all is bad data (exit 65).
@@ -43,6 +48,147 @@ pub fn read_histories(
     drop(spinner);
     timer.lap("histories");
     Ok((histories, source, last_day))
+}
+
+/// Reads a per-customer summary (`--input-kind summary`, docs/summary.md); returns it with the
+/// name of the source and its latest cut-off, the default as-of date. Flags that shape rows
+/// (`--exclude-ids`, `--returns`, column names) apply when the summary is made, so they are a
+/// usage error here rather than silently ignored.
+pub fn read_summaries(
+    input: &InputArgs,
+    log: &Log,
+    timer: &mut Stopwatch,
+) -> Result<(Summaries, String, i32)> {
+    refuse_row_flags(input)?;
+    let spinner = log.spinner("reading the summary");
+    let records = read_summary(&input.input)?;
+    drop(spinner);
+    grouped_summaries(records, log, timer)
+}
+
+/// [`read_summaries`] on the text of the input, already read (to tell its shape).
+pub fn summaries_from_text(
+    input: &InputArgs,
+    text: &str,
+    log: &Log,
+    timer: &mut Stopwatch,
+) -> Result<(Summaries, String, i32)> {
+    refuse_row_flags(input)?;
+    let source = input.input.display().to_string();
+    let records = read_summary_bytes(&source, text.as_bytes())?;
+    grouped_summaries(records, log, timer)
+}
+
+fn grouped_summaries(
+    records: SummaryRecords,
+    log: &Log,
+    timer: &mut Stopwatch,
+) -> Result<(Summaries, String, i32)> {
+    let spinner = log.spinner("grouping the summary by customer");
+    let summaries = Summaries::from_records(&records);
+    drop(spinner);
+    timer.lap("summary");
+    let source = records.source;
+    log.detail(format!(
+        "{source}: {} at {}",
+        counted(summaries.len(), "customer"),
+        counted(summaries.cutoffs.len(), "cut-off")
+    ));
+    let latest = summaries
+        .latest()
+        .ok_or_else(|| ClmError::BadData(format!("{source}: the summary has no rows")))?;
+    Ok((summaries, source, latest))
+}
+
+fn refuse_row_flags(input: &InputArgs) -> Result<(), ClmError> {
+    let mut given = Vec::new();
+    if !input.exclude_ids.is_empty() {
+        given.push("--exclude-ids");
+    }
+    if input.returns != ReturnsPolicy::Net {
+        given.push("--returns");
+    }
+    for (flag, value) in [
+        ("--customer-col", &input.customer_col),
+        ("--date-col", &input.date_col),
+        ("--amount-col", &input.amount_col),
+        ("--order-col", &input.order_col),
+        ("--date-format", &input.date_format),
+    ] {
+        if value.is_some() {
+            given.push(flag);
+        }
+    }
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(ClmError::Usage(format!(
+        "{} {} the transaction rows: give {} to clm summary when making the summary, not with --input-kind summary",
+        given.join(", "),
+        if given.len() == 1 { "shapes" } else { "shape" },
+        if given.len() == 1 { "it" } else { "them" }
+    )))
+}
+
+/// Checks that the summary holds every cut-off in `needed`; else bad data (exit 65) naming the
+/// `clm summary` command that makes one that does.
+pub fn require_cutoffs(
+    summaries: &Summaries,
+    source: &str,
+    needed: &[i32],
+    make: &str,
+) -> Result<(), ClmError> {
+    let missing = summaries.missing_cutoffs(needed);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let days = |days: &[i32]| {
+        days.iter()
+            .map(|&d| format_day(d))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Err(ClmError::BadData(format!(
+        "{source}: the summary has no rows at the cut-off{} {} that this analysis needs (it has {}); make one with: clm summary TRANSACTIONS {make} -o summary.csv",
+        if missing.len() == 1 { "" } else { "s" },
+        days(&missing),
+        days(&summaries.cutoffs),
+    )))
+}
+
+/// The RFM measures at the as-of date (`--as-of`, else the last transaction day or the
+/// summary's latest cut-off) from the transactions or their summary, with the standard notes;
+/// returns them with the name of the source and the as-of date.
+pub fn read_rfm_measures(
+    input: &InputArgs,
+    kind: InputKind,
+    as_of: Option<&str>,
+    monetary: Monetary,
+    log: &Log,
+    timer: &mut Stopwatch,
+) -> Result<(RfmMeasures, String, i32)> {
+    if kind == InputKind::Summary {
+        let (summaries, source, latest) = read_summaries(input, log, timer)?;
+        let as_of = resolve_as_of(as_of, latest)?;
+        require_cutoffs(&summaries, &source, &[as_of], &as_of_flag(as_of))?;
+        return Ok((
+            rfm_from_summaries(&summaries, as_of, monetary),
+            source,
+            as_of,
+        ));
+    }
+    let (tx, last_day) = read_transactions(input, log, timer)?;
+    let as_of = resolve_as_of(as_of, last_day)?;
+    let spinner = log.spinner("computing recency, frequency and monetary value");
+    let measures = rfm_measures(&tx, as_of, monetary)?;
+    drop(spinner);
+    timer.lap("measures");
+    Ok((measures, tx.source.clone(), as_of))
+}
+
+/// `--as-of D` for a suggested `clm summary` command.
+pub fn as_of_flag(as_of: i32) -> String {
+    format!("--as-of {}", format_day(as_of))
 }
 
 /// Notes on what loading did, shared by the subcommands that read transactions.

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 
-use crate::commands::opening::read_transactions;
-use crate::data::dates::resolve_as_of;
+use crate::commands::opening::read_rfm_measures;
 use crate::data::options::{AsOfArgs, InputArgs};
+use crate::data::summary::InputKind;
 use crate::error::ClmError;
-use crate::features::rfm::{Monetary, RfmMeasures, rfm_measures};
+use crate::features::rfm::{Monetary, RfmMeasures};
 use crate::output::OutputArgs;
 use crate::output::{Log, Report, Stopwatch, Table, Values, counted, emit, format_day};
 use crate::segment::rfm::{SegmentTable, quantile_scores, r_rfm_scores};
@@ -27,6 +27,7 @@ use crate::segment::rfm::{SegmentTable, quantile_scores, r_rfm_scores};
 ///   clm rfm orders.parquet --as-of 2025-06-30 -o rfm.csv
 ///   clm rfm export.csv --customer-col "Customer ID" --date-col InvoiceDate --amount-col Revenue | head
 ///   cat export.csv.gz | clm rfm - --format json
+///   clm summary orders.csv -o summary.csv && clm rfm summary.csv --input-kind summary
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct RfmArgs {
@@ -53,6 +54,11 @@ pub struct RfmArgs {
     /// (with its segment table, unless --segments is given).
     #[arg(long, value_enum, default_value_t = Scoring::Quantile)]
     pub scoring: Scoring,
+
+    /// What the input holds: transactions, or their per-customer summary (clm summary,
+    /// docs/summary.md).
+    #[arg(long, value_enum, default_value_t = InputKind::Transactions)]
+    pub input_kind: InputKind,
 }
 
 /// How measures become scores.
@@ -77,14 +83,14 @@ pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
             "segment '{name}' can never be assigned: earlier rules take all its scores"
         ));
     }
-    let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
-    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
-    let spinner = log.spinner("computing recency, frequency and monetary value");
-    let mut measures = rfm_measures(&tx, as_of, args.monetary)?;
-    drop(spinner);
-    timer.lap("measures");
-    let source = tx.source.clone();
-    drop(tx); // the 11M-row frame is not needed any more: free it before building the output
+    let (mut measures, source, as_of) = read_rfm_measures(
+        &args.input,
+        args.input_kind,
+        args.as_of.as_of.as_deref(),
+        args.monetary,
+        &log,
+        &mut timer,
+    )?;
     if measures.rows_after_as_of > 0 {
         log.note(format!(
             "{} dated after the as-of date {} ignored",

@@ -4,6 +4,7 @@
 use anyhow::Result;
 use clap::Args;
 
+use crate::analysis::churn::cutoffs_read;
 use crate::commands::opening::read_transactions;
 use crate::data::dates::resolve_as_of;
 use crate::data::options::{AsOfArgs, InputArgs};
@@ -19,7 +20,8 @@ use crate::output::{Log, Report, Stopwatch, Table, Values, counted, emit, format
 /// revenue, the last two quarters' revenue and the squared gaps between purchase days. rfm,
 /// clv, churn and loyalty read it with --input-kind summary and give the same output as from
 /// the transactions. One cut-off (the as-of date) serves rfm, clv and loyalty; churn needs
-/// --horizon, which adds the cut-offs as-of − horizon and as-of − 2 × horizon.
+/// --horizon, which adds the cut-offs churn reads: as-of − horizon and as-of − 2 × horizon
+/// (with an --as-of before the last transaction, the back-test's cut-offs after it too).
 ///
 /// Examples:
 ///   clm summary fixtures/transactions.csv -o summary.csv
@@ -35,8 +37,8 @@ pub struct SummaryArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Churn horizon: also summarise at as-of − horizon and as-of − 2 × horizon, the cut-offs
-    /// clm churn --horizon trains and back-tests on. Days, or 13w, 3m, 1y.
+    /// Churn horizon: also summarise at the cut-offs clm churn --horizon trains and
+    /// back-tests on (as-of − horizon, as-of − 2 × horizon). Days, or 13w, 3m, 1y.
     #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = crate::commands::days_between(1, 3650))]
     pub horizon: Option<u32>,
 }
@@ -48,7 +50,10 @@ pub fn run(args: SummaryArgs, quiet: bool) -> Result<()> {
     crate::output::check_outputs(&args.output, &[], &[Some(args.input.input.as_path())])?;
     let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
-    let cutoffs = cutoffs(as_of, args.horizon);
+    let cutoffs = match args.horizon {
+        None => vec![as_of],
+        Some(h) => cutoffs_read(as_of, last_day, h as i32),
+    };
     let spinner = log.spinner("summarising customers");
     let rows = tx.row_columns()?;
     let summaries = Summaries::from_rows(&rows, &cutoffs);
@@ -85,17 +90,6 @@ pub fn run(args: SummaryArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-/// The as-of date, and with a horizon `h` also as-of − h and as-of − 2h (latest first).
-pub fn cutoffs(as_of: i32, horizon: Option<u32>) -> Vec<i32> {
-    match horizon {
-        None => vec![as_of],
-        Some(h) => {
-            let h = h as i32;
-            vec![as_of, as_of - h, as_of - 2 * h]
-        }
-    }
-}
-
 /// One line per cut-off: customers, buyers among them, and revenue.
 fn cutoff_table(summaries: &Summaries) -> Table {
     let (mut customers, mut buyers, mut revenue) = (Vec::new(), Vec::new(), Vec::new());
@@ -118,8 +112,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_horizon_adds_the_two_churn_cutoffs() {
-        assert_eq!(cutoffs(1000, None), vec![1000]);
-        assert_eq!(cutoffs(1000, Some(90)), vec![1000, 910, 820]);
+    fn a_horizon_adds_the_cutoffs_churn_reads() {
+        // As-of at the last day: as-of, as-of − h, as-of − 2h.
+        assert_eq!(cutoffs_read(1000, 1000, 90), vec![1000, 910, 820]);
+        // An earlier as-of date: the back-test's labels run one horizon past it.
+        assert_eq!(cutoffs_read(500, 1000, 90), vec![590, 500, 410]);
+        assert_eq!(cutoffs_read(950, 1000, 90), vec![1000, 950, 910, 860, 820]);
     }
 }

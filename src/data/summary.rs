@@ -95,9 +95,11 @@ pub fn names_summary_version(text: &str) -> bool {
 pub fn read_summary(path: &Path) -> Result<SummaryRecords, ClmError> {
     let source = path.display().to_string();
     if source == "-" {
-        let spooled = spool_stdin()?;
-        let raw = read_raw(spooled.path(), &source, InputFormat::Csv)?;
-        return records(&source, &raw);
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| ClmError::InputMissing(format!("cannot read standard input: {e}")))?;
+        return read_summary_bytes(&source, &bytes);
     }
     let meta = std::fs::metadata(path)
         .map_err(|e| ClmError::InputMissing(format!("cannot read summary file '{source}': {e}")))?;
@@ -110,16 +112,22 @@ pub fn read_summary(path: &Path) -> Result<SummaryRecords, ClmError> {
     records(&source, &raw)
 }
 
-/// Standard input in a temporary file, for the file reader.
-fn spool_stdin() -> Result<crate::cleanup::TempFile, ClmError> {
-    let missing =
-        |e: std::io::Error| ClmError::InputMissing(format!("cannot read standard input: {e}"));
-    let mut bytes = Vec::new();
-    std::io::stdin().read_to_end(&mut bytes).map_err(missing)?;
-    let mut file = crate::cleanup::TempFile::new().map_err(missing)?;
-    file.write_all(&bytes).map_err(missing)?;
-    file.flush().map_err(missing)?;
-    Ok(file)
+/// Reads a summary already in memory (standard input, or text read to tell its shape): CSV,
+/// or TSV when `source` ends in `.tsv`.
+pub fn read_summary_bytes(source: &str, bytes: &[u8]) -> Result<SummaryRecords, ClmError> {
+    let spool = |e: std::io::Error| {
+        ClmError::Output(format!("cannot write a temporary copy of '{source}': {e}"))
+    };
+    // The side-table reader reads files: the bytes go through a temporary one.
+    let mut file = crate::cleanup::TempFile::new().map_err(spool)?;
+    file.write_all(bytes).map_err(spool)?;
+    file.flush().map_err(spool)?;
+    let format = match format_of(source) {
+        InputFormat::Tsv => InputFormat::Tsv,
+        _ => InputFormat::Csv,
+    };
+    let raw = read_raw(file.path(), source, format)?;
+    records(source, &raw)
 }
 
 fn records(source: &str, raw: &RawSurvey) -> Result<SummaryRecords, ClmError> {

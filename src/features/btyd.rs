@@ -14,9 +14,9 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::data::Transactions;
-use crate::data::customers::CustomerRows;
 use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN};
 use crate::error::ClmError;
+use crate::features::summary::Summaries;
 use crate::models::bgbb::DiscreteSummary;
 use crate::models::{FastHashMap, Triple};
 use crate::output::{PackedText, Stopwatch};
@@ -225,121 +225,67 @@ fn purchase_days(tx: &Transactions, after_day: Option<i32>, last_day: i32) -> La
         ])
 }
 
-/// One customer's purchase history up to the as-of date, from their rows.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum History {
-    /// No row on or before the as-of date.
-    Outside,
-    /// Rows on or before the as-of date, all of them returns.
-    ReturnsOnly,
-    /// At least one purchase day.
-    Buyer {
-        first_day: i32,
-        last_day: i32,
-        /// Distinct purchase days.
-        purchase_days: u32,
-        /// Net total of the purchase days after the first.
-        repeat_spend: f64,
-    },
-}
-
-/// Summarises one customer's `(day, amount, is_return)` rows, all on or before the as-of date:
-/// a day with at least one row that is not a return is a purchase day, and its spend is the
-/// net total of all that day's rows. Sorts `rows` by day (stable, so same-day amounts add up in
-/// row order).
-pub(crate) fn summarise_history(rows: &mut [(i32, f64, bool)]) -> History {
-    if rows.is_empty() {
-        return History::Outside;
-    }
-    rows.sort_by_key(|row| row.0);
-    let mut first_day = None;
-    let (mut last_day, mut purchase_days, mut repeat_spend) = (0, 0u32, 0.0);
-    for same_day in rows.chunk_by(|a, b| a.0 == b.0) {
-        if same_day.iter().all(|row| row.2) {
-            continue;
-        }
-        let day = same_day[0].0;
-        let total: f64 = same_day.iter().map(|row| row.1).sum();
-        if first_day.is_some() {
-            repeat_spend += total;
-        } else {
-            first_day = Some(day);
-        }
-        last_day = day;
-        purchase_days += 1;
-    }
-    match first_day {
-        Some(first_day) => History::Buyer {
-            first_day,
-            last_day,
-            purchase_days,
-            repeat_spend,
-        },
-        None => History::ReturnsOnly,
-    }
-}
-
-/// Computes the BTYD statistics as of `as_of_day` (days since 1970-01-01): rows grouped by
-/// customer (in id order), then each customer summarised by [`summarise_history`] in parallel.
+/// Computes the BTYD statistics as of `as_of_day` (days since 1970-01-01): a view of the
+/// customers' summaries at that date ([`Summaries::from_rows`]).
 pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatistics> {
     let mut timer = Stopwatch::start("btyd statistics");
     let rows = tx.row_columns()?;
     timer.lap("row columns");
-    let customers = CustomerRows::new(&rows.customer);
-    timer.lap("group by customer");
-    let histories: Vec<History> = (0..customers.customers())
-        .into_par_iter()
-        .map_init(Vec::new, |scratch, c| {
-            scratch.clear();
-            scratch.extend(
-                customers
-                    .rows_of(c)
-                    .iter()
-                    .map(|&row| row as usize)
-                    .filter(|&row| rows.day[row] <= as_of_day)
-                    .map(|row| (rows.day[row], rows.amount[row], rows.is_return[row])),
-            );
-            summarise_history(scratch)
-        })
-        .collect();
-    timer.lap("summarise");
-
-    let n = histories.len();
-    let mut out = BtydStatistics {
-        customer_id: PackedText::with_capacity(n, 0),
-        first_day: Vec::with_capacity(n),
-        repeat_purchases: Vec::with_capacity(n),
-        t_x_days: Vec::with_capacity(n),
-        t_cal_days: Vec::with_capacity(n),
-        mean_repeat_spend: Vec::with_capacity(n),
-        returns_only_customers: 0,
-        rows_after_as_of: rows.rows_after(as_of_day),
-    };
-    for (c, history) in histories.into_iter().enumerate() {
-        match history {
-            History::Outside => {}
-            History::ReturnsOnly => out.returns_only_customers += 1,
-            History::Buyer {
-                first_day,
-                last_day,
-                purchase_days,
-                repeat_spend,
-            } => {
-                let repeats = purchase_days - 1;
-                out.customer_id.push(customers.ids.get(c));
-                out.first_day.push(first_day);
-                out.repeat_purchases.push(repeats);
-                out.t_x_days.push(last_day - first_day);
-                out.t_cal_days.push(as_of_day - first_day);
-                out.mean_repeat_spend.push(match repeats {
-                    0 => f64::NAN,
-                    x => repeat_spend / f64::from(x),
-                });
-            }
-        }
-    }
+    let summaries = Summaries::from_rows(&rows, &[as_of_day]);
+    timer.lap("summaries");
+    let mut out = btyd_from_summaries(&summaries, as_of_day);
+    out.rows_after_as_of = rows.rows_after(as_of_day);
     timer.lap("vectors");
     Ok(out)
+}
+
+/// The BTYD statistics at `as_of_day`, a cut-off of `summaries` (no customer when it is not
+/// one): x = purchase days − 1, t_x = last − first purchase day, T = as-of − first purchase day,
+/// mean repeat spend = repeat revenue / x. Customers with only returns are counted and left out.
+pub fn btyd_from_summaries(summaries: &Summaries, as_of_day: i32) -> BtydStatistics {
+    let mut out = BtydStatistics::default();
+    let at = summaries.at(as_of_day).unwrap_or_default();
+    for (i, summary) in at.iter().enumerate() {
+        let Some(s) = summary else { continue };
+        let Some((first, last)) = s.purchase_span() else {
+            out.returns_only_customers += 1;
+            continue;
+        };
+        out.customer_id.push(summaries.customer_id.get(i));
+        out.first_day.push(first);
+        out.repeat_purchases.push(s.purchase_days - 1);
+        out.t_x_days.push(last - first);
+        out.t_cal_days.push(as_of_day - first);
+        out.mean_repeat_spend.push(s.mean_repeat_spend());
+    }
+    out
+}
+
+/// Repeat purchase days in `(as_of_day, holdout_end_day]` for each customer of `customer_id`
+/// (same order), from a summary with both cut-offs: the difference of the purchase days.
+pub fn holdout_from_summaries(
+    summaries: &Summaries,
+    customer_id: &PackedText,
+    as_of_day: i32,
+    holdout_end_day: i32,
+) -> Vec<u32> {
+    let purchase_days = |cutoff: i32| -> std::collections::HashMap<&str, u32> {
+        let at = summaries.at(cutoff).unwrap_or_default();
+        at.iter()
+            .enumerate()
+            .filter_map(|(i, s)| Some((summaries.customer_id.get(i), s.as_ref()?.purchase_days)))
+            .collect()
+    };
+    let (before, after) = (purchase_days(as_of_day), purchase_days(holdout_end_day));
+    customer_id
+        .iter()
+        .map(|id| {
+            let at = |days: &std::collections::HashMap<&str, u32>| days.get(id).copied();
+            at(&after)
+                .unwrap_or(0)
+                .saturating_sub(at(&before).unwrap_or(0))
+        })
+        .collect()
 }
 
 /// Purchase days in the holdout `(as_of_day, holdout_end_day]` for each customer of
@@ -376,9 +322,10 @@ pub fn holdout_purchases(
         .collect())
 }
 
-/// Already summarised customers read with `--input-kind summary`.
+/// Customers already summarised in a model's own terms (x,t_x,T or frequency,recency,periods),
+/// read by `clm clv --input-kind summary`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Summaries {
+pub enum ModelSummaries {
     /// Discrete opportunities `frequency,recency,periods[,weights]` (BG/BB).
     Discrete(Vec<DiscreteSummary>),
     /// Continuous-time `x,t_x,T[,weights]` in the chosen time unit (BG/NBD and kin).
@@ -388,7 +335,7 @@ pub enum Summaries {
 /// Parses a summary CSV: a header naming `frequency,recency,periods` (discrete) or `x,t_x,T`
 /// (continuous), with an optional `weights` (or `weight`, `count`) column; `name` is used in
 /// messages.
-pub fn parse_summaries(name: &str, text: &str) -> Result<Summaries, ClmError> {
+pub fn parse_summaries(name: &str, text: &str) -> Result<ModelSummaries, ClmError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -450,7 +397,7 @@ pub fn parse_summaries(name: &str, text: &str) -> Result<Summaries, ClmError> {
         return Err(ClmError::BadData(format!("{name}: no summary rows")));
     }
     Ok(if is_discrete {
-        Summaries::Discrete(
+        ModelSummaries::Discrete(
             rows.iter()
                 .map(|&[frequency, recency, periods, weight]| DiscreteSummary {
                     frequency,
@@ -461,7 +408,7 @@ pub fn parse_summaries(name: &str, text: &str) -> Result<Summaries, ClmError> {
                 .collect(),
         )
     } else {
-        Summaries::Continuous(
+        ModelSummaries::Continuous(
             rows.iter()
                 .map(|&[x, t_x, t_cal, weight]| Triple {
                     x,
@@ -486,32 +433,6 @@ mod tests {
         assert!(((1.0 + weekly).powf(365.0 / 7.0) - 1.10).abs() < 1e-12);
         assert_eq!(TimeUnit::Day.rate_from_annual(0.0), 0.0);
         assert_eq!(TimeUnit::from_name("week"), Some(TimeUnit::Week));
-    }
-
-    #[test]
-    fn history_merges_same_day_rows_and_skips_return_days() {
-        let mut rows = vec![
-            (12, 5.0, false),
-            (10, 20.0, false),
-            (12, -2.0, true),
-            (11, -7.0, true),
-            (15, 3.0, false),
-            (12, 1.0, false),
-        ];
-        assert_eq!(
-            summarise_history(&mut rows),
-            History::Buyer {
-                first_day: 10,
-                last_day: 15,
-                purchase_days: 3,
-                repeat_spend: 7.0,
-            }
-        );
-        assert_eq!(summarise_history(&mut []), History::Outside);
-        assert_eq!(
-            summarise_history(&mut [(3, -1.0, true)]),
-            History::ReturnsOnly
-        );
     }
 
     #[test]
@@ -549,7 +470,7 @@ mod tests {
             parse_summaries("d", "frequency,recency,periods,weights\n1,1,6,10\n").unwrap();
         assert_eq!(
             discrete,
-            Summaries::Discrete(vec![DiscreteSummary {
+            ModelSummaries::Discrete(vec![DiscreteSummary {
                 frequency: 1.0,
                 recency: 1.0,
                 periods: 6.0,
@@ -559,7 +480,7 @@ mod tests {
         let continuous = parse_summaries("c", "x,t_x,T\n2,3.5,10\n").unwrap();
         assert_eq!(
             continuous,
-            Summaries::Continuous(vec![Triple::new(2.0, 3.5, 10.0)])
+            ModelSummaries::Continuous(vec![Triple::new(2.0, 3.5, 10.0)])
         );
         let err = parse_summaries("e", "a,b\n1,2\n").unwrap_err();
         assert!(

@@ -111,6 +111,34 @@ pub fn customer_days(
     }
 }
 
+/// What churn reads of each customer at a cut-off: their features and whether they churned in
+/// the horizon after it. The day histories answer at any cut-off; a per-customer summary at the
+/// cut-offs it holds ([`crate::features::summary::Summaries`]).
+pub trait CustomerWindows: Sync {
+    /// The customers' ids, in id order.
+    fn customer_ids(&self) -> &PackedText;
+
+    /// Customer `i`'s features at `cutoff`; `None` without a purchase on or before it.
+    fn features_at(&self, i: usize, cutoff: i32) -> Option<CutoffFeatures>;
+
+    /// Whether customer `i` made no purchase in `(cutoff, cutoff + horizon_days]`.
+    fn churned(&self, i: usize, cutoff: i32, horizon_days: i32) -> bool;
+}
+
+impl CustomerWindows for Histories {
+    fn customer_ids(&self) -> &PackedText {
+        &self.customer_id
+    }
+
+    fn features_at(&self, i: usize, cutoff: i32) -> Option<CutoffFeatures> {
+        features_at(self.days_of(i), cutoff)
+    }
+
+    fn churned(&self, i: usize, cutoff: i32, horizon_days: i32) -> bool {
+        churned(self.days_of(i), cutoff, horizon_days)
+    }
+}
+
 /// Every customer's history from the canonical transaction frame.
 pub fn histories(tx: &Transactions) -> Result<Histories> {
     let rows = tx.row_columns()?;

@@ -1,11 +1,9 @@
 //! Recency, frequency and monetary value per customer as of a date.
 
 use anyhow::Result;
-use rayon::prelude::*;
 
 use crate::data::Transactions;
-use crate::data::customers::CustomerRows;
-use crate::data::load::RowColumns;
+use crate::features::summary::Summaries;
 use crate::output::{PackedText, Stopwatch};
 
 /// How the monetary value is measured.
@@ -37,100 +35,45 @@ pub struct RfmMeasures {
 }
 
 /// Computes recency, tenure, frequency and monetary value as of `as_of_day` (days since
-/// 1970-01-01): rows grouped by customer, then one pass per customer on all cores.
+/// 1970-01-01): a view of the customers' summaries at that date ([`Summaries::from_rows`]).
 pub fn rfm_measures(tx: &Transactions, as_of_day: i32, monetary: Monetary) -> Result<RfmMeasures> {
     let mut timer = Stopwatch::start("rfm measures");
     let rows = tx.row_columns()?;
     timer.lap("columns");
-    let customers = CustomerRows::new(&rows.customer);
-    timer.lap("group by customer");
-    let per_customer: Vec<Option<CustomerMeasures>> = (0..customers.customers())
-        .into_par_iter()
-        .map_init(Vec::new, |occasions, c| {
-            customer_measures(customers.rows_of(c), &rows, as_of_day, occasions)
-        })
-        .collect();
-    timer.lap("per customer");
+    let summaries = Summaries::from_rows(&rows, &[as_of_day]);
+    timer.lap("summaries");
+    let mut measures = rfm_from_summaries(&summaries, as_of_day, monetary);
+    measures.rows_after_as_of = rows.rows_after(as_of_day);
+    timer.lap("to vectors");
+    Ok(measures)
+}
 
-    let rows_after_as_of = rows.rows_after(as_of_day);
-    // Customers with rows up to the as-of date but no purchase among them.
-    let mut returns_only_customers = 0;
-    let mut out = RfmMeasures {
-        rows_after_as_of,
-        ..RfmMeasures::default()
-    };
-    for (c, measures) in per_customer.iter().enumerate() {
-        let Some(m) = measures else { continue };
-        let Some((first, last)) = m.purchase_days else {
-            returns_only_customers += 1;
+/// The RFM measures at `as_of_day`, a cut-off of `summaries` (no customer when it is not one):
+/// recency and tenure from the last and first purchase day, frequency = orders, monetary =
+/// revenue (total) or revenue per order (mean). Customers with only returns are counted and
+/// left out.
+pub fn rfm_from_summaries(
+    summaries: &Summaries,
+    as_of_day: i32,
+    monetary: Monetary,
+) -> RfmMeasures {
+    let mut out = RfmMeasures::default();
+    let at = summaries.at(as_of_day).unwrap_or_default();
+    for (i, summary) in at.iter().enumerate() {
+        let Some(s) = summary else { continue };
+        let Some((first, last)) = s.purchase_span() else {
+            out.returns_only_customers += 1;
             continue;
         };
-        out.customer_id.push(customers.ids.get(c));
+        out.customer_id.push(summaries.customer_id.get(i));
         out.recency_days.push(i64::from(as_of_day - last));
         out.tenure_days.push(i64::from(as_of_day - first));
-        out.frequency.push(m.occasions);
-        out.rows.push(m.rows);
+        out.frequency.push(s.orders);
+        out.rows.push(s.rows);
         out.monetary.push(match monetary {
-            Monetary::Total => m.spend,
-            Monetary::Mean => m.spend / f64::from(m.occasions.max(1)),
+            Monetary::Total => s.revenue,
+            Monetary::Mean => s.revenue / f64::from(s.orders.max(1)),
         });
     }
-    out.returns_only_customers = returns_only_customers;
-    timer.lap("to vectors");
-    Ok(out)
-}
-
-/// One customer's rows up to the as-of date, summed up.
-struct CustomerMeasures {
-    /// First and last purchase day (`None` when every row is a return).
-    purchase_days: Option<(i32, i32)>,
-    /// Distinct orders among purchases; without an order column (or id), distinct purchase days.
-    occasions: u32,
-    /// Net spend (returns subtract).
-    spend: f64,
-    /// Rows up to the as-of date.
-    rows: u32,
-}
-
-/// `None` when the customer has no row up to the as-of date. `occasions` is scratch space.
-fn customer_measures<'a>(
-    customer_rows: &[u32],
-    rows: &RowColumns<'a>,
-    as_of_day: i32,
-    occasions: &mut Vec<(i32, Option<&'a str>)>,
-) -> Option<CustomerMeasures> {
-    occasions.clear();
-    let mut spend = 0.0;
-    let mut seen_rows = 0;
-    let mut purchase_days: Option<(i32, i32)> = None;
-    for &row in customer_rows {
-        let row = row as usize;
-        let day = rows.day[row];
-        if day > as_of_day {
-            continue;
-        }
-        seen_rows += 1;
-        spend += rows.amount[row];
-        if !rows.is_return[row] {
-            purchase_days = Some(
-                purchase_days.map_or((day, day), |(first, last)| (first.min(day), last.max(day))),
-            );
-            // An order id names the occasion; without one, the day does.
-            match rows.order.as_ref().and_then(|orders| orders[row]) {
-                Some(order) => occasions.push((0, Some(order))),
-                None => occasions.push((day, None)),
-            }
-        }
-    }
-    if seen_rows == 0 {
-        return None;
-    }
-    occasions.sort_unstable();
-    occasions.dedup();
-    Some(CustomerMeasures {
-        purchase_days,
-        occasions: occasions.len() as u32,
-        spend,
-        rows: seen_rows,
-    })
+    out
 }

@@ -9,7 +9,7 @@ use crate::data::customers::CustomerRows;
 use crate::data::load::RowColumns;
 use crate::data::summary::SummaryRecords;
 pub use crate::data::summary::{CustomerSummary, SUMMARY_VERSION};
-use crate::features::churn::{CutoffFeatures, Day, QUARTER_DAYS, customer_days};
+use crate::features::churn::{CustomerWindows, CutoffFeatures, Day, QUARTER_DAYS, customer_days};
 use crate::output::{NO_DAY, PackedText, ROUND_TRIP, Table, Values};
 
 /// Summarises one customer's days (in date order) at `cutoff`; `None` when no row is on or
@@ -126,6 +126,9 @@ impl Summaries {
         let mut cutoffs = cutoffs.to_vec();
         cutoffs.sort_unstable_by(|a, b| b.cmp(a));
         cutoffs.dedup();
+        if cutoffs.is_empty() {
+            return Summaries::default();
+        }
         let customers = CustomerRows::new(&rows.customer);
         let blocks: Vec<Block> = (0..customers.customers())
             .into_par_iter()
@@ -239,6 +242,27 @@ impl Summaries {
             customer_id: customers.ids,
             cutoffs,
             at,
+        }
+    }
+}
+
+impl CustomerWindows for Summaries {
+    fn customer_ids(&self) -> &PackedText {
+        &self.customer_id
+    }
+
+    fn features_at(&self, i: usize, cutoff: i32) -> Option<CutoffFeatures> {
+        self.at(cutoff)?[i].as_ref()?.cutoff_features(cutoff)
+    }
+
+    /// No purchase day added between the two cut-offs (both must be in the summary; a customer
+    /// without a summary at `cutoff + horizon_days` counts as churned).
+    fn churned(&self, i: usize, cutoff: i32, horizon_days: i32) -> bool {
+        let purchase_days = |cutoff: i32| Some(self.at(cutoff)?[i].as_ref()?.purchase_days);
+        match (purchase_days(cutoff), purchase_days(cutoff + horizon_days)) {
+            (Some(now), Some(later)) => later == now,
+            (None, Some(later)) => later == 0,
+            _ => true,
         }
     }
 }
@@ -485,25 +509,8 @@ mod tests {
         let s = summaries(&ROWS, &[50, 20], true);
         let table = s.to_table();
         let names: Vec<&str> = table.names.iter().map(String::as_str).collect();
-        assert_eq!(
-            names,
-            [
-                "summary_version",
-                "customer_id",
-                "cutoff",
-                "first_day",
-                "last_day",
-                "purchase_days",
-                "orders",
-                "rows",
-                "return_rows",
-                "revenue",
-                "repeat_revenue",
-                "revenue_last_quarter",
-                "revenue_prior_quarter",
-                "gap_square_sum",
-            ]
-        );
+        // What the writer writes is what the reader requires.
+        assert_eq!(names, crate::data::summary::SUMMARY_COLUMNS);
         // a at 50 and 20, b at 50, r at 50 and 20.
         assert_eq!(table.height(), 5);
     }

@@ -15,3 +15,4 @@ mod retention;
 mod rfm;
 mod simulate;
 mod sql;
+mod summary;
