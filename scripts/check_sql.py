@@ -203,11 +203,18 @@ def reference_rows(case: Case) -> pd.DataFrame:
     return rows
 
 
-def reference_summary(case: Case, cutoffs_before: list[int]) -> pd.DataFrame:
+def reference_summary(case: Case, churn_horizon: int | None) -> pd.DataFrame:
     rows = reference_rows(case)
-    as_of = pd.Timestamp(case.as_of) if case.as_of else rows["day"].max()
-    parts = [summary_at(rows, as_of - pd.Timedelta(days=d), case.order is not None)
-             for d in cutoffs_before]
+    last_day = rows["day"].max()
+    as_of = pd.Timestamp(case.as_of) if case.as_of else last_day
+    cutoffs = {as_of}
+    if churn_horizon:
+        # What clm churn reads: as-of and as-of - h, and its back-test's evaluation cut-off
+        # (as-of, or the last date - h when that is earlier) with one horizon either side.
+        h = pd.Timedelta(days=churn_horizon)
+        evaluation = min(as_of, last_day - h)
+        cutoffs |= {as_of - h, evaluation + h, evaluation, evaluation - h}
+    parts = [summary_at(rows, cutoff, case.order is not None) for cutoff in sorted(cutoffs)]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -432,16 +439,38 @@ ANALYSIS_FLAGS = {
 }
 
 
+def clm_refuses_its_own_summary(clm: str, case: Case, analysis: str, folder: Path) -> bool:
+    own = folder / "own_summary.csv"
+    horizon = ["--horizon", str(CHURN_HORIZON)] if analysis == "churn" else []
+    subprocess.run([clm, "-q", "summary", str(case.path), *clm_input_flags(case),
+                    *case.policy_flags(), *horizon, "-o", str(own)], check=True,
+                   capture_output=True)
+    as_of = ["--as-of", case.as_of] if case.as_of else []
+    done = subprocess.run([clm, "-q", analysis, str(own), "--input-kind", "summary", *as_of,
+                           *ANALYSIS_FLAGS[analysis], "--format", "csv"], capture_output=True,
+                          text=True)
+    return done.returncode != 0 and "the summary has no rows at the cut-off" in done.stderr
+
+
 def check_analysis_on_summary(clm: str, case: Case, analysis: str, engine: pd.DataFrame,
-                              folder: Path) -> None:
+                              folder: Path) -> bool:
+    """True when the outputs were compared (and equal), False for a known reader issue."""
     table = folder / "engine_summary.csv"
     engine.to_csv(table, index=False, date_format="%Y-%m-%d")
     extra = ANALYSIS_FLAGS[analysis]
     raw = subprocess.run([clm, "-q", analysis, str(case.path), *clm_input_flags(case),
                           *case.policy_flags(), *extra, "--format", "csv"],
                          capture_output=True, text=True)
+    as_of = ["--as-of", case.as_of] if case.as_of else []
     summary = subprocess.run([clm, "-q", analysis, str(table), "--input-kind", "summary",
-                              *extra, "--format", "csv"], capture_output=True, text=True)
+                              *as_of, *extra, "--format", "csv"], capture_output=True, text=True)
+    if raw.returncode == 0 and summary.returncode != 0 and "the summary has no rows at the cut-off" \
+            in summary.stderr and clm_refuses_its_own_summary(clm, case, analysis, folder):
+        # A cut-off before every customer's first row has no summary rows (docs/summary.md),
+        # and the reader refuses that for clm summary's own file too: a reader issue, not the SQL's.
+        print(f"KNOWN ISSUE {case.name}, clm {analysis}: --input-kind summary refuses a cut-off "
+              "without customers, for clm summary's own file too")
+        return False
     if raw.returncode != summary.returncode:
         fail(f"{case.name}, clm {analysis}", f"exit {raw.returncode} on the transactions "
              f"({raw.stderr.strip()}) but {summary.returncode} on the engine's summary "
@@ -451,6 +480,7 @@ def check_analysis_on_summary(clm: str, case: Case, analysis: str, engine: pd.Da
                                                        summary.stdout.splitlines())) if a != b)
         fail(f"{case.name}, clm {analysis}", "the output on the engine's summary differs from "
              f"the output on the transactions at line {first + 1}")
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -485,11 +515,10 @@ def main() -> None:
             postgres = Postgres(Path(tempfile.mkdtemp(prefix="clm-pg-")))
     with postgres as server:
         for case in cases:
-            for analysis, cutoffs in (("rfm", [0]), ("churn", [0, CHURN_HORIZON,
-                                                                 2 * CHURN_HORIZON])):
+            for analysis, horizon in (("rfm", None), ("churn", CHURN_HORIZON)):
                 what = f"{case.name}, {analysis}"
                 started = time.monotonic()
-                expected = reference_summary(case, cutoffs)
+                expected = reference_summary(case, horizon)
                 sql = generated_sql(args.clm, analysis, "duckdb", case, "sales.tx")
                 engine = duckdb_summary(sql, case)
                 compare(f"{what}: DuckDB vs pandas", engine, expected)
@@ -505,9 +534,11 @@ def main() -> None:
                     check_clm_summary(args.clm, case, analysis, engine, folder)
                     checked.append("clm summary = DuckDB")
                 if reads_summaries and case.clm_reads:
-                    for name in (["rfm", "clv", "loyalty"] if analysis == "rfm" else ["churn"]):
-                        check_analysis_on_summary(args.clm, case, name, engine, folder)
-                    checked.append("clm on the summary = clm on the rows")
+                    names = ["rfm", "clv", "loyalty"] if analysis == "rfm" else ["churn"]
+                    same = [name for name in names
+                            if check_analysis_on_summary(args.clm, case, name, engine, folder)]
+                    if same:
+                        checked.append(f"clm {'/'.join(same)} on the summary = on the rows")
                 print(f"ok  {what}: {len(engine)} summary rows; {', '.join(checked)} "
                       f"({time.monotonic() - started:.1f} s)")
     if not args.keep:

@@ -172,12 +172,9 @@ fn summary_query(args: &SqlArgs) -> Result<SummaryQuery> {
             ))
         })?;
     }
-    let cutoffs_before_as_of = match (args.analysis, args.horizon) {
-        (SummaryFor::Churn, horizon) => {
-            let horizon = horizon.unwrap_or(CHURN_HORIZON_DAYS);
-            vec![0, horizon, 2 * horizon]
-        }
-        (_, None) => vec![0],
+    let churn_horizon = match (args.analysis, args.horizon) {
+        (SummaryFor::Churn, horizon) => Some(horizon.unwrap_or(CHURN_HORIZON_DAYS)),
+        (_, None) => None,
         (_, Some(_)) => {
             return Err(ClmError::Usage(
                 "--horizon sets churn's cut-offs; the summary for rfm, clv and loyalty has one \
@@ -212,7 +209,7 @@ fn summary_query(args: &SqlArgs) -> Result<SummaryQuery> {
         returns: args.returns,
         exclude_ids: read_exclude_ids(&args.exclude_ids)?,
         as_of,
-        cutoffs_before_as_of,
+        churn_horizon,
     })
 }
 

@@ -33,7 +33,7 @@ fn prints_one_statement_for_the_dialect_asked() {
 }
 
 #[test]
-fn churn_gets_three_cutoffs_from_the_horizon() {
+fn churn_gets_the_cutoffs_churn_reads_from_the_horizon() {
     let out = ok(clm(&[
         "sql",
         "churn",

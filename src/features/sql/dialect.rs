@@ -58,6 +58,8 @@ pub struct Syntax {
     pub int: &'static str,
     /// `{date}` minus `{days}` (a whole number) days.
     minus_days: &'static str,
+    /// `{date}` plus `{days}` (a whole number) days.
+    plus_days: &'static str,
     /// Days from `{earlier}` to `{later}`.
     days_between: &'static str,
     /// Whether `{text}` matches the regular expression `{pattern}`.
@@ -84,6 +86,7 @@ const SYNTAX: [Syntax; 5] = [
         bigint: "BIGINT",
         int: "INTEGER",
         minus_days: "({date} - {days})",
+        plus_days: "({date} + {days})",
         days_between: "({later} - {earlier})",
         regex_matches: "regexp_full_match({text}, {pattern})",
         regex_replace: "regexp_replace({text}, {pattern}, {replacement}, 'g')",
@@ -102,6 +105,7 @@ const SYNTAX: [Syntax; 5] = [
         bigint: "BIGINT",
         int: "INT",
         minus_days: "date_sub({date}, {days})",
+        plus_days: "date_add({date}, {days})",
         days_between: "datediff({later}, {earlier})",
         regex_matches: "({text} RLIKE {pattern})",
         regex_replace: "regexp_replace({text}, {pattern}, {replacement})",
@@ -120,6 +124,7 @@ const SYNTAX: [Syntax; 5] = [
         bigint: "INT64",
         int: "INT64",
         minus_days: "DATE_SUB({date}, INTERVAL {days} DAY)",
+        plus_days: "DATE_ADD({date}, INTERVAL {days} DAY)",
         days_between: "DATE_DIFF({later}, {earlier}, DAY)",
         regex_matches: "REGEXP_CONTAINS({text}, {pattern})",
         regex_replace: "REGEXP_REPLACE({text}, {pattern}, {replacement})",
@@ -138,6 +143,7 @@ const SYNTAX: [Syntax; 5] = [
         bigint: "BIGINT",
         int: "INTEGER",
         minus_days: "({date} - {days})",
+        plus_days: "({date} + {days})",
         days_between: "({later} - {earlier})",
         regex_matches: "({text} ~ {pattern})",
         regex_replace: "regexp_replace({text}, {pattern}, {replacement}, 'g')",
@@ -156,6 +162,7 @@ const SYNTAX: [Syntax; 5] = [
         bigint: "BIGINT",
         int: "INTEGER",
         minus_days: "DATEADD(day, -{days}, {date})",
+        plus_days: "DATEADD(day, {days}, {date})",
         days_between: "DATEDIFF(day, {earlier}, {later})",
         regex_matches: "REGEXP_LIKE({text}, {pattern})",
         regex_replace: "REGEXP_REPLACE({text}, {pattern}, {replacement})",
@@ -260,6 +267,14 @@ impl Syntax {
     pub fn minus_days(&self, date: &str, days: u32) -> String {
         fill(
             self.minus_days,
+            &[("date", date), ("days", &days.to_string())],
+        )
+    }
+
+    /// `date` plus a whole number of days.
+    pub fn plus_days(&self, date: &str, days: u32) -> String {
+        fill(
+            self.plus_days,
             &[("date", date), ("days", &days.to_string())],
         )
     }

@@ -63,8 +63,9 @@ pub struct SummaryQuery {
     /// Customer ids to leave out, trimmed (`--exclude-ids`).
     pub exclude_ids: Vec<String>,
     pub as_of: AsOf,
-    /// The cut-offs as days before the as-of date: `[0]`, or `[0, h, 2h]` for churn.
-    pub cutoffs_before_as_of: Vec<u32>,
+    /// Churn's horizon in days: the summary then has the cut-offs `clm churn` reads (see
+    /// [`cutoffs`]); `None` for the as-of date alone (rfm, clv, loyalty).
+    pub churn_horizon: Option<u32>,
 }
 
 /// A request the SQL cannot express (an empty name, a date format the engine cannot read):
@@ -97,7 +98,7 @@ pub fn summary_sql(query: &SummaryQuery, dialect: Dialect) -> Result<String, Sql
         Some(customer_days(has_orders)),
         Some(day_facts(sql)),
         Some(as_of(sql, query.as_of)),
-        Some(cutoffs(sql, &query.cutoffs_before_as_of)),
+        Some(cutoffs(sql, query.churn_horizon)),
     ];
     let ctes: Vec<String> = ctes.into_iter().flatten().collect();
     out.push_str(&ctes.join(",\n"));
@@ -135,14 +136,14 @@ fn header(query: &SummaryQuery, dialect: Dialect) -> String {
         AsOf::Today => "the current date".to_string(),
         AsOf::Day(day) => crate::output::format_day(day),
     };
-    let cutoffs: Vec<String> = query
-        .cutoffs_before_as_of
-        .iter()
-        .map(|&days| match days {
-            0 => "as-of".to_string(),
-            _ => format!("as-of - {days} days"),
-        })
-        .collect();
+    let cutoffs = match query.churn_horizon {
+        None => "the as-of date".to_string(),
+        Some(h) => format!(
+            "those clm churn --horizon {h} reads (as-of, as-of - {h} days, as-of - {} days \
+             when as-of is the last date)",
+            2 * h
+        ),
+    };
     let returns = match query.returns {
         ReturnsPolicy::Net => "net (subtracted, not purchases)",
         ReturnsPolicy::Drop => "drop (left out)",
@@ -154,7 +155,7 @@ fn header(query: &SummaryQuery, dialect: Dialect) -> String {
         "-- The per-customer summary, version {SUMMARY_VERSION} (docs/summary.md), for {}.",
         dialect.name()
     );
-    let _ = writeln!(out, "-- As of {as_of}; cut-offs: {}.", cutoffs.join(", "));
+    let _ = writeln!(out, "-- As of {as_of}; cut-offs: {cutoffs}.");
     let _ = writeln!(
         out,
         "-- Rows without a customer id are left out; returns: {returns}."
@@ -300,30 +301,40 @@ fn float_written_digits(id: &str) -> Option<&str> {
         .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// The as-of date and the table's last date (after the row rules).
 fn as_of(sql: &Syntax, as_of: AsOf) -> String {
-    let select = match as_of {
-        AsOf::LastDate => "SELECT MAX(tx_day) AS as_of FROM customer_days".to_string(),
-        AsOf::Today => "SELECT CURRENT_DATE AS as_of".to_string(),
-        AsOf::Day(day) => format!(
-            "SELECT {} AS as_of",
-            sql.date(&crate::output::format_day(day))
-        ),
+    let as_of = match as_of {
+        AsOf::LastDate => "MAX(tx_day)".to_string(),
+        AsOf::Today => "CURRENT_DATE".to_string(),
+        AsOf::Day(day) => sql.date(&crate::output::format_day(day)),
     };
-    format!("as_of AS (\n  {select}\n)")
+    format!("as_of AS (\n  SELECT {as_of} AS as_of, MAX(tx_day) AS last_day FROM customer_days\n)")
 }
 
-fn cutoffs(sql: &Syntax, days_before: &[u32]) -> String {
-    let selects: Vec<String> = days_before
+/// The cut-offs: the as-of date; for churn with horizon `h` every cut-off `clm churn` reads
+/// (`analysis::churn::cutoffs_read`): as-of and as-of − h, and the back-test's evaluation
+/// cut-off `e` = the earlier of as-of and last date − h, with `e + h` and `e − h`. With the
+/// as-of date at the last date that is as-of, as-of − h and as-of − 2h.
+fn cutoffs(sql: &Syntax, churn_horizon: Option<u32>) -> String {
+    let Some(h) = churn_horizon else {
+        return "cutoffs AS (\n  SELECT as_of AS cutoff FROM as_of\n)".to_string();
+    };
+    let evaluation = format!("LEAST(as_of, {})", sql.minus_days("last_day", h));
+    let candidates = [
+        "as_of".to_string(),
+        sql.minus_days("as_of", h),
+        sql.plus_days(&evaluation, h),
+        evaluation.clone(),
+        sql.minus_days(&evaluation, h),
+    ];
+    let selects: Vec<String> = candidates
         .iter()
-        .map(|&days| match days {
-            0 => "SELECT as_of AS cutoff FROM as_of".to_string(),
-            _ => format!(
-                "SELECT {} AS cutoff FROM as_of",
-                sql.minus_days("as_of", days)
-            ),
-        })
+        .map(|cutoff| format!("    SELECT {cutoff} AS cutoff FROM as_of"))
         .collect();
-    format!("cutoffs AS (\n  {}\n)", selects.join("\n  UNION ALL\n  "))
+    format!(
+        "cutoffs AS (\n  SELECT DISTINCT cutoff FROM (\n{}\n  ) candidates\n)",
+        selects.join("\n    UNION ALL\n")
+    )
 }
 
 /// With an order column, each row with the day its order was first bought on (among purchase
@@ -473,7 +484,7 @@ mod tests {
             returns: ReturnsPolicy::Net,
             exclude_ids: Vec::new(),
             as_of: AsOf::LastDate,
-            cutoffs_before_as_of: vec![0],
+            churn_horizon: None,
         }
     }
 
@@ -606,22 +617,30 @@ mod tests {
     }
 
     #[test]
-    fn churn_has_three_cutoffs_and_a_fixed_as_of_is_a_date_literal() {
+    fn churn_has_the_cutoffs_churn_reads_and_a_fixed_as_of_is_a_date_literal() {
         let mut query = query();
         query.as_of = AsOf::Day(20269); // 2025-06-30
-        query.cutoffs_before_as_of = vec![0, 90, 180];
+        query.churn_horizon = Some(90);
         let duckdb = summary_sql(&query, Dialect::Duckdb).unwrap();
         assert!(
-            duckdb.contains("SELECT DATE '2025-06-30' AS as_of"),
+            duckdb.contains("SELECT DATE '2025-06-30' AS as_of, MAX(tx_day) AS last_day"),
             "{duckdb}"
         );
         assert!(duckdb.contains("SELECT (as_of - 90) AS cutoff FROM as_of"));
-        assert!(duckdb.contains("SELECT (as_of - 180) AS cutoff FROM as_of"));
-        assert_eq!(duckdb.matches("UNION ALL\n  SELECT").count(), 2);
+        assert!(duckdb.contains("SELECT (LEAST(as_of, (last_day - 90)) + 90) AS cutoff"));
+        assert!(duckdb.contains("SELECT (LEAST(as_of, (last_day - 90)) - 90) AS cutoff"));
+        assert!(duckdb.contains("SELECT DISTINCT cutoff FROM ("));
+        assert_eq!(duckdb.matches("UNION ALL").count(), 4);
         query.as_of = AsOf::Today;
         let spark = summary_sql(&query, Dialect::Spark).unwrap();
         assert!(spark.contains("SELECT CURRENT_DATE AS as_of"));
-        assert!(spark.contains("date_sub(as_of, 180)"));
+        assert!(
+            spark.contains("date_add(LEAST(as_of, date_sub(last_day, 90)), 90)"),
+            "{spark}"
+        );
+        query.churn_horizon = None;
+        let one = summary_sql(&query, Dialect::Spark).unwrap();
+        assert!(!one.contains("UNION"), "{one}");
     }
 
     #[test]
