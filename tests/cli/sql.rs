@@ -45,7 +45,10 @@ fn churn_gets_the_cutoffs_churn_reads_from_the_horizon() {
         "13w",
     ]));
     assert!(out.contains("SELECT (as_of - 91) AS cutoff"), "{out}");
-    assert!(out.contains("SELECT (as_of - 182) AS cutoff"), "{out}");
+    assert!(
+        out.contains("SELECT (LEAST(as_of, (last_day - 91)) - 91) AS cutoff"),
+        "{out}"
+    );
     let default = ok(clm(&[
         "sql",
         "churn",
@@ -55,7 +58,7 @@ fn churn_gets_the_cutoffs_churn_reads_from_the_horizon() {
         "tx",
     ]));
     assert!(
-        default.contains("SELECT (as_of - 180) AS cutoff"),
+        default.contains("SELECT (LEAST(as_of, (last_day - 90)) - 90) AS cutoff"),
         "{default}"
     );
 }
