@@ -4,3 +4,6 @@ pub mod lifecycle;
 pub mod loyalty;
 pub mod rfm;
 pub mod tiers;
+
+#[cfg(test)]
+mod label_coverage;
