@@ -48,7 +48,8 @@ impl Command {
             Command::Cohorts(args) => Some(&args.output),
             Command::Lifecycle(args) => Some(&args.output),
             Command::Retention(args) => Some(&args.output),
-            Command::Simulate(_) => None,
+            Command::Summary(args) => Some(&args.output),
+            Command::Simulate(_) | Command::Sql(_) => None,
         }
     }
 }
