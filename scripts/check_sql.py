@@ -372,6 +372,7 @@ class Postgres:
 
     def __exit__(self, *exc):
         subprocess.run(self.stop, capture_output=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def psql(self, script: str, *flags: str) -> str:
         command = ["psql", "-h", str(self.folder), "-p", self.port, "-U", "clm", "-d",
