@@ -24,7 +24,7 @@ use crate::features::sql::{AmountColumns, AsOf, Dialect, SourceTable, SummaryQue
 /// Examples:
 ///   clm sql clv --dialect spark --table sales.tx --customer-col cust --date-col ts --amount-col net --as-of 2025-06-30
 ///   clm sql churn --dialect bigquery --table shop.orders --horizon 13w -o summary.sql
-///   clm sql rfm --dialect duckdb --table "read_csv('orders.csv')" ...   (see docs/scale.md)
+///   clm sql rfm --dialect postgres --table sales.orders --order-col invoice --exclude-ids 0,guest > rfm.sql
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct SqlArgs {
