@@ -9,6 +9,7 @@ use crate::commands::summary::SummaryArgs;
 use crate::commands::{
     churn::ChurnArgs, clv::ClvArgs, cohorts::CohortsArgs, lifecycle::LifecycleArgs,
     loyalty::LoyaltyArgs, retention::RetentionArgs, rfm::RfmArgs, simulate::SimulateArgs,
+    sql::SqlArgs,
 };
 
 /// Customer analytics from transaction exports: RFM segments, the loyalty matrix, CLV and churn.
@@ -48,7 +49,7 @@ impl Command {
             Command::Lifecycle(args) => Some(&args.output),
             Command::Retention(args) => Some(&args.output),
             Command::Summary(args) => Some(&args.output),
-            Command::Simulate(_) => None,
+            Command::Simulate(_) | Command::Sql(_) => None,
         }
     }
 }
@@ -65,4 +66,5 @@ pub enum Command {
     Retention(RetentionArgs),
     Summary(SummaryArgs),
     Simulate(SimulateArgs),
+    Sql(SqlArgs),
 }

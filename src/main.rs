@@ -24,6 +24,7 @@ fn main() {
         cli::Command::Retention(args) => commands::retention::run(args, cli.quiet),
         cli::Command::Summary(args) => commands::summary::run(args, cli.quiet),
         cli::Command::Simulate(args) => commands::simulate::run(args, cli.quiet),
+        cli::Command::Sql(args) => commands::sql::run(args, cli.quiet),
     };
     if let Err(err) = result {
         let code = error::exit_code_for(&err);

@@ -9,6 +9,7 @@ pub mod opening;
 pub mod retention;
 pub mod rfm;
 pub mod simulate;
+pub mod sql;
 pub mod summary;
 
 /// A value parser for a whole number of at least `min`: a negative number is refused with the

@@ -8,6 +8,7 @@ pub mod lifecycle;
 pub mod loyalty;
 pub mod retention;
 pub mod rfm;
+pub mod sql;
 pub mod summary;
 
 use crate::output::{Log, counted, format_day};

@@ -17,4 +17,5 @@ mod retention;
 mod rfm;
 mod side_tables;
 mod simulate;
+mod sql;
 mod summary;
