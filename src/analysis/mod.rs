@@ -3,4 +3,5 @@
 //! `cli` types.
 
 pub mod churn;
+pub mod rfm;
 pub mod value;

@@ -8,10 +8,10 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 
 use crate::analysis::churn::{
-    Backtest, Context, Metrics, Scorer, Scores, Window, chance_warning, choose_scorer, mean_of,
-    median, triple_in_weeks, usable_scorer,
+    Backtest, Context, Metrics, Reasons, Scorer, Scores, Window, chance_warning, choose_scorer,
+    customer_value, mean_of, risk_bands, usable_scorer,
 };
-use crate::analysis::value::{self, Valuation};
+use crate::analysis::value::Valuation;
 use crate::commands::opening::read_histories;
 use crate::data::customer_inputs::{CustomerInputs, read_customer_inputs};
 use crate::data::dates::resolve_as_of;
@@ -19,17 +19,13 @@ use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
 use crate::features::btyd::TimeUnit;
 use crate::features::churn::CutoffFeatures;
-use crate::features::churn_reasons::{
-    ExtraInput, InputEffect, MAX_REASONS, model_reasons, rule_reasons,
-};
-use crate::models::bgnbd::BgNbdParams;
+use crate::features::churn_reasons::MAX_REASONS;
 use crate::models::logistic::LogisticModel;
-use crate::models::predict::Btyd;
-use crate::models::{Triple, compress_triples_indexed};
 use crate::output::{
     Log, PackedText, Report, Stopwatch, Table, Values, counted, emit, format_day, render_table,
 };
 use crate::output::{OutputArgs, OutputFormat};
+use crate::segment::risk::{RISK_BANDS, band_of};
 
 /// Score each customer's risk of making no purchase in the next --horizon days.
 ///
@@ -162,50 +158,6 @@ pub enum SortBy {
     Risk,
 }
 
-/// A risk band: its name, lower bound and recommended action.
-struct RiskBand {
-    name: &'static str,
-    lower: f64,
-    action: &'static str,
-}
-
-/// Risk bands of the summary, highest first; `unknown` holds customers without a score.
-const RISK_BANDS: [RiskBand; 6] = [
-    RiskBand {
-        name: "very high",
-        lower: 0.8,
-        action: "win back now: personal contact or an offer sized to their value",
-    },
-    RiskBand {
-        name: "high",
-        lower: 0.6,
-        action: "reach out this cycle: a reminder or an offer on what they usually buy",
-    },
-    RiskBand {
-        name: "medium",
-        lower: 0.4,
-        action: "nudge: relevant news or a service check; watch the next run",
-    },
-    RiskBand {
-        name: "low",
-        lower: 0.2,
-        action: "keep the relationship: service as usual, ask for reviews and referrals",
-    },
-    RiskBand {
-        name: "very low",
-        lower: f64::NEG_INFINITY,
-        action: "no churn action needed: reward loyalty",
-    },
-    RiskBand {
-        name: "unknown",
-        lower: f64::NAN,
-        action: "no score: see the warning for why",
-    },
-];
-
-/// Index of the `unknown` band in [`RISK_BANDS`].
-const UNKNOWN_BAND: usize = RISK_BANDS.len() - 1;
-
 /// Runs `clm churn`.
 pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
@@ -299,7 +251,13 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
         log.warn(warning);
     }
     let params = scores.btyd_params.as_ref().ok().copied();
-    let value = customer_value(&scoring, &params, &args, &log);
+    let valuation = Valuation {
+        unit: TimeUnit::Week,
+        horizon: f64::from(args.clv_horizon) / TimeUnit::Week.days(),
+        annual_discount: args.discount_rate,
+        margin: args.margin,
+    };
+    let value = customer_value(&scoring, &params, &valuation, &log);
     drop(spinner);
     timer.lap("clv");
 
@@ -488,59 +446,6 @@ fn backtest_report(backtest: &Backtest, context: &Context) -> Report {
     }
 }
 
-/// Each scored customer's CLV: margin × Gamma-Gamma expected spend × discounted BG/NBD expected
-/// purchases over the CLV horizon, valued as `clm clv` values them. NaN for everyone when
-/// either model was refused (with a note): a refused fit is never used.
-fn customer_value(
-    window: &Window,
-    params: &Option<BgNbdParams>,
-    args: &ChurnArgs,
-    log: &Log,
-) -> Vec<f64> {
-    let Some(params) = params else {
-        log.note("no BG/NBD model: CLV and value at risk are left empty");
-        return vec![f64::NAN; window.customers.len()];
-    };
-    let repeat_purchases: Vec<u32> = window.features.iter().map(|f| f.frequency - 1).collect();
-    let mean_repeat_spend: Vec<f64> = window
-        .features
-        .iter()
-        .map(|f| f.mean_repeat_spend)
-        .collect();
-    let spend = match value::fit_spend(&repeat_purchases, &mean_repeat_spend) {
-        Ok(fit) => fit.params,
-        Err(error) => {
-            log.note(format!("{error}: CLV and value at risk are left empty"));
-            return vec![f64::NAN; window.customers.len()];
-        }
-    };
-    let valuation = Valuation {
-        unit: TimeUnit::Week,
-        horizon: f64::from(args.clv_horizon) / TimeUnit::Week.days(),
-        annual_discount: args.discount_rate,
-        margin: args.margin,
-    };
-    let triples: Vec<Triple> = window.features.iter().map(triple_in_weeks).collect();
-    let (histories, history_of) = compress_triples_indexed(&triples);
-    value::customer_values(
-        &Btyd::BgNbd(*params),
-        &spend,
-        (&histories, &history_of),
-        (&repeat_purchases, &mean_repeat_spend),
-        &valuation,
-        log,
-    )
-    .clv
-}
-
-/// The band of a risk; `unknown` for a missing (NaN) risk, never `very low`.
-fn band_of(risk: f64) -> usize {
-    RISK_BANDS
-        .iter()
-        .position(|band| risk >= band.lower)
-        .unwrap_or(UNKNOWN_BAND)
-}
-
 /// The per-customer rows, sorted and selected as asked.
 fn customer_rows(
     context: &Context,
@@ -570,36 +475,8 @@ fn customer_rows(
     }
     let order: Vec<usize> = sorted.iter().map(|s| s.2).collect();
     timer.lap("sort");
-    let typical_recency = median(window.features.iter().map(|f| f64::from(f.recency_days)));
-    // The typical customer the model's reasons are measured against: each input's median.
-    let typical = match reason_model {
-        Some(_) => context.typical_inputs(window),
-        None => Vec::new(),
-    };
-    let reasons_of = |i: usize| -> Vec<String> {
-        let features = &window.features[i];
-        let Some(model) = reason_model else {
-            return rule_reasons(features, typical_recency);
-        };
-        let mut row = Vec::with_capacity(context.input_count());
-        context.push_inputs(window, i, &mut row);
-        let effects: Vec<InputEffect> = (0..row.len())
-            .map(|j| InputEffect {
-                contribution: model.contribution(j, row[j]) - model.contribution(j, typical[j]),
-                above_typical: row[j] > typical[j],
-            })
-            .collect();
-        let extra_inputs: Vec<ExtraInput> = match context.extra {
-            Some(extra) => extra
-                .names
-                .iter()
-                .zip(extra.row(window.customers[i]))
-                .map(|(name, &value)| ExtraInput { name, value })
-                .collect(),
-            None => Vec::new(),
-        };
-        model_reasons(features, &effects, &extra_inputs)
-    };
+    let reasons = Reasons::new(context, window, reason_model);
+    let reasons_of = |i: usize| reasons.of(i);
     // Reasons in parallel blocks of rows, each block packed into its own columns, then joined.
     let blocks: Vec<[PackedText; MAX_REASONS]> = order
         .par_chunks(16_384)
@@ -706,83 +583,4 @@ fn top_table(rows: &Table, n: usize) -> Table {
         }
     }
     top
-}
-
-/// Customers, expected churners, CLV and value at risk per risk band.
-fn risk_bands(risk: &[f64], value: &[f64]) -> Table {
-    let k = RISK_BANDS.len();
-    let (mut customers, mut risk_sum, mut clv, mut at_risk) =
-        (vec![0usize; k], vec![0.0; k], vec![0.0; k], vec![0.0; k]);
-    for (&r, &v) in risk.iter().zip(value) {
-        let band = band_of(r);
-        customers[band] += 1;
-        if band == UNKNOWN_BAND {
-            continue;
-        }
-        risk_sum[band] += r;
-        if v.is_finite() {
-            clv[band] += v;
-            at_risk[band] += r * v;
-        }
-    }
-    // The unknown band is listed only when someone is in it.
-    let shown: Vec<usize> = (0..k)
-        .filter(|&b| b != UNKNOWN_BAND || customers[b] > 0)
-        .collect();
-    let total = risk.len().max(1) as f64;
-    let column = |get: &dyn Fn(usize) -> f64| shown.iter().map(|&b| get(b)).collect();
-    Table::default()
-        .with(
-            "risk_band",
-            Values::Text(
-                shown
-                    .iter()
-                    .map(|&b| RISK_BANDS[b].name.to_string())
-                    .collect(),
-            ),
-        )
-        .with(
-            "customers",
-            Values::Int(shown.iter().map(|&b| customers[b] as i64).collect()),
-        )
-        .with(
-            "share_pct",
-            Values::Float(column(&|b| 100.0 * customers[b] as f64 / total), 1),
-        )
-        .with(
-            "mean_risk",
-            Values::Float(
-                column(&|b| match b {
-                    UNKNOWN_BAND => f64::NAN,
-                    _ => risk_sum[b] / customers[b].max(1) as f64,
-                }),
-                3,
-            ),
-        )
-        .with(
-            "expected_churners",
-            Values::Float(column(&|b| risk_sum[b]), 0),
-        )
-        .with("clv", Values::Float(column(&|b| clv[b]), 0))
-        .with("value_at_risk", Values::Float(column(&|b| at_risk[b]), 0))
-        .with(
-            "action",
-            Values::Text(
-                shown
-                    .iter()
-                    .map(|&b| RISK_BANDS[b].action.to_string())
-                    .collect(),
-            ),
-        )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_missing_risk_is_unknown_never_very_low() {
-        assert_eq!(band_of(f64::NAN), UNKNOWN_BAND);
-        assert_eq!(RISK_BANDS[band_of(0.1)].name, "very low");
-    }
 }

@@ -28,7 +28,7 @@ use crate::output::OutputArgs;
 use crate::output::{
     Log, Report, Stopwatch, Table, Values, counted, emit, format_day, render_table,
 };
-use crate::segment::tiers::{TIER_ACTIONS, TIER_NAMES, parse_tier_shares, value_tiers};
+use crate::segment::tiers::{TIER_NAMES, parse_tier_shares, value_tiers};
 
 /// Customer lifetime value from a buy-till-you-die model with Gamma-Gamma spend.
 ///
@@ -724,76 +724,13 @@ fn value_report(
                 codes: tiers.iter().map(|&t| t as u32).collect(),
             },
         );
-    let summary = tier_summary(&clv, &tiers, &predictions, total_clv);
+    let summary = value::tier_summary(&clv, &tiers, &predictions, total_clv);
     clock.lap("table");
     Report {
         heading,
         summary,
         rows,
     }
-}
-
-fn tier_summary(
-    clv: &[f64],
-    tiers: &[usize],
-    predictions: &[crate::models::predict::CustomerPrediction],
-    total_clv: f64,
-) -> Table {
-    let groups = TIER_NAMES.len();
-    let mut customers = vec![0usize; groups];
-    let mut value = vec![0.0; groups];
-    let mut p_alive = vec![0.0; groups];
-    let mut purchases = vec![0.0; groups];
-    for (i, &tier) in tiers.iter().enumerate() {
-        customers[tier] += 1;
-        if clv[i].is_finite() {
-            value[tier] += clv[i];
-        }
-        p_alive[tier] += predictions[i].p_alive;
-        purchases[tier] += predictions[i].expected_purchases;
-    }
-    let n = tiers.len().max(1) as f64;
-    let mean =
-        |sums: &[f64]| -> Vec<f64> { (0..groups).map(|g| sums[g] / customers[g] as f64).collect() };
-    Table::default()
-        .with(
-            "tier",
-            Values::Text(TIER_NAMES.iter().map(|t| t.to_string()).collect()),
-        )
-        .with(
-            "customers",
-            Values::Int(customers.iter().map(|&c| c as i64).collect()),
-        )
-        .with(
-            "share_pct",
-            Values::Float(customers.iter().map(|&c| 100.0 * c as f64 / n).collect(), 1),
-        )
-        .with(
-            "value_share_pct",
-            Values::Float(
-                value
-                    .iter()
-                    .map(|v| {
-                        if total_clv != 0.0 {
-                            100.0 * v / total_clv
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect(),
-                1,
-            ),
-        )
-        .with("mean_clv", Values::Float(mean(&value), 2))
-        .with("mean_p_alive", Values::Float(mean(&p_alive), 3))
-        .with(
-            "mean_expected_purchases",
-            Values::Float(mean(&purchases), 3),
-        )
-        .with(
-            "action",
-            Values::Text(TIER_ACTIONS.iter().map(|a| a.to_string()).collect()),
-        )
 }
 
 /// Pearson correlation; NaN when either series is constant.
