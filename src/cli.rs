@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     churn::ChurnArgs, clv::ClvArgs, cohorts::CohortsArgs, lifecycle::LifecycleArgs,
-    loyalty::LoyaltyArgs, retention::RetentionArgs, rfm::RfmArgs, simulate::SimulateArgs,
+    loyalty::LoyaltyArgs, report::ReportArgs, retention::RetentionArgs, rfm::RfmArgs,
+    simulate::SimulateArgs,
 };
 
 /// Customer analytics from transaction exports: RFM segments, the loyalty matrix, CLV and churn.
@@ -45,5 +46,6 @@ pub enum Command {
     Cohorts(CohortsArgs),
     Lifecycle(LifecycleArgs),
     Retention(RetentionArgs),
+    Report(ReportArgs),
     Simulate(SimulateArgs),
 }

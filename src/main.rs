@@ -18,6 +18,7 @@ fn main() {
         cli::Command::Rfm(args) => commands::rfm::run(args, cli.quiet),
         cli::Command::Loyalty(args) => commands::loyalty::run(args, cli.quiet),
         cli::Command::Retention(args) => commands::retention::run(args, cli.quiet),
+        cli::Command::Report(args) => commands::report::run(args, cli.quiet),
         cli::Command::Simulate(args) => commands::simulate::run(args, cli.quiet),
     };
     if let Err(err) = result {
