@@ -58,16 +58,7 @@ pub fn cohorts_section(histories: &Histories, as_of: i32) -> Section {
             &labels, &retention, columns, &drawn, &average,
         )));
     }
-    let mut matrix = Table::default().with("cohort", Values::Text(labels)).with(
-        "customers",
-        Values::Int(cohorts.size.iter().map(|&n| n as i64).collect()),
-    );
-    for k in 0..columns {
-        let cells = (0..cohorts.len())
-            .map(|c| retention[c * columns + k])
-            .collect();
-        matrix = matrix.with(&format!("month_{k}_pct"), Values::Float(cells, 1));
-    }
+    let matrix = cohorts.wide_table(Metric::Retention);
     section.sheets.push(Sheet {
         name: "cohorts".into(),
         table: matrix,
@@ -129,32 +120,19 @@ fn retention_reading(average: &[f64]) -> String {
 /// Stages before lapsing, listed first in [`stage_groups`].
 const LIVE_STAGES: usize = 4;
 
-/// The four stages of a live relationship, then lapsed customers by how they left: each
-/// group's name and action.
-fn stage_groups() -> Vec<(String, &'static str)> {
-    let live = Stage::ALL[..LIVE_STAGES]
-        .iter()
-        .map(|s| (s.name().to_string(), s.action()));
-    let lapsed = ExitPattern::ALL
-        .iter()
-        .map(|p| (format!("lapsed: {}", p.name()), p.action()));
+/// The four stages of a live relationship, then lapsed customers by how they left, in the
+/// order of `clm lifecycle`'s summary.
+fn stage_groups() -> Vec<(Stage, Option<ExitPattern>)> {
+    let live = Stage::ALL[..LIVE_STAGES].iter().map(|&s| (s, None));
+    let lapsed = ExitPattern::ALL.iter().map(|&p| (Stage::Lapsed, Some(p)));
     live.chain(lapsed).collect()
 }
 
-/// A customer's group in [`stage_groups`].
-fn group_of(stage: Stage, exit: Option<ExitPattern>) -> usize {
+/// A group's name in the chart: the stage, or "lapsed: " and the exit pattern.
+fn group_name((stage, exit): (Stage, Option<ExitPattern>)) -> String {
     match exit {
-        Some(pattern) => {
-            LIVE_STAGES
-                + ExitPattern::ALL
-                    .iter()
-                    .position(|&p| p == pattern)
-                    .unwrap_or(0)
-        }
-        None => Stage::ALL[..LIVE_STAGES]
-            .iter()
-            .position(|&s| s == stage)
-            .unwrap_or(LIVE_STAGES),
+        Some(pattern) => format!("lapsed: {}", pattern.name()),
+        None => stage.name().to_string(),
     }
 }
 
@@ -177,40 +155,45 @@ pub fn lifecycle_section(histories: &Histories, as_of: i32) -> Section {
         lapse_days,
         trend_days: lapse_days,
     };
+    let groups = stage_groups();
     let stages: Vec<Option<(usize, f64)>> = (0..histories.len())
         .into_par_iter()
         .map(|i| {
-            lifecycle_at(histories.days_of(i), as_of, &table, windows, true)
-                .map(|c| (group_of(c.stage, c.exit_pattern), c.value))
+            let c = lifecycle_at(histories.days_of(i), as_of, &table, windows, true)?;
+            let group = groups.iter().position(|&g| g == (c.stage, c.exit_pattern));
+            Some((group.unwrap_or(0), c.value))
         })
         .collect();
-    let groups = stage_groups();
     let mut customers = vec![0usize; groups.len()];
     let mut value = vec![0.0; groups.len()];
     for &(g, v) in stages.iter().flatten() {
         customers[g] += 1;
         value[g] += v;
     }
+    // Groups without a customer are left out, as in `clm lifecycle`'s summary.
+    let present: Vec<usize> = (0..groups.len()).filter(|&g| customers[g] > 0).collect();
     let total = customers.iter().sum::<usize>().max(1) as f64;
     let total_value: f64 = value.iter().sum();
-    let share: Vec<f64> = customers
+    let share: Vec<f64> = present
         .iter()
-        .map(|&c| 100.0 * c as f64 / total)
+        .map(|&g| 100.0 * customers[g] as f64 / total)
         .collect();
-    let value_share: Vec<f64> = value
+    let value_share: Vec<f64> = present
         .iter()
-        .map(|v| {
+        .map(|&g| {
             if total_value != 0.0 {
-                100.0 * v / total_value
+                100.0 * value[g] / total_value
             } else {
                 f64::NAN
             }
         })
         .collect();
-    let names: Vec<String> = groups.iter().map(|g| g.0.clone()).collect();
-    let lapsed = LIVE_STAGES..groups.len();
-    let lapsed_share: f64 = share[lapsed.clone()].iter().sum();
-    let lapsed_value: f64 = value_share[lapsed].iter().sum();
+    let names: Vec<String> = present.iter().map(|&g| group_name(groups[g])).collect();
+    let lapsed: Vec<usize> = (0..present.len())
+        .filter(|&k| present[k] >= LIVE_STAGES)
+        .collect();
+    let lapsed_share: f64 = lapsed.iter().map(|&k| share[k]).sum();
+    let lapsed_value: f64 = lapsed.iter().map(|&k| value_share[k]).sum();
     let mut section = Section::new("lifecycle", title);
     section.push(Block::Text(format!(
         "{} customers as of {}. A customer has lapsed after {lapse_days} days without a purchase (the {:.0} % quantile of the gaps between purchase days); the other stages follow tenure, purchases and their trend (docs/lifecycle.md).",
@@ -236,16 +219,46 @@ pub fn lifecycle_section(histories: &Histories, as_of: i32) -> Section {
         },
     }));
     let summary = Table::default()
-        .with("stage", Values::Text(names))
+        .with(
+            "stage",
+            Values::Text(present.iter().map(|&g| groups[g].0.name().into()).collect()),
+        )
+        .with(
+            "exit_pattern",
+            Values::Text(
+                present
+                    .iter()
+                    .map(|&g| groups[g].1.map_or("", ExitPattern::name).into())
+                    .collect(),
+            ),
+        )
         .with(
             "customers",
-            Values::Int(customers.iter().map(|&c| c as i64).collect()),
+            Values::Int(present.iter().map(|&g| customers[g] as i64).collect()),
         )
         .with("share_pct", Values::Float(share, 1))
         .with("revenue_share_pct", Values::Float(value_share, 1))
         .with(
+            "mean_value",
+            Values::Float(
+                present
+                    .iter()
+                    .map(|&g| value[g] / customers[g] as f64)
+                    .collect(),
+                2,
+            ),
+        )
+        .with(
             "action",
-            Values::Text(groups.iter().map(|g| g.1.to_string()).collect()),
+            Values::Text(
+                present
+                    .iter()
+                    .map(|&g| match groups[g] {
+                        (_, Some(pattern)) => pattern.action().into(),
+                        (stage, None) => stage.action().into(),
+                    })
+                    .collect(),
+            ),
         );
     section.push(Block::Table {
         caption: "Stages and what to do".into(),
