@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks against independent readers and engines, run by .ci/run after `cargo test`:
-# the Excel workbooks read back with openpyxl, and the cohort matrices recomputed with pandas.
+# the Excel workbooks read back with openpyxl, the cohort matrices recomputed with pandas, and
+# the HTML report rendered in headless Chromium.
 # Installs what it needs into a virtual environment of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,3 +16,4 @@ fi
 
 "$venv/bin/python" scripts/check_xlsx.py --clm "$clm"
 "$venv/bin/python" scripts/check_cohorts.py --clm "$clm"
+bash scripts/check_report.sh

@@ -103,8 +103,9 @@ fn bars(
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (FONT, TITLE_SIZE))
         .margin(12)
-        .margin_top(if per_group > 1 { 40 } else { 12 })
-        .x_label_area_size(42)
+        .margin_right(28)
+        .margin_bottom(if per_group > 1 { 40 } else { 12 })
+        .x_label_area_size(48)
         .y_label_area_size(label_width)
         .build_cartesian_2d(0.0..top, -0.5..(n.max(1) as f64 - 0.5))?;
     let label_of = |y: &f64| {
@@ -115,11 +116,13 @@ fn bars(
             false => String::new(),
         }
     };
+    let value_of = |v: &f64| tick(*v, top);
     chart
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(n.max(1))
         .y_label_formatter(&label_of)
+        .x_label_formatter(&value_of)
         .x_desc(value_label)
         .y_desc(category_label)
         .axis_desc_style((FONT, AXIS_SIZE))
@@ -136,9 +139,9 @@ fn bars(
         chart.draw_series(rects)?;
     }
     if per_group > 1 {
-        // The legend on a line of its own under the title, clear of the bars.
+        // The legend on a line of its own under the axis, clear of the bars.
         let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
-        legend_row(&root, &names, (label_width as i32 + 12, 44))?;
+        legend_row(&root, &names, (label_width as i32 + 12, height as i32 - 34))?;
     }
     root.present()?;
     Ok(())
@@ -165,6 +168,7 @@ fn heat_map(out: &mut String, title: &str, map: &HeatMap) -> Drawn {
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (FONT, TITLE_SIZE))
         .margin(12)
+        .margin_right(28)
         .margin_bottom(34)
         .x_label_area_size(56)
         .y_label_area_size(label_width)
@@ -263,11 +267,16 @@ fn lines(
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (FONT, TITLE_SIZE))
         .margin(12)
+        .margin_right(28)
         .x_label_area_size(42)
         .y_label_area_size(70)
         .build_cartesian_2d(x_low..x_high, 0.0..y_high)?;
+    let x_tick = |v: &f64| tick(*v, x_high - x_low);
+    let y_tick = |v: &f64| tick(*v, y_high);
     chart
         .configure_mesh()
+        .x_label_formatter(&x_tick)
+        .y_label_formatter(&y_tick)
         .x_desc(x_label)
         .y_desc(y_label)
         .axis_desc_style((FONT, AXIS_SIZE))
@@ -386,6 +395,15 @@ fn legend_row(root: &DrawingArea<SVGBackend, Shift>, names: &[&str], at: (i32, i
         x += 40 + name.chars().count() as i32 * 9;
     }
     Ok(())
+}
+
+/// An axis tick: whole numbers on an axis spanning more than 5, else one or two decimals.
+fn tick(value: f64, span: f64) -> String {
+    match span.abs() {
+        s if s > 5.0 => format!("{value:.0}"),
+        s if s > 0.5 => format!("{value:.1}"),
+        _ => format!("{value:.2}"),
+    }
 }
 
 /// The smallest and largest finite values (0, 1 when there is none).
