@@ -11,6 +11,7 @@ mod golden;
 mod lifecycle;
 mod loyalty;
 mod output;
+mod report;
 mod retention;
 mod rfm;
 mod simulate;
