@@ -29,12 +29,17 @@ venv="${CLM_CHECKS_VENV:-${TMPDIR:-/tmp}/clm-checks-venv}"
 
 out="${TMPDIR:-/tmp}/clm-report-check"
 mkdir -p "$out"
-for fixture in online_retail_sample cdnow_sample transactions rfm_data_orders; do
-  "$clm" report -q "fixtures/$fixture.csv" -o "$out/$fixture.html"
-  docs=()
-  if [ "${CLM_DOCS_SCREENSHOT:-}" = 1 ] && [ "$fixture" = transactions ]; then
+check() { # name, then clm report's arguments before -o
+  local name="$1"; shift
+  "$clm" report -q "$@" -o "$out/$name.html"
+  local docs=()
+  if [ "${CLM_DOCS_SCREENSHOT:-}" = 1 ] && [ "$name" = transactions ]; then
     docs=(--docs-screenshot docs/report.png)
   fi
   "$venv/bin/python" scripts/check_report.py --chromium "$chromium" \
-    --html "$out/$fixture.html" --screenshot "$out/$fixture.png" "${docs[@]}"
+    --html "$out/$name.html" --screenshot "$out/$name.png" "${docs[@]}"
+}
+for fixture in online_retail_sample cdnow_sample transactions rfm_data_orders; do
+  check "$fixture" "fixtures/$fixture.csv"
 done
+check transactions_survey fixtures/transactions.csv --survey fixtures/survey.csv

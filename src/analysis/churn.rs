@@ -6,22 +6,20 @@
 use anyhow::Result;
 use rayon::prelude::*;
 
-use crate::analysis::value::{self, PurchaseModel, PurchaseModelChoice, Valuation};
+use crate::analysis::value::{self, PurchaseModel, PurchaseModelChoice};
 use crate::data::customer_inputs::CustomerInputs;
 use crate::error::ClmError;
 use crate::features::btyd::TimeUnit;
 use crate::features::churn::{
     CutoffFeatures, Histories, INPUT_NAMES, RISING_WITH_RECENCY, churned, features_at, model_inputs,
 };
-use crate::features::churn_reasons::{ExtraInput, InputEffect, model_reasons, rule_reasons};
 use crate::models::bgnbd::BgNbdParams;
 use crate::models::evaluation::{auc, brier, gains_curve, top_decile};
 use crate::models::logistic::{self, FitFailure, LogisticModel, Rows};
 use crate::models::no_purchase::bgnbd_no_purchase;
 use crate::models::predict::Btyd;
-use crate::models::{Triple, compress_triples, compress_triples_indexed};
-use crate::output::{Log, Stopwatch, Table, Values, counted, format_day};
-use crate::segment::risk::{RISK_BANDS, UNKNOWN_BAND, band_of};
+use crate::models::{Triple, compress_triples};
+use crate::output::{Log, Stopwatch, counted, format_day};
 
 /// A scorer that produced probabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -508,172 +506,6 @@ pub fn median(values: impl Iterator<Item = f64>) -> f64 {
     }
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
-}
-
-/// Each scored customer's CLV: margin × Gamma-Gamma expected spend × discounted BG/NBD expected
-/// purchases over the CLV horizon, valued as `clm clv` values them (`valuation` in weeks). NaN for everyone when
-/// either model was refused (with a note): a refused fit is never used.
-pub fn customer_value(
-    window: &Window,
-    params: &Option<BgNbdParams>,
-    valuation: &Valuation,
-    log: &Log,
-) -> Vec<f64> {
-    let Some(params) = params else {
-        log.note("no BG/NBD model: CLV and value at risk are left empty");
-        return vec![f64::NAN; window.customers.len()];
-    };
-    let repeat_purchases: Vec<u32> = window.features.iter().map(|f| f.frequency - 1).collect();
-    let mean_repeat_spend: Vec<f64> = window
-        .features
-        .iter()
-        .map(|f| f.mean_repeat_spend)
-        .collect();
-    let spend = match value::fit_spend(&repeat_purchases, &mean_repeat_spend) {
-        Ok(fit) => fit.params,
-        Err(error) => {
-            log.note(format!("{error}: CLV and value at risk are left empty"));
-            return vec![f64::NAN; window.customers.len()];
-        }
-    };
-    let triples: Vec<Triple> = window.features.iter().map(triple_in_weeks).collect();
-    let (histories, history_of) = compress_triples_indexed(&triples);
-    value::customer_values(
-        &Btyd::BgNbd(*params),
-        &spend,
-        (&histories, &history_of),
-        (&repeat_purchases, &mean_repeat_spend),
-        valuation,
-        log,
-    )
-    .clv
-}
-
-/// Customers, expected churners, CLV and value at risk per risk band.
-pub fn risk_bands(risk: &[f64], value: &[f64]) -> Table {
-    let k = RISK_BANDS.len();
-    let (mut customers, mut risk_sum, mut clv, mut at_risk) =
-        (vec![0usize; k], vec![0.0; k], vec![0.0; k], vec![0.0; k]);
-    for (&r, &v) in risk.iter().zip(value) {
-        let band = band_of(r);
-        customers[band] += 1;
-        if band == UNKNOWN_BAND {
-            continue;
-        }
-        risk_sum[band] += r;
-        if v.is_finite() {
-            clv[band] += v;
-            at_risk[band] += r * v;
-        }
-    }
-    // The unknown band is listed only when someone is in it.
-    let shown: Vec<usize> = (0..k)
-        .filter(|&b| b != UNKNOWN_BAND || customers[b] > 0)
-        .collect();
-    let total = risk.len().max(1) as f64;
-    let column = |get: &dyn Fn(usize) -> f64| shown.iter().map(|&b| get(b)).collect();
-    Table::default()
-        .with(
-            "risk_band",
-            Values::Text(
-                shown
-                    .iter()
-                    .map(|&b| RISK_BANDS[b].name.to_string())
-                    .collect(),
-            ),
-        )
-        .with(
-            "customers",
-            Values::Int(shown.iter().map(|&b| customers[b] as i64).collect()),
-        )
-        .with(
-            "share_pct",
-            Values::Float(column(&|b| 100.0 * customers[b] as f64 / total), 1),
-        )
-        .with(
-            "mean_risk",
-            Values::Float(
-                column(&|b| match b {
-                    UNKNOWN_BAND => f64::NAN,
-                    _ => risk_sum[b] / customers[b].max(1) as f64,
-                }),
-                3,
-            ),
-        )
-        .with(
-            "expected_churners",
-            Values::Float(column(&|b| risk_sum[b]), 0),
-        )
-        .with("clv", Values::Float(column(&|b| clv[b]), 0))
-        .with("value_at_risk", Values::Float(column(&|b| at_risk[b]), 0))
-        .with(
-            "action",
-            Values::Text(
-                shown
-                    .iter()
-                    .map(|&b| RISK_BANDS[b].action.to_string())
-                    .collect(),
-            ),
-        )
-}
-
-/// Why customers of a window are at risk: the supervised model's inputs that push a customer's
-/// risk up most against the typical customer (each input's median), or, without a model, the
-/// rules on recency and spend.
-pub struct Reasons<'a> {
-    context: &'a Context<'a>,
-    window: &'a Window,
-    model: Option<&'a LogisticModel>,
-    typical: Vec<f64>,
-    typical_recency: f64,
-}
-
-impl<'a> Reasons<'a> {
-    /// Reasons for `window`'s customers from `model` (or the rules when `None`).
-    pub fn new(
-        context: &'a Context<'a>,
-        window: &'a Window,
-        model: Option<&'a LogisticModel>,
-    ) -> Reasons<'a> {
-        let typical = match model {
-            Some(_) => context.typical_inputs(window),
-            None => Vec::new(),
-        };
-        Reasons {
-            context,
-            window,
-            model,
-            typical,
-            typical_recency: median(window.features.iter().map(|f| f64::from(f.recency_days))),
-        }
-    }
-
-    /// The reasons of the window's customer at position `i`, strongest first.
-    pub fn of(&self, i: usize) -> Vec<String> {
-        let (context, window, typical) = (self.context, self.window, &self.typical);
-        let features = &window.features[i];
-        let Some(model) = self.model else {
-            return rule_reasons(features, self.typical_recency);
-        };
-        let mut row = Vec::with_capacity(context.input_count());
-        context.push_inputs(window, i, &mut row);
-        let effects: Vec<InputEffect> = (0..row.len())
-            .map(|j| InputEffect {
-                contribution: model.contribution(j, row[j]) - model.contribution(j, typical[j]),
-                above_typical: row[j] > typical[j],
-            })
-            .collect();
-        let extra_inputs: Vec<ExtraInput> = match context.extra {
-            Some(extra) => extra
-                .names
-                .iter()
-                .zip(extra.row(window.customers[i]))
-                .map(|(name, &value)| ExtraInput { name, value })
-                .collect(),
-            None => Vec::new(),
-        };
-        model_reasons(features, &effects, &extra_inputs)
-    }
 }
 
 #[cfg(test)]

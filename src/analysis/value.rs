@@ -13,7 +13,6 @@ use crate::models::gamma_gamma::{self, GammaGammaFit, GammaGammaParams, SpendSum
 use crate::models::predict::{Btyd, CustomerPrediction, PredictionSettings};
 use crate::models::{FitError, FitReport, Triple, bgnbd, mbgnbd, pareto_nbd};
 use crate::output::{Log, Table, Values};
-use crate::segment::tiers::{TIER_ACTIONS, TIER_NAMES};
 
 /// Which purchase model to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -332,71 +331,6 @@ pub fn customer_values(
         expected_spend,
         clv,
     }
-}
-
-/// Customers, value share, mean CLV, P(alive) and expected purchases per value tier, with the
-/// tier's action; `tiers[i]` is customer `i`'s tier (an index of [`TIER_NAMES`]).
-pub fn tier_summary(
-    clv: &[f64],
-    tiers: &[usize],
-    predictions: &[CustomerPrediction],
-    total_clv: f64,
-) -> Table {
-    let groups = TIER_NAMES.len();
-    let mut customers = vec![0usize; groups];
-    let mut value = vec![0.0; groups];
-    let mut p_alive = vec![0.0; groups];
-    let mut purchases = vec![0.0; groups];
-    for (i, &tier) in tiers.iter().enumerate() {
-        customers[tier] += 1;
-        if clv[i].is_finite() {
-            value[tier] += clv[i];
-        }
-        p_alive[tier] += predictions[i].p_alive;
-        purchases[tier] += predictions[i].expected_purchases;
-    }
-    let n = tiers.len().max(1) as f64;
-    let mean =
-        |sums: &[f64]| -> Vec<f64> { (0..groups).map(|g| sums[g] / customers[g] as f64).collect() };
-    Table::default()
-        .with(
-            "tier",
-            Values::Text(TIER_NAMES.iter().map(|t| t.to_string()).collect()),
-        )
-        .with(
-            "customers",
-            Values::Int(customers.iter().map(|&c| c as i64).collect()),
-        )
-        .with(
-            "share_pct",
-            Values::Float(customers.iter().map(|&c| 100.0 * c as f64 / n).collect(), 1),
-        )
-        .with(
-            "value_share_pct",
-            Values::Float(
-                value
-                    .iter()
-                    .map(|v| {
-                        if total_clv != 0.0 {
-                            100.0 * v / total_clv
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect(),
-                1,
-            ),
-        )
-        .with("mean_clv", Values::Float(mean(&value), 2))
-        .with("mean_p_alive", Values::Float(mean(&p_alive), 3))
-        .with(
-            "mean_expected_purchases",
-            Values::Float(mean(&purchases), 3),
-        )
-        .with(
-            "action",
-            Values::Text(TIER_ACTIONS.iter().map(|a| a.to_string()).collect()),
-        )
 }
 
 #[cfg(test)]

@@ -5,27 +5,24 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use rayon::prelude::*;
 
 use crate::analysis::churn::{
-    Backtest, Context, Metrics, Reasons, Scorer, Scores, Window, chance_warning, choose_scorer,
-    customer_value, mean_of, risk_bands, usable_scorer,
+    Context, Scorer, chance_warning, choose_scorer, mean_of, usable_scorer,
 };
-use crate::analysis::value::Valuation;
+use crate::analysis::churn_report::{
+    Selection, SortBy, backtest_report, backtest_summary, customer_rows, customer_value, fixed,
+    top_table,
+};
+use crate::analysis::options::ValueArgs;
 use crate::commands::opening::read_histories;
 use crate::data::customer_inputs::{CustomerInputs, read_customer_inputs};
 use crate::data::dates::resolve_as_of;
 use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
 use crate::features::btyd::TimeUnit;
-use crate::features::churn::CutoffFeatures;
-use crate::features::churn_reasons::MAX_REASONS;
-use crate::models::logistic::LogisticModel;
-use crate::output::{
-    Log, PackedText, Report, Stopwatch, Table, Values, counted, emit, format_day, render_table,
-};
+use crate::output::{Log, Report, Stopwatch, counted, emit, format_day, render_table};
 use crate::output::{OutputArgs, OutputFormat};
-use crate::segment::risk::{RISK_BANDS, band_of};
+use crate::segment::risk_bands::risk_band_summary;
 
 /// Score each customer's risk of making no purchase in the next --horizon days.
 ///
@@ -100,28 +97,12 @@ pub struct ChurnArgs {
     )]
     pub min_clv: Option<f64>,
 
-    /// CLV horizon in days; also 52w, 12m, 1y.
+    /// CLV horizon in days, or with its own unit: 90d, 13w, 12m, 1y.
     #[arg(long, default_value = "365", value_name = "DAYS", allow_negative_numbers = true, value_parser = crate::commands::days_between(1, 36500), help_heading = "Value")]
     pub clv_horizon: u32,
 
-    /// Discount rate per year for CLV (0.10 = 10 %).
-    #[arg(
-        allow_negative_numbers = true,
-        long,
-        default_value_t = 0.10,
-        value_name = "RATE",
-        help_heading = "Value"
-    )]
-    pub discount_rate: f64,
-
-    /// Margin applied to expected spend (1 = CLV as revenue).
-    #[arg(
-        long,
-        allow_negative_numbers = true,
-        default_value_t = 1.0,
-        help_heading = "Value"
-    )]
-    pub margin: f64,
+    #[command(flatten)]
+    pub value: ValueArgs,
 }
 
 /// Which score ranks the customers.
@@ -147,15 +128,6 @@ impl ScorerChoice {
             ScorerChoice::Ensemble => Some(Scorer::Ensemble),
         }
     }
-}
-
-/// Row order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SortBy {
-    /// Expected value at risk (risk × CLV), highest first.
-    Value,
-    /// Churn risk, highest first.
-    Risk,
 }
 
 /// Runs `clm churn`.
@@ -251,12 +223,8 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
         log.warn(warning);
     }
     let params = scores.btyd_params.as_ref().ok().copied();
-    let valuation = Valuation {
-        unit: TimeUnit::Week,
-        horizon: f64::from(args.clv_horizon) / TimeUnit::Week.days(),
-        annual_discount: args.discount_rate,
-        margin: args.margin,
-    };
+    let weeks = f64::from(args.clv_horizon) / TimeUnit::Week.days();
+    let valuation = args.value.valuation(TimeUnit::Week, weeks);
     let value = customer_value(&scoring, &params, &valuation, &log);
     drop(spinner);
     timer.lap("clv");
@@ -292,7 +260,11 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
         reason_model,
         &risk,
         &value,
-        &args,
+        &Selection {
+            sort: args.sort,
+            min_clv: args.min_clv,
+            top: args.top,
+        },
     );
     timer.lap("rows and reasons");
     heading.push(format!(
@@ -307,7 +279,7 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     heading.push("Risk bands (all scored customers):".to_string());
     let report = Report {
         heading,
-        summary: risk_bands(&risk, &value),
+        summary: risk_band_summary(&risk, &value),
         rows,
     };
     emit(&report, &args.output, &[args.input.input.as_path()])?;
@@ -317,18 +289,7 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
 
 fn check_settings(args: &ChurnArgs) -> Result<()> {
     let usage = |message: String| Err(ClmError::Usage(message).into());
-    if !(args.margin.is_finite() && args.margin > 0.0) {
-        return usage(format!(
-            "--margin {} must be a positive number",
-            args.margin
-        ));
-    }
-    if !(args.discount_rate.is_finite() && args.discount_rate >= 0.0) {
-        return usage(format!(
-            "--discount-rate {} must be 0 or more (0.10 = 10 % a year)",
-            args.discount_rate
-        ));
-    }
+    args.value.check()?;
     if args.min_clv.is_some_and(|v| !v.is_finite()) {
         return usage("--min-clv must be a number".to_string());
     }
@@ -358,229 +319,4 @@ fn log_inputs(log: &Log, path: &std::path::Path, inputs: &CustomerInputs) {
             counted(inputs.empty_cells, "empty cell")
         ));
     }
-}
-
-fn backtest_summary(backtest: &Backtest) -> String {
-    if backtest.metrics.is_empty() {
-        let why = match backtest.missing.is_empty() {
-            true => "not available".to_string(),
-            false => backtest.missing.join("; "),
-        };
-        return format!("Back-test: {why}");
-    }
-    let figures: Vec<String> = backtest
-        .metrics
-        .iter()
-        .map(|m| {
-            let mut text = format!("{} AUC {}", m.scorer, fixed(m.auc, 3));
-            if m.scorer != "recency only" {
-                text.push_str(&format!(
-                    ", lift {}, capture {} %, Brier {}",
-                    fixed(m.lift, 2),
-                    fixed(m.capture.map(|c| 100.0 * c), 1),
-                    fixed(m.brier, 3)
-                ));
-            }
-            text
-        })
-        .collect();
-    let mut line = format!(
-        "Back-test at {} ({}, {:.1} % churned): {}",
-        format_day(backtest.cutoff),
-        counted(backtest.customers, "customer"),
-        100.0 * backtest.base_rate,
-        figures.join("; ")
-    );
-    for missing in &backtest.missing {
-        line.push_str(&format!("; {missing}"));
-    }
-    line
-}
-
-fn fixed(value: Option<f64>, decimals: usize) -> String {
-    value.map_or("n/a".to_string(), |v| format!("{v:.decimals$}"))
-}
-
-fn backtest_report(backtest: &Backtest, context: &Context) -> Report {
-    let m = &backtest.metrics;
-    let column =
-        |get: fn(&Metrics) -> Option<f64>| m.iter().map(|x| get(x).unwrap_or(f64::NAN)).collect();
-    let constant = |v: f64| vec![v; m.len()];
-    let table = Table::default()
-        .with(
-            "scorer",
-            Values::Text(m.iter().map(|x| x.scorer.to_string()).collect()),
-        )
-        .with("auc", Values::Float(column(|x| x.auc), 4))
-        .with("top_decile_lift", Values::Float(column(|x| x.lift), 3))
-        .with(
-            "top_decile_capture_pct",
-            Values::Float(column(|x| x.capture.map(|c| 100.0 * c)), 2),
-        )
-        .with("brier", Values::Float(column(|x| x.brier), 4))
-        .with(
-            "base_churn_pct",
-            Values::Float(constant(100.0 * backtest.base_rate), 2),
-        )
-        .with(
-            "customers",
-            Values::Int(vec![backtest.customers as i64; m.len()]),
-        )
-        .with("cutoff", Values::Date(vec![backtest.cutoff; m.len()]))
-        .with(
-            "window_end",
-            Values::Date(vec![backtest.cutoff + context.horizon; m.len()]),
-        );
-    let mut heading = vec![format!(
-        "Back-test: scores at {} against churn in the next {} (to {}); supervised model trained at {}",
-        format_day(backtest.cutoff),
-        counted(context.horizon, "day"),
-        format_day(backtest.cutoff + context.horizon),
-        format_day(backtest.cutoff - context.horizon)
-    )];
-    heading.extend(backtest.missing.iter().cloned());
-    Report {
-        heading,
-        summary: table.clone(),
-        rows: table,
-    }
-}
-
-/// The per-customer rows, sorted and selected as asked.
-fn customer_rows(
-    context: &Context,
-    window: &Window,
-    scores: &Scores,
-    reason_model: Option<&LogisticModel>,
-    risk: &[f64],
-    value: &[f64],
-    args: &ChurnArgs,
-) -> Table {
-    let mut timer = Stopwatch::start("churn rows");
-    let ids = &context.histories.customer_id;
-    let at_risk: Vec<f64> = risk.iter().zip(value).map(|(r, v)| r * v).collect();
-    let key = match args.sort {
-        SortBy::Value => &at_risk,
-        SortBy::Risk => risk,
-    };
-    // (key, customer, position), ties by customer: customers are numbered in id order, so
-    // equal keys list by id without reading the ids.
-    let mut sorted: Vec<(f64, usize, usize)> = (0..window.customers.len())
-        .filter(|&i| args.min_clv.is_none_or(|min| value[i] >= min))
-        .map(|i| (key[i], window.customers[i], i))
-        .collect();
-    sorted.par_sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    if let Some(top) = args.top {
-        sorted.truncate(top);
-    }
-    let order: Vec<usize> = sorted.iter().map(|s| s.2).collect();
-    timer.lap("sort");
-    let reasons = Reasons::new(context, window, reason_model);
-    let reasons_of = |i: usize| reasons.of(i);
-    // Reasons in parallel blocks of rows, each block packed into its own columns, then joined.
-    let blocks: Vec<[PackedText; MAX_REASONS]> = order
-        .par_chunks(16_384)
-        .map(|block| {
-            let mut columns: [PackedText; MAX_REASONS] = Default::default();
-            for &i in block {
-                let reasons = reasons_of(i);
-                for (k, column) in columns.iter_mut().enumerate() {
-                    column.push(reasons.get(k).map_or("", String::as_str));
-                }
-            }
-            columns
-        })
-        .collect();
-    let mut reason_columns: [PackedText; MAX_REASONS] = Default::default();
-    for block in &blocks {
-        for (column, part) in reason_columns.iter_mut().zip(block) {
-            column.append(part);
-        }
-    }
-    drop(blocks);
-    timer.lap("reasons");
-    let pick = |values: &[f64]| order.par_iter().map(|&i| values[i]).collect::<Vec<f64>>();
-    let feature = |get: fn(&CutoffFeatures) -> f64| {
-        order
-            .par_iter()
-            .map(|&i| get(&window.features[i]))
-            .collect::<Vec<f64>>()
-    };
-    let mut table = Table::default()
-        .with("rank", Values::Int((1..=order.len() as i64).collect()))
-        .with(
-            "customer_id",
-            Values::PackedText(sorted.iter().map(|s| ids.get(s.1)).collect()),
-        )
-        .with("churn_risk", Values::Float(pick(risk), 4))
-        .with(
-            "risk_band",
-            Values::Labels {
-                labels: RISK_BANDS.iter().map(|b| b.name.to_string()).collect(),
-                codes: order.iter().map(|&i| band_of(risk[i]) as u32).collect(),
-            },
-        )
-        .with("clv", Values::Float(pick(value), 2))
-        .with("value_at_risk", Values::Float(pick(&at_risk), 2))
-        .with(
-            "recency_days",
-            Values::Int(
-                order
-                    .par_iter()
-                    .map(|&i| i64::from(window.features[i].recency_days))
-                    .collect(),
-            ),
-        )
-        .with(
-            "purchase_days",
-            Values::Int(
-                order
-                    .par_iter()
-                    .map(|&i| i64::from(window.features[i].frequency))
-                    .collect(),
-            ),
-        )
-        .with("monetary", Values::Float(feature(|f| f.monetary), 2))
-        .with(
-            "tenure_days",
-            Values::Int(
-                order
-                    .par_iter()
-                    .map(|&i| i64::from(window.features[i].tenure_days))
-                    .collect(),
-            ),
-        )
-        .with(
-            "overdue_ratio",
-            Values::Float(feature(|f| f.overdue_ratio().unwrap_or(f64::NAN)), 2),
-        )
-        .with("btyd_risk", Values::Float(pick(&scores.btyd), 4))
-        .with(
-            "supervised_risk",
-            Values::Float(pick(&scores.supervised), 4),
-        );
-    for (k, column) in reason_columns.into_iter().enumerate() {
-        table = table.with(&format!("reason_{}", k + 1), Values::PackedText(column));
-    }
-    timer.lap("columns");
-    table
-}
-
-/// The first `n` rows with the columns a person reads first.
-fn top_table(rows: &Table, n: usize) -> Table {
-    let keep = [
-        "rank",
-        "customer_id",
-        "churn_risk",
-        "clv",
-        "value_at_risk",
-        "reason_1",
-    ];
-    let mut top = Table::default();
-    for (name, values) in rows.names.iter().zip(&rows.columns) {
-        if keep.contains(&name.as_str()) {
-            top = top.with(name, values.head(n));
-        }
-    }
-    top
 }

@@ -28,45 +28,7 @@ pub fn at_least<T: TryFrom<i128>>(
     }
 }
 
-/// A length of time on the command line: `90d`, `13w`, `3m`, `1y`, or a plain number in the
-/// command's own unit (days for `churn --horizon`, the time unit for `clv --horizon`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Span {
-    pub amount: f64,
-    /// Days per unit as written (`w` = 7, `m` = 365.25 / 12, `y` = 365.25); `None` for a plain
-    /// number.
-    pub unit_days: Option<f64>,
-}
-
-impl Span {
-    /// The span in units of `unit_days` days; a plain number is already in them.
-    pub fn in_units_of(self, unit_days: f64) -> f64 {
-        match self.unit_days {
-            Some(days) => self.amount * days / unit_days,
-            None => self.amount,
-        }
-    }
-}
-
-/// Parses a [`Span`]: a positive number, optionally followed by `d`, `w`, `m` or `y`.
-pub fn parse_span(text: &str) -> Result<Span, String> {
-    let text = text.trim();
-    let (number, unit_days) = match text.char_indices().last() {
-        Some((at, 'd')) => (&text[..at], Some(1.0)),
-        Some((at, 'w')) => (&text[..at], Some(7.0)),
-        Some((at, 'm')) => (&text[..at], Some(365.25 / 12.0)),
-        Some((at, 'y')) => (&text[..at], Some(365.25)),
-        _ => (text, None),
-    };
-    let amount: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{text}' is not a length of time such as 90, 90d, 13w, 3m or 1y"))?;
-    if !(amount.is_finite() && amount > 0.0) {
-        return Err(format!("'{text}' must be positive"));
-    }
-    Ok(Span { amount, unit_days })
-}
+pub use crate::analysis::options::{Span, parse_span};
 
 /// A value parser for a whole number of days from a [`Span`] (`90`, `13w` = 91, `3m` = 91,
 /// `1y` = 365), rounded to the nearest day, within `min..=max`.

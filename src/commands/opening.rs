@@ -5,6 +5,7 @@ use anyhow::Result;
 
 use crate::data::options::InputArgs;
 use crate::data::placeholders::{OUTSIZED_SHARE, outsized_ids};
+use crate::data::survey::{Survey, SurveyAggregation};
 use crate::data::{Transactions, load_transactions};
 use crate::error::ClmError;
 use crate::features::churn::{Histories, histories};
@@ -143,5 +144,97 @@ pub fn trimmed_ids_note(source: &str, rows: usize) -> String {
     format!(
         "{source}: whitespace trimmed around the customer id in {rows} row{} ('A ' and 'A' are one customer)",
         if rows == 1 { "" } else { "s" },
+    )
+}
+
+/// Notes on what reading the survey did: its columns and questions (detail), answers after the
+/// as-of date, trimmed ids, invalid answers left out, repeated answers resolved.
+pub fn log_survey(log: &Log, survey: &Survey) {
+    let questions: Vec<String> = survey
+        .questions
+        .iter()
+        .map(|q| {
+            format!(
+                "'{}' {}-{} ×{}",
+                q.column, q.scale.min, q.scale.max, q.weight
+            )
+        })
+        .collect();
+    log.detail(format!(
+        "{}: {}, {}; customer '{}'{}; attitude {}",
+        survey.source,
+        counted(survey.rows, "row"),
+        counted(survey.respondents.len(), "respondent"),
+        survey.customer_column,
+        survey
+            .date_column
+            .as_ref()
+            .map(|d| format!(", date '{d}'"))
+            .unwrap_or_default(),
+        questions.join(", ")
+    ));
+    if survey.rows_after_as_of > 0 {
+        log.note(format!(
+            "{}: {} dated after the as-of date left out",
+            survey.source,
+            counted(survey.rows_after_as_of, "row")
+        ));
+    }
+    if survey.trimmed_ids > 0 {
+        log.note(trimmed_ids_note(&survey.source, survey.trimmed_ids));
+    }
+    if !survey.invalid_answers.is_empty() {
+        log.note(invalid_answers_note(survey));
+    }
+    if survey.repeated_rows > 0 {
+        log.note(format!(
+            "{}: {} resolved ({} per customer and question)",
+            survey.source,
+            counted(survey.repeated_rows, "repeated answer"),
+            match survey.aggregation {
+                SurveyAggregation::Latest => "latest",
+                SurveyAggregation::Mean => "mean",
+            }
+        ));
+    }
+}
+
+/// "survey.csv: 4 invalid answers left out (--skip-invalid-answers): 'nps' 2 outside 0-10
+/// (first: row 2 (line 3), '11') and 1 not a number (first: …); 'satisfaction' …".
+fn invalid_answers_note(survey: &Survey) -> String {
+    let first = |first: &Option<(String, String)>| match first {
+        Some((row, value)) => format!(" (first: {row}, '{value}')"),
+        None => String::new(),
+    };
+    let mut total = 0;
+    let columns: Vec<String> = survey
+        .invalid_answers
+        .iter()
+        .map(|invalid| {
+            total += invalid.outside_scale + invalid.not_numbers;
+            let mut parts = Vec::new();
+            if let (n @ 1.., Some(scale)) = (invalid.outside_scale, invalid.scale) {
+                parts.push(format!(
+                    "{n} outside {}-{}{}",
+                    scale.min,
+                    scale.max,
+                    first(&invalid.first_outside_scale)
+                ));
+            }
+            if invalid.not_numbers > 0 {
+                parts.push(format!(
+                    "{} not a number{}",
+                    invalid.not_numbers,
+                    first(&invalid.first_not_number)
+                ));
+            }
+            format!("'{}' {}", invalid.column, parts.join(" and "))
+        })
+        .collect();
+    format!(
+        "{}: {total} invalid answer{} left out (--skip-invalid-answers): {}",
+        survey.source,
+        if total == 1 { "" } else { "s" },
+        columns.join("; ")
     )
 }

@@ -19,6 +19,7 @@ use crate::report::{self, Document, Section};
 ///
 /// Sections: data overview (rows, customers, dates, skipped rows, returns, placeholder ids);
 /// RFM segments (customers and revenue per segment, the recency × frequency grid, actions);
+/// the loyalty matrix with NPS per quadrant (with --survey);
 /// CLV (model fit, actual against predicted repeat purchases over calibration and holdout,
 /// P(alive) by frequency and recency, the value-tier pyramid); churn (back-test gains, risk
 /// bands, the 20 customers with the most value at risk and why); cohorts (retention heat map)
@@ -30,6 +31,7 @@ use crate::report::{self, Document, Section};
 ///
 /// Examples:
 ///   clm report fixtures/online_retail_sample.csv -o report.html
+///   clm report fixtures/transactions.csv --survey fixtures/survey.csv -o report.html
 ///   clm report orders.parquet --as-of 2025-06-30 -o monday.xlsx
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
@@ -38,6 +40,11 @@ pub struct ReportArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub as_of: AsOfArgs,
+
+    /// Survey answers (customer id, NPS, satisfaction, …) for the loyalty matrix, read as
+    /// `clm loyalty --survey` reads them; without it the report has no loyalty section.
+    #[arg(long, value_name = "FILE")]
+    pub survey: Option<PathBuf>,
 
     /// The report to write (atomically): .html (or .htm) for the page, .xlsx for the workbook.
     #[arg(short, long, value_name = "FILE")]
@@ -59,10 +66,16 @@ pub fn run(args: ReportArgs, quiet: bool) -> Result<()> {
     check_outputs(
         &Default::default(),
         &[Some(args.output.as_path())],
-        &[Some(args.input.input.as_path())],
+        &[Some(args.input.input.as_path()), args.survey.as_deref()],
     )?;
     let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
-    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
+    let explicit_as_of = args
+        .as_of
+        .as_of
+        .as_deref()
+        .map(|text| resolve_as_of(Some(text), last_day))
+        .transpose()?;
+    let as_of = explicit_as_of.unwrap_or(last_day);
     let spinner = log.spinner("building customer histories");
     let histories = histories(&tx)?;
     drop(spinner);
@@ -75,6 +88,15 @@ pub fn run(args: ReportArgs, quiet: bool) -> Result<()> {
         || report::clv_section(&tx, &histories, as_of, &log),
     );
     let rfm = rfm?;
+    let loyalty = match &args.survey {
+        Some(path) => Some(report::loyalty_section(
+            &tx,
+            path,
+            (as_of, explicit_as_of),
+            &log,
+        )?),
+        None => None,
+    };
     let source = tx.source.clone();
     drop(tx);
     drop(spinner);
@@ -85,10 +107,12 @@ pub fn run(args: ReportArgs, quiet: bool) -> Result<()> {
     timer.lap("churn");
     let (cohorts, lifecycle) = rayon::join(
         || report::cohorts_section(&histories, as_of),
-        || report::lifecycle_section(&histories, as_of),
+        || report::lifecycle_section(&histories, &source, as_of),
     );
     timer.lap("cohorts, lifecycle");
-    let sections: Vec<Section> = vec![overview, rfm, clv, churn, cohorts, lifecycle];
+    let mut sections: Vec<Section> = vec![overview, rfm];
+    sections.extend(loyalty);
+    sections.extend([clv, churn, cohorts, lifecycle]);
     let document = Document {
         title: format!("Customer report: {}", file_name(&source)),
         subtitle: format!(

@@ -150,7 +150,11 @@ fn bars(
 /// A heat map; row 0 at the top.
 fn heat_map(out: &mut String, title: &str, map: &HeatMap) -> Drawn {
     let (rows, columns) = (map.rows.len(), map.columns.len());
-    let cell_height = if rows > 24 { 18 } else { 30 };
+    let cell_height = match rows {
+        0..=4 => 56,
+        5..=24 => 30,
+        _ => 18,
+    };
     let height = 170 + (rows as u32 * cell_height).max(80);
     let root = SVGBackend::with_string(out, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;

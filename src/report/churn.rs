@@ -5,14 +5,14 @@
 use super::document::{Block, Chart, ChartKind, Section, Series};
 use super::{numbers, percent, texts, thousands};
 use crate::analysis::churn::{
-    Backtest, Context, Reasons, Scorer, chance_warning, choose_scorer, customer_value, mean_of,
-    risk_bands, usable_scorer,
+    Backtest, Context, Scorer, chance_warning, choose_scorer, mean_of, usable_scorer,
 };
+use crate::analysis::churn_report::{Selection, SortBy, customer_rows, customer_value};
 use crate::analysis::value::Valuation;
 use crate::features::btyd::TimeUnit;
 use crate::features::churn::Histories;
-use crate::output::{Log, Table, Values, format_day};
-use crate::segment::risk::{RISK_BANDS, band_of};
+use crate::output::{Log, Table, format_day};
+use crate::segment::risk_bands::risk_band_summary;
 
 const TITLE: &str = "Churn risk";
 
@@ -87,15 +87,29 @@ pub fn section(
         )));
     }
     section.push(gains_block(&backtest, scorer));
-    let bands = risk_bands(&risk, &value);
+    let bands = risk_band_summary(&risk, &value);
     section.push(Block::Chart(bands_chart(&bands)));
     section.push(Block::Table {
         caption: "Risk bands: customers, expected churners, CLV and value at risk".into(),
         table: bands.clone(),
     });
+    // The first rows of `clm churn`'s list: sorted by value at risk, with the reasons.
     let reason_model = scores.model.as_ref().filter(|_| scorer != Scorer::Btyd);
-    let reasons = Reasons::new(&context, &scoring, reason_model);
-    let top = top_at_risk(histories, &scoring.customers, &risk, &value, &reasons);
+    let selection = Selection {
+        sort: SortBy::Value,
+        min_clv: None,
+        top: Some(TOP_AT_RISK),
+    };
+    let rows = customer_rows(
+        &context,
+        &scoring,
+        &scores,
+        reason_model,
+        &risk,
+        &value,
+        &selection,
+    );
+    let top = columns_of(&rows, &TOP_COLUMNS);
     section.push(Block::Table {
         caption: format!(
             "The {} customers with the most value at risk, and why",
@@ -212,71 +226,26 @@ fn bands_chart(bands: &Table) -> Chart {
     }
 }
 
-/// The customers with the most value at risk (by risk when no CLV), with their reasons.
-fn top_at_risk(
-    histories: &Histories,
-    customers: &[usize],
-    risk: &[f64],
-    value: &[f64],
-    reasons: &Reasons<'_>,
-) -> Table {
-    let at_risk: Vec<f64> = risk.iter().zip(value).map(|(r, v)| r * v).collect();
-    let key = if at_risk.iter().any(|v| v.is_finite()) {
-        &at_risk
-    } else {
-        risk
-    };
-    let mut order: Vec<usize> = (0..customers.len()).collect();
-    let by_key = |a: &usize, b: &usize| {
-        let (ka, kb) = (finite_or_low(key[*a]), finite_or_low(key[*b]));
-        kb.total_cmp(&ka).then(customers[*a].cmp(&customers[*b]))
-    };
-    if order.len() > TOP_AT_RISK {
-        order.select_nth_unstable_by(TOP_AT_RISK - 1, by_key);
-        order.truncate(TOP_AT_RISK);
-    }
-    order.sort_unstable_by(by_key);
-    let reason_text: Vec<String> = order.iter().map(|&i| reasons.of(i).join("; ")).collect();
-    Table::default()
-        .with("rank", Values::Int((1..=order.len() as i64).collect()))
-        .with(
-            "customer_id",
-            Values::Text(
-                order
-                    .iter()
-                    .map(|&i| histories.customer_id.get(customers[i]).to_string())
-                    .collect(),
-            ),
-        )
-        .with(
-            "churn_risk",
-            Values::Float(order.iter().map(|&i| risk[i]).collect(), 3),
-        )
-        .with(
-            "risk_band",
-            Values::Text(
-                order
-                    .iter()
-                    .map(|&i| RISK_BANDS[band_of(risk[i])].name.to_string())
-                    .collect(),
-            ),
-        )
-        .with(
-            "clv",
-            Values::Float(order.iter().map(|&i| value[i]).collect(), 2),
-        )
-        .with(
-            "value_at_risk",
-            Values::Float(order.iter().map(|&i| at_risk[i]).collect(), 2),
-        )
-        .with("reasons", Values::Text(reason_text))
-}
+/// The columns of the customers at risk a reader needs.
+const TOP_COLUMNS: [&str; 9] = [
+    "rank",
+    "customer_id",
+    "churn_risk",
+    "risk_band",
+    "clv",
+    "value_at_risk",
+    "reason_1",
+    "reason_2",
+    "reason_3",
+];
 
-/// NaN sorts last.
-fn finite_or_low(value: f64) -> f64 {
-    if value.is_finite() {
-        value
-    } else {
-        f64::NEG_INFINITY
+/// The columns of `table` named in `names`, in the table's order.
+fn columns_of(table: &Table, names: &[&str]) -> Table {
+    let mut picked = Table::default();
+    for (name, values) in table.names.iter().zip(&table.columns) {
+        if names.contains(&name.as_str()) {
+            picked = picked.with(name, values.clone());
+        }
     }
+    picked
 }

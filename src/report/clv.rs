@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use super::document::{Block, Chart, ChartKind, HeatMap, Section, Series};
 use super::{numbers, percent, thousands};
 use crate::analysis::churn::triple_in_weeks;
+use crate::analysis::clv::tier_summary;
 use crate::analysis::value::{
     self, PurchaseModelChoice, Valuation, customer_values, fit_purchase_model, fit_spend,
 };
@@ -89,7 +90,7 @@ pub fn section(tx: &Transactions, histories: &Histories, as_of: i32, log: &Log) 
     section.push(Block::Chart(p_alive_grid(&stats, &values.predictions)));
     let tiers = value_tiers(&values.clv, &TIER_SHARES);
     let total: f64 = values.clv.iter().filter(|v| v.is_finite()).sum();
-    let summary = value::tier_summary(&values.clv, &tiers, &values.predictions, total);
+    let summary = tier_summary(&values.clv, &tiers, &values.predictions, total);
     section.push(Block::Chart(pyramid(&summary)));
     section.push(Block::Table {
         caption: format!(

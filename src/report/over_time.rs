@@ -1,17 +1,14 @@
 //! Customers over time: monthly acquisition cohorts (the retention heat map) and lifecycle
 //! stages, computed as `clm cohorts` and `clm lifecycle` compute them by default.
 
-use rayon::prelude::*;
-
 use super::document::{Block, Chart, ChartKind, HeatMap, Section, Series, Sheet};
-use super::{percent, thousands};
+use super::{numbers, percent, texts, thousands};
+use crate::analysis::lifecycle::{classify, lapse_window, stage_summary};
 use crate::features::churn::Histories;
 use crate::features::cohorts::{Metric, Period, cohorts};
-use crate::features::lifecycle::{
-    LifecycleWindows, gap_quantile, inter_purchase_gaps, lifecycle_at,
-};
-use crate::output::{Table, Values, format_day};
-use crate::segment::lifecycle::{ExitPattern, Stage, StageTable};
+use crate::features::lifecycle::LifecycleWindows;
+use crate::output::format_day;
+use crate::segment::lifecycle::{Stage, StageTable};
 
 /// The most recent cohorts drawn in the heat map; the workbook has them all.
 const MAX_DRAWN_COHORTS: usize = 36;
@@ -117,89 +114,52 @@ fn retention_reading(average: &[f64]) -> String {
     }
 }
 
-/// Stages before lapsing, listed first in [`stage_groups`].
-const LIVE_STAGES: usize = 4;
-
-/// The four stages of a live relationship, then lapsed customers by how they left, in the
-/// order of `clm lifecycle`'s summary.
-fn stage_groups() -> Vec<(Stage, Option<ExitPattern>)> {
-    let live = Stage::ALL[..LIVE_STAGES].iter().map(|&s| (s, None));
-    let lapsed = ExitPattern::ALL.iter().map(|&p| (Stage::Lapsed, Some(p)));
-    live.chain(lapsed).collect()
-}
-
-/// A group's name in the chart: the stage, or "lapsed: " and the exit pattern.
-fn group_name((stage, exit): (Stage, Option<ExitPattern>)) -> String {
-    match exit {
-        Some(pattern) => format!("lapsed: {}", pattern.name()),
-        None => stage.name().to_string(),
-    }
-}
-
-/// The lifecycle section: customers and revenue per stage, with each stage's action.
-pub fn lifecycle_section(histories: &Histories, as_of: i32) -> Section {
+/// The lifecycle section: customers and revenue per stage (lapsed customers by how they
+/// left), with each group's action, as `clm lifecycle`'s summary.
+pub fn lifecycle_section(histories: &Histories, source: &str, as_of: i32) -> Section {
     let title = "Lifecycle stages";
     let table = StageTable::default();
-    let gaps = inter_purchase_gaps(histories, as_of);
-    let Some(lapse_days) = gap_quantile(gaps, table.lapse_quantile).map(|d| d.max(1)) else {
-        return Section::unavailable(
-            "lifecycle",
-            title,
-            format!(
-                "No customer bought twice by {}, so the lapse window cannot come from the data.",
-                format_day(as_of)
-            ),
-        );
+    let (lapse_days, lapse_note) = match lapse_window(histories, as_of, &table, None, source) {
+        Ok(window) => window,
+        Err(_) => {
+            return Section::unavailable(
+                "lifecycle",
+                title,
+                format!(
+                    "No customer bought twice by {}, so the lapse window cannot come from the data.",
+                    format_day(as_of)
+                ),
+            );
+        }
     };
     let windows = LifecycleWindows {
         lapse_days,
         trend_days: lapse_days,
     };
-    let groups = stage_groups();
-    let stages: Vec<Option<(usize, f64)>> = (0..histories.len())
-        .into_par_iter()
-        .map(|i| {
-            let c = lifecycle_at(histories.days_of(i), as_of, &table, windows, true)?;
-            let group = groups.iter().position(|&g| g == (c.stage, c.exit_pattern));
-            Some((group.unwrap_or(0), c.value))
+    let stages = classify(histories, as_of, &table, windows, true);
+    let summary = stage_summary(&stages);
+    drop(stages);
+    let names: Vec<String> = texts(&summary, "stage")
+        .into_iter()
+        .zip(texts(&summary, "exit_pattern"))
+        .map(|(stage, exit)| match exit.is_empty() {
+            true => stage,
+            false => format!("{stage}: {exit}"),
         })
         .collect();
-    let mut customers = vec![0usize; groups.len()];
-    let mut value = vec![0.0; groups.len()];
-    for &(g, v) in stages.iter().flatten() {
-        customers[g] += 1;
-        value[g] += v;
-    }
-    // Groups without a customer are left out, as in `clm lifecycle`'s summary.
-    let present: Vec<usize> = (0..groups.len()).filter(|&g| customers[g] > 0).collect();
-    let total = customers.iter().sum::<usize>().max(1) as f64;
-    let total_value: f64 = value.iter().sum();
-    let share: Vec<f64> = present
-        .iter()
-        .map(|&g| 100.0 * customers[g] as f64 / total)
-        .collect();
-    let value_share: Vec<f64> = present
-        .iter()
-        .map(|&g| {
-            if total_value != 0.0 {
-                100.0 * value[g] / total_value
-            } else {
-                f64::NAN
-            }
-        })
-        .collect();
-    let names: Vec<String> = present.iter().map(|&g| group_name(groups[g])).collect();
-    let lapsed: Vec<usize> = (0..present.len())
-        .filter(|&k| present[k] >= LIVE_STAGES)
+    let share = numbers(&summary, "share_pct");
+    let value_share = numbers(&summary, "revenue_share_pct");
+    let lapsed: Vec<usize> = (0..names.len())
+        .filter(|&k| names[k].starts_with(Stage::Lapsed.name()))
         .collect();
     let lapsed_share: f64 = lapsed.iter().map(|&k| share[k]).sum();
     let lapsed_value: f64 = lapsed.iter().map(|&k| value_share[k]).sum();
+    let customers: f64 = numbers(&summary, "customers").iter().sum();
     let mut section = Section::new("lifecycle", title);
     section.push(Block::Text(format!(
-        "{} customers as of {}. A customer has lapsed after {lapse_days} days without a purchase (the {:.0} % quantile of the gaps between purchase days); the other stages follow tenure, purchases and their trend (docs/lifecycle.md).",
-        thousands(total as usize),
+        "{} customers as of {}. A customer has lapsed after {lapse_days} days without a purchase ({lapse_note}); the other stages follow tenure, purchases and their trend (docs/lifecycle.md).",
+        thousands(customers as usize),
         format_day(as_of),
-        100.0 * table.lapse_quantile
     )));
     section.push(Block::Chart(Chart {
         title: "Customers and net revenue by lifecycle stage".into(),
@@ -209,57 +169,15 @@ pub fn lifecycle_section(histories: &Histories, as_of: i32) -> Section {
             percent(lapsed_value)
         ),
         kind: ChartKind::Bars {
-            categories: names.clone(),
+            categories: names,
             series: vec![
-                Series::bars("customers (%)", share.clone()),
-                Series::bars("net revenue to date (%)", value_share.clone()),
+                Series::bars("customers (%)", share),
+                Series::bars("net revenue to date (%)", value_share),
             ],
             value_label: "share of customers / of net revenue (%)".into(),
             category_label: "stage".into(),
         },
     }));
-    let summary = Table::default()
-        .with(
-            "stage",
-            Values::Text(present.iter().map(|&g| groups[g].0.name().into()).collect()),
-        )
-        .with(
-            "exit_pattern",
-            Values::Text(
-                present
-                    .iter()
-                    .map(|&g| groups[g].1.map_or("", ExitPattern::name).into())
-                    .collect(),
-            ),
-        )
-        .with(
-            "customers",
-            Values::Int(present.iter().map(|&g| customers[g] as i64).collect()),
-        )
-        .with("share_pct", Values::Float(share, 1))
-        .with("revenue_share_pct", Values::Float(value_share, 1))
-        .with(
-            "mean_value",
-            Values::Float(
-                present
-                    .iter()
-                    .map(|&g| value[g] / customers[g] as f64)
-                    .collect(),
-                2,
-            ),
-        )
-        .with(
-            "action",
-            Values::Text(
-                present
-                    .iter()
-                    .map(|&g| match groups[g] {
-                        (_, Some(pattern)) => pattern.action().into(),
-                        (stage, None) => stage.action().into(),
-                    })
-                    .collect(),
-            ),
-        );
     section.push(Block::Table {
         caption: "Stages and what to do".into(),
         table: summary.clone(),

@@ -548,13 +548,19 @@ impl NpsSummary {
     pub fn from_answers(answers: &[u8]) -> Result<NpsSummary, LoyaltyError> {
         let mut summary = NpsSummary::default();
         for &answer in answers {
-            match nps_category(answer)? {
-                NpsCategory::Promoter => summary.promoters += 1,
-                NpsCategory::Passive => summary.passives += 1,
-                NpsCategory::Detractor => summary.detractors += 1,
-            }
+            summary.add(answer)?;
         }
         Ok(summary)
+    }
+
+    /// Counts one answer (0–10) in its category.
+    pub fn add(&mut self, answer: u8) -> Result<(), LoyaltyError> {
+        match nps_category(answer)? {
+            NpsCategory::Promoter => self.promoters += 1,
+            NpsCategory::Passive => self.passives += 1,
+            NpsCategory::Detractor => self.detractors += 1,
+        }
+        Ok(())
     }
 
     /// Number of answers.

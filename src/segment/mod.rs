@@ -1,7 +1,8 @@
-//! Rule tables (RFM segments, loyalty quadrants, value tiers, churn risk bands) and their application.
+//! Rule tables (RFM segments, loyalty quadrants, value tiers, churn risk bands, lifecycle
+//! stages) and their application.
 
 pub mod lifecycle;
 pub mod loyalty;
 pub mod rfm;
-pub mod risk;
+pub mod risk_bands;
 pub mod tiers;

@@ -186,3 +186,47 @@ fn the_report_is_written_atomically() {
         .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("report.html")]);
 }
+
+#[test]
+fn a_survey_adds_the_loyalty_matrix_with_the_nps_of_each_quadrant() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("report.html");
+    ok(clm(&[
+        "report",
+        "fixtures/transactions.csv",
+        "--survey",
+        "fixtures/survey.csv",
+        "-o",
+        target.to_str().unwrap(),
+        "-q",
+    ]));
+    let html = std::fs::read_to_string(&target).unwrap();
+    let loyalty = section(&html, "loyalty");
+    assert_eq!(loyalty.matches("<svg").count(), 1);
+    let summary = ok(clm(&[
+        "loyalty",
+        "fixtures/transactions.csv",
+        "--survey",
+        "fixtures/survey.csv",
+        "--summary",
+        "--format",
+        "csv",
+        "-q",
+    ]));
+    let mut rows = csv::Reader::from_reader(summary.as_bytes());
+    for row in rows.records().map(|r| r.unwrap()).take(4) {
+        // The cell text of each quadrant: its share of customers and its NPS, from clm loyalty.
+        let share: f64 = row[2].parse().unwrap();
+        let nps: f64 = row[7].parse().unwrap();
+        let shown = if share >= 10.0 {
+            format!("{share:.0} %")
+        } else {
+            format!("{share:.1} %")
+        };
+        let cell = format!("{}: {shown}, NPS {nps:.0}", &row[0]);
+        assert!(loyalty.contains(&cell), "{cell}");
+    }
+    // Without a survey there is no loyalty section.
+    let (_dir, plain) = html_report("fixtures/transactions.csv");
+    assert!(!plain.contains("<section id=\"loyalty\">"));
+}
