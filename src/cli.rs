@@ -36,6 +36,22 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Command {
+    /// The output options of the subcommand, when it has the shared group.
+    pub fn output_args(&self) -> Option<&crate::output::OutputArgs> {
+        match self {
+            Command::Rfm(args) => Some(&args.output),
+            Command::Loyalty(args) => Some(&args.output),
+            Command::Clv(args) => Some(&args.output),
+            Command::Churn(args) => Some(&args.output),
+            Command::Cohorts(args) => Some(&args.output),
+            Command::Lifecycle(args) => Some(&args.output),
+            Command::Retention(args) => Some(&args.output),
+            Command::Report(_) | Command::Simulate(_) => None,
+        }
+    }
+}
+
 /// The subcommands; each one's help text (with examples) is the doc comment of its `Args`.
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -6,6 +6,10 @@ use clm::{cli, commands, error};
 fn main() {
     let cli = cli::Cli::parse();
     clm::output::set_wide(cli.wide);
+    clm::output::set_progress_shown(!cli.quiet);
+    if let Some(output) = cli.command.output_args() {
+        clm::output::set_lang(output.lang);
+    }
     // Without the handlers a signal still stops clm, only leaving its temporary files behind.
     if let Err(e) = clm::cleanup::install_signal_handlers() {
         eprintln!("clm: warning: temporary files may be left behind on Ctrl-C: {e}");

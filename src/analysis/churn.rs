@@ -268,16 +268,23 @@ impl Context<'_> {
         }
         backtest.base_rate = churners as f64 / evaluation.customers.len() as f64;
         let mut timer = Stopwatch::start("churn back-test");
+        let progress = crate::output::Progress::bar("back-test: training window", 4, "steps");
         let training = self.window(cutoff - self.horizon, true);
         timer.lap("training window");
+        progress.inc(1);
+        progress.set_message("back-test: training");
         let trained = self.train_on(&training);
         drop(training);
         timer.lap("training");
+        progress.inc(1);
+        progress.set_message("back-test: scoring");
         let quiet = Log { quiet: true };
         let Ok(scores) = self.score(evaluation, trained.as_ref().ok(), &quiet) else {
             return backtest;
         };
         timer.lap("scoring");
+        progress.inc(1);
+        progress.set_message("back-test: measuring");
         let labels = &evaluation.churned;
         let metrics = |scorer: &'static str, probabilities: &[f64], calibrated: bool| {
             let decile = top_decile(probabilities, labels);

@@ -18,7 +18,7 @@ pub fn read_transactions(
     log: &Log,
     timer: &mut Stopwatch,
 ) -> Result<(Transactions, i32)> {
-    let spinner = log.spinner("reading transactions");
+    let spinner = log.spinner(&reading_message(input));
     let tx = load_transactions(input)?;
     drop(spinner);
     timer.lap("load");
@@ -27,6 +27,15 @@ pub fn read_transactions(
         .last_day()
         .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
     Ok((tx, last_day))
+}
+
+/// What the spinner says while a file is read: its name and size ("reading big.csv (412 MB)").
+fn reading_message(input: &InputArgs) -> String {
+    let name = input.input.display();
+    match std::fs::metadata(&input.input).map(|meta| meta.len()) {
+        Ok(bytes) if bytes >= 1 << 20 => format!("reading {name} ({} MB)", bytes >> 20),
+        _ => format!("reading {name}"),
+    }
 }
 
 /// Reads the transactions as [`read_transactions`] does and groups them into customer histories,

@@ -161,6 +161,7 @@ pub fn run(args: SimulateArgs, quiet: bool) -> Result<()> {
         output: args.output.clone(),
         format: args.format,
         summary: false,
+        ..Default::default()
     };
     crate::output::check_outputs(&outputs, &[args.survey.as_deref()], &[])?;
     let format = match (&args.output, args.format) {

@@ -404,6 +404,84 @@ pub fn nelder_mead(
     }
 }
 
+/// An objective that counts its evaluations and reports the running count to `observe` after
+/// each one, so a long fit can show progress; values and derivatives are the inner objective's.
+/// A finite-difference gradient or Hessian counts each of its evaluations.
+pub struct Observed<'a, O: ?Sized> {
+    inner: &'a O,
+    evaluations: std::sync::atomic::AtomicUsize,
+    observe: &'a (dyn Fn(usize) + Sync),
+}
+
+impl<'a, O: Objective + ?Sized> Observed<'a, O> {
+    /// Wraps `inner`, reporting to `observe`.
+    pub fn new(inner: &'a O, observe: &'a (dyn Fn(usize) + Sync)) -> Self {
+        Observed {
+            inner,
+            evaluations: std::sync::atomic::AtomicUsize::new(0),
+            observe,
+        }
+    }
+
+    /// Evaluations so far.
+    pub fn evaluations(&self) -> usize {
+        self.evaluations.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn count(&self) {
+        let done = self
+            .evaluations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        (self.observe)(done + 1);
+    }
+}
+
+impl<O: Objective + ?Sized> Objective for Observed<'_, O> {
+    fn value(&self, x: &[f64]) -> f64 {
+        let value = self.inner.value(x);
+        self.count();
+        value
+    }
+
+    fn log_limit(&self, coordinate: usize) -> f64 {
+        self.inner.log_limit(coordinate)
+    }
+
+    fn has_analytic_gradient(&self) -> bool {
+        self.inner.has_analytic_gradient()
+    }
+
+    fn value_and_gradient(&self, x: &[f64], gradient: &mut [f64]) -> f64 {
+        if !self.inner.has_analytic_gradient() {
+            numeric_gradient(&|p: &[f64]| self.value(p), x, gradient);
+            return self.value(x);
+        }
+        let value = self.inner.value_and_gradient(x, gradient);
+        self.count();
+        value
+    }
+
+    fn has_analytic_hessian(&self) -> bool {
+        self.inner.has_analytic_hessian()
+    }
+
+    fn value_gradient_hessian(
+        &self,
+        x: &[f64],
+        gradient: &mut [f64],
+        hessian: &mut [Vec<f64>],
+    ) -> f64 {
+        if !self.inner.has_analytic_hessian() {
+            let numeric = hessian_from_gradient(self, x, 1e-5);
+            hessian.clone_from_slice(&numeric);
+            return self.value_and_gradient(x, gradient);
+        }
+        let value = self.inner.value_gradient_hessian(x, gradient, hessian);
+        self.count();
+        value
+    }
+}
+
 /// Minimises with BFGS; if that stops short of the tolerance, polishes with
 /// Nelder–Mead and runs BFGS once more from there.
 pub fn minimize(objective: &impl Objective, x0: &[f64]) -> Minimum {

@@ -288,7 +288,11 @@ const WARM_START_ROWS: usize = 30_000;
 /// For large inputs, the optimum on every k-th distinct history (about 15,000 of them) and the
 /// Hessian there scaled to the full data: close to the full optimum and its curvature, so the
 /// full-data search needs few passes. `None` when the subsample cannot be fitted.
-fn warm_start(unique: &[Triple], start: &[f64]) -> Option<(Vec<f64>, Vec<Vec<f64>>)> {
+fn warm_start(
+    unique: &[Triple],
+    start: &[f64],
+    observe: &(dyn Fn(FitPhase, usize) + Sync),
+) -> Option<(Vec<f64>, Vec<Vec<f64>>)> {
     let stride = unique.len() / (WARM_START_ROWS / 2);
     let sample: Vec<Triple> = unique.iter().step_by(stride.max(1)).copied().collect();
     if !sample.iter().any(|t| t.x > 0.0) {
@@ -296,7 +300,8 @@ fn warm_start(unique: &[Triple], start: &[f64]) -> Option<(Vec<f64>, Vec<Vec<f64
     }
     let data = IndexedHistories::new(&sample);
     let likelihood = ParetoLikelihood { data: &data };
-    let minimum = optimize::minimize(&likelihood, start);
+    let report = |evaluations| observe(FitPhase::Subsample, evaluations);
+    let minimum = optimize::minimize(&optimize::Observed::new(&likelihood, &report), start);
     let usable = minimum.value.is_finite()
         && optimize::coordinates_at_edge(&likelihood, &minimum.x).is_empty();
     if !usable {
@@ -309,10 +314,29 @@ fn warm_start(unique: &[Triple], start: &[f64]) -> Option<(Vec<f64>, Vec<Vec<f64
     Some((minimum.x, hessian))
 }
 
+/// Which search of a Pareto/NBD fit is running, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FitPhase {
+    /// The search on a subsample of the distinct histories (large inputs only).
+    Subsample,
+    /// The search on every distinct history.
+    FullData,
+}
+
 /// Fits Pareto/NBD by maximum likelihood (BFGS on central-difference gradients,
 /// Nelder–Mead fallback). Triples are compressed first; above 30,000 distinct histories the
 /// search starts from the optimum on a subsample of them, with Newton-like first steps.
 pub fn fit(triples: &[Triple]) -> Result<ParetoNbdFit, FitError> {
+    fit_observed(triples, &|_, _| {})
+}
+
+/// [`fit`], reporting each likelihood evaluation (the search under way and the evaluations so
+/// far in it) to `observe`: on a million customers the fit takes seconds, and a user should
+/// see it working.
+pub fn fit_observed(
+    triples: &[Triple],
+    observe: &(dyn Fn(FitPhase, usize) + Sync),
+) -> Result<ParetoNbdFit, FitError> {
     let total_weight = validate_triples(triples)?;
     let unique = compress_triples(triples);
     let data = IndexedHistories::new(&unique);
@@ -322,15 +346,17 @@ pub fn fit(triples: &[Triple]) -> Result<ParetoNbdFit, FitError> {
     let alpha = (exposure / repeats.max(1e-9)).clamp(1e-3, 1e6);
     let mean_t_cal = exposure / total_weight;
     let start = [0.0, alpha.ln(), 0.0, mean_t_cal.max(1e-3).ln()];
+    let report = |evaluations| observe(FitPhase::FullData, evaluations);
+    let observed = optimize::Observed::new(&likelihood, &report);
     let minimum = match (unique.len() > WARM_START_ROWS)
-        .then(|| warm_start(&unique, &start))
+        .then(|| warm_start(&unique, &start, observe))
         .flatten()
     {
         // Newton-like steps from the subsample's optimum (a finite-difference Hessian there).
-        Some((near, hessian)) => optimize::minimize_near(&likelihood, &near, &hessian),
-        None => optimize::minimize(&likelihood, &start),
+        Some((near, hessian)) => optimize::minimize_near(&observed, &near, &hessian),
+        None => optimize::minimize(&observed, &start),
     };
-    let report = finish_fit(&PARAM_NAMES, &likelihood, minimum, total_weight)?;
+    let report = finish_fit(&PARAM_NAMES, &observed, minimum, total_weight)?;
     let v: Vec<f64> = report.params.iter().map(|p| p.value).collect();
     Ok(ParetoNbdFit {
         params: ParetoNbdParams {
@@ -351,6 +377,15 @@ mod tests {
     #[test]
     fn reproduces_fader_hardie_lee_2005_cdnow_estimates() {
         let fit = fit(&cdnow_triples()).expect("Pareto/NBD fits CDNOW");
+        // Observing a fit does not change it; a small input has no subsample search.
+        let phases = std::sync::Mutex::new(Vec::new());
+        let observed = fit_observed(&cdnow_triples(), &|phase, _| {
+            phases.lock().unwrap().push(phase)
+        })
+        .expect("fits");
+        assert_eq!(observed.params, fit.params);
+        let phases = phases.into_inner().unwrap();
+        assert!(!phases.is_empty() && phases.iter().all(|p| *p == FitPhase::FullData));
         eprintln!("Pareto/NBD CDNOW: {:?}", fit.report);
         let p = fit.params;
         // The optimum is flat along (s, β): allow 1 % on parameters.
@@ -409,7 +444,20 @@ mod tests {
         let customers = simulate(&truth, 150_000);
         let unique = compress_triples(&customers);
         assert!(unique.len() > WARM_START_ROWS, "{}", unique.len());
-        let warm = fit(&customers).expect("fits");
+        let seen = std::sync::Mutex::new(Vec::new());
+        let warm = fit_observed(&customers, &|phase, evaluations| {
+            seen.lock().unwrap().push((phase, evaluations))
+        })
+        .expect("fits");
+        // Progress: the subsample's search, then the full data's, each counting up from 1.
+        let seen = seen.into_inner().unwrap();
+        let split = seen.partition_point(|(phase, _)| *phase == FitPhase::Subsample);
+        assert!(split > 0 && split < seen.len(), "{seen:?}");
+        assert!(seen[split..].iter().all(|(p, _)| *p == FitPhase::FullData));
+        for part in [&seen[..split], &seen[split..]] {
+            let counts: Vec<usize> = part.iter().map(|(_, n)| *n).collect();
+            assert_eq!(counts, (1..=counts.len()).collect::<Vec<_>>());
+        }
         let data = IndexedHistories::new(&unique);
         let likelihood = ParetoLikelihood { data: &data };
         let cold = optimize::minimize(&likelihood, &[0.0, 2.0, 0.0, 3.0]);

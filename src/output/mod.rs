@@ -1,9 +1,11 @@
 //! The output layer shared by all subcommands: one in-memory [`Table`], written as a terminal
 //! table, CSV, TSV, JSON, JSON lines or Parquet, to stdout or atomically to a file.
 
+pub mod labels;
 mod options;
 mod plural;
 mod pretty;
+mod progress;
 mod text;
 mod timing;
 mod writer;
@@ -16,9 +18,11 @@ use anyhow::Result;
 
 use crate::error::ClmError;
 
+pub use labels::Lang;
 pub use options::{OutputArgs, OutputFormat};
 pub use plural::counted;
-pub use pretty::{human_header, render_table, set_wide};
+pub use pretty::{human_header, render_table, set_lang, set_wide};
+pub use progress::{LARGE_TABLE_ROWS, Progress, set_progress_shown};
 pub use text::PackedText;
 pub use timing::Stopwatch;
 pub use writer::{Stream, standard_stream, write_atomically, write_to_path};
@@ -150,24 +154,23 @@ impl Log {
     /// Prints a note on stderr unless quiet.
     pub fn note(&self, message: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", message.as_ref());
+            progress::above_progress(|| eprintln!("{}", message.as_ref()));
         }
     }
 
     /// A warning that a cron log must keep: printed even with --quiet.
     pub fn warn(&self, message: impl AsRef<str>) {
-        eprintln!("clm: warning: {}", message.as_ref());
+        progress::above_progress(|| eprintln!("clm: warning: {}", message.as_ref()));
     }
 
-    /// A spinner on stderr while long work runs, only on a terminal and unless quiet;
-    /// it clears itself when dropped.
+    /// A spinner on stderr while long work runs, only on a terminal and unless quiet (see
+    /// [`Progress`]); it clears itself when dropped.
     pub fn spinner(&self, message: &str) -> Option<Spinner> {
-        if self.quiet || !std::io::stderr().is_terminal() {
+        if self.quiet {
             return None;
         }
-        let bar = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Some(Spinner(bar))
+        let progress = Progress::spinner(message);
+        progress.is_shown().then_some(Spinner(progress))
     }
 
     /// Prints a note only when stderr is a terminal (details a log file does not need).
@@ -179,18 +182,12 @@ impl Log {
 }
 
 /// A running spinner; see [`Log::spinner`].
-pub struct Spinner(indicatif::ProgressBar);
+pub struct Spinner(Progress);
 
 impl Spinner {
     /// Changes the message shown beside the spinner.
     pub fn set(&self, message: &str) {
-        self.0.set_message(message.to_string());
-    }
-}
-
-impl Drop for Spinner {
-    fn drop(&mut self) {
-        self.0.finish_and_clear();
+        self.0.set_message(message);
     }
 }
 
@@ -257,7 +254,7 @@ pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> 
             let format = output_format(path, args.format)?;
             refuse_input_overwrite(path, inputs)?;
             if format == OutputFormat::Xlsx {
-                let book = workbook_of(report, args.summary)?;
+                let book = workbook_of(report, args.summary, args.lang)?;
                 writer::write_to_path(path, |out| Ok(out.write_all(&book)?))?;
                 if stdout_is_terminal {
                     print_summary(report)?;
@@ -269,7 +266,7 @@ pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> 
             } else {
                 &report.rows
             };
-            writer::write_file_atomically(path, table, format)?;
+            writer::write_file_atomically(path, &for_file(table, args.lang), format)?;
             // Rows written to stdout are not followed by the summary.
             if stdout_is_terminal && standard_stream(path) != Some(Stream::Stdout) {
                 print_summary(report)?;
@@ -296,20 +293,29 @@ pub fn emit(report: &Report, args: &OutputArgs, inputs: &[&Path]) -> Result<()> 
             } else {
                 &report.rows
             };
-            writer::write_stdout(table, format)
+            writer::write_stdout(&for_file(table, args.lang), format)
         }
     }
 }
 
 /// The report as an Excel workbook: a sheet of per-customer rows (unless only the summary is
 /// asked for, or the rows are the summary) and a sheet of the summary.
-fn workbook_of(report: &Report, summary_only: bool) -> Result<Vec<u8>> {
+fn workbook_of(report: &Report, summary_only: bool, lang: Lang) -> Result<Vec<u8>> {
     let mut sheets = Vec::new();
     if !summary_only && report.rows != report.summary {
-        sheets.push(("customers", &report.rows));
+        sheets.push(("customers", for_file(&report.rows, lang)));
     }
-    sheets.push(("summary", &report.summary));
+    sheets.push(("summary", for_file(&report.summary, lang)));
+    let sheets: Vec<(&str, &Table)> = sheets.iter().map(|(name, t)| (*name, &**t)).collect();
     xlsx::workbook(&sheets)
+}
+
+/// A table as a file holds it: with `<column>_label` columns in a language other than English.
+fn for_file(table: &Table, lang: Lang) -> std::borrow::Cow<'_, Table> {
+    match lang {
+        Lang::En => std::borrow::Cow::Borrowed(table),
+        _ => std::borrow::Cow::Owned(labels::with_label_columns(table, lang)),
+    }
 }
 
 fn print_summary(report: &Report) -> Result<()> {

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::labels::Lang;
+
 /// Where and how a command writes its report.
 #[derive(Debug, Clone, Default, Args)]
 pub struct OutputArgs {
@@ -20,6 +22,12 @@ pub struct OutputArgs {
     /// Write the summary table in the chosen format instead of per-customer rows.
     #[arg(long)]
     pub summary: bool,
+
+    /// Language of segment, quadrant, tier, stage and band names, actions and headers in tables
+    /// (en or zh). Files keep the English codes; with zh each coded column and the action gain a
+    /// <column>_label column beside them (docs/labels.md).
+    #[arg(long, value_enum, default_value_t = Lang::En, value_name = "LANG")]
+    pub lang: Lang,
 }
 
 /// Output formats.

@@ -1,12 +1,13 @@
 //! Terminal tables: human headers, fitted to the terminal's width without splitting a word.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use comfy_table::{
     CellAlignment, ColumnConstraint, ContentArrangement, Table as Comfy, Width,
     presets::UTF8_FULL_CONDENSED,
 };
 
+use super::labels::{Lang, header, localized};
 use super::{Table, Values};
 
 /// Columns a narrow terminal may hide to fit the rest: long advice that files keep in full.
@@ -20,6 +21,21 @@ pub fn set_wide(wide: bool) {
     WIDE.store(wide, Ordering::Relaxed);
 }
 
+/// Set by `--lang`: the language of names, actions and headers in terminal tables.
+static LANG: AtomicU8 = AtomicU8::new(0);
+
+/// Shows terminal tables in `lang` (`--lang`).
+pub fn set_lang(lang: Lang) {
+    LANG.store(u8::from(lang == Lang::Zh), Ordering::Relaxed);
+}
+
+fn current_lang() -> Lang {
+    match LANG.load(Ordering::Relaxed) {
+        0 => Lang::En,
+        _ => Lang::Zh,
+    }
+}
+
 /// The width to fit tables to: `COLUMNS` when set, else the terminal's when stdout is one.
 fn terminal_width() -> Option<u16> {
     if let Some(columns) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
@@ -30,18 +46,25 @@ fn terminal_width() -> Option<u16> {
 
 /// Renders a table for the terminal (see [`render_table_within`]).
 pub fn render_table(table: &Table) -> String {
-    render_table_within(table, terminal_width(), WIDE.load(Ordering::Relaxed))
+    render_table_within(
+        table,
+        terminal_width(),
+        WIDE.load(Ordering::Relaxed),
+        current_lang(),
+    )
 }
 
-/// Renders a table with human headers ("Recency (days)") and numbers right-aligned. Given a
-/// `width` and not `wide`, a table wider than it first hides its advice column (saying so
-/// under the table), then wraps cells between words: a column is never narrower than its
-/// longest word.
-pub fn render_table_within(table: &Table, width: Option<u16>, wide: bool) -> String {
+/// Renders a table with human headers ("Recency (days)") and numbers right-aligned, names and
+/// actions in `lang`. Given a `width` and not `wide`, a table wider than it first hides its
+/// advice column (saying so under the table), then wraps cells between words: a column is
+/// never narrower than its longest word. Widths are display widths (a Chinese character takes
+/// two columns), and Chinese text may wrap between any two characters.
+pub fn render_table_within(table: &Table, width: Option<u16>, wide: bool, lang: Lang) -> String {
+    let table = &localized(table, lang);
     let mut shown: Vec<usize> = (0..table.columns.len()).collect();
     let mut hidden = Vec::new();
     if let Some(width) = width.filter(|_| !wide) {
-        while natural_width(table, &shown) > usize::from(width) {
+        while natural_width(table, &shown, lang) > usize::from(width) {
             let Some(at) = shown
                 .iter()
                 .rposition(|&c| HIDEABLE.contains(&table.names[c].as_str()))
@@ -62,7 +85,7 @@ pub fn render_table_within(table: &Table, width: Option<u16>, wide: bool) -> Str
             out.set_content_arrangement(ContentArrangement::Disabled);
         }
     }
-    out.set_header(shown.iter().map(|&c| human_header(&table.names[c])));
+    out.set_header(shown.iter().map(|&c| header(&table.names[c], lang)));
     for row in 0..table.height() {
         out.add_row(shown.iter().map(|&c| table.cell(c, row)));
     }
@@ -70,9 +93,9 @@ pub fn render_table_within(table: &Table, width: Option<u16>, wide: bool) -> Str
         let Some(column) = out.column_mut(position) else {
             continue;
         };
-        let longest_word = std::iter::once(human_header(&table.names[c]))
+        let longest_word = std::iter::once(header(&table.names[c], lang))
             .chain((0..table.height()).map(|row| table.cell(c, row)))
-            .flat_map(|text| text.split_whitespace().map(display_width).max())
+            .flat_map(|text| longest_unbreakable(&text))
             .max()
             .unwrap_or(1);
         // The boundary counts the padding, one space on each side.
@@ -85,21 +108,30 @@ pub fn render_table_within(table: &Table, width: Option<u16>, wide: bool) -> Str
     }
     let mut text = out.to_string();
     if !hidden.is_empty() {
-        text.push_str(&format!(
-            "\n({} hidden to fit the terminal; --wide shows everything, -o FILE keeps it)",
-            hidden.join(", ")
-        ));
+        text.push_str(&match lang {
+            Lang::En => format!(
+                "\n({} hidden to fit the terminal; --wide shows everything, -o FILE keeps it)",
+                hidden.join(", ")
+            ),
+            Lang::Zh => {
+                let headers: Vec<String> = hidden.iter().map(|name| header(name, lang)).collect();
+                format!(
+                    "\n（为适应终端宽度隐藏了：{}；--wide 显示全部，-o FILE 保留全部）",
+                    headers.join("、")
+                )
+            }
+        });
     }
     text
 }
 
 /// Width of the table with the `shown` columns on one line each: content, one space of padding
 /// on each side, and a border between and around the columns.
-fn natural_width(table: &Table, shown: &[usize]) -> usize {
+fn natural_width(table: &Table, shown: &[usize], lang: Lang) -> usize {
     let content: usize = shown
         .iter()
         .map(|&c| {
-            std::iter::once(human_header(&table.names[c]))
+            std::iter::once(header(&table.names[c], lang))
                 .chain((0..table.height()).map(|row| table.cell(c, row)))
                 .map(|text| display_width(&text))
                 .max()
@@ -107,6 +139,18 @@ fn natural_width(table: &Table, shown: &[usize]) -> usize {
         })
         .sum();
     content + 3 * shown.len() + 1
+}
+
+/// The display width of the longest part of `text` that cannot wrap: a word between spaces,
+/// where a wide (CJK) character is a part of its own (Chinese wraps between characters).
+fn longest_unbreakable(text: &str) -> Option<usize> {
+    text.split_whitespace()
+        .flat_map(|word| {
+            word.split(is_wide)
+                .map(display_width)
+                .chain(word.chars().filter(|&c| is_wide(c)).map(|_| 2))
+        })
+        .max()
 }
 
 /// Terminal columns a text takes: East Asian wide characters take two.
@@ -184,18 +228,18 @@ mod tests {
 
     #[test]
     fn a_narrow_terminal_hides_the_action_and_says_so() {
-        let text = render_table_within(&segments(), Some(80), false);
+        let text = render_table_within(&segments(), Some(80), false, Lang::En);
         assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
         assert!(!text.contains("Reward them"), "{text}");
         assert!(text.contains("action hidden"), "{text}");
         assert!(text.contains("Mean recency (days)") || text.contains("Mean recency"));
-        let wide = render_table_within(&segments(), Some(80), true);
+        let wide = render_table_within(&segments(), Some(80), true, Lang::En);
         assert!(
             wide.contains(
                 "Reward them; early access to new products; ask for reviews and referrals"
             )
         );
-        let roomy = render_table_within(&segments(), Some(200), false);
+        let roomy = render_table_within(&segments(), Some(200), false, Lang::En);
         assert!(roomy.contains("ask for reviews and referrals") && !roomy.contains("hidden"));
     }
 
@@ -210,7 +254,7 @@ mod tests {
                     "reactivation overdue: 3.1× usual gap between orders".into(),
                 ]),
             );
-        let text = render_table_within(&table, Some(30), false);
+        let text = render_table_within(&table, Some(30), false, Lang::En);
         let cells: String = text
             .lines()
             .flat_map(|l| l.split(['│', '┆']))
@@ -222,5 +266,63 @@ mod tests {
                 "{word} split in\n{text}"
             );
         }
+    }
+
+    /// Display width of the widest line of a rendered table.
+    fn widest_line(text: &str) -> usize {
+        text.lines().map(display_width).max().unwrap_or(0)
+    }
+
+    /// Chinese characters take two terminal columns: a table whose lines fit the terminal when
+    /// characters are counted, but not when columns are, still has to be fitted.
+    #[test]
+    fn chinese_tables_fit_by_display_width() {
+        let natural = render_table_within(&segments(), None, false, Lang::Zh);
+        assert!(
+            natural.contains("冠军客户") && natural.contains("建议行动"),
+            "{natural}"
+        );
+        // One column narrower than the table: counted in characters, its rows would fit.
+        let width = widest_line(&natural) - 1;
+        let fewest_chars = natural.lines().map(|l| l.chars().count()).min().unwrap();
+        assert!(fewest_chars + 20 < width, "{natural}");
+        let fitted = render_table_within(
+            &segments(),
+            Some(u16::try_from(width).unwrap()),
+            false,
+            Lang::Zh,
+        );
+        assert!(widest_line(&fitted) <= width, "{fitted}");
+        assert!(fitted.contains("隐藏了：建议行动"), "{fitted}");
+        // The columns line up: every line of the table is equally wide on screen.
+        let table_lines: Vec<&str> = fitted.lines().filter(|l| !l.starts_with('（')).collect();
+        assert!(
+            table_lines
+                .iter()
+                .all(|l| display_width(l) == display_width(table_lines[0])),
+            "{fitted}"
+        );
+    }
+
+    /// Chinese has no spaces between words: it wraps between characters instead of pushing the
+    /// table past the terminal.
+    #[test]
+    fn chinese_text_wraps_between_characters() {
+        let table = Table::default()
+            .with("customer_id", Values::Text(vec!["C0001".into()]))
+            .with(
+                "reason_1",
+                Values::Text(vec![
+                    "在形成期离开：期望不断提高却未被满足；对比重复购买者的期望与实际所得".into(),
+                ]),
+            );
+        let text = render_table_within(&table, Some(40), false, Lang::Zh);
+        assert!(widest_line(&text) <= 40, "{text}");
+        assert!(
+            text.contains("原因 1") && text.contains("在形成期"),
+            "{text}"
+        );
+        assert_eq!(longest_unbreakable("overdue: 3.1× 逾期"), Some(8));
+        assert_eq!(longest_unbreakable("逾期"), Some(2));
     }
 }

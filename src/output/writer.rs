@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Number, Value};
 
 use super::OutputFormat;
-use super::{Table, Values};
+use super::{LARGE_TABLE_ROWS, Progress, Table, Values};
 use crate::error::ClmError;
 
 /// Writes `table` to `path` in `format`: atomically for a regular file, straight into a device,
@@ -199,6 +199,7 @@ fn write_delimited(out: &mut dyn Write, table: &Table, delimiter: u8) -> Result<
         .step_by(BLOCK_ROWS)
         .map(|start| start..(start + BLOCK_ROWS).min(height))
         .collect();
+    let progress = writing_progress(height);
     // A few blocks per thread at a time bounds the memory held by formatted text.
     for batch in blocks.chunks(4 * rayon::current_num_threads()) {
         let texts: Vec<Vec<u8>> = batch
@@ -208,6 +209,7 @@ fn write_delimited(out: &mut dyn Write, table: &Table, delimiter: u8) -> Result<
         for text in texts {
             out.write_all(&text)?;
         }
+        progress.inc(batch.iter().map(|rows| rows.len() as u64).sum());
     }
     Ok(())
 }
@@ -341,11 +343,23 @@ fn round_to(value: f64, decimals: usize) -> f64 {
     (value * scale).round() / scale
 }
 
+/// A bar of rows written, for tables large enough to take a while.
+fn writing_progress(rows: usize) -> Progress {
+    if rows < LARGE_TABLE_ROWS {
+        return Progress::hidden();
+    }
+    Progress::bar("writing", rows as u64, "rows")
+}
+
 fn write_json(out: &mut dyn Write, table: &Table, lines: bool) -> Result<()> {
     if !lines {
         out.write_all(b"[")?;
     }
+    let progress = writing_progress(table.height());
     for row in 0..table.height() {
+        if row % BLOCK_ROWS == 0 {
+            progress.set_position(row as u64);
+        }
         let object: Map<String, Value> = table
             .names
             .iter()

@@ -6,3 +6,6 @@ pub mod loyalty;
 pub mod rfm;
 pub mod risk_bands;
 pub mod tiers;
+
+#[cfg(test)]
+mod label_coverage;

@@ -131,7 +131,9 @@ pub struct SegmentTable {
 
 /// The name given to customers no rule matches.
 pub const OTHERS: &str = "Others";
-const OTHERS_ACTION: &str = "No rule matched: look at these customers and refine the segment table";
+/// The action of customers no rule matches.
+pub const OTHERS_ACTION: &str =
+    "No rule matched: look at these customers and refine the segment table";
 
 /// A segment table written as (name, R, F, M, action).
 type TableRows = [(

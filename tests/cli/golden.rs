@@ -11,7 +11,7 @@
 use crate::common::{clm, fixture};
 
 /// Each golden file and the command line that produces it (CSV on stdout, `-q`).
-const GOLDEN: &[(&str, &[&str])] = &[
+pub const GOLDEN: &[(&str, &[&str])] = &[
     (
         "rfm_transactions.csv",
         &["rfm", "fixtures/transactions.csv"],
