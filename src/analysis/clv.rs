@@ -10,6 +10,7 @@ use crate::analysis::value::{
 };
 use crate::error::ClmError;
 use crate::features::btyd::{BtydStatistics, TimeUnit};
+use crate::features::log_as_of_notes;
 use crate::models::bgbb::{BgBbParams, DiscreteSummary};
 use crate::models::gamma_gamma::GammaGammaParams;
 use crate::models::predict::{Btyd, CustomerPrediction};
@@ -30,24 +31,17 @@ pub fn check_statistics(
     holdout: bool,
     log: &Log,
 ) -> Result<(), ClmError> {
-    if stats.rows_after_as_of > 0 {
-        let what = if holdout {
-            "not used for fitting (the holdout is up to --holdout-end)"
-        } else {
-            "ignored"
-        };
-        log.note(format!(
-            "{} dated after the as-of date {} {what}",
-            counted(stats.rows_after_as_of, "row"),
-            format_day(as_of)
-        ));
-    }
-    if stats.returns_only_customers > 0 {
-        log.note(format!(
-            "{} with only returns up to the as-of date left out",
-            counted(stats.returns_only_customers, "customer")
-        ));
-    }
+    let rows_fate = if holdout {
+        "not used for fitting (the holdout is up to --holdout-end)"
+    } else {
+        "ignored"
+    };
+    log_as_of_notes(
+        log,
+        as_of,
+        (stats.rows_after_as_of, rows_fate),
+        (stats.returns_only_customers, "left out"),
+    );
     if stats.is_empty() {
         return Err(ClmError::BadData(format!(
             "{source}: no purchases on or before {}",

@@ -10,6 +10,7 @@ use crate::features::churn::Histories;
 use crate::features::lifecycle::{
     CustomerLifecycle, LifecycleWindows, gap_quantile, inter_purchase_gaps, lifecycle_at,
 };
+use crate::features::log_as_of_notes;
 use crate::output::{Log, PackedText, Table, Values, format_day};
 use crate::segment::lifecycle::{ExitPattern, Stage, StageTable};
 
@@ -55,17 +56,12 @@ pub fn log_left_out(
         rows_after += days[known..].iter().map(|d| u64::from(d.rows)).sum::<u64>();
         returns_only += usize::from(stage.is_none() && known > 0);
     }
-    if rows_after > 0 {
-        log.note(format!(
-            "{rows_after} rows dated after the as-of date {} ignored",
-            format_day(as_of)
-        ));
-    }
-    if returns_only > 0 {
-        log.note(format!(
-            "{returns_only} customers with only returns up to the as-of date left out"
-        ));
-    }
+    log_as_of_notes(
+        log,
+        as_of,
+        (rows_after as usize, "ignored"),
+        (returns_only, "left out"),
+    );
 }
 
 /// Every customer's lifecycle at `cutoff` (`None` before their first purchase).

@@ -8,12 +8,12 @@ use rayon::prelude::*;
 
 use crate::data::survey::{AttitudeSpec, Survey};
 use crate::error::ClmError;
-use crate::features::loyalty::{BehaviourWeights, behaviour_index};
+use crate::features::loyalty::{BehaviourWeights, attitudinal_index, behaviour_index};
 use crate::features::rfm::RfmMeasures;
 use crate::output::{Log, Report, Table, Values, counted, format_day, format_float};
 use crate::segment::loyalty::{
     LadderFacts, LadderRule, LadderStage, LoyaltyQuadrant, NpsSummary, ResolvedThresholds,
-    SurveyQuestion, Thresholds, attitudinal_index, classify, ladder_stage, resolve_thresholds,
+    SurveyQuestion, Thresholds, classify, ladder_stage, resolve_thresholds,
 };
 
 /// Below this share of survey ids matching a customer with a purchase, a warning says that

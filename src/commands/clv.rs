@@ -22,7 +22,7 @@ use crate::data::dates::{day_number, resolve_as_of};
 use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
 use crate::features::btyd::{
-    Summaries, TimeUnit, btyd_statistics, holdout_purchases, parse_summaries,
+    Summaries, TimeUnit, btyd_statistics, holdout_purchases, read_summaries,
 };
 use crate::models::bgbb::{self, BgBbParams, DiscreteSummary};
 use crate::models::saved::SavedModel;
@@ -301,26 +301,11 @@ fn fit_failure(error: NotFitted, choice: ModelChoice) -> anyhow::Error {
     ClmError::BadData(format!("{error}; {advice}")).into()
 }
 
-fn read_summary_text(path: &Path) -> Result<String> {
-    if path.as_os_str() == "-" {
-        use std::io::Read;
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| ClmError::InputMissing(format!("cannot read standard input: {e}")))?;
-        return Ok(text);
-    }
-    std::fs::read_to_string(path).map_err(|e| {
-        ClmError::InputMissing(format!("cannot read input file '{}': {e}", path.display())).into()
-    })
-}
-
 fn run_summaries(args: &ClvArgs, saved: Option<SavedModel>, log: &Log) -> Result<()> {
     let path = args.input.input.as_path();
     let name = path.display().to_string();
-    let text = read_summary_text(path)?;
     let inputs = [path];
-    match parse_summaries(&name, &text)? {
+    match read_summaries(path)? {
         Summaries::Discrete(summaries) => {
             if matches!(
                 args.model,

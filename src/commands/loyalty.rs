@@ -12,10 +12,11 @@ use crate::data::dates::resolve_as_of;
 use crate::data::options::{AsOfArgs, InputArgs};
 use crate::data::survey::{SurveyAggregation, SurveyOptions, load_survey, parse_attitude_specs};
 use crate::error::ClmError;
+use crate::features::log_as_of_notes;
 use crate::features::loyalty::BehaviourWeights;
 use crate::features::rfm::{Monetary, rfm_measures};
 use crate::output::OutputArgs;
-use crate::output::{Log, Stopwatch, counted, emit, format_day};
+use crate::output::{Log, Stopwatch, emit};
 use crate::segment::loyalty::Thresholds;
 
 /// Place every customer in the loyalty matrix: attitude (survey) × behaviour (purchases).
@@ -202,19 +203,15 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     let source = tx.source.clone();
     drop(tx); // the transaction frame is not needed any more: free it before the matrix
     timer.lap("measures");
-    if measures.rows_after_as_of > 0 {
-        log.note(format!(
-            "{} dated after the as-of date {} ignored",
-            counted(measures.rows_after_as_of, "row"),
-            format_day(as_of)
-        ));
-    }
-    if measures.returns_only_customers > 0 {
-        log.note(format!(
-            "{} with only returns up to the as-of date have no purchases (Prospects if surveyed)",
-            counted(measures.returns_only_customers, "customer")
-        ));
-    }
+    log_as_of_notes(
+        &log,
+        as_of,
+        (measures.rows_after_as_of, "ignored"),
+        (
+            measures.returns_only_customers,
+            "have no purchases (Prospects if surveyed)",
+        ),
+    );
     let report = loyalty_matrix(
         &measures,
         &survey,

@@ -11,9 +11,10 @@ use crate::commands::opening::read_transactions;
 use crate::data::dates::resolve_as_of;
 use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
+use crate::features::log_as_of_notes;
 use crate::features::rfm::{Monetary, rfm_measures};
 use crate::output::OutputArgs;
-use crate::output::{Log, Stopwatch, counted, emit, format_day};
+use crate::output::{Log, Stopwatch, emit, format_day};
 use crate::segment::rfm::SegmentTable;
 
 /// Score each customer 1–N on recency, frequency and monetary value, and name their segment.
@@ -77,19 +78,12 @@ pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
     timer.lap("measures");
     let source = tx.source.clone();
     drop(tx); // the 11M-row frame is not needed any more: free it before building the output
-    if measures.rows_after_as_of > 0 {
-        log.note(format!(
-            "{} dated after the as-of date {} ignored",
-            counted(measures.rows_after_as_of, "row"),
-            format_day(as_of)
-        ));
-    }
-    if measures.returns_only_customers > 0 {
-        log.note(format!(
-            "{} with only returns up to the as-of date left out",
-            counted(measures.returns_only_customers, "customer")
-        ));
-    }
+    log_as_of_notes(
+        &log,
+        as_of,
+        (measures.rows_after_as_of, "ignored"),
+        (measures.returns_only_customers, "left out"),
+    );
     if measures.customer_id.is_empty() {
         return Err(ClmError::BadData(format!(
             "{}: no purchases on or before {}",

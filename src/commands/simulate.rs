@@ -16,9 +16,10 @@ use crate::models::simulate::{
     SimulationParameters, SimulationSettings, TransactionColumns, customer_id,
     simulate_transactions,
 };
+use crate::models::simulate_survey::{SurveySimulation, simulate_survey};
 use crate::output::OutputFormat;
 use crate::output::{Log, Table, Values, counted, format_day, output_format};
-use crate::segment::loyalty::{LoyaltyError, SurveySimulation, simulate_survey};
+use crate::segment::loyalty::LoyaltyError;
 
 /// Write a transaction log drawn from a BG/NBD purchase process with Gamma-Gamma spend.
 ///
@@ -320,7 +321,8 @@ fn simulated_survey(tx: &TransactionColumns, args: &SimulateArgs) -> Result<Tabl
         response_rate: args.survey_response_rate,
         seed: args.seed,
     };
-    let answers = simulate_survey(&behaviour, &settings).map_err(usage)?;
+    let answers = simulate_survey(&behaviour, &settings)
+        .map_err(|e| ClmError::Usage(format!("survey simulation: {e}")))?;
     let (mut respondents, mut nps, mut satisfaction) = (Vec::new(), Vec::new(), Vec::new());
     for (id, answer) in ids.into_iter().zip(answers) {
         if let Some(answer) = answer {

@@ -1,5 +1,6 @@
 //! Finding the customer, date, amount and order columns among an export's headers.
 
+use super::table::{list, require};
 use crate::error::ClmError;
 
 /// Spellings recognised for each role, most specific first, compared after [`normalize`].
@@ -201,16 +202,6 @@ fn resolve(
     })
 }
 
-fn require(source: &str, headers: &[String], name: &str, flag: &str) -> Result<String, ClmError> {
-    if headers.iter().any(|h| h == name) {
-        return Ok(name.to_string());
-    }
-    Err(ClmError::BadData(format!(
-        "{source}: {flag} names column '{name}', which is not in the file; columns are {}",
-        list(headers)
-    )))
-}
-
 /// The header matching the most specific spelling; an error when two headers match it equally.
 fn detect(
     source: &str,
@@ -250,14 +241,6 @@ fn detect_amount(source: &str, headers: &[String]) -> Result<AmountSource, ClmEr
             list(headers)
         ))),
     }
-}
-
-fn list(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("'{n}'"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 //! Extra per-customer numeric columns a user joins in (for example complaints, tickets, plan
-//! price): a CSV with a customer id column and one or more numeric columns.
+//! price): a table with a customer id column and one or more numeric columns.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Result;
 
-use super::columns::{CUSTOMER_NAMES, normalize};
+use super::columns::CUSTOMER_NAMES;
+use super::table::{RowReader, check_duplicate_headers, detect, read_table, require};
 use crate::error::ClmError;
 use crate::output::PackedText;
 
@@ -33,34 +34,21 @@ impl CustomerInputs {
     }
 }
 
-/// Reads `path` and aligns it with `customer_id`. The id column is `customer_col`, else the
-/// first header that reads like a customer id, else the first column.
+/// Reads `path` (CSV, TSV, gzip, Parquet or `-`, through [`super::table`]) and aligns it with
+/// `customer_id`. The id column is `customer_col`, else the first header that reads like a
+/// customer id, else the first column.
 pub fn read_customer_inputs(
     path: &Path,
     customer_col: Option<&str>,
     customer_id: &PackedText,
 ) -> Result<CustomerInputs> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{name}': {e}")))?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ClmError::BadData(format!("{name}: cannot read the header line: {e}")))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
+    let raw = read_table(path, "input")?;
+    let headers = &raw.headers;
+    check_duplicate_headers(&name, headers)?;
     let id_column = match customer_col {
-        Some(wanted) => headers.iter().position(|h| h == wanted).ok_or_else(|| {
-            ClmError::BadData(format!(
-                "{name}: no column '{wanted}' (columns: {})",
-                headers.join(", ")
-            ))
-        })?,
-        None => CUSTOMER_NAMES
-            .iter()
-            .find_map(|spelling| headers.iter().position(|h| normalize(h) == *spelling))
-            .unwrap_or(0),
+        Some(wanted) => require(&name, headers, wanted, "--inputs-customer-col")?,
+        None => detect(headers, CUSTOMER_NAMES).unwrap_or_else(|| headers[0].clone()),
     };
     if headers.len() < 2 {
         return Err(ClmError::BadData(format!(
@@ -68,14 +56,12 @@ pub fn read_customer_inputs(
         ))
         .into());
     }
-    for (j, header) in headers.iter().enumerate() {
-        if headers[..j].contains(header) {
-            return Err(
-                ClmError::BadData(format!("{name}: column '{header}' appears twice")).into(),
-            );
-        }
-    }
-    let value_columns: Vec<usize> = (0..headers.len()).filter(|&j| j != id_column).collect();
+    let reader = RowReader {
+        source: &name,
+        raw: &raw,
+    };
+    let ids = reader.customer_ids(&id_column)?;
+    let value_columns: Vec<&String> = headers.iter().filter(|&h| *h != id_column).collect();
     let k = value_columns.len();
     let index: HashMap<&str, usize> = customer_id
         .iter()
@@ -87,45 +73,29 @@ pub fn read_customer_inputs(
     let mut seen_on_row: HashMap<usize, usize> = HashMap::new();
     let (mut unmatched_rows, mut empty_cells) = (0, 0);
     let (mut sums, mut counts) = (vec![0.0; k], vec![0usize; k]);
-    for (row, record) in reader.records().enumerate() {
-        let at = |column: &str| {
-            format!(
-                "{name}: row {} (line {}), column '{column}'",
-                row + 1,
-                row + 2
-            )
-        };
-        let record = record.map_err(|e| ClmError::BadData(format!("{name}: {e}")))?;
-        let id = record.get(id_column).unwrap_or_default().trim();
-        let Some(&customer) = index.get(id) else {
+    for (row, id) in ids.iter().enumerate() {
+        let Some(&customer) = index.get(id.as_str()) else {
             unmatched_rows += 1;
             continue;
         };
         if let Some(first) = seen_on_row.insert(customer, row) {
-            return Err(ClmError::BadData(format!(
-                "{}: customer '{id}' appears twice (rows {} and {})",
-                at(&headers[id_column]),
-                first + 1,
-                row + 1
-            ))
-            .into());
+            return Err(reader
+                .bad_cell(
+                    row,
+                    &id_column,
+                    format!(
+                        "customer '{id}' appears twice (rows {} and {})",
+                        first + 1,
+                        row + 1
+                    ),
+                )
+                .into());
         }
-        for (j, &column) in value_columns.iter().enumerate() {
-            let cell = record.get(column).unwrap_or_default().trim();
-            if cell.is_empty() {
+        for (j, column) in value_columns.iter().enumerate() {
+            let Some(value) = reader.number(row, column)? else {
                 empty_cells += 1;
                 continue;
-            }
-            let value: f64 = cell
-                .parse()
-                .ok()
-                .filter(|v: &f64| v.is_finite())
-                .ok_or_else(|| {
-                    ClmError::BadData(format!(
-                        "{}: '{cell}' is not a number",
-                        at(&headers[column])
-                    ))
-                })?;
+            };
             values[customer * k + j] = value;
             sums[j] += value;
             counts[j] += 1;
@@ -146,7 +116,7 @@ pub fn read_customer_inputs(
         }
     }
     Ok(CustomerInputs {
-        names: value_columns.iter().map(|&j| headers[j].clone()).collect(),
+        names: value_columns.into_iter().cloned().collect(),
         values,
         unmatched_rows,
         customers_missing: customer_id.len() - seen_on_row.len(),

@@ -10,5 +10,6 @@ pub mod options;
 pub mod placeholders;
 pub mod subscriptions;
 pub mod survey;
+pub mod table;
 
 pub use load::{Transactions, load_transactions};

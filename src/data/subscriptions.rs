@@ -6,9 +6,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use super::columns::{CUSTOMER_NAMES, normalize};
+use super::columns::CUSTOMER_NAMES;
 use super::dates::{Detected, day_number, detect_format, parse_date};
-use super::survey::{RowReader, format_of, read_raw};
+use super::table::{
+    RowReader, detect, find_column, format_of, not_csv, open_delimited, read_headers, read_table_as,
+};
 use crate::data::options::InputFormat;
 use crate::error::ClmError;
 use crate::output::PackedText;
@@ -109,16 +111,12 @@ pub fn load_contracts(
             "clm retention reads a file (CSV, TSV, .gz or Parquet), not stdin".to_string(),
         ));
     }
-    let meta = std::fs::metadata(path)
-        .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{source}': {e}")))?;
-    if meta.is_dir() {
-        return Err(ClmError::InputMissing(format!(
-            "input '{source}' is a folder, not a file"
-        )));
-    }
     let format = format_of(&source);
     if format != InputFormat::Parquet && table != Some(true) {
-        let headers = read_headers(path, &source, format)?;
+        let headers = read_headers(
+            &source,
+            &mut open_delimited(path, &source, format, "input")?,
+        )?;
         let looks_like_table = columns.start.is_none()
             && detect(&headers, START_NAMES).is_none()
             && detect(&headers, ALIVE_NAMES).is_some();
@@ -127,7 +125,7 @@ pub fn load_contracts(
                 .map(ContractData::Subscriptions);
         }
     }
-    let raw = read_raw(path, &source, format)?;
+    let raw = read_table_as(path, &source, format, "input")?;
     let reader = Cells {
         rows: RowReader {
             source: &source,
@@ -263,45 +261,6 @@ fn read_table(
     })
 }
 
-/// Opens a CSV or TSV file, gunzipping `.gz`.
-fn open_delimited(
-    path: &Path,
-    source: &str,
-    format: InputFormat,
-) -> Result<csv::Reader<Box<dyn std::io::Read>>, ClmError> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{source}': {e}")))?;
-    let bytes: Box<dyn std::io::Read> = if source.to_lowercase().ends_with(".gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(file))
-    } else {
-        Box::new(file)
-    };
-    Ok(csv::ReaderBuilder::new()
-        .delimiter(if format == InputFormat::Tsv {
-            b'\t'
-        } else {
-            b','
-        })
-        .flexible(true)
-        .from_reader(bytes))
-}
-
-fn read_headers(path: &Path, source: &str, format: InputFormat) -> Result<Vec<String>, ClmError> {
-    let mut reader = open_delimited(path, source, format)?;
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ClmError::BadData(format!("{source}: cannot read as CSV: {e}")))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
-    if headers.iter().all(String::is_empty) {
-        return Err(ClmError::BadData(format!(
-            "{source}: the file is empty or has no header"
-        )));
-    }
-    Ok(headers)
-}
-
 /// Rows read before the date format is detected from them.
 const DATE_SAMPLE_ROWS: usize = 1000;
 
@@ -337,14 +296,12 @@ fn stream_subscriptions(
             row + 2
         ))
     };
-    let mut reader = open_delimited(path, source, format)?;
+    let mut reader = open_delimited(path, source, format, "input")?;
     let mut records = reader.byte_records();
     // The first rows as text, to detect the date format from.
     let mut sample: Vec<csv::ByteRecord> = Vec::new();
     for record in records.by_ref().take(DATE_SAMPLE_ROWS) {
-        sample.push(
-            record.map_err(|e| ClmError::BadData(format!("{source}: cannot read as CSV: {e}")))?,
-        );
+        sample.push(record.map_err(|e| not_csv(source, e))?);
     }
     if sample.is_empty() {
         return Err(ClmError::BadData(format!(
@@ -383,8 +340,7 @@ fn stream_subscriptions(
         start: Vec::new(),
         end: Vec::new(),
     };
-    let rest = records
-        .map(|r| r.map_err(|e| ClmError::BadData(format!("{source}: cannot read as CSV: {e}"))));
+    let rest = records.map(|r| r.map_err(|e| not_csv(source, e)));
     for (row, record) in sample.into_iter().map(Ok).chain(rest).enumerate() {
         let record = record?;
         let id = std::str::from_utf8(field(&record, id_at))
@@ -463,42 +419,6 @@ fn detected_format(source: &str, sample: &[&str], columns: &[&str]) -> Result<St
             columns.join(", ")
         ))),
     }
-}
-
-/// The column given with `flag` (checked), or the first header spelled like the role.
-fn find_column(
-    source: &str,
-    headers: &[String],
-    given: Option<&str>,
-    spellings: &[&str],
-    role: &str,
-    flag: &str,
-) -> Result<String, ClmError> {
-    let list = || {
-        let names: Vec<String> = headers.iter().map(|h| format!("'{h}'")).collect();
-        names.join(", ")
-    };
-    if let Some(name) = given {
-        if headers.iter().any(|h| h == name) {
-            return Ok(name.to_string());
-        }
-        return Err(ClmError::BadData(format!(
-            "{source}: {flag} names column '{name}', which is not in the file; columns are {}",
-            list()
-        )));
-    }
-    detect(headers, spellings).ok_or_else(|| {
-        ClmError::BadData(format!(
-            "{source}: no {role} column found among {}; name it with {flag}",
-            list()
-        ))
-    })
-}
-
-fn detect(headers: &[String], spellings: &[&str]) -> Option<String> {
-    spellings
-        .iter()
-        .find_map(|spelling| headers.iter().find(|h| normalize(h) == *spelling).cloned())
 }
 
 /// Text cells of one file with row-level errors: the survey's reader, and what subscription

@@ -4,12 +4,13 @@
 
 use std::path::Path;
 
-use polars::prelude::*;
-
 use super::columns::{CUSTOMER_NAMES, normalize};
 use super::customers::CustomerRows;
 use super::dates::{Detected, day_number, detect_format, parse_date};
-use crate::data::options::InputFormat;
+/// The side-table reader, under the names the survey's readers have used.
+#[allow(unused_imports)]
+pub(crate) use super::table::{RawTable as RawSurvey, RowReader, format_of, read_raw};
+use super::table::{check_duplicate_headers, detect, list, read_table, require};
 use crate::error::ClmError;
 use crate::segment::loyalty::Scale;
 
@@ -195,21 +196,10 @@ pub struct Survey {
     pub invalid_answers: Vec<InvalidAnswers>,
 }
 
-/// The needed columns of the file as text, row by row (also read by `subscriptions`).
-pub(crate) struct RawSurvey {
-    pub(crate) headers: Vec<String>,
-    /// `cells[c][row]` for each header, trimmed (empty cells are `None`).
-    pub(crate) cells: Vec<Vec<Option<String>>>,
-    /// Per header, how many non-empty cells had whitespace around them before trimming.
-    pub(crate) padded: Vec<usize>,
-    pub(crate) format: InputFormat,
-}
-
 /// Reads, validates and resolves a survey file.
 pub fn load_survey(options: &SurveyOptions<'_>) -> Result<Survey, ClmError> {
     let source = options.path.display().to_string();
-    let format = format_of(&source);
-    let raw = read_raw(options.path, &source, format)?;
+    let raw = read_table(options.path, "survey")?;
     check_duplicate_headers(&source, &raw.headers)?;
     let headers = &raw.headers;
     let customer_column = match options.customer_col {
@@ -357,156 +347,6 @@ fn drop_rows_after(
     keep.iter().filter(|&&k| !k).count()
 }
 
-pub(crate) fn format_of(name: &str) -> InputFormat {
-    let lower = name.to_lowercase();
-    let lower = lower.strip_suffix(".gz").unwrap_or(&lower);
-    if lower.ends_with(".parquet") || lower.ends_with(".pq") {
-        InputFormat::Parquet
-    } else if lower.ends_with(".tsv") || lower.ends_with(".tab") {
-        InputFormat::Tsv
-    } else {
-        InputFormat::Csv
-    }
-}
-
-pub(crate) fn read_raw(
-    path: &Path,
-    source: &str,
-    format: InputFormat,
-) -> Result<RawSurvey, ClmError> {
-    let missing = |e: &dyn std::fmt::Display| {
-        ClmError::InputMissing(format!("cannot read survey file '{source}': {e}"))
-    };
-    let meta = std::fs::metadata(path).map_err(|e| missing(&e))?;
-    if meta.is_dir() {
-        return Err(ClmError::InputMissing(format!(
-            "survey '{source}' is a folder, not a file"
-        )));
-    }
-    if format == InputFormat::Parquet {
-        return read_parquet(path, source);
-    }
-    let file = std::fs::File::open(path).map_err(|e| missing(&e))?;
-    let bytes: Box<dyn std::io::Read> = if source.to_lowercase().ends_with(".gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(file))
-    } else {
-        Box::new(file)
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(if format == InputFormat::Tsv {
-            b'\t'
-        } else {
-            b','
-        })
-        .flexible(true)
-        .from_reader(bytes);
-    let bad = |e: csv::Error| ClmError::BadData(format!("{source}: cannot read as CSV: {e}"));
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(bad)?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
-    if headers.iter().all(String::is_empty) {
-        return Err(ClmError::BadData(format!(
-            "{source}: the file is empty or has no header"
-        )));
-    }
-    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
-    let mut padded = vec![0; headers.len()];
-    for record in reader.records() {
-        let record = record.map_err(bad)?;
-        for (index, column) in cells.iter_mut().enumerate() {
-            let cell = trimmed_cell(record.get(index), &mut padded[index]);
-            column.push(cell);
-        }
-    }
-    Ok(RawSurvey {
-        headers,
-        cells,
-        padded,
-        format,
-    })
-}
-
-fn read_parquet(path: &Path, source: &str) -> Result<RawSurvey, ClmError> {
-    let bad =
-        |e: PolarsError| ClmError::BadData(format!("{source}: not a readable Parquet file: {e}"));
-    let frame = LazyFrame::scan_parquet(
-        PlRefPath::new(path.display().to_string()),
-        ScanArgsParquet::default(),
-    )
-    .and_then(|lf| {
-        lf.select([all().as_expr().cast(DataType::String)])
-            .collect()
-    })
-    .map_err(bad)?;
-    let headers: Vec<String> = frame
-        .get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
-    let mut cells = Vec::with_capacity(headers.len());
-    let mut padded = vec![0; headers.len()];
-    for (index, column) in frame.columns().iter().enumerate() {
-        let text = column.str().map_err(bad)?;
-        cells.push(
-            text.iter()
-                .map(|v| trimmed_cell(v, &mut padded[index]))
-                .collect(),
-        );
-    }
-    Ok(RawSurvey {
-        headers,
-        cells,
-        padded,
-        format: InputFormat::Parquet,
-    })
-}
-
-/// A cell without surrounding whitespace (`None` when nothing is left), counting in `padded`
-/// the non-empty cells that had some.
-fn trimmed_cell(cell: Option<&str>, padded: &mut usize) -> Option<String> {
-    let raw = cell?;
-    let text = raw.trim();
-    if text.is_empty() {
-        return None;
-    }
-    if text.len() != raw.len() {
-        *padded += 1;
-    }
-    Some(text.to_string())
-}
-
-fn check_duplicate_headers(source: &str, headers: &[String]) -> Result<(), ClmError> {
-    for (i, name) in headers.iter().enumerate() {
-        if !name.is_empty() && headers[..i].contains(name) {
-            return Err(ClmError::BadData(format!(
-                "{source}: the header names column '{name}' twice (columns {} and {}); rename one of them",
-                headers[..i].iter().position(|h| h == name).unwrap_or(0) + 1,
-                i + 1
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn require(source: &str, headers: &[String], name: &str, flag: &str) -> Result<String, ClmError> {
-    if headers.iter().any(|h| h == name) {
-        return Ok(name.to_string());
-    }
-    Err(ClmError::BadData(format!(
-        "{source}: {flag} names column '{name}', which is not in the file; columns are {}",
-        list(headers)
-    )))
-}
-
-fn detect(headers: &[String], spellings: &[&str]) -> Option<String> {
-    spellings
-        .iter()
-        .find_map(|spelling| headers.iter().find(|h| normalize(h) == *spelling).cloned())
-}
-
 /// Questions known by name, and, when none of them is on 0–10, the first header worded like
 /// the Net Promoter question ("How likely are you to recommend us?") as the 0–10 NPS question.
 fn detect_questions(headers: &[String]) -> Vec<AttitudeSpec> {
@@ -555,71 +395,7 @@ fn is_recommend_question(column: &str) -> bool {
     name.contains("nps") || name.contains("recommend") || name.contains("promoter") || name == "ltr"
 }
 
-fn list(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("'{n}'"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Parses the text cells of one file, with row-level errors (also for `subscriptions`).
-pub(crate) struct RowReader<'a> {
-    pub(crate) source: &'a str,
-    pub(crate) raw: &'a RawSurvey,
-}
-
 impl RowReader<'_> {
-    fn index(&self, name: &str) -> usize {
-        self.raw
-            .headers
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_default()
-    }
-
-    pub(crate) fn column(&self, name: &str) -> &[Option<String>] {
-        &self.raw.cells[self.index(name)]
-    }
-
-    /// Non-empty cells of the column that had whitespace around them.
-    fn padded(&self, name: &str) -> usize {
-        self.raw.padded[self.index(name)]
-    }
-
-    /// "row 12 (line 13)" for CSV, where line counts the header; "row 12" for Parquet.
-    pub(crate) fn row_label(&self, index: usize) -> String {
-        if self.raw.format == InputFormat::Parquet {
-            format!("row {}", index + 1)
-        } else {
-            format!("row {} (line {})", index + 1, index + 2)
-        }
-    }
-
-    pub(crate) fn bad_cell(&self, index: usize, column: &str, what: String) -> ClmError {
-        ClmError::BadData(format!(
-            "{}: {}, column '{column}': {what}",
-            self.source,
-            self.row_label(index)
-        ))
-    }
-
-    /// Customer ids; ids written as floats (`17850.0`) lose the `.0` when all do.
-    pub(crate) fn customer_ids(&self, column: &str) -> Result<Vec<String>, ClmError> {
-        let cells = self.column(column);
-        if cells.is_empty() {
-            return Err(ClmError::BadData(format!(
-                "{}: the file has a header but no data rows",
-                self.source
-            )));
-        }
-        if let Some(index) = cells.iter().position(Option::is_none) {
-            return Err(self.bad_cell(index, column, "the customer id is empty".into()));
-        }
-        let ids: Vec<&str> = cells.iter().flatten().map(String::as_str).collect();
-        Ok(crate::data::load::without_float_suffix(&ids))
-    }
-
     fn days(&self, column: &str, format: Option<&str>) -> Result<Vec<i32>, ClmError> {
         let cells = self.column(column);
         let format = match format {

@@ -16,6 +16,8 @@ use rayon::prelude::*;
 use crate::data::Transactions;
 use crate::data::customers::CustomerRows;
 use crate::data::load::{AMOUNT, CUSTOMER, DAY, IS_RETURN};
+use crate::data::options::InputFormat;
+use crate::data::table::{RawTable, RowReader, read_table, table_from_bytes};
 use crate::error::ClmError;
 use crate::models::bgbb::DiscreteSummary;
 use crate::models::{FastHashMap, Triple};
@@ -389,19 +391,25 @@ pub enum Summaries {
 /// (continuous), with an optional `weights` (or `weight`, `count`) column; `name` is used in
 /// messages.
 pub fn parse_summaries(name: &str, text: &str) -> Result<Summaries, ClmError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ClmError::BadData(format!("{name}: {e}")))?
-        .iter()
-        .map(|h| h.to_string())
-        .collect();
+    let raw = table_from_bytes(name, text.as_bytes(), InputFormat::Csv)?;
+    summaries_of_table(name, &raw)
+}
+
+/// Reads a summary file (`--input-kind summary`): CSV, TSV, gzip, Parquet or `-`.
+pub fn read_summaries(path: &std::path::Path) -> Result<Summaries, ClmError> {
+    let raw = read_table(path, "input")?;
+    summaries_of_table(&path.display().to_string(), &raw)
+}
+
+/// The summaries of a side table read by [`crate::data::table`] (CSV, TSV, gzip, Parquet or
+/// standard input), with its column rules and its errors naming file, row and column.
+pub(crate) fn summaries_of_table(name: &str, raw: &RawTable) -> Result<Summaries, ClmError> {
+    let headers = &raw.headers;
     let find = |names: &[&str]| {
         headers
             .iter()
-            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+            .find(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+            .cloned()
     };
     let weight = find(&["weights", "weight", "count", "customers"]);
     let discrete = (
@@ -410,6 +418,7 @@ pub fn parse_summaries(name: &str, text: &str) -> Result<Summaries, ClmError> {
         find(&["periods", "n"]),
     );
     let continuous = (find(&["x"]), find(&["t_x"]), find(&["T", "t_cal"]));
+    let is_discrete = discrete.0.is_some() && discrete.1.is_some() && discrete.2.is_some();
     let columns = match (discrete, continuous) {
         ((Some(f), Some(r), Some(n)), _) => [f, r, n],
         (_, (Some(x), Some(t_x), Some(t))) => [x, t_x, t],
@@ -421,31 +430,27 @@ pub fn parse_summaries(name: &str, text: &str) -> Result<Summaries, ClmError> {
             )));
         }
     };
-    let is_discrete = discrete.0.is_some() && discrete.1.is_some() && discrete.2.is_some();
-    let mut rows = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let line = index + 2;
-        let record = record.map_err(|e| ClmError::BadData(format!("{name}: line {line}: {e}")))?;
-        let value = |column: usize| -> Result<f64, ClmError> {
-            let text = record.get(column).unwrap_or("");
-            text.parse::<f64>().map_err(|_| {
-                ClmError::BadData(format!(
-                    "{name}: line {line}, column {}: '{text}' is not a number",
-                    headers[column]
-                ))
-            })
-        };
-        let w = match weight {
-            Some(column) => value(column)?,
-            None => 1.0,
-        };
-        rows.push([
-            value(columns[0])?,
-            value(columns[1])?,
-            value(columns[2])?,
-            w,
-        ]);
-    }
+    let reader = RowReader { source: name, raw };
+    let value = |row: usize, column: &str| -> Result<f64, ClmError> {
+        reader
+            .number(row, column)?
+            .ok_or_else(|| reader.bad_cell(row, column, "the cell is empty".into()))
+    };
+    let count = raw.cells.first().map_or(0, Vec::len);
+    let rows = (0..count)
+        .map(|row| {
+            let w = match &weight {
+                Some(column) => value(row, column)?,
+                None => 1.0,
+            };
+            Ok([
+                value(row, &columns[0])?,
+                value(row, &columns[1])?,
+                value(row, &columns[2])?,
+                w,
+            ])
+        })
+        .collect::<Result<Vec<[f64; 4]>, ClmError>>()?;
     if rows.is_empty() {
         return Err(ClmError::BadData(format!("{name}: no summary rows")));
     }
@@ -567,6 +572,15 @@ mod tests {
             "{err}"
         );
         let err = parse_summaries("e", "x,t_x,T\n1,two,3\n").unwrap_err();
-        assert!(err.to_string().contains("line 2, column t_x"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "e: row 1 (line 2), column 't_x': 'two' is not a number"
+        );
+        let empty = parse_summaries("e", "x;t_x;T\n1;;3\n").unwrap_err();
+        assert!(
+            empty
+                .to_string()
+                .contains("column 't_x': the cell is empty")
+        );
     }
 }

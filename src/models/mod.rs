@@ -30,6 +30,7 @@ pub mod predict;
 pub mod saved;
 pub mod sbg;
 pub mod simulate;
+pub mod simulate_survey;
 pub mod special;
 
 #[cfg(test)]

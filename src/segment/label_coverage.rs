@@ -85,3 +85,11 @@ fn lifecycle_stages_and_exit_patterns() {
         assert_action(pattern.action());
     }
 }
+
+#[test]
+fn churn_risk_bands_and_their_actions() {
+    for band in &super::risk_bands::RISK_BANDS {
+        assert_code("risk_band", band.name);
+        assert_action(band.action);
+    }
+}

@@ -1,21 +1,17 @@
-//! Loyalty matrix core: attitude × behaviour (Dick & Basu 1994), NPS, the
-//! loyalty ladder, and a survey simulator for demos and tests.
+//! Loyalty matrix core: attitude × behaviour (Dick & Basu 1994), NPS and the
+//! loyalty ladder. The survey simulator is [`crate::models::simulate_survey`].
 //!
-//! Loyalty is intention plus behaviour. Two indices in [0, 1]:
+//! Loyalty is intention plus behaviour. Two indices in [0, 1], computed in
+//! `features::loyalty`:
 //! - attitudinal: survey answers, each rescaled by its declared scale and
-//!   averaged with weights ([`attitudinal_index`]);
+//!   averaged with weights;
 //! - behavioural: percentile ranks of repeat purchase, frequency, recency
-//!   (reversed) and optionally share of wallet, averaged with weights
-//!   ([`behavioural_index`]).
+//!   (reversed) and optionally share of wallet, averaged with weights.
 //!
 //! Splitting both at a threshold gives the four quadrants of
 //! [`LoyaltyQuadrant`]; customers without survey answers are
 //! [`LoyaltyQuadrant::AttitudeUnknown`], never dropped.
 
-use rand::rngs::Xoshiro256PlusPlus;
-use rand::{RngExt, SeedableRng};
-use rand_distr::{Distribution, StandardNormal};
-use rayon::prelude::*;
 use std::fmt;
 
 /// Errors from invalid scales, answers, weights or mismatched inputs.
@@ -49,13 +45,6 @@ pub enum LoyaltyError {
         /// Position of the value.
         position: usize,
     },
-    /// A probability or correlation outside [0, 1].
-    OutsideUnitInterval {
-        /// Which setting.
-        name: &'static str,
-        /// The rejected value.
-        value: f64,
-    },
 }
 
 impl fmt::Display for LoyaltyError {
@@ -86,9 +75,6 @@ impl fmt::Display for LoyaltyError {
             }
             Self::NotANumber { position } => {
                 write!(f, "value at position {position} is not a number")
-            }
-            Self::OutsideUnitInterval { name, value } => {
-                write!(f, "{name} must be between 0 and 1, got {value}")
             }
         }
     }
@@ -157,32 +143,7 @@ pub struct SurveyQuestion {
     pub weight: f64,
 }
 
-/// Attitudinal index of one customer: the weighted mean of the rescaled
-/// answers present, Σ wᵢ·sᵢ / Σ wᵢ over answered questions. `None` when no
-/// question was answered (or all answered questions weigh 0).
-///
-/// `answers[i]` answers `questions[i]`.
-pub fn attitudinal_index(
-    answers: &[Option<f64>],
-    questions: &[SurveyQuestion],
-) -> Result<Option<f64>, LoyaltyError> {
-    check_length(questions.len(), answers.len())?;
-    let mut weighted_sum = 0.0;
-    let mut weight_sum = 0.0;
-    for (answer, question) in answers.iter().zip(questions) {
-        check_weight(question.weight)?;
-        let Some(answer) = answer else { continue };
-        weighted_sum += question.weight * question.scale.rescale(*answer)?;
-        weight_sum += question.weight;
-    }
-    if weight_sum > 0.0 {
-        Ok(Some((weighted_sum / weight_sum).clamp(0.0, 1.0)))
-    } else {
-        Ok(None)
-    }
-}
-
-fn check_weight(weight: f64) -> Result<(), LoyaltyError> {
+pub(crate) fn check_weight(weight: f64) -> Result<(), LoyaltyError> {
     if weight.is_finite() && weight >= 0.0 {
         Ok(())
     } else {
@@ -190,135 +151,12 @@ fn check_weight(weight: f64) -> Result<(), LoyaltyError> {
     }
 }
 
-fn check_length(expected: usize, found: usize) -> Result<(), LoyaltyError> {
+pub(crate) fn check_length(expected: usize, found: usize) -> Result<(), LoyaltyError> {
     if expected == found {
         Ok(())
     } else {
         Err(LoyaltyError::LengthMismatch { expected, found })
     }
-}
-
-// ---------------------------------------------------------------------------
-// Behaviour
-// ---------------------------------------------------------------------------
-
-/// Percentile ranks in [0, 1] with ties averaged (mid-rank):
-/// (mid-rank − 1) / (n − 1), where the mid-rank of tied values is the mean of
-/// the 1-based positions they occupy in sorted order. The smallest value gets
-/// 0 and the largest 1 unless tied; a single value (or all values tied) gets
-/// 0.5. Equal values get equal ranks; a larger value gets a larger rank.
-pub fn percentile_ranks(values: &[f64]) -> Result<Vec<f64>, LoyaltyError> {
-    if let Some(position) = values.iter().position(|value| value.is_nan()) {
-        return Err(LoyaltyError::NotANumber { position });
-    }
-    let n = values.len();
-    if n == 1 {
-        return Ok(vec![0.5]);
-    }
-    // Sorting (value, index) pairs keeps the sort in contiguous memory (millions of customers).
-    let mut order: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
-    order.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let mut ranks = vec![0.0; n];
-    let mut tie_start = 0;
-    while tie_start < n {
-        let tie_end = end_of_tie(&order, tie_start);
-        // Positions tie_start..tie_end (0-based) share the mean 0-based position.
-        let mean_position = (tie_start + tie_end - 1) as f64 / 2.0;
-        for &(_, index) in &order[tie_start..tie_end] {
-            ranks[index] = mean_position / (n - 1) as f64;
-        }
-        tie_start = tie_end;
-    }
-    Ok(ranks)
-}
-
-/// First position after the run of values equal to `order[start]`'s.
-fn end_of_tie(order: &[(f64, usize)], start: usize) -> usize {
-    let tied_value = order[start].0;
-    let run = order[start..]
-        .iter()
-        .take_while(|&&(value, _)| value == tied_value)
-        .count();
-    start + run
-}
-
-/// A measure of purchase behaviour that enters the behavioural index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BehaviourComponent {
-    /// Share of orders that are repeat orders (see [`repeat_purchase_share`]).
-    RepeatPurchaseRate,
-    /// Number of orders (or orders per period).
-    Frequency,
-    /// Days since the last purchase; reversed, so more recent is higher.
-    Recency,
-    /// Share of the customer's category spend that is with us, in [0, 1].
-    ShareOfWallet,
-}
-
-impl BehaviourComponent {
-    /// Whether a larger raw value means more loyal behaviour.
-    pub fn higher_is_more_loyal(self) -> bool {
-        !matches!(self, Self::Recency)
-    }
-
-    /// Display name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::RepeatPurchaseRate => "repeat purchase rate",
-            Self::Frequency => "frequency",
-            Self::Recency => "recency",
-            Self::ShareOfWallet => "share of wallet",
-        }
-    }
-}
-
-/// One component's values for all customers and its weight.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct WeightedComponent<'a> {
-    /// Which measure.
-    pub component: BehaviourComponent,
-    /// Weight in the weighted mean (finite, ≥ 0).
-    pub weight: f64,
-    /// Raw values, one per customer, in customer order.
-    pub values: &'a [f64],
-}
-
-/// Share of a customer's orders that are repeat orders: (orders − 1) / orders,
-/// 0 for no orders.
-pub fn repeat_purchase_share(order_count: u32) -> f64 {
-    if order_count == 0 {
-        return 0.0;
-    }
-    f64::from(order_count - 1) / f64::from(order_count)
-}
-
-/// Behavioural index per customer: the weighted mean of the components'
-/// percentile ranks (recency reversed: rank of the most recent is highest),
-/// Σ wⱼ·rankⱼ / Σ wⱼ. Every component needs a value for every customer.
-/// With no components, or all weights 0, every customer gets 0.5 (no
-/// information).
-pub fn behavioural_index(components: &[WeightedComponent<'_>]) -> Result<Vec<f64>, LoyaltyError> {
-    let customer_count = components.first().map_or(0, |first| first.values.len());
-    let mut weighted_sum = vec![0.0; customer_count];
-    let mut weight_sum = 0.0;
-    for component in components {
-        check_weight(component.weight)?;
-        check_length(customer_count, component.values.len())?;
-        let ranks = percentile_ranks(component.values)?;
-        let reverse = !component.component.higher_is_more_loyal();
-        for (sum, rank) in weighted_sum.iter_mut().zip(ranks) {
-            let oriented = if reverse { 1.0 - rank } else { rank };
-            *sum += component.weight * oriented;
-        }
-        weight_sum += component.weight;
-    }
-    if weight_sum <= 0.0 {
-        return Ok(vec![0.5; customer_count]);
-    }
-    Ok(weighted_sum
-        .into_iter()
-        .map(|sum| (sum / weight_sum).clamp(0.0, 1.0))
-        .collect())
 }
 
 // ---------------------------------------------------------------------------
@@ -691,169 +529,10 @@ fn is_regular_buyer(facts: &LadderFacts, rule: &LadderRule) -> bool {
     mean_gap.is_finite() && facts.days_since_last_order <= rule.overdue_factor * mean_gap
 }
 
-// ---------------------------------------------------------------------------
-// Survey simulation
-// ---------------------------------------------------------------------------
-
-/// Settings for [`simulate_survey`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SurveySimulation {
-    /// Correlation ρ in [0, 1] between latent attitude and standardised behaviour.
-    pub correlation: f64,
-    /// Share of customers who answer, in [0, 1].
-    pub response_rate: f64,
-    /// Seed: the same seed gives the same answers.
-    pub seed: u64,
-}
-
-/// One simulated respondent's answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SimulatedAnswers {
-    /// Likelihood to recommend, 0–10.
-    pub nps: u8,
-    /// Satisfaction, 1–5.
-    pub satisfaction: u8,
-}
-
-/// Share of answers 0, 1, …, 10 on the NPS question at the population
-/// average; a typical B2C spread: 27 % detractors, 35 % passives,
-/// 38 % promoters (NPS ≈ 11).
-const NPS_ANSWER_SHARES: [f64; 11] = [
-    0.03, 0.02, 0.02, 0.03, 0.03, 0.06, 0.08, 0.15, 0.20, 0.18, 0.20,
-];
-
-/// Share of answers 1–5 on the satisfaction question.
-const SATISFACTION_ANSWER_SHARES: [f64; 5] = [0.05, 0.10, 0.20, 0.40, 0.25];
-
-/// How much of each answer's latent is the shared attitude; the rest is
-/// question-specific noise, so NPS and satisfaction agree but not exactly.
-const SHARED_ATTITUDE_LOADING: f64 = 0.9;
-
-/// Simulate survey answers for customers with the given behavioural index.
-///
-/// Latent attitude = ρ·z(behaviour) + √(1 − ρ²)·ε, ε ~ N(0, 1), where z
-/// standardises the behavioural index over all customers. Each answer is
-/// drawn from the latent through the standard normal CDF and the answer
-/// shares above (an ordered-probit model). A customer answers with
-/// probability `response_rate`; non-respondents get `None`.
-pub fn simulate_survey(
-    behaviour: &[f64],
-    settings: &SurveySimulation,
-) -> Result<Vec<Option<SimulatedAnswers>>, LoyaltyError> {
-    check_unit_interval("correlation", settings.correlation)?;
-    check_unit_interval("response rate", settings.response_rate)?;
-    if let Some(position) = behaviour.iter().position(|value| !value.is_finite()) {
-        return Err(LoyaltyError::NotANumber { position });
-    }
-    let standardised = standardise(behaviour);
-    let rho = settings.correlation;
-    let noise_loading = (1.0 - rho * rho).sqrt();
-    let question_noise_loading = (1.0 - SHARED_ATTITUDE_LOADING.powi(2)).sqrt();
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(settings.seed);
-    let answers = standardised
-        .iter()
-        .map(|&z| {
-            // Draw every number for every customer so that a customer's
-            // answers do not depend on whether others responded.
-            let responds = rng.random::<f64>() < settings.response_rate;
-            let attitude = rho * z + noise_loading * standard_normal(&mut rng);
-            let nps_latent = SHARED_ATTITUDE_LOADING * attitude
-                + question_noise_loading * standard_normal(&mut rng);
-            let satisfaction_latent = SHARED_ATTITUDE_LOADING * attitude
-                + question_noise_loading * standard_normal(&mut rng);
-            responds.then(|| SimulatedAnswers {
-                nps: ordered_answer(nps_latent, &NPS_ANSWER_SHARES, 0),
-                satisfaction: ordered_answer(satisfaction_latent, &SATISFACTION_ANSWER_SHARES, 1),
-            })
-        })
-        .collect();
-    Ok(answers)
-}
-
-fn check_unit_interval(name: &'static str, value: f64) -> Result<(), LoyaltyError> {
-    if (0.0..=1.0).contains(&value) {
-        Ok(())
-    } else {
-        Err(LoyaltyError::OutsideUnitInterval { name, value })
-    }
-}
-
-fn standard_normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
-    StandardNormal.sample(rng)
-}
-
-/// z-scores over all values; all zeros when the values do not vary.
-fn standardise(values: &[f64]) -> Vec<f64> {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let variance = values
-        .iter()
-        .map(|value| (value - mean).powi(2))
-        .sum::<f64>()
-        / n;
-    let sd = variance.sqrt();
-    if !sd.is_finite() || sd <= 0.0 {
-        return vec![0.0; values.len()];
-    }
-    values.iter().map(|value| (value - mean) / sd).collect()
-}
-
-/// Ordered-probit answer: the first answer whose cumulative share reaches
-/// Φ(latent); answers are numbered from `lowest_answer`.
-fn ordered_answer(latent: f64, shares: &[f64], lowest_answer: u8) -> u8 {
-    let quantile = standard_normal_cdf(latent);
-    let mut cumulative = 0.0;
-    let mut answer = lowest_answer;
-    for (offset, share) in shares.iter().enumerate() {
-        cumulative += share;
-        answer = lowest_answer.saturating_add(u8::try_from(offset).unwrap_or(u8::MAX));
-        if quantile <= cumulative {
-            break;
-        }
-    }
-    answer
-}
-
-/// Φ(x) = erfc(−x/√2) / 2.
-fn standard_normal_cdf(x: f64) -> f64 {
-    0.5 * complementary_error_function(-x / std::f64::consts::SQRT_2)
-}
-
-/// erfc by the Chebyshev fit of Press et al., Numerical Recipes (2nd ed.,
-/// §6.2, `erfcc`): fractional error below 1.2e-7 everywhere.
-fn complementary_error_function(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let polynomial = -z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let upper_tail = t * polynomial.exp();
-    if x >= 0.0 {
-        upper_tail
-    } else {
-        2.0 - upper_tail
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    const EPSILON: f64 = 1e-12;
-
-    fn close(left: f64, right: f64) -> bool {
-        (left - right).abs() < EPSILON
-    }
-
-    fn question(scale: Scale, weight: f64) -> SurveyQuestion {
-        SurveyQuestion { scale, weight }
-    }
 
     // --- scales and attitude ---
 
@@ -887,130 +566,6 @@ mod tests {
             Err(LoyaltyError::InvalidScale { min: 5.0, max: 5.0 })
         );
         assert!(Scale::new(0.0, f64::INFINITY).is_err());
-    }
-
-    #[test]
-    fn attitudinal_index_is_weighted_mean_of_answers_present() {
-        let questions = [
-            question(Scale::NPS, 2.0),
-            question(Scale::FIVE_POINT, 1.0),
-            question(Scale::SEVEN_POINT, 1.0),
-        ];
-        // NPS 10 → 1.0 (weight 2), satisfaction missing, 7-point 1 → 0.0 (weight 1).
-        let index = attitudinal_index(&[Some(10.0), None, Some(1.0)], &questions);
-        assert_eq!(index, Ok(Some(2.0 / 3.0)));
-    }
-
-    #[test]
-    fn attitudinal_index_is_none_without_answers() {
-        let questions = [question(Scale::NPS, 1.0), question(Scale::FIVE_POINT, 0.0)];
-        assert_eq!(attitudinal_index(&[None, None], &questions), Ok(None));
-        assert_eq!(attitudinal_index(&[None, Some(4.0)], &questions), Ok(None));
-    }
-
-    #[test]
-    fn attitudinal_index_reports_bad_input() {
-        let questions = [question(Scale::FIVE_POINT, 1.0)];
-        assert!(matches!(
-            attitudinal_index(&[Some(6.0)], &questions),
-            Err(LoyaltyError::AnswerOutsideScale { value, .. }) if value == 6.0
-        ));
-        assert!(attitudinal_index(&[Some(3.0), None], &questions).is_err());
-        let negative = [question(Scale::FIVE_POINT, -1.0)];
-        assert_eq!(
-            attitudinal_index(&[Some(3.0)], &negative),
-            Err(LoyaltyError::InvalidWeight(-1.0))
-        );
-    }
-
-    // --- percentile ranks and behaviour ---
-
-    #[test]
-    fn percentile_ranks_average_ties() {
-        // Sorted: 1, 2, 2, 3 → 0-based positions 0, 1.5, 1.5, 3 → / 3.
-        let ranks = percentile_ranks(&[2.0, 1.0, 3.0, 2.0]);
-        assert_eq!(ranks, Ok(vec![0.5, 0.0, 1.0, 0.5]));
-    }
-
-    #[test]
-    fn percentile_ranks_of_degenerate_inputs() {
-        assert_eq!(percentile_ranks(&[]), Ok(vec![]));
-        assert_eq!(percentile_ranks(&[42.0]), Ok(vec![0.5]));
-        assert_eq!(percentile_ranks(&[3.0, 3.0, 3.0]), Ok(vec![0.5, 0.5, 0.5]));
-        assert_eq!(
-            percentile_ranks(&[1.0, f64::NAN]),
-            Err(LoyaltyError::NotANumber { position: 1 })
-        );
-    }
-
-    #[test]
-    fn behavioural_index_reverses_recency() {
-        let frequency = [1.0, 2.0, 3.0];
-        let recency_days = [300.0, 30.0, 3.0];
-        let index = behavioural_index(&[
-            WeightedComponent {
-                component: BehaviourComponent::Frequency,
-                weight: 1.0,
-                values: &frequency,
-            },
-            WeightedComponent {
-                component: BehaviourComponent::Recency,
-                weight: 1.0,
-                values: &recency_days,
-            },
-        ]);
-        assert_eq!(index, Ok(vec![0.0, 0.5, 1.0]));
-    }
-
-    #[test]
-    fn behavioural_index_weights_components() {
-        let repeat_share = [0.0, 0.5];
-        let share_of_wallet = [0.9, 0.1];
-        let index = behavioural_index(&[
-            WeightedComponent {
-                component: BehaviourComponent::RepeatPurchaseRate,
-                weight: 3.0,
-                values: &repeat_share,
-            },
-            WeightedComponent {
-                component: BehaviourComponent::ShareOfWallet,
-                weight: 1.0,
-                values: &share_of_wallet,
-            },
-        ]);
-        assert_eq!(index, Ok(vec![0.25, 0.75]));
-    }
-
-    #[test]
-    fn behavioural_index_needs_one_value_per_customer() {
-        let short = [1.0];
-        let long = [1.0, 2.0];
-        let result = behavioural_index(&[
-            WeightedComponent {
-                component: BehaviourComponent::Frequency,
-                weight: 1.0,
-                values: &long,
-            },
-            WeightedComponent {
-                component: BehaviourComponent::Recency,
-                weight: 1.0,
-                values: &short,
-            },
-        ]);
-        assert_eq!(
-            result,
-            Err(LoyaltyError::LengthMismatch {
-                expected: 2,
-                found: 1
-            })
-        );
-    }
-
-    #[test]
-    fn repeat_purchase_share_counts_orders_after_the_first() {
-        assert_eq!(repeat_purchase_share(0), 0.0);
-        assert_eq!(repeat_purchase_share(1), 0.0);
-        assert_eq!(repeat_purchase_share(4), 0.75);
     }
 
     // --- thresholds and quadrants ---
@@ -1193,151 +748,7 @@ mod tests {
         assert!(ladder_stage(&invalid, &LadderRule::default()).is_err());
     }
 
-    // --- survey simulation ---
-
-    fn behaviour_grid(count: usize) -> Vec<f64> {
-        let ranks: Vec<f64> = (0..count).map(|i| (i * 7919 % count) as f64).collect();
-        percentile_ranks(&ranks).unwrap_or_default()
-    }
-
-    fn survey(
-        behaviour: &[f64],
-        correlation: f64,
-        response_rate: f64,
-        seed: u64,
-    ) -> Vec<Option<SimulatedAnswers>> {
-        let settings = SurveySimulation {
-            correlation,
-            response_rate,
-            seed,
-        };
-        match simulate_survey(behaviour, &settings) {
-            Ok(answers) => answers,
-            Err(error) => panic!("survey: {error}"),
-        }
-    }
-
-    fn attitude_of(answers: &[Option<SimulatedAnswers>]) -> Vec<Option<f64>> {
-        let questions = [question(Scale::NPS, 1.0), question(Scale::FIVE_POINT, 1.0)];
-        answers
-            .iter()
-            .map(|answer| {
-                let given =
-                    answer.map(|a| [Some(f64::from(a.nps)), Some(f64::from(a.satisfaction))]);
-                attitudinal_index(&given.unwrap_or([None, None]), &questions).unwrap_or(None)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn simulated_survey_fills_all_four_quadrants() {
-        let behaviour = behaviour_grid(10_000);
-        let answers = survey(&behaviour, 0.5, 0.3, 1);
-        let attitude = attitude_of(&answers);
-        let quadrants = match classify_customers(&attitude, &behaviour, Thresholds::MedianSplit) {
-            Ok((_, quadrants)) => quadrants,
-            Err(error) => panic!("classify: {error}"),
-        };
-        for quadrant in LoyaltyQuadrant::ALL {
-            let count = quadrants.iter().filter(|&&q| q == quadrant).count();
-            assert!(count > 300, "{quadrant}: only {count} customers");
-        }
-    }
-
-    #[test]
-    fn simulated_response_rate_and_answer_ranges() {
-        let behaviour = behaviour_grid(20_000);
-        let answers = survey(&behaviour, 0.5, 0.25, 2);
-        let respondents: Vec<SimulatedAnswers> = answers.iter().flatten().copied().collect();
-        // Binomial(20,000, 0.25): sd ≈ 61; allow 4 sd.
-        assert!(
-            (respondents.len() as f64 - 5_000.0).abs() < 250.0,
-            "{}",
-            respondents.len()
-        );
-        assert!(
-            respondents
-                .iter()
-                .all(|a| a.nps <= 10 && (1..=5).contains(&a.satisfaction))
-        );
-        let nps: Vec<u8> = respondents.iter().map(|a| a.nps).collect();
-        let score = NpsSummary::from_answers(&nps)
-            .ok()
-            .and_then(|summary| summary.score());
-        // Design shares give NPS 11; ±4 points covers sampling error (sd ≈ 1.2).
-        assert!(
-            score.is_some_and(|score| (score - 11.0).abs() < 5.0),
-            "{score:?}"
-        );
-    }
-
-    #[test]
-    fn correlation_links_attitude_to_behaviour() {
-        let behaviour = behaviour_grid(20_000);
-        let mean_nps = |answers: &[Option<SimulatedAnswers>], high: bool| {
-            let selected: Vec<f64> = answers
-                .iter()
-                .zip(&behaviour)
-                .filter(|(_, b)| (**b >= 0.5) == high)
-                .filter_map(|(a, _)| a.map(|a| f64::from(a.nps)))
-                .collect();
-            selected.iter().sum::<f64>() / selected.len() as f64
-        };
-        let correlated = survey(&behaviour, 0.8, 1.0, 3);
-        assert!(mean_nps(&correlated, true) - mean_nps(&correlated, false) > 1.0);
-        let independent = survey(&behaviour, 0.0, 1.0, 3);
-        assert!((mean_nps(&independent, true) - mean_nps(&independent, false)).abs() < 0.15);
-    }
-
-    #[test]
-    fn simulated_survey_is_deterministic_for_a_seed() {
-        let behaviour = behaviour_grid(1_000);
-        assert_eq!(
-            survey(&behaviour, 0.5, 0.5, 9),
-            survey(&behaviour, 0.5, 0.5, 9)
-        );
-        assert_ne!(
-            survey(&behaviour, 0.5, 0.5, 9),
-            survey(&behaviour, 0.5, 0.5, 10)
-        );
-    }
-
-    #[test]
-    fn simulated_survey_rejects_bad_settings() {
-        let settings = SurveySimulation {
-            correlation: 1.5,
-            response_rate: 0.5,
-            seed: 1,
-        };
-        assert!(simulate_survey(&[0.5], &settings).is_err());
-        let settings = SurveySimulation {
-            correlation: 0.5,
-            response_rate: -0.1,
-            seed: 1,
-        };
-        assert!(simulate_survey(&[0.5], &settings).is_err());
-        let settings = SurveySimulation {
-            correlation: 0.5,
-            response_rate: 0.5,
-            seed: 1,
-        };
-        assert!(simulate_survey(&[f64::NAN], &settings).is_err());
-        assert_eq!(simulate_survey(&[], &settings), Ok(vec![]));
-    }
-
-    #[test]
-    fn normal_cdf_matches_reference_values() {
-        // Φ(0) = 0.5, Φ(1.959964) = 0.975, Φ(−1) = 0.158655.
-        assert!((standard_normal_cdf(0.0) - 0.5).abs() < 1e-7);
-        assert!((standard_normal_cdf(1.959_964) - 0.975).abs() < 1e-7);
-        assert!((standard_normal_cdf(-1.0) - 0.158_655_25).abs() < 1e-7);
-    }
-
     // --- properties ---
-
-    fn answers_strategy() -> impl Strategy<Value = Vec<Option<f64>>> {
-        prop::collection::vec(prop::option::of(0.0..=10.0_f64), 1..6)
-    }
 
     proptest! {
         #[test]
@@ -1367,48 +778,5 @@ mod tests {
             }
         }
 
-        #[test]
-        fn attitudinal_index_stays_in_unit_interval(answers in answers_strategy(), weights in prop::collection::vec(0.0..5.0_f64, 6)) {
-            let questions: Vec<SurveyQuestion> =
-                weights.iter().take(answers.len()).map(|&weight| question(Scale::NPS, weight)).collect();
-            let index = attitudinal_index(&answers, &questions)
-                .map_err(|error| TestCaseError::fail(error.to_string()))?;
-            if let Some(index) = index {
-                prop_assert!((0.0..=1.0).contains(&index));
-            }
-        }
-
-        #[test]
-        fn behavioural_index_stays_in_unit_interval(
-            rows in prop::collection::vec((0.0..1.0e4_f64, 0.0..1.0e3_f64, 0.0..1.0_f64), 1..200),
-            weights in prop::collection::vec(0.0..5.0_f64, 3),
-        ) {
-            let frequency: Vec<f64> = rows.iter().map(|row| row.0.round()).collect();
-            let recency: Vec<f64> = rows.iter().map(|row| row.1.round()).collect();
-            let repeat: Vec<f64> = rows.iter().map(|row| row.2).collect();
-            let index = behavioural_index(&[
-                WeightedComponent { component: BehaviourComponent::Frequency, weight: weights[0], values: &frequency },
-                WeightedComponent { component: BehaviourComponent::Recency, weight: weights[1], values: &recency },
-                WeightedComponent { component: BehaviourComponent::RepeatPurchaseRate, weight: weights[2], values: &repeat },
-            ]).map_err(|error| TestCaseError::fail(error.to_string()))?;
-            prop_assert_eq!(index.len(), rows.len());
-            prop_assert!(index.iter().all(|value| (0.0..=1.0).contains(value)));
-        }
-
-        #[test]
-        fn percentile_ranks_are_monotone_in_the_value(values in prop::collection::vec(-100i32..100, 0..300)) {
-            let values: Vec<f64> = values.into_iter().map(f64::from).collect();
-            let ranks = percentile_ranks(&values).map_err(|error| TestCaseError::fail(error.to_string()))?;
-            prop_assert!(ranks.iter().all(|rank| (0.0..=1.0).contains(rank)));
-            for i in 0..values.len() {
-                for j in 0..values.len() {
-                    if values[i] < values[j] {
-                        prop_assert!(ranks[i] < ranks[j]);
-                    } else if values[i] == values[j] {
-                        prop_assert!(close(ranks[i], ranks[j]));
-                    }
-                }
-            }
-        }
     }
 }

@@ -266,11 +266,11 @@ fn customers_and_rows_left_out_are_counted() {
     ]);
     assert!(
         run.stderr
-            .contains("1 rows dated after the as-of date 2024-03-01 ignored")
+            .contains("1 row dated after the as-of date 2024-03-01 ignored")
     );
     assert!(
         run.stderr
-            .contains("1 customers with only returns up to the as-of date left out")
+            .contains("1 customer with only returns up to the as-of date left out")
     );
     let rows = rows_by_id(&ok(run));
     assert_eq!(rows.keys().collect::<Vec<_>>(), ["a"]);

@@ -16,4 +16,5 @@ mod progress;
 mod report;
 mod retention;
 mod rfm;
+mod side_tables;
 mod simulate;
