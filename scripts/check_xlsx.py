@@ -71,6 +71,67 @@ def check_formula_text(clm):
     print("ok: a formula-like id stays text")
 
 
+REPORT_SHEETS = ["overview", "rfm segments", "clv tiers", "churn bands", "top at risk", "cohorts", "lifecycle"]
+
+
+def same_table(sheet, expected, label):
+    """The sheet holds `expected` (CSV rows of the command's own summary): headers, row count,
+    numbers as numbers equal to the CSV's to its printed decimals, text as text."""
+    header = [c.value for c in sheet[1]]
+    assert header == list(expected[0].keys()), (label, header, list(expected[0].keys()))
+    assert sheet.max_row == len(expected) + 1, (label, sheet.max_row, len(expected))
+    for r, row in enumerate(sheet.iter_rows(min_row=2, values_only=True)):
+        for name, value in zip(header, row):
+            text = expected[r][name]
+            if text == "":
+                assert value in (None, ""), (label, name, r, value)
+                continue
+            try:
+                number = float(text)
+            except ValueError:
+                assert value == text, (label, name, r, value, text)
+                continue
+            assert isinstance(value, (int, float)) and not isinstance(value, bool), (label, name, r, value)
+            tolerance = 0.5 * 10 ** -len(text.partition(".")[2]) + 1e-9
+            assert abs(value - number) <= tolerance, (label, name, r, value, text)
+
+
+def check_report(clm, source):
+    """`clm report -o report.xlsx`: a sheet per analysis in reading order, each frozen and
+    filtered, each equal to the summary its own command writes with the same defaults, the
+    cohort matrix with a colour scale."""
+    folder = tempfile.mkdtemp()
+    path = os.path.join(folder, "report.xlsx")
+    run(clm, ["report", source, "-o", path])
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == REPORT_SHEETS, book.sheetnames
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2", (sheet.title, sheet.freeze_panes)
+        assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:"), sheet.title
+    summary = lambda *command: list(csv.DictReader(io.StringIO(run(clm, [*command, source, "--summary", "--format", "csv"]))))
+    same_table(book["rfm segments"], summary("rfm"), "rfm segments")
+    same_table(book["clv tiers"], summary("clv"), "clv tiers")
+    same_table(book["churn bands"], summary("churn"), "churn bands")
+    same_table(book["cohorts"], summary("cohorts", "--metric", "retention"), "cohorts")
+    same_table(book["lifecycle"], summary("lifecycle"), "lifecycle")
+    # The customers most at risk are the first rows of clm churn's list (sorted by value at risk).
+    churn = list(csv.DictReader(io.StringIO(run(clm, ["churn", source, "--top", "20", "--format", "csv"]))))
+    top = book["top at risk"]
+    header = [c.value for c in top[1]]
+    assert header[:6] == ["rank", "customer_id", "churn_risk", "risk_band", "clv", "value_at_risk"], header
+    ids = [row[1] for row in top.iter_rows(min_row=2, values_only=True)]
+    assert ids == [row["customer_id"] for row in churn], (ids, [row["customer_id"] for row in churn])
+    for row in top.iter_rows(min_row=2, values_only=True):
+        assert isinstance(row[2], float) and 0 <= row[2] <= 1, row
+    overview = {row[0]: row[1] for row in book["overview"].iter_rows(min_row=2, values_only=True)}
+    assert overview["Input"] == source and "Customers" in overview, overview
+    scales = book["cohorts"].conditional_formatting
+    assert len(list(scales)) == 1, "the cohort matrix has one colour scale"
+    rule = list(scales)[0].rules[0]
+    assert rule.type == "colorScale", rule.type
+    print(f"ok: report {source}: sheets {', '.join(book.sheetnames)}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--clm", default="target/debug/clm")
@@ -79,6 +140,7 @@ def main():
     check(clm, ["clv", "fixtures/cdnow_sample.csv", "--as-of", "1997-09-30"], ["x", "T", "p_alive", "clv"], ["customer_id", "tier"])
     check(clm, ["churn", "fixtures/transactions.csv"], ["rank", "churn_risk", "clv", "recency_days"], ["customer_id", "risk_band"])
     check_formula_text(clm)
+    check_report(clm, "fixtures/transactions.csv")
 
 
 if __name__ == "__main__":

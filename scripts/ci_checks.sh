@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks against independent readers and engines, run by .ci/run after `cargo test`:
 # the Excel workbooks read back with openpyxl, the cohort matrices recomputed with pandas, and
-# the SQL of `clm sql` run on DuckDB and Postgres (parsed with sqlglot for the other dialects).
+# the SQL of `clm sql` run on DuckDB and Postgres (parsed with sqlglot for the other dialects),
+# and the HTML report rendered in headless Chromium.
 # Installs what it needs into a virtual environment of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,3 +18,4 @@ fi
 "$venv/bin/python" scripts/check_xlsx.py --clm "$clm"
 "$venv/bin/python" scripts/check_cohorts.py --clm "$clm"
 "$venv/bin/python" scripts/check_sql.py --clm "$clm"
+bash scripts/check_report.sh

@@ -8,8 +8,8 @@ use clap::{Parser, Subcommand};
 use crate::commands::summary::SummaryArgs;
 use crate::commands::{
     churn::ChurnArgs, clv::ClvArgs, cohorts::CohortsArgs, lifecycle::LifecycleArgs,
-    loyalty::LoyaltyArgs, retention::RetentionArgs, rfm::RfmArgs, simulate::SimulateArgs,
-    sql::SqlArgs,
+    loyalty::LoyaltyArgs, report::ReportArgs, retention::RetentionArgs, rfm::RfmArgs,
+    simulate::SimulateArgs, sql::SqlArgs,
 };
 
 /// Customer analytics from transaction exports: RFM segments, the loyalty matrix, CLV and churn.
@@ -49,7 +49,7 @@ impl Command {
             Command::Lifecycle(args) => Some(&args.output),
             Command::Retention(args) => Some(&args.output),
             Command::Summary(args) => Some(&args.output),
-            Command::Simulate(_) | Command::Sql(_) => None,
+            Command::Report(_) | Command::Simulate(_) | Command::Sql(_) => None,
         }
     }
 }
@@ -65,6 +65,7 @@ pub enum Command {
     Lifecycle(LifecycleArgs),
     Retention(RetentionArgs),
     Summary(SummaryArgs),
+    Report(ReportArgs),
     Simulate(SimulateArgs),
     Sql(SqlArgs),
 }

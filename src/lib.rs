@@ -13,4 +13,5 @@ pub mod error;
 pub mod features;
 pub mod models;
 pub mod output;
+pub mod report;
 pub mod segment;

@@ -23,6 +23,7 @@ fn main() {
         cli::Command::Loyalty(args) => commands::loyalty::run(args, cli.quiet),
         cli::Command::Retention(args) => commands::retention::run(args, cli.quiet),
         cli::Command::Summary(args) => commands::summary::run(args, cli.quiet),
+        cli::Command::Report(args) => commands::report::run(args, cli.quiet),
         cli::Command::Simulate(args) => commands::simulate::run(args, cli.quiet),
         cli::Command::Sql(args) => commands::sql::run(args, cli.quiet),
     };

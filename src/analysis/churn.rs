@@ -14,7 +14,7 @@ use crate::features::churn::{
     CustomerWindows, CutoffFeatures, INPUT_NAMES, RISING_WITH_RECENCY, model_inputs,
 };
 use crate::models::bgnbd::BgNbdParams;
-use crate::models::evaluation::{auc, brier, top_decile};
+use crate::models::evaluation::{auc, brier, gains_curve, top_decile};
 use crate::models::logistic::{self, FitFailure, LogisticModel, Rows};
 use crate::models::no_purchase::bgnbd_no_purchase;
 use crate::models::predict::Btyd;
@@ -96,6 +96,8 @@ pub struct Metrics {
     pub lift: Option<f64>,
     pub capture: Option<f64>,
     pub brier: Option<f64>,
+    /// Share of churners found in the riskiest 0 %, 10 %, …, 100 % of customers.
+    pub gains: Option<Vec<f64>>,
 }
 
 /// The back-test: models as of `cutoff − h` (supervised) or `cutoff` (btyd), scored at
@@ -293,6 +295,7 @@ impl Context<'_> {
                 lift: decile.map(|d| d.lift),
                 capture: decile.map(|d| d.capture),
                 brier: calibrated.then(|| brier(probabilities, labels)),
+                gains: gains_curve(probabilities, labels),
             }
         };
         match &scores.btyd_params {

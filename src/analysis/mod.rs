@@ -11,5 +11,6 @@ pub mod lifecycle;
 pub mod loyalty;
 pub mod options;
 pub mod retention;
+pub mod rfm;
 pub mod saved;
 pub mod value;

@@ -66,7 +66,7 @@ pub fn run(args: CohortsArgs, quiet: bool) -> Result<()> {
     log_cohort_notes(&log, &cohorts, last_day);
     let report = Report {
         heading: heading(&cohorts, args.metric),
-        summary: wide_matrix(&cohorts, args.metric),
+        summary: cohorts.wide_table(args.metric),
         rows: cell_rows(&cohorts),
     };
     emit(&report, &args.output, &[args.input.input.as_path()])?;
@@ -148,31 +148,6 @@ fn heading(cohorts: &Cohorts, metric: Metric) -> Vec<String> {
         ));
     }
     lines
-}
-
-/// One row per cohort and an "all" row, one column per period since acquisition.
-fn wide_matrix(cohorts: &Cohorts, metric: Metric) -> Table {
-    let matrix = cohorts.matrix(metric);
-    let average = cohorts.average(metric);
-    let mut labels: Vec<String> = cohorts
-        .cohort
-        .iter()
-        .map(|&c| cohorts.period.label(c))
-        .collect();
-    labels.push("all".to_string());
-    let mut sizes: Vec<i64> = cohorts.size.iter().map(|&s| s as i64).collect();
-    sizes.push(sizes.iter().sum());
-    let mut table = Table::default()
-        .with("cohort", Values::Text(labels))
-        .with("customers", Values::Int(sizes));
-    for k in 0..cohorts.columns {
-        let mut column: Vec<f64> = (0..cohorts.len())
-            .map(|c| matrix[c * cohorts.columns + k])
-            .collect();
-        column.push(average[k]);
-        table = table.with(&k.to_string(), Values::Float(column, metric.decimals()));
-    }
-    table
 }
 
 /// One row per cohort and period since acquisition up to the as-of date, with every metric;

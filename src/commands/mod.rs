@@ -6,6 +6,7 @@ pub mod cohorts;
 pub mod lifecycle;
 pub mod loyalty;
 pub mod opening;
+pub mod report;
 pub mod retention;
 pub mod rfm;
 pub mod simulate;

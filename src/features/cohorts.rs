@@ -16,6 +16,7 @@ use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
 
 use crate::features::churn::Histories;
+use crate::output::{Table, Values};
 
 /// Calendar period of a cohort and of its columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -470,6 +471,27 @@ impl Cohorts {
                 cumulative / size
             }
         }
+    }
+
+    /// One row per cohort and an "all" row, one column per period since acquisition.
+    pub fn wide_table(&self, metric: Metric) -> Table {
+        let matrix = self.matrix(metric);
+        let average = self.average(metric);
+        let mut labels: Vec<String> = self.cohort.iter().map(|&c| self.period.label(c)).collect();
+        labels.push("all".to_string());
+        let mut sizes: Vec<i64> = self.size.iter().map(|&s| s as i64).collect();
+        sizes.push(sizes.iter().sum());
+        let mut table = Table::default()
+            .with("cohort", Values::Text(labels))
+            .with("customers", Values::Int(sizes));
+        for k in 0..self.columns {
+            let mut column: Vec<f64> = (0..self.len())
+                .map(|c| matrix[c * self.columns + k])
+                .collect();
+            column.push(average[k]);
+            table = table.with(&k.to_string(), Values::Float(column, metric.decimals()));
+        }
+        table
     }
 
     /// The period holding the as-of date, when the as-of date is not its last day (its cells

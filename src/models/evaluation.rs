@@ -56,6 +56,31 @@ pub fn top_decile(scores: &[f64], labels: &[bool]) -> Option<TopDecile> {
     })
 }
 
+/// The cumulative gains curve: with customers ranked by score (highest first, ties by
+/// position), the share of all positives found in the top 0 %, 10 %, …, 100 % of customers
+/// (11 points from 0 to 1); `None` without a positive.
+pub fn gains_curve(scores: &[f64], labels: &[bool]) -> Option<Vec<f64>> {
+    let positives = labels.iter().filter(|&&l| l).count();
+    if positives == 0 {
+        return None;
+    }
+    let mut order: Vec<(f64, usize)> = scores.iter().copied().zip(0..).collect();
+    order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let n = order.len();
+    let mut curve = Vec::with_capacity(11);
+    let (mut found, mut seen) = (0usize, 0usize);
+    for tenth in 0..=10 {
+        let upto = (n * tenth).div_ceil(10);
+        found += order[seen..upto]
+            .iter()
+            .filter(|&&(_, i)| labels[i])
+            .count();
+        seen = upto;
+        curve.push(found as f64 / positives as f64);
+    }
+    Some(curve)
+}
+
 /// Mean squared difference between predicted probabilities and outcomes (0 is perfect).
 pub fn brier(probabilities: &[f64], labels: &[bool]) -> f64 {
     let total: f64 = probabilities
@@ -68,6 +93,25 @@ pub fn brier(probabilities: &[f64], labels: &[bool]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn gains_rise_from_zero_to_one_and_a_perfect_score_finds_everyone_first() {
+        let labels = [
+            true, false, true, false, false, false, false, false, false, false,
+        ];
+        let perfect = [0.9, 0.1, 0.8, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1];
+        let curve = gains_curve(&perfect, &labels).unwrap();
+        assert_eq!(curve.len(), 11);
+        assert_eq!(
+            (curve[0], curve[1], curve[2], curve[10]),
+            (0.0, 0.5, 1.0, 1.0)
+        );
+        let reversed: Vec<f64> = perfect.iter().map(|p| -p).collect();
+        let worst = gains_curve(&reversed, &labels).unwrap();
+        assert!(worst[8] < 0.5 && worst[10] == 1.0, "{worst:?}");
+        assert!(gains_curve(&perfect, &[false; 10]).is_none());
+    }
+
     use super::*;
 
     #[test]

@@ -25,7 +25,8 @@ pub use pretty::{human_header, render_table, set_lang, set_wide};
 pub use progress::{LARGE_TABLE_ROWS, Progress, set_progress_shown};
 pub use text::PackedText;
 pub use timing::Stopwatch;
-pub use writer::{Stream, standard_stream, write_atomically};
+pub use writer::{Stream, standard_stream, write_atomically, write_to_path};
+pub use xlsx::workbook_with_scales;
 
 /// A column of values of one type.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,7 @@
 //! cell starting with `=` cannot run in a spreadsheet.
 
 use anyhow::Result;
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{ConditionalFormat2ColorScale, Format, Workbook, Worksheet, XlsxError};
 
 use super::{Table, Values};
 use crate::error::ClmError;
@@ -27,6 +27,12 @@ const ROWS_FOR_WIDTH: usize = 2_000;
 /// A workbook with one sheet per `(name, table)`, as bytes. A table longer than a sheet is an
 /// error (exit 73) naming its rows: nothing is cut off silently.
 pub fn workbook(sheets: &[(&str, &Table)]) -> Result<Vec<u8>> {
+    workbook_with_scales(sheets, &[])
+}
+
+/// A workbook as [`workbook`] writes it, where the sheets named in `scaled` colour the numbers
+/// of every column but the first two on one scale, pale to dark (a cohort matrix).
+pub fn workbook_with_scales(sheets: &[(&str, &Table)], scaled: &[&str]) -> Result<Vec<u8>> {
     for (name, table) in sheets {
         if table.height() > MAX_SHEET_ROWS {
             return Err(ClmError::Output(format!(
@@ -40,6 +46,9 @@ pub fn workbook(sheets: &[(&str, &Table)]) -> Result<Vec<u8>> {
     for (name, table) in sheets {
         let sheet = book.add_worksheet();
         fill_sheet(sheet, name, table).map_err(excel_error)?;
+        if scaled.contains(name) {
+            add_colour_scale(sheet, table).map_err(excel_error)?;
+        }
     }
     book.save_to_buffer().map_err(|e| excel_error(e).into())
 }
@@ -89,6 +98,20 @@ fn fill_sheet(sheet: &mut Worksheet, name: &str, table: &Table) -> Result<(), Xl
         let last_col = u16::try_from(table.columns.len() - 1).unwrap_or(u16::MAX);
         sheet.autofilter(0, 0, last_row, last_col)?;
     }
+    Ok(())
+}
+
+/// A two-colour scale over the data rows of the columns after the first two.
+fn add_colour_scale(sheet: &mut Worksheet, table: &Table) -> Result<(), XlsxError> {
+    let columns = table.columns.len();
+    if columns < 3 || table.height() == 0 {
+        return Ok(());
+    }
+    let last_col = u16::try_from(columns - 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+    let scale = ConditionalFormat2ColorScale::new()
+        .set_minimum_color("#EFF3FF")
+        .set_maximum_color("#08306B");
+    sheet.add_conditional_format(1, 2, table.height() as u32, last_col, &scale)?;
     Ok(())
 }
 

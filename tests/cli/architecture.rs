@@ -18,9 +18,14 @@ fn named_modules(text: &str) -> BTreeSet<String> {
     let mut named = BTreeSet::new();
     for (at, _) in text.match_indices("crate::") {
         let rest = &text[at + "crate::".len()..];
+        // A path names one module; only a `{…}` group names several (the rest of the file
+        // is not part of the path: `, report` further on is a field, not a module).
         let group = match rest.strip_prefix('{') {
             Some(inside) => inside.split('}').next().unwrap_or(""),
-            None => rest,
+            None => rest
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or(""),
         };
         for part in group.split(',') {
             let name: String = part
@@ -104,7 +109,8 @@ fn the_module_graph_has_no_loop() {
 
 #[test]
 fn the_graph_reader_sees_grouped_imports() {
-    let text = "use crate::{cli, output::Log};\nuse crate::data::load;";
+    let text =
+        "use crate::{cli, output::Log};\nuse crate::data::load;\nlet x = (fit.params, report);";
     let named: Vec<String> = named_modules(text).into_iter().collect();
     assert_eq!(named, ["cli", "data", "output"]);
 }

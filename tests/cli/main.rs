@@ -13,6 +13,7 @@ mod lifecycle;
 mod loyalty;
 mod output;
 mod progress;
+mod report;
 mod retention;
 mod rfm;
 mod side_tables;
