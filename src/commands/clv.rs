@@ -178,11 +178,7 @@ fn run_transactions(
     let fitting = fitting(args, saved.as_ref(), "transactions")?;
     let (tx, last_day) = read_transactions(&args.input, log, &mut clock)?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
-    let holdout_end = args
-        .holdout_end
-        .as_deref()
-        .map(|text| parse_holdout_end(text, as_of))
-        .transpose()?;
+    let holdout_end = holdout_end(args, as_of)?;
     let stats = btyd_statistics(&tx, as_of)?;
     clock.lap("statistics");
     check_statistics(&stats, &tx.source, as_of, holdout_end.is_some(), log)?;
@@ -220,11 +216,7 @@ fn run_customer_summaries(
     let mut clock = Stopwatch::start("clv");
     let fitting = fitting(args, saved.as_ref(), "per-customer summaries")?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), latest)?;
-    let holdout_end = args
-        .holdout_end
-        .as_deref()
-        .map(|text| parse_holdout_end(text, as_of))
-        .transpose()?;
+    let holdout_end = holdout_end(args, as_of)?;
     let (needed, make) = match holdout_end {
         Some(end) => (
             vec![as_of, end],
@@ -361,6 +353,14 @@ fn model_and_report(
     emit(&report, &args.output, &inputs)?;
     clock.lap("write");
     Ok(())
+}
+
+/// `--holdout-end`, checked to be after the as-of date.
+fn holdout_end(args: &ClvArgs, as_of: i32) -> Result<Option<i32>> {
+    args.holdout_end
+        .as_deref()
+        .map(|text| parse_holdout_end(text, as_of))
+        .transpose()
 }
 
 fn parse_holdout_end(text: &str, as_of: i32) -> Result<i32> {

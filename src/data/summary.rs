@@ -4,14 +4,12 @@
 //! one error naming file, row and column, as everywhere.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
 use std::path::Path;
 
 use chrono::NaiveDate;
 
 use super::dates::day_number;
-use super::survey::{RawSurvey, RowReader, format_of, read_raw};
-use crate::data::options::InputFormat;
+use super::table::{RawTable, RowReader, read_table};
 use crate::error::ClmError;
 
 /// The schema version this build reads.
@@ -81,57 +79,14 @@ pub const SUMMARY_COLUMNS: [&str; 14] = [
     "gap_square_sum",
 ];
 
-/// Whether the header line of a delimited text names `summary_version` (a summary of
-/// `docs/summary.md`, not the x,t_x,T shape `clm clv` also reads).
-pub fn names_summary_version(text: &str) -> bool {
-    let header = text.lines().next().unwrap_or_default();
-    header
-        .trim_start_matches('\u{feff}')
-        .split([',', '\t', ';'])
-        .any(|name| name.trim().trim_matches('"') == "summary_version")
-}
-
-/// Reads and checks a summary file (`-` for CSV on stdin).
+/// Reads and checks a summary file (`-` for CSV on stdin) with the side-table reader.
 pub fn read_summary(path: &Path) -> Result<SummaryRecords, ClmError> {
     let source = path.display().to_string();
-    if source == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| ClmError::InputMissing(format!("cannot read standard input: {e}")))?;
-        return read_summary_bytes(&source, &bytes);
-    }
-    let meta = std::fs::metadata(path)
-        .map_err(|e| ClmError::InputMissing(format!("cannot read summary file '{source}': {e}")))?;
-    if meta.is_dir() {
-        return Err(ClmError::InputMissing(format!(
-            "summary '{source}' is a folder, not a file"
-        )));
-    }
-    let raw = read_raw(path, &source, format_of(&source))?;
-    summary_records(&source, &raw)
-}
-
-/// Reads a summary already in memory (standard input, or text read to tell its shape): CSV,
-/// or TSV when `source` ends in `.tsv`.
-pub fn read_summary_bytes(source: &str, bytes: &[u8]) -> Result<SummaryRecords, ClmError> {
-    let spool = |e: std::io::Error| {
-        ClmError::Output(format!("cannot write a temporary copy of '{source}': {e}"))
-    };
-    // The side-table reader reads files: the bytes go through a temporary one.
-    let mut file = crate::cleanup::TempFile::new().map_err(spool)?;
-    file.write_all(bytes).map_err(spool)?;
-    file.flush().map_err(spool)?;
-    let format = match format_of(source) {
-        InputFormat::Tsv => InputFormat::Tsv,
-        _ => InputFormat::Csv,
-    };
-    let raw = read_raw(file.path(), source, format)?;
-    summary_records(source, &raw)
+    summary_records(&source, &read_table(path, "summary")?)
 }
 
 /// The summary records of a table already read (CSV, TSV, gzip, Parquet or standard input).
-pub(crate) fn summary_records(source: &str, raw: &RawSurvey) -> Result<SummaryRecords, ClmError> {
+pub(crate) fn summary_records(source: &str, raw: &RawTable) -> Result<SummaryRecords, ClmError> {
     let missing: Vec<&str> = SUMMARY_COLUMNS
         .iter()
         .copied()
@@ -362,8 +317,6 @@ mod tests {
         assert_eq!((a.purchase_days, a.orders, a.rows), (2, 3, 4));
         assert_eq!(a.repeat_revenue, 3.25);
         assert_eq!(records.summary[1].first_day, None);
-        assert!(names_summary_version(&text));
-        assert!(!names_summary_version("x,t_x,T\n1,2,3\n"));
     }
 
     #[test]

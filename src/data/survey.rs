@@ -9,7 +9,7 @@ use super::customers::CustomerRows;
 use super::dates::{Detected, day_number, detect_format, parse_date};
 /// The side-table reader, under the names the survey's readers have used.
 #[allow(unused_imports)]
-pub(crate) use super::table::{RawTable as RawSurvey, RowReader, format_of, read_raw};
+pub(crate) use super::table::{RawTable as RawSurvey, RowReader, format_of};
 use super::table::{check_duplicate_headers, detect, list, read_table, require};
 use crate::error::ClmError;
 use crate::segment::loyalty::Scale;

@@ -70,16 +70,6 @@ pub(crate) fn table_from_bytes(
     raw_table(source, reader, format)
 }
 
-/// The older spelling of [`read_table_as`] for surveys, kept for the readers built on it.
-#[allow(dead_code)]
-pub(crate) fn read_raw(
-    path: &Path,
-    source: &str,
-    format: InputFormat,
-) -> Result<RawTable, ClmError> {
-    read_table_as(path, source, format, "survey")
-}
-
 fn cannot_read(kind: &str, source: &str, error: &dyn std::fmt::Display) -> ClmError {
     if source == "-" {
         return ClmError::InputMissing(format!("cannot read standard input: {error}"));
