@@ -88,13 +88,17 @@ struct ByteProfile([[u64; 4]; 16]);
 impl ByteProfile {
     fn of(ids: &[&str]) -> ByteProfile {
         let empty = || ByteProfile([[0; 4]; 16]);
+        // By chunks, each with its own profile: a fold would move the 512 bytes per id.
         let mut seen = ids
-            .par_iter()
-            .fold(empty, |mut seen, id| {
-                for (position, &value) in id.as_bytes().iter().take(PREFIX).enumerate() {
-                    seen.set(position, value);
+            .par_chunks(1 << 14)
+            .map(|chunk| {
+                let mut seen = empty();
+                for id in chunk {
+                    for (position, &value) in id.as_bytes().iter().take(PREFIX).enumerate() {
+                        seen.set(position, value);
+                    }
+                    seen.set(PREFIX, id.len().min(255) as u8);
                 }
-                seen.set(PREFIX, id.len().min(255) as u8);
                 seen
             })
             .reduce(empty, |mut a, b| {

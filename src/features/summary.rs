@@ -112,10 +112,6 @@ pub struct Summaries {
     at: Vec<Vec<Option<CustomerSummary>>>,
 }
 
-/// One parallel task's customers that have a row by the latest cut-off, and their summaries at
-/// each cut-off.
-type Block = (Vec<usize>, Vec<Vec<Option<CustomerSummary>>>);
-
 /// Customers summarised per parallel task: enough to amortise the task, few enough to balance.
 const CUSTOMERS_PER_TASK: usize = 4096;
 
@@ -130,44 +126,60 @@ impl Summaries {
             return Summaries::default();
         }
         let customers = CustomerRows::new(&rows.customer);
-        let blocks: Vec<Block> = (0..customers.customers())
-            .into_par_iter()
-            .step_by(CUSTOMERS_PER_TASK)
-            .map(|start| {
-                let end = (start + CUSTOMERS_PER_TASK).min(customers.customers());
-                let mut scratch = DayScratch::default();
-                let mut kept = Vec::new();
-                let mut at = vec![Vec::new(); cutoffs.len()];
-                for c in start..end {
-                    scratch.build(customers.rows_of(c), rows);
-                    let orders = rows.order.as_ref().map(|_| scratch.new_orders.as_slice());
-                    // A customer without a row by the latest cut-off has no summary row at all.
-                    let Some(latest) = summarise(&scratch.days, orders, cutoffs[0]) else {
-                        continue;
-                    };
-                    kept.push(c);
-                    at[0].push(Some(latest));
-                    for (k, &cutoff) in cutoffs.iter().enumerate().skip(1) {
-                        at[k].push(summarise(&scratch.days, orders, cutoff));
-                    }
+        let n = cutoffs.len();
+        // Customer c's summaries at the cut-offs are written in place at `flat[c * n..][..n]`:
+        // no per-task blocks to join afterwards.
+        let mut flat = vec![None; customers.customers() * n];
+        flat.par_chunks_mut(n)
+            .enumerate()
+            .with_min_len(CUSTOMERS_PER_TASK)
+            .for_each_init(DayScratch::default, |scratch, (c, out)| {
+                scratch.build(customers.rows_of(c), rows);
+                let orders = rows.order.as_ref().map(|_| scratch.new_orders.as_slice());
+                for (summary, &cutoff) in out.iter_mut().zip(&cutoffs) {
+                    *summary = summarise(&scratch.days, orders, cutoff);
                 }
-                (kept, at)
-            })
-            .collect();
-        let mut out = Summaries {
-            customer_id: PackedText::default(),
-            at: vec![Vec::new(); cutoffs.len()],
-            cutoffs,
+            });
+        Summaries::keeping_present(customers.ids, cutoffs, flat)
+    }
+
+    /// The summaries of `flat` (each customer's at every cut-off in turn), by cut-off, without
+    /// the customers that have no row by the latest cut-off (no summary row at all).
+    fn keeping_present(
+        ids: PackedText,
+        cutoffs: Vec<i32>,
+        flat: Vec<Option<CustomerSummary>>,
+    ) -> Summaries {
+        let n = cutoffs.len();
+        let present = |c: usize| flat[c * n].is_some();
+        let customer_id = if (0..ids.len()).all(present) {
+            ids
+        } else {
+            (0..ids.len())
+                .filter(|&c| present(c))
+                .map(|c| ids.get(c))
+                .collect()
         };
-        for (kept, at) in blocks {
-            for c in kept {
-                out.customer_id.push(customers.ids.get(c));
-            }
-            for (all, block) in out.at.iter_mut().zip(at) {
-                all.extend(block);
-            }
+        let at = if n == 1 && customer_id.len() == flat.len() {
+            vec![flat]
+        } else {
+            (0..n)
+                .map(|k| {
+                    flat.iter()
+                        .skip(k)
+                        .step_by(n)
+                        .zip(flat.chunks(n))
+                        .filter(|(_, customer)| customer[0].is_some())
+                        .map(|(summary, _)| *summary)
+                        .collect()
+                })
+                .collect()
+        };
+        Summaries {
+            customer_id,
+            cutoffs,
+            at,
         }
-        out
     }
 
     /// Number of customers.
