@@ -56,9 +56,8 @@ pub fn run(args: SummaryArgs, quiet: bool) -> Result<()> {
     };
     let spinner = log.spinner("summarising customers");
     let rows = tx.row_columns()?;
-    let summaries = Summaries::from_rows(&rows, &cutoffs);
     let after = rows.rows_after(as_of);
-    drop(rows);
+    let summaries = Summaries::from_rows(rows, &cutoffs);
     drop(spinner);
     timer.lap("summary");
     if after > 0 {

@@ -40,10 +40,11 @@ pub fn rfm_measures(tx: &Transactions, as_of_day: i32, monetary: Monetary) -> Re
     let mut timer = Stopwatch::start("rfm measures");
     let rows = tx.row_columns()?;
     timer.lap("columns");
-    let summaries = Summaries::from_rows(&rows, &[as_of_day]);
+    let rows_after_as_of = rows.rows_after(as_of_day);
+    let summaries = Summaries::from_rows(rows, &[as_of_day]);
     timer.lap("summaries");
     let mut measures = rfm_from_summaries(&summaries, as_of_day, monetary);
-    measures.rows_after_as_of = rows.rows_after(as_of_day);
+    measures.rows_after_as_of = rows_after_as_of;
     timer.lap("to vectors");
     Ok(measures)
 }
