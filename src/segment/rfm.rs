@@ -15,18 +15,23 @@ use serde::Deserialize;
 /// sorts last).
 pub fn quantile_scores(values: &[f64], bins: u32) -> Vec<u32> {
     let n = values.len() as u64;
-    let mut sorted = values.to_vec();
-    sorted.par_sort_unstable_by(f64::total_cmp);
-    let Some(&highest) = sorted.last() else {
+    let Some(highest) = values.iter().copied().max_by(f64::total_cmp) else {
         return Vec::new();
     };
     // score > k  ⇔  first_rank ≥ ⌈k·n / bins⌉ =: t  ⇔  at least t values lie below the value
-    // ⇔  the value is greater than sorted[t − 1]. So bins − 1 cutoffs decide every score,
-    // without sorting an index.
+    // ⇔  the value is greater than sorted[t − 1]. So bins − 1 order statistics decide every
+    // score: each is selected in the part above the previous one, without sorting.
+    let mut partly_sorted = values.to_vec();
+    let mut below = 0;
     let cutoffs: Vec<f64> = (1..u64::from(bins))
         .filter_map(|k| {
             let t = (k * n).div_ceil(u64::from(bins)) as usize;
-            t.checked_sub(1).map(|i| sorted[i])
+            let i = t.checked_sub(1)?;
+            let (_, value, _) =
+                partly_sorted[below..].select_nth_unstable_by(i - below, f64::total_cmp);
+            let value = *value;
+            below = i;
+            Some(value)
         })
         .collect();
     values
