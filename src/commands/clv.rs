@@ -18,12 +18,11 @@ use crate::analysis::saved::{
 use crate::analysis::value::{self, NotFitted, PurchaseModelChoice, model_label};
 use crate::commands::Span;
 use crate::commands::opening::{
-    as_of_flag, read_transactions, require_cutoffs, summaries_from_table,
+    as_of_flag, read_transactions, require_cutoffs, summaries_from_file,
 };
 use crate::data::dates::{day_number, resolve_as_of};
 use crate::data::options::{AsOfArgs, InputArgs};
-use crate::data::summary::InputKind;
-use crate::data::table::read_table;
+use crate::data::summary::{InputKind, SummaryFile};
 use crate::error::ClmError;
 use crate::features::btyd::{
     BtydStatistics, ModelSummaries, TimeUnit, btyd_from_summaries, btyd_statistics,
@@ -418,14 +417,14 @@ fn run_summaries(
     let path = args.input.input.as_path();
     let name = path.display().to_string();
     let inputs = [path];
-    let raw = read_table(path, "input")?;
-    if raw.headers.iter().any(|h| h == "summary_version") {
+    let file = SummaryFile::open(path, "input")?;
+    if file.headers()?.iter().any(|h| h == "summary_version") {
         let mut timer = Stopwatch::start("summary");
-        let summaries = summaries_from_table(&args.input, &raw, log, &mut timer)?;
-        drop(raw);
+        let summaries = summaries_from_file(&args.input, &file, log, &mut timer)?;
+        drop(file);
         return run_customer_summaries(args, saved, tier_shares, log, summaries);
     }
-    match summaries_of_table(&name, &raw)? {
+    match summaries_of_table(&name, &file.raw_table()?)? {
         ModelSummaries::Discrete(summaries) => {
             if matches!(
                 args.model,

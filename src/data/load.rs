@@ -1052,7 +1052,7 @@ impl Reader {
 }
 
 /// The digits of an id written as a float (`17850.0` → `17850`), else `None`.
-fn float_written_id(id: &str) -> Option<&str> {
+pub(crate) fn float_written_id(id: &str) -> Option<&str> {
     id.strip_suffix(".0")
         .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }

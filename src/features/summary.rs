@@ -218,30 +218,12 @@ impl Summaries {
         cells.into_table()
     }
 
-    /// Groups the rows read from a summary file (checked there: one row per customer and
-    /// cut-off, every customer at the latest one): customers sorted by id, each row under its
-    /// cut-off.
-    pub fn from_records(records: &SummaryRecords) -> Summaries {
-        let ids: Vec<&str> = records.customer_id.iter().map(String::as_str).collect();
-        let customers = CustomerRows::new(&ids);
-        let mut cutoffs = records.cutoff.clone();
-        cutoffs.sort_unstable_by(|a, b| b.cmp(a));
-        cutoffs.dedup();
-        let mut at = vec![vec![None; customers.customers()]; cutoffs.len()];
-        for (c, _) in customers.ids.iter().enumerate() {
-            for &row in customers.rows_of(c) {
-                let row = row as usize;
-                let k = cutoffs
-                    .iter()
-                    .position(|&cutoff| cutoff == records.cutoff[row])
-                    .expect("every cut-off is listed");
-                at[k][c] = Some(records.summary[row]);
-            }
-        }
+    /// The rows read from a summary file (checked and grouped by customer there).
+    pub fn from_records(records: SummaryRecords) -> Summaries {
         Summaries {
-            customer_id: customers.ids,
-            cutoffs,
-            at,
+            customer_id: records.customer_id,
+            cutoffs: records.cutoffs,
+            at: records.at,
         }
     }
 }
