@@ -191,16 +191,32 @@ impl Summaries {
         Some(&self.at[k])
     }
 
-    /// The cut-offs of `needed` that the summary lacks.
+    /// The cut-offs of `needed` that the summary lacks. A cut-off before every customer's first
+    /// purchase day is not missing: no customer had bought by then, so every view of it (RFM
+    /// measures, BTYD statistics, churn features and labels) is empty whether or not the file
+    /// has rows there, as it is from the transactions. (`clm summary` and the SQL write no
+    /// rows for such a cut-off unless a customer's returns come before their first purchase.)
     pub fn missing_cutoffs(&self, needed: &[i32]) -> Vec<i32> {
+        let first_purchase = self.first_purchase_day();
         let mut missing: Vec<i32> = needed
             .iter()
             .copied()
             .filter(|c| !self.cutoffs.contains(c))
+            .filter(|&c| first_purchase.is_none_or(|first| c >= first))
             .collect();
         missing.sort_unstable_by(|a, b| b.cmp(a));
         missing.dedup();
         missing
+    }
+
+    /// The earliest first purchase day of any customer (at the latest cut-off, which holds
+    /// every customer); `None` when no customer has a purchase.
+    pub fn first_purchase_day(&self) -> Option<i32> {
+        self.at
+            .first()?
+            .par_iter()
+            .filter_map(|s| s.as_ref()?.first_day)
+            .min()
     }
 
     /// The summary as the long table of `docs/summary.md`: one row per customer and cut-off,
