@@ -116,11 +116,11 @@ fn refuse_row_flags(input: &InputArgs) -> Result<(), ClmError> {
         given.push("--returns");
     }
     for (flag, value) in [
-        ("--customer-col", &input.customer_col),
-        ("--date-col", &input.date_col),
-        ("--amount-col", &input.amount_col),
-        ("--order-col", &input.order_col),
-        ("--date-format", &input.date_format),
+        ("--customer-col", &input.columns.customer_col),
+        ("--date-col", &input.columns.date_col),
+        ("--amount-col", &input.columns.amount_col),
+        ("--order-col", &input.columns.order_col),
+        ("--date-format", &input.columns.date_format),
     ] {
         if value.is_some() {
             given.push(flag);
