@@ -61,7 +61,10 @@ pub(crate) fn read(file: &SummaryFile) -> Option<SummaryRecords> {
     };
     drop(frame);
     timer.lap("convert");
-    let customers = CustomerRows::new(&customer_ids(id_column.str().ok()?)?);
+    let ids = customer_ids(id_column.str().ok()?)?;
+    // `clm summary` writes customers in id order: then no sort is needed.
+    let customers = CustomerRows::from_sorted(&ids).unwrap_or_else(|| CustomerRows::new(&ids));
+    drop(ids);
     drop(id_column);
     timer.lap("group");
     if row_problem(&customers, &cutoff).is_some() {
