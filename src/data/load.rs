@@ -242,7 +242,8 @@ fn open(path: &Path, format: Option<InputFormat>) -> Result<(Source, InputFormat
     Ok((Source::Path(name), format))
 }
 
-fn gunzip_if_compressed(name: &str, bytes: Vec<u8>) -> Result<Vec<u8>> {
+/// The bytes, gunzipped when they are gzip (told by their first two bytes).
+pub(crate) fn gunzip_if_compressed(name: &str, bytes: Vec<u8>) -> Result<Vec<u8>, ClmError> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(bytes);
     }

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use super::customers::CustomerRows;
 use super::dates::day_number;
+use super::load::gunzip_if_compressed;
 use super::table::{
     RawTable, RowReader, cannot_read, check_is_file, delimited_reader, format_of, open_delimited,
     parquet_headers, read_headers, read_table_as, table_from_bytes,
@@ -191,17 +192,6 @@ fn must_buffer(path: &Path) -> std::io::Result<bool> {
     let mut magic = [0u8; 2];
     let read = std::fs::File::open(path)?.read(&mut magic)?;
     Ok(read == 2 && magic == [0x1f, 0x8b])
-}
-
-fn gunzip_if_compressed(source: &str, bytes: Vec<u8>) -> Result<Vec<u8>, ClmError> {
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok(bytes);
-    }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
-    flate2::read::MultiGzDecoder::new(bytes.as_slice())
-        .read_to_end(&mut out)
-        .map_err(|e| ClmError::BadData(format!("{source}: not a valid gzip stream: {e}")))?;
-    Ok(out)
 }
 
 /// The summary records of a table already read as text (CSV, TSV, gzip, Parquet or standard

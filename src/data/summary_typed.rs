@@ -143,19 +143,8 @@ fn frame(file: &SummaryFile) -> PolarsResult<DataFrame> {
     }
 }
 
-/// The columns whose cells are numbers.
-const NUMERIC_COLUMNS: [&str; 10] = [
-    "summary_version",
-    "purchase_days",
-    "orders",
-    "rows",
-    "return_rows",
-    "revenue",
-    "repeat_revenue",
-    "revenue_last_quarter",
-    "revenue_prior_quarter",
-    "gap_square_sum",
-];
+/// The columns whose cells are text (ids and dates); the others are numbers.
+const TEXT_COLUMNS: [&str; 4] = ["customer_id", "cutoff", "first_day", "last_day"];
 
 /// The side-table reader's settings: the delimiter the header line uses, rows with more fields
 /// than the header read up to the header's.
@@ -166,8 +155,9 @@ fn csv_options(header_line: &[u8], format: InputFormat) -> CsvReadOptions {
         b','
     };
     let delimiter = detect_delimiter(header_line, own);
-    let numeric: Schema = NUMERIC_COLUMNS
+    let numeric: Schema = SUMMARY_COLUMNS
         .iter()
+        .filter(|name| !TEXT_COLUMNS.contains(name))
         .map(|name| Field::new((*name).into(), DataType::Float64))
         .collect();
     CsvReadOptions::default()
