@@ -57,7 +57,7 @@ pub fn run(args: SummaryArgs, quiet: bool) -> Result<()> {
     let spinner = log.spinner("summarising customers");
     let rows = tx.row_columns()?;
     let after = rows.rows_after(as_of);
-    let summaries = Summaries::from_rows(rows, &cutoffs);
+    let summaries = Summaries::from_owned_rows(rows, &cutoffs);
     drop(spinner);
     timer.lap("summary");
     if after > 0 {

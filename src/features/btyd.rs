@@ -216,7 +216,7 @@ pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatisti
     let rows = tx.row_columns()?;
     timer.lap("row columns");
     let rows_after_as_of = rows.rows_after(as_of_day);
-    let summaries = Summaries::from_rows(rows, &[as_of_day]);
+    let summaries = Summaries::from_owned_rows(rows, &[as_of_day]);
     timer.lap("summaries");
     let mut out = btyd_from_summaries(&summaries, as_of_day);
     out.rows_after_as_of = rows_after_as_of;

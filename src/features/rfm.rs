@@ -41,7 +41,7 @@ pub fn rfm_measures(tx: &Transactions, as_of_day: i32, monetary: Monetary) -> Re
     let rows = tx.row_columns()?;
     timer.lap("columns");
     let rows_after_as_of = rows.rows_after(as_of_day);
-    let summaries = Summaries::from_rows(rows, &[as_of_day]);
+    let summaries = Summaries::from_owned_rows(rows, &[as_of_day]);
     timer.lap("summaries");
     let mut measures = rfm_from_summaries(&summaries, as_of_day, monetary);
     measures.rows_after_as_of = rows_after_as_of;

@@ -117,17 +117,31 @@ const CUSTOMERS_PER_TASK: usize = 4096;
 
 impl Summaries {
     /// Summarises the rows at each of `cutoffs` (any order; duplicates ignored): rows grouped by
-    /// customer once, then each customer's day history built and summarised in parallel. The
-    /// rows are taken so that their ids (16 bytes a row) are freed once grouped.
-    pub fn from_rows(mut rows: RowColumns, cutoffs: &[i32]) -> Summaries {
-        let mut cutoffs = cutoffs.to_vec();
-        cutoffs.sort_unstable_by(|a, b| b.cmp(a));
-        cutoffs.dedup();
+    /// customer once, then each customer's day history built and summarised in parallel.
+    pub fn from_rows(rows: &RowColumns, cutoffs: &[i32]) -> Summaries {
+        if cutoffs.is_empty() {
+            return Summaries::default();
+        }
+        let customers = CustomerRows::new(&rows.customer);
+        Summaries::of_customers(customers, rows, cutoffs)
+    }
+
+    /// [`Summaries::from_rows`], taking the rows so that their ids (16 bytes a row) are freed
+    /// as soon as they are grouped: the transaction path's peak memory.
+    pub fn from_owned_rows(mut rows: RowColumns, cutoffs: &[i32]) -> Summaries {
         if cutoffs.is_empty() {
             return Summaries::default();
         }
         let customers = CustomerRows::new(&rows.customer);
         rows.customer = Vec::new();
+        Summaries::of_customers(customers, &rows, cutoffs)
+    }
+
+    /// The summaries of the grouped `customers` of `rows` at `cutoffs` (not empty).
+    fn of_customers(customers: CustomerRows, rows: &RowColumns, cutoffs: &[i32]) -> Summaries {
+        let mut cutoffs = cutoffs.to_vec();
+        cutoffs.sort_unstable_by(|a, b| b.cmp(a));
+        cutoffs.dedup();
         let n = cutoffs.len();
         // Customer c's summaries at the cut-offs are written in place at `flat[c * n..][..n]`:
         // no per-task blocks to join afterwards.
@@ -136,7 +150,7 @@ impl Summaries {
             .enumerate()
             .with_min_len(CUSTOMERS_PER_TASK)
             .for_each_init(DayScratch::default, |scratch, (c, out)| {
-                scratch.build(customers.rows_of(c), &rows);
+                scratch.build(customers.rows_of(c), rows);
                 let orders = rows.order.as_ref().map(|_| scratch.new_orders.as_slice());
                 for (summary, &cutoff) in out.iter_mut().zip(&cutoffs) {
                     *summary = summarise(&scratch.days, orders, cutoff);
@@ -414,7 +428,7 @@ mod tests {
             is_return: rows.iter().map(|r| r.3).collect(),
             order: with_orders.then(|| rows.iter().map(|r| r.4).collect()),
         };
-        Summaries::from_rows(columns, cutoffs)
+        Summaries::from_rows(&columns, cutoffs)
     }
 
     fn of<'a>(s: &'a Summaries, id: &str, cutoff: i32) -> Option<&'a CustomerSummary> {
