@@ -18,10 +18,11 @@ use crate::analysis::saved::{
 use crate::analysis::value::{self, NotFitted, PurchaseModelChoice, model_label};
 use crate::commands::Span;
 use crate::commands::opening::{
-    as_of_flag, read_transactions, require_cutoffs, summaries_from_table,
+    Streamed, as_of_flag, read_transactions, require_cutoffs, stream_summaries,
+    summaries_from_table,
 };
 use crate::data::dates::{day_number, resolve_as_of};
-use crate::data::options::{AsOfArgs, InputArgs};
+use crate::data::options::{AsOfArgs, InputArgs, MemoryArgs};
 use crate::data::summary::InputKind;
 use crate::data::table::read_table;
 use crate::error::ClmError;
@@ -64,6 +65,8 @@ pub struct ClvArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub as_of: AsOfArgs,
+    #[command(flatten)]
+    pub memory: MemoryArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 
@@ -176,6 +179,23 @@ fn run_transactions(
 ) -> Result<()> {
     let mut clock = Stopwatch::start("clv");
     let fitting = fitting(args, saved.as_ref(), "transactions")?;
+    let cutoffs = |last_day| {
+        let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
+        let end = holdout_end(args, as_of)?;
+        Ok((as_of, [Some(as_of), end].into_iter().flatten().collect()))
+    };
+    if let Some(streamed) = stream_summaries(&args.input, &args.memory, cutoffs, log, &mut clock)? {
+        let statistics = streamed_statistics(args, streamed, log)?;
+        clock.lap("statistics");
+        return model_and_report(
+            args,
+            saved,
+            tier_shares,
+            log,
+            (statistics, fitting),
+            &mut clock,
+        );
+    }
     let (tx, last_day) = read_transactions(&args.input, log, &mut clock)?;
     let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
     let holdout_end = holdout_end(args, as_of)?;
@@ -201,6 +221,25 @@ fn run_transactions(
         (statistics, fitting),
         &mut clock,
     )
+}
+
+/// The statistics of transactions read in batches: views of their summary, as from a
+/// summary file, with the rows after the as-of date the batches counted.
+fn streamed_statistics(args: &ClvArgs, streamed: Streamed, log: &Log) -> Result<Statistics> {
+    let as_of = streamed.as_of;
+    let holdout_end = holdout_end(args, as_of)?;
+    let mut stats = btyd_from_summaries(&streamed.summaries, as_of);
+    stats.rows_after_as_of = streamed.rows_after_as_of;
+    check_statistics(&stats, &streamed.source, as_of, holdout_end.is_some(), log)?;
+    let holdout = holdout_end.map(|end| {
+        let purchases = holdout_from_summaries(&streamed.summaries, &stats.customer_id, as_of, end);
+        (end, purchases)
+    });
+    Ok(Statistics {
+        stats,
+        as_of,
+        holdout,
+    })
 }
 
 /// `clm clv --input-kind summary` on a per-customer summary (docs/summary.md): the BTYD
