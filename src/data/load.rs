@@ -893,14 +893,11 @@ impl Reader {
             if !args.skip_missing_ids {
                 let index =
                     first_index(customer_missing.iter().map(|v| v == Some(true))).unwrap_or(0);
-                return Err(ClmError::BadData(format!(
-                    "{}: {}, column '{}': the customer id is empty ({}); pass --skip-missing-ids to leave them out",
-                    self.name,
-                    self.row_label(index),
-                    self.columns.customer,
-                    crate::output::counted(missing_ids, "such row")
-                ))
-                .into());
+                match &self.part {
+                    None => return Err(self.missing_ids_error(&self.row_label(index), missing_ids)),
+                    // Named after the last batch, with the count over the whole export.
+                    Some(part) => drop(part.first_missing_id.set(index)),
+                }
             }
             frame = frame.filter(&!&customer_missing).map_err(|e| self.bad(e))?;
             skipped.push(Skipped {
@@ -962,6 +959,17 @@ impl Reader {
         })
     }
 
+    /// The error for empty customer ids without `--skip-missing-ids`: the first at `row`.
+    fn missing_ids_error(&self, row: &str, missing_ids: usize) -> anyhow::Error {
+        ClmError::BadData(format!(
+            "{}: {row}, column '{}': the customer id is empty ({}); pass --skip-missing-ids to leave them out",
+            self.name,
+            self.columns.customer,
+            crate::output::counted(missing_ids, "such row")
+        ))
+        .into()
+    }
+
     /// Drops the rows at the end of the file whose every read field is empty: polars reads
     /// trailing blank lines (and spreadsheets write `,,,` rows) as such rows.
     fn drop_empty_rows_at_end(&self, frame: DataFrame) -> Result<(DataFrame, usize)> {
@@ -1005,6 +1013,8 @@ impl Reader {
             .and_then(|raw| raw.column(date_column)?.cast(&DataType::String))
             .and_then(|raw| raw.str().cloned())
             .map_err(|e| self.bad(e))?;
+        // The frame no longer has the empty rows at the end of the file; the text read again does.
+        let raw = raw.slice(0, day.len());
         let unparsed = day.is_null() & raw.is_not_null();
         if let Some(index) = first_index(unparsed.iter().map(|v| v == Some(true))) {
             let value = raw.get(index).unwrap_or_default();

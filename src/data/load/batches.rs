@@ -29,6 +29,9 @@ pub(super) struct Part {
     pub first_row: usize,
     /// Whether the batch ends the export.
     pub last: bool,
+    /// The batch's first row without a customer id (without `--skip-missing-ids`; the rows
+    /// are left out until the error is raised after the last batch, with the count of all).
+    pub first_missing_id: std::sync::OnceLock<usize>,
 }
 
 /// What loading did, without the rows (for an export read in batches, added up over them).
@@ -99,7 +102,7 @@ pub fn load_in_batches(
             totals.exclude_ids = prepared.exclude_ids;
         }
     }
-    totals.finish(args)
+    totals.finish(&whole, args)
 }
 
 /// A reader of the batch `part` of `whole`.
@@ -152,6 +155,7 @@ fn delimited_batches(
                         parquet_rows: None,
                         first_row,
                         last,
+                        first_missing_id: Default::default(),
                     },
                 );
                 first_row += each(batch)?;
@@ -210,6 +214,7 @@ fn parquet_batches(
             parquet_rows: Some((first, count)),
             first_row: first,
             last,
+            first_missing_id: Default::default(),
         };
         let batch = batch_of(whole, part);
         let sample = match prepared {
@@ -243,10 +248,14 @@ struct Totals {
     exclude_ids: Vec<String>,
     /// Those that had rows in some batch.
     found: HashSet<String>,
+    /// The first row without a customer id, without `--skip-missing-ids` ("row 6 (line 7)").
+    first_missing_id: Option<String>,
 }
 
 /// How `--exclude-ids` names its skipped rows (the ids found follow).
 const EXCLUDED: &str = "customer ids given with --exclude-ids";
+/// How the loader names rows without a customer id.
+const MISSING_ID: &str = "empty customer id";
 /// How the loader names rows of empty fields at the end of the file.
 const EMPTY_AT_END: &str = "empty rows at the end of the file";
 
@@ -266,6 +275,7 @@ impl Totals {
             after_exclusion: 0,
             exclude_ids: Vec::new(),
             found: HashSet::new(),
+            first_missing_id: None,
         }
     }
 
@@ -284,6 +294,13 @@ impl Totals {
         self.rows_read += height;
         self.exclude_ids.clone_from(&prepared.exclude_ids);
         let tx = batch.convert(raw, prepared, args)?;
+        let missing = batch
+            .part
+            .as_ref()
+            .and_then(|part| part.first_missing_id.get().copied());
+        if let (Some(row), None) = (missing, &self.first_missing_id) {
+            self.first_missing_id = Some(batch.row_label(row));
+        }
         self.add(&tx, args.returns);
         each(tx)?;
         Ok(height)
@@ -315,21 +332,25 @@ impl Totals {
         }
     }
 
+    /// Rows skipped for `reason`.
+    fn skipped_rows(&self, reason: &str) -> usize {
+        let skipped = self.stats.skipped.iter();
+        skipped.filter(|s| s.reason == reason).map(|s| s.rows).sum()
+    }
+
     /// The checks a whole export makes on all of its rows, and the notes in its order.
-    fn finish(mut self, args: &InputArgs) -> Result<LoadStats> {
+    fn finish(mut self, whole: &Reader, args: &InputArgs) -> Result<LoadStats> {
         let source = &self.stats.source;
-        let empty_at_end: usize = self
-            .stats
-            .skipped
-            .iter()
-            .filter(|s| s.reason == EMPTY_AT_END)
-            .map(|s| s.rows)
-            .sum();
+        let empty_at_end = self.skipped_rows(EMPTY_AT_END);
         if self.rows_read == empty_at_end {
             return Err(ClmError::BadData(format!(
                 "{source}: the file has a header but no data rows"
             ))
             .into());
+        }
+        if let Some(row) = &self.first_missing_id {
+            let missing = self.skipped_rows(MISSING_ID);
+            return Err(whole.missing_ids_error(row, missing));
         }
         if !args.exclude_ids.is_empty() && self.after_exclusion == 0 {
             return Err(ClmError::BadData(format!(
@@ -352,7 +373,7 @@ impl Totals {
             }
         }
         // The order a whole export's checks name them in.
-        let order = [EMPTY_AT_END, "empty customer id", EXCLUDED, "returns"];
+        let order = [EMPTY_AT_END, MISSING_ID, EXCLUDED, "returns"];
         let rank = |s: &Skipped| order.iter().position(|o| s.reason.starts_with(o));
         self.stats.skipped.sort_by_key(rank);
         Ok(self.stats)
