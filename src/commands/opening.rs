@@ -225,7 +225,7 @@ pub struct Streamed {
 /// Smallest and largest batch read when streaming, in bytes of text.
 const BATCH_BYTES: (u64, u64) = (64 << 10, 256 << 20);
 /// At most this many temporary files (partitions of the customers).
-const MAX_PARTITIONS: u64 = 256;
+const MAX_PARTITIONS: u64 = 512;
 
 /// The per-customer summary of transactions whose in-memory size would exceed the memory
 /// budget (`--memory-limit`, docs/scale.md), read in batches and spilled to temporary files by
@@ -244,18 +244,21 @@ pub fn stream_summaries(
     let Some(estimate) = in_memory_estimate(input).filter(|&e| e > budget) else {
         return Ok(None);
     };
+    // A batch takes about TEXT_EXPANSION times its text in memory: a third of the budget.
     let batch_bytes = std::env::var(BATCH_BYTES_VAR)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or((budget / 8).clamp(BATCH_BYTES.0, BATCH_BYTES.1));
-    // Each partition read back takes about a quarter of the budget.
-    let partitions = (estimate * 4).div_ceil(budget).clamp(2, MAX_PARTITIONS) as usize;
+        .unwrap_or((budget / 16).clamp(BATCH_BYTES.0, BATCH_BYTES.1));
+    // A partition read back and summarised takes about 7 times its text (its rows, their
+    // grouping by customer, the customers' days): a quarter of the budget, the rest for the
+    // summaries of the customers and the analysis.
+    let partitions = (estimate * 6).div_ceil(budget).clamp(2, MAX_PARTITIONS) as usize;
     log.note(format!(
-        "{}: about {} MB in memory, over the memory budget of {} MB (--memory-limit): summarising it per customer in batches of {} KB through {partitions} temporary files",
+        "{}: about {} in memory, over the memory budget of {} (--memory-limit): summarising it per customer in batches of {} through {partitions} temporary files",
         input.input.display(),
-        estimate >> 20,
-        budget >> 20,
-        batch_bytes >> 10,
+        size(estimate),
+        size(budget),
+        size(batch_bytes),
     ));
     let spinner = log.spinner(&reading_message(input));
     let spilled = spill_transactions(input, batch_bytes as usize, partitions)?;
@@ -278,6 +281,16 @@ pub fn stream_summaries(
         as_of,
         rows_after_as_of: summary.rows_after_as_of,
     }))
+}
+
+/// A size in bytes for a note: `512 B`, `3 KB`, `120 MB`, `3.4 GB` (powers of 1024).
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{} KB", bytes >> 10),
+        1_048_576..1_073_741_824 => format!("{} MB", bytes >> 20),
+        _ => format!("{:.1} GB", bytes as f64 / f64::from(1u32 << 30)),
+    }
 }
 
 /// `--as-of D` for a suggested `clm summary` command.
@@ -476,4 +489,17 @@ fn invalid_answers_note(survey: &Survey) -> String {
         if total == 1 { "" } else { "s" },
         columns.join("; ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_for_notes() {
+        assert_eq!(size(1), "1 B");
+        assert_eq!(size(5000), "4 KB");
+        assert_eq!(size(300 << 20), "300 MB");
+        assert_eq!(size(3 << 29), "1.5 GB");
+    }
 }

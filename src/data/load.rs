@@ -245,12 +245,46 @@ fn open(path: &Path, format: Option<InputFormat>) -> Result<(Source, InputFormat
         return Err(ClmError::BadData(format!("{name}: the file is empty")).into());
     }
     if lower.ends_with(".gz") {
-        let bytes = std::fs::read(path)
-            .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{name}': {e}")))?;
-        let bytes = gunzip_if_compressed(&name, bytes)?;
-        return Ok((non_empty(&name, bytes)?, format));
+        return Ok((spool_gzip(&name, path)?, format));
     }
     Ok((Source::Path(name), format))
+}
+
+/// A `.gz` file decompressed into a temporary file as it is read, so that an export larger
+/// than memory can be read in batches; a file named `.gz` that is not compressed is read as
+/// it is.
+fn spool_gzip(name: &str, path: &Path) -> Result<Source> {
+    let cannot =
+        |e: std::io::Error| ClmError::InputMissing(format!("cannot read input file '{name}': {e}"));
+    let mut magic = Vec::with_capacity(2);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(2).read_to_end(&mut magic))
+        .map_err(cannot)?;
+    if magic != [0x1f, 0x8b] {
+        let bytes = std::fs::read(path).map_err(cannot)?;
+        return non_empty(name, bytes);
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut decoder = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
+    let mut spool = crate::cleanup::TempFile::new()
+        .map_err(|e| ClmError::InputMissing(format!("{name}: cannot buffer the input: {e}")))?;
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut blank = true;
+    loop {
+        let read = decoder
+            .read(&mut buffer)
+            .map_err(|e| ClmError::BadData(format!("{name}: not a valid gzip stream: {e}")))?;
+        if read == 0 {
+            break;
+        }
+        blank = blank && buffer[..read].iter().all(|b| b.is_ascii_whitespace());
+        std::io::Write::write_all(spool.as_file_mut(), &buffer[..read])
+            .map_err(|e| ClmError::InputMissing(format!("{name}: cannot buffer the input: {e}")))?;
+    }
+    if blank {
+        return Err(ClmError::BadData(format!("{name}: the input is empty")).into());
+    }
+    Ok(Source::Temp(spool))
 }
 
 fn gunzip_if_compressed(name: &str, bytes: Vec<u8>) -> Result<Vec<u8>> {

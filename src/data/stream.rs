@@ -5,7 +5,7 @@
 //! (`features::summary`), and memory grows with one partition and the customers, not with the
 //! rows.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
@@ -16,12 +16,12 @@ use super::options::{InputArgs, InputFormat};
 use crate::cleanup::TempFile;
 use crate::error::ClmError;
 
-/// In-memory bytes per byte of a delimited export while it is loaded whole (the text read,
-/// the canonical columns and the per-row vectors an analysis takes from them), measured on
-/// `clm simulate` output (docs/scale.md).
-pub const TEXT_EXPANSION: u64 = 3;
-/// In-memory bytes per row of a Parquet export loaded whole.
-pub const PARQUET_ROW_MEMORY: u64 = 150;
+/// Peak memory per byte of a delimited export loaded whole (the text read, the canonical
+/// columns and the per-row vectors an analysis takes from them): 5.2 on `clm simulate` output
+/// (85 MB of CSV, 442 MB peak with `clm rfm`; docs/scale.md).
+pub const TEXT_EXPANSION: u64 = 5;
+/// Peak memory per row of a Parquet export loaded whole (about its rows written as CSV).
+pub const PARQUET_ROW_MEMORY: u64 = 25 * TEXT_EXPANSION;
 /// Uncompressed bytes per byte of a `.gz` export, assumed when the budget is checked.
 pub const GZIP_RATIO: u64 = 5;
 /// The budget when the machine's RAM cannot be read.
@@ -100,9 +100,9 @@ pub fn spill_transactions(
     let partitions = partitions.max(1);
     let mut writers = (0..partitions)
         .map(|_| {
+            // Each batch's rows of a partition are written in one piece: no buffer needed.
             let file = TempFile::new().map_err(|e| cannot_spill(&e))?;
-            let writer =
-                BufWriter::with_capacity(1 << 16, file.reopen().map_err(|e| cannot_spill(&e))?);
+            let writer = file.reopen().map_err(|e| cannot_spill(&e))?;
             Ok((file, writer))
         })
         .collect::<Result<Vec<_>>>()?;
