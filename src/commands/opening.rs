@@ -27,6 +27,13 @@ pub fn read_transactions(
     log: &Log,
     timer: &mut Stopwatch,
 ) -> Result<(Transactions, i32)> {
+    if let Some(estimate) = in_memory_estimate(input).filter(|&e| e > memory_budget(None)) {
+        log.note(format!(
+            "{}: about {} in memory, more than half of this machine's RAM: read whole all the same (only rfm, clv, churn, loyalty and summary read an input in batches, with --memory-limit; docs/scale.md)",
+            input.input.display(),
+            size(estimate)
+        ));
+    }
     let spinner = log.spinner(&reading_message(input));
     let tx = load_transactions(input)?;
     drop(spinner);
@@ -218,6 +225,8 @@ pub struct Streamed {
     pub source: String,
     /// The as-of date.
     pub as_of: i32,
+    /// The last transaction day.
+    pub last_day: i32,
     /// Rows dated after the as-of date.
     pub rows_after_as_of: usize,
 }
@@ -279,6 +288,7 @@ pub fn stream_summaries(
         summaries: summary.summaries,
         source,
         as_of,
+        last_day,
         rows_after_as_of: summary.rows_after_as_of,
     }))
 }

@@ -89,6 +89,8 @@ const COMMANDS: &[&[&str]] = &[
         "--format",
         "csv",
     ],
+    &["churn", "--horizon", "90", "--format", "csv"],
+    &["churn", "--horizon", "90", "--backtest", "--format", "csv"],
 ];
 
 #[test]
@@ -118,6 +120,19 @@ fn every_fixture_streamed_gives_the_same_output() {
         "csv",
     ];
     let (whole, _) = assert_same(&holdout, cdnow);
+    assert_eq!(whole.code, 0, "{}", whole.stderr);
+    // Churn with an as-of date after the last transaction: the batches know the last day,
+    // which a summary file cannot tell.
+    let late = [
+        "churn",
+        "--horizon",
+        "90",
+        "--as-of",
+        "1998-12-31",
+        "--format",
+        "csv",
+    ];
+    let (whole, _) = assert_same(&late, cdnow);
     assert_eq!(whole.code, 0, "{}", whole.stderr);
 }
 
@@ -178,7 +193,12 @@ fn a_messy_export_streamed_gives_the_same_output_and_notes() {
     let (_dir, path) = temp_file("messy.csv", text.as_bytes());
     let input = path.to_str().unwrap();
     for flags in MESSY_FLAGS {
-        for command in [&["rfm", "--format", "csv"][..], &["clv", "--format", "csv"]] {
+        let commands = [
+            &["rfm", "--format", "csv"][..],
+            &["clv", "--format", "csv"],
+            &["churn", "--horizon", "60", "--format", "csv"],
+        ];
+        for command in commands {
             let args: Vec<&str> = command.iter().chain(flags.iter()).copied().collect();
             let (whole, _) = assert_same(&args, input);
             // clv may refuse a spend model on this data: the same way from both paths.
