@@ -369,3 +369,66 @@ fn a_bad_date_before_empty_rows_at_the_end_is_named_not_a_panic() {
         whole.stderr
     );
 }
+
+/// The files in `dir`.
+fn files_in(dir: &Path) -> Vec<std::ffi::OsString> {
+    let entries = std::fs::read_dir(dir).unwrap();
+    entries.map(|e| e.unwrap().file_name()).collect()
+}
+
+#[test]
+fn temporary_files_are_removed_at_the_end_and_on_a_signal() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmpdir = dir.path().join("tmp");
+    std::fs::create_dir(&tmpdir).unwrap();
+    let export = dir.path().join("log.csv");
+    let simulate = [
+        "simulate",
+        "--customers",
+        "20000",
+        "--r",
+        "3",
+        "--alpha",
+        "5",
+        "-q",
+        "-o",
+        export.to_str().unwrap(),
+    ];
+    assert_eq!(run(&simulate, None).code, 0);
+    let args = [
+        "rfm",
+        export.to_str().unwrap(),
+        "--memory-limit",
+        "4M",
+        "-q",
+    ];
+    let out = Command::new(env!("CARGO_BIN_EXE_clm"))
+        .args(args)
+        .env("TMPDIR", &tmpdir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(files_in(&tmpdir).is_empty(), "{:?}", files_in(&tmpdir));
+    // Interrupted once the partition files exist: they are removed, exit 128 + 2.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clm"))
+        .args(args)
+        .env("TMPDIR", &tmpdir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while files_in(&tmpdir).is_empty() {
+        assert!(child.try_wait().unwrap().is_none(), "clm ended first");
+        assert!(started.elapsed().as_secs() < 120, "no temporary file seen");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert!(files_in(&tmpdir).is_empty(), "{:?}", files_in(&tmpdir));
+}
