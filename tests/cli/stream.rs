@@ -252,10 +252,16 @@ fn gzip_tsv_and_parquet_inputs_stream_alike() {
     // Parquet, written from the transactions fixture with typed dates.
     let parquet = dir.path().join("tx.parquet");
     write_parquet(Path::new("fixtures/transactions.csv"), &parquet);
+    // Windows line ends, a byte-order mark and no line break at the end.
+    let crlf = dir.path().join("crlf.csv");
+    let windows = format!("\u{feff}{}", text.trim_end().replace('\n', "\r\n"));
+    std::fs::write(&crlf, windows).unwrap();
     for command in [&["rfm", "--format", "csv"][..], &["clv", "--format", "csv"]] {
         let mut args = command.to_vec();
         args.push("--skip-missing-ids");
         assert_same(&args, gz.to_str().unwrap());
+        let (whole, _) = assert_same(&args, crlf.to_str().unwrap());
+        assert!(whole.code == 0 || args[0] == "clv", "{}", whole.stderr);
         assert_same(command, tsv.to_str().unwrap());
         let (whole, _) = assert_same(command, parquet.to_str().unwrap());
         assert_eq!(whole.code, 0, "{}", whole.stderr);

@@ -179,12 +179,16 @@ fn header_bytes(whole: &Reader) -> Result<Vec<u8>> {
         ClmError::BadData(format!("{}: cannot read the header line: {e}", whole.name))
     })?;
     let end = reader.position().byte();
-    let mut header = Vec::with_capacity(end as usize);
+    let mut header = Vec::with_capacity(end as usize + 1);
     std::fs::File::open(whole.source.path())
-        .and_then(|file| file.take(end).read_to_end(&mut header))
+        .and_then(|file| file.take(end + 1).read_to_end(&mut header))
         .map_err(|e| {
             ClmError::InputMissing(format!("cannot read input file '{}': {e}", whole.name))
         })?;
+    // The csv reader stops after the `\r` of a `\r\n`: the `\n` belongs to the header line.
+    if header.len() as u64 > end && !(header.ends_with(b"\r\n") && end > 0) {
+        header.truncate(end as usize);
+    }
     Ok(header)
 }
 
