@@ -113,7 +113,7 @@ pub struct AsOfArgs {
 pub struct MemoryArgs {
     /// Memory budget, e.g. 500M, 2G or bytes: an input larger than this in memory is summarised
     /// per customer in batches through temporary files, so memory grows with customers, not
-    /// rows (docs/scale.md) [default: half the machine's RAM].
+    /// rows (docs/scale.md) [default: half the machine's RAM, or of a container's limit].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<u64>,
 }

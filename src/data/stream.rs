@@ -31,14 +31,23 @@ pub const FALLBACK_BUDGET: u64 = 4 << 30;
 /// batches).
 pub const BATCH_BYTES_VAR: &str = "CLM_STREAM_BATCH_BYTES";
 
-/// The memory budget: `--memory-limit`, else half of `MemTotal` in `/proc/meminfo`, else
-/// [`FALLBACK_BUDGET`].
+/// The memory budget: `--memory-limit`, else half of the machine's memory (`MemTotal` in
+/// `/proc/meminfo`, or a container's cgroup limit when lower), else [`FALLBACK_BUDGET`].
 pub fn memory_budget(limit: Option<u64>) -> u64 {
     limit.unwrap_or_else(|| {
-        std::fs::read_to_string("/proc/meminfo")
-            .ok()
-            .and_then(|text| mem_total(&text))
-            .map_or(FALLBACK_BUDGET, |total| total / 2)
+        let read = |path: &str| std::fs::read_to_string(path).ok();
+        let total = read("/proc/meminfo").and_then(|text| mem_total(&text));
+        let cgroup = [
+            "/sys/fs/cgroup/memory.max",
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+        ]
+        .into_iter()
+        .find_map(|path| read(path)?.trim().parse::<u64>().ok());
+        match (total, cgroup) {
+            (Some(total), Some(cgroup)) => total.min(cgroup) / 2,
+            (Some(memory), None) | (None, Some(memory)) => memory / 2,
+            (None, None) => FALLBACK_BUDGET,
+        }
     })
 }
 
