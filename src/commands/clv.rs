@@ -184,35 +184,11 @@ fn run_transactions(
         let end = holdout_end(args, as_of)?;
         Ok((as_of, [Some(as_of), end].into_iter().flatten().collect()))
     };
-    if let Some(streamed) = stream_summaries(&args.input, &args.memory, cutoffs, log, &mut clock)? {
-        let statistics = streamed_statistics(args, streamed, log)?;
-        clock.lap("statistics");
-        return model_and_report(
-            args,
-            saved,
-            tier_shares,
-            log,
-            (statistics, fitting),
-            &mut clock,
-        );
-    }
-    let (tx, last_day) = read_transactions(&args.input, log, &mut clock)?;
-    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
-    let holdout_end = holdout_end(args, as_of)?;
-    let stats = btyd_statistics(&tx, as_of)?;
-    clock.lap("statistics");
-    check_statistics(&stats, &tx.source, as_of, holdout_end.is_some(), log)?;
-    let holdout = holdout_end
-        .map(|end| {
-            Ok::<_, anyhow::Error>((end, holdout_purchases(&tx, &stats.customer_id, as_of, end)?))
-        })
-        .transpose()?;
-    drop(tx);
-    let statistics = Statistics {
-        stats,
-        as_of,
-        holdout,
+    let statistics = match stream_summaries(&args.input, &args.memory, cutoffs, log, &mut clock)? {
+        Some(streamed) => streamed_statistics(args, streamed, log)?,
+        None => whole_statistics(args, log, &mut clock)?,
     };
+    clock.lap("statistics");
     model_and_report(
         args,
         saved,
@@ -221,6 +197,25 @@ fn run_transactions(
         (statistics, fitting),
         &mut clock,
     )
+}
+
+/// The statistics of the transactions read whole.
+fn whole_statistics(args: &ClvArgs, log: &Log, clock: &mut Stopwatch) -> Result<Statistics> {
+    let (tx, last_day) = read_transactions(&args.input, log, clock)?;
+    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
+    let holdout_end = holdout_end(args, as_of)?;
+    let stats = btyd_statistics(&tx, as_of)?;
+    check_statistics(&stats, &tx.source, as_of, holdout_end.is_some(), log)?;
+    let holdout = holdout_end
+        .map(|end| {
+            Ok::<_, anyhow::Error>((end, holdout_purchases(&tx, &stats.customer_id, as_of, end)?))
+        })
+        .transpose()?;
+    Ok(Statistics {
+        stats,
+        as_of,
+        holdout,
+    })
 }
 
 /// The statistics of transactions read in batches: views of their summary, as from a

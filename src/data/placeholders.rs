@@ -366,7 +366,7 @@ fn bucket_totals<'a>(
 }
 
 /// A row's sale: its amount when it is a purchase with a positive amount, else 0.
-fn sale(amount: f64, is_return: bool) -> f64 {
+pub(crate) fn sale(amount: f64, is_return: bool) -> f64 {
     if is_return || amount.is_nan() || amount <= 0.0 {
         0.0
     } else {

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use super::load::{LoadStats, RowColumns, load_in_batches};
 use super::options::{InputArgs, InputFormat};
+use super::placeholders::sale;
 use crate::cleanup::TempFile;
 use crate::error::ClmError;
 
@@ -162,15 +163,6 @@ fn cannot_spill(e: &std::io::Error) -> ClmError {
         "cannot write temporary files in {} while reading the input in batches: {e}; free space there, point TMPDIR at a disk with room (about the input's size is needed), or raise --memory-limit",
         std::env::temp_dir().display()
     ))
-}
-
-/// A row's sale, as the id shares count it: a purchase's positive amount.
-fn sale(amount: f64, is_return: bool) -> f64 {
-    if is_return || amount.is_nan() || amount <= 0.0 {
-        0.0
-    } else {
-        amount
-    }
 }
 
 /// The partition of a customer id.
