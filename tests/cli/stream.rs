@@ -438,3 +438,65 @@ fn temporary_files_are_removed_at_the_end_and_on_a_signal() {
     assert_eq!(child.wait().unwrap().code(), Some(130));
     assert!(files_in(&tmpdir).is_empty(), "{:?}", files_in(&tmpdir));
 }
+
+mod mutated {
+    //! Random changes to a valid export: the streamed run (batches of 80 bytes) exits as the
+    //! whole run does and, when both succeed, prints the same bytes.
+
+    use proptest::prelude::*;
+
+    use super::run;
+    use crate::common::temp_file;
+
+    const VALID: &str = "InvoiceNo,Description,Quantity,InvoiceDate,UnitPrice,CustomerID\n\
+536365,\"LANTERN, WHITE\",6,2010-12-01 08:26:00,2.55,17850.0\n\
+536366,MUG,2,2010-12-02 09:00:00,1.85,17850.0\n\
+C536367,MUG,-1,2010-12-03 10:00:00,1.85,13047.0\n\
+536368,\"SIGN \"\"HOME\"\"\",12,2010-12-05 11:30:00,0.85,13047.0\n\
+536369,\"BOX\nLARGE\",3,2010-12-07 12:00:00,4.95,12583.0\n\
+536370,BOX,1,2010-12-08 12:00:00,4.95, 12583.0\n\
+536371,CUP,4,2010-12-09 13:00:00,1.25,14000.0\n\
+536372,CUP,4,2010-12-09 13:00:00,1.25,\n\
+536373,PLATE,2,2010-12-10 14:00:00,3.10,14000.0\n";
+
+    fn export() -> impl Strategy<Value = Vec<u8>> {
+        let inserted = prop_oneof![
+            Just(b"\"".to_vec()),
+            Just(b",".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b",,,,,\n".to_vec()),
+            Just(b"x".to_vec()),
+            Just(b"-".to_vec()),
+        ];
+        let change = (0..VALID.len(), inserted, 0..4usize);
+        proptest::collection::vec(change, 1..4).prop_map(|changes| {
+            let mut bytes = VALID.as_bytes().to_vec();
+            for (at, inserted, deleted) in changes {
+                let at = at.min(bytes.len());
+                let end = (at + deleted).min(bytes.len());
+                bytes.splice(at..end, inserted);
+            }
+            bytes
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: std::env::var("CLM_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(32), failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn streamed_runs_agree_with_whole_runs(bytes in export()) {
+            let (_dir, path) = temp_file("export.csv", &bytes);
+            let input = path.to_str().unwrap();
+            let args = ["rfm", input, "--skip-missing-ids", "--format", "csv"];
+            let whole = run(&args, None);
+            let mut streamed_args = args.to_vec();
+            streamed_args.extend(["--memory-limit", "1"]);
+            let streamed = run(&streamed_args, Some("80"));
+            let text = String::from_utf8_lossy(&bytes);
+            prop_assert_eq!(whole.code, streamed.code, "{}\n{}\n{}", text, whole.stderr, streamed.stderr);
+            prop_assert_eq!(&whole.stdout, &streamed.stdout, "{}", text);
+            prop_assert!(!streamed.stderr.contains("panicked"), "{}", streamed.stderr);
+        }
+    }
+}
