@@ -67,9 +67,11 @@ pub fn in_memory_estimate(args: &InputArgs) -> Option<u64> {
         return None;
     }
     let name = args.input.display().to_string().to_lowercase();
-    let parquet = args.input_format == Some(InputFormat::Parquet)
-        || name.trim_end_matches(".gz").ends_with(".parquet")
-        || name.trim_end_matches(".gz").ends_with(".pq");
+    let inner = name.trim_end_matches(".gz");
+    let parquet = match args.input_format {
+        Some(format) => format == InputFormat::Parquet,
+        None => inner.ends_with(".parquet") || inner.ends_with(".pq"),
+    };
     if parquet {
         let file = std::fs::File::open(&args.input).ok()?;
         let rows = <polars::prelude::ParquetReader<_> as polars::prelude::SerReader<_>>::new(file)
