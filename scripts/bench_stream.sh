@@ -9,6 +9,7 @@
 #   CLM=path/to/clm     the binary (default: a release build, see bench_common.sh)
 #   PYTHON=...          a python with the duckdb package (default: a venv of its own in
 #                       ${TMPDIR:-/tmp}/clm-checks-venv, as scripts/ci_checks.sh makes)
+#   DATA=file.csv       an existing transaction log to use instead of the simulated one
 #   BENCH_DIR=...       where the CSV is made once and kept (default ${TMPDIR:-/tmp}/clm-bench-stream;
 #                       the 100M-row file takes about 2.7 GB, and the streamed run as much again
 #                       in temporary files under TMPDIR)
@@ -34,14 +35,14 @@ fi
 # low enough (Beta(0.5, 25)) for about 34 rows per customer.
 dir=${BENCH_DIR:-${TMPDIR:-/tmp}/clm-bench-stream}
 mkdir -p "$dir"
-data="$dir/tx_$customers.csv"
+data=${DATA:-$dir/tx_$customers.csv}
 if [ ! -s "$data" ]; then
   "$CLM" -q simulate --customers "$customers" --r 3 --alpha 5 --a 0.5 --b 25 --seed 16 \
     -o "$dir/partial.csv"
   mv "$dir/partial.csv" "$data"
 fi
 rows=$(($(wc -l < "$data") - 1))
-echo "$data: $rows rows, $customers customers, $(du -m "$data" | cut -f1) MB"
+echo "$data: $rows rows, $(du -m "$data" | cut -f1) MB"
 
 cat > "$work/run_duckdb.py" <<'PY'
 import sys, duckdb
