@@ -15,10 +15,12 @@ use crate::analysis::churn_report::{
     top_table,
 };
 use crate::analysis::options::ValueArgs;
-use crate::commands::opening::{as_of_flag, read_histories, read_summaries, require_cutoffs};
+use crate::commands::opening::{
+    as_of_flag, read_histories, read_summaries, require_cutoffs, stream_summaries,
+};
 use crate::data::customer_inputs::{CustomerInputs, read_customer_inputs};
 use crate::data::dates::resolve_as_of;
-use crate::data::options::{AsOfArgs, InputArgs};
+use crate::data::options::{AsOfArgs, InputArgs, MemoryArgs};
 use crate::data::summary::InputKind;
 use crate::error::ClmError;
 use crate::features::btyd::TimeUnit;
@@ -56,6 +58,8 @@ pub struct ChurnArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub as_of: AsOfArgs,
+    #[command(flatten)]
+    pub memory: MemoryArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 
@@ -313,6 +317,13 @@ fn read_customer_windows(
 ) -> Result<(Windows, String, i32)> {
     Ok(match args.input_kind {
         InputKind::Transactions => {
+            let cutoffs = |last_day| {
+                let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
+                Ok((as_of, cutoffs_read(as_of, last_day, args.horizon as i32)))
+            };
+            if let Some(s) = stream_summaries(&args.input, &args.memory, cutoffs, log, timer)? {
+                return Ok((Windows::Summaries(s.summaries), s.source, s.last_day));
+            }
             let (histories, source, last_day) = read_histories(&args.input, log, timer)?;
             (Windows::Histories(histories), source, last_day)
         }

@@ -17,10 +17,10 @@ use crate::analysis::saved::{
 use crate::analysis::value::{self, NotFitted, PurchaseModelChoice, model_label};
 use crate::commands::Span;
 use crate::commands::opening::{
-    as_of_flag, read_transactions, require_cutoffs, summaries_from_file,
+    as_of_flag, read_transactions, require_cutoffs, stream_summaries, summaries_from_file,
 };
 use crate::data::dates::resolve_as_of;
-use crate::data::options::{AsOfArgs, InputArgs};
+use crate::data::options::{AsOfArgs, InputArgs, MemoryArgs};
 use crate::data::summary::{InputKind, SummaryFile};
 use crate::error::ClmError;
 use crate::features::btyd::{ModelSummaries, TimeUnit, summaries_of_table};
@@ -58,6 +58,8 @@ pub struct ClvArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub as_of: AsOfArgs,
+    #[command(flatten)]
+    pub memory: MemoryArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 
@@ -151,11 +153,29 @@ fn run_histories(
     let (as_of, holdout) = (args.as_of.as_of.as_deref(), args.holdout_end.as_deref());
     let (inputs, source) = match summary {
         None => {
-            let (tx, last_day) = read_transactions(&args.input, log, &mut clock)?;
-            let as_of = resolve_as_of(as_of, last_day)?;
-            let holdout_end = holdout_end(holdout, as_of)?;
-            let inputs = ClvInputs::from_transactions(&tx, as_of, holdout_end)?;
-            (inputs, tx.source.clone())
+            let cutoffs = |last_day| {
+                let as_of = resolve_as_of(as_of, last_day)?;
+                let end = holdout_end(holdout, as_of)?;
+                Ok((as_of, [Some(as_of), end].into_iter().flatten().collect()))
+            };
+            // Over the memory budget: the summary made in batches, then the summary's views
+            // with the rows after the as-of date the batches counted.
+            match stream_summaries(&args.input, &args.memory, cutoffs, log, &mut clock)? {
+                Some(streamed) => {
+                    let end = holdout_end(holdout, streamed.as_of)?;
+                    let mut inputs =
+                        ClvInputs::from_summaries(&streamed.summaries, streamed.as_of, end);
+                    inputs.stats.rows_after_as_of = streamed.rows_after_as_of;
+                    (inputs, streamed.source)
+                }
+                None => {
+                    let (tx, last_day) = read_transactions(&args.input, log, &mut clock)?;
+                    let as_of = resolve_as_of(as_of, last_day)?;
+                    let holdout_end = holdout_end(holdout, as_of)?;
+                    let inputs = ClvInputs::from_transactions(&tx, as_of, holdout_end)?;
+                    (inputs, tx.source.clone())
+                }
+            }
         }
         Some(file) => {
             let (summaries, source, latest) =

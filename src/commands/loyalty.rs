@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use crate::analysis::loyalty::loyalty_matrix;
 use crate::commands::opening::{log_survey, read_rfm_measures};
 use crate::data::dates::resolve_as_of;
-use crate::data::options::{AsOfArgs, InputArgs};
+use crate::data::options::{AsOfArgs, InputArgs, MemoryArgs};
 use crate::data::summary::InputKind;
 use crate::data::survey::{SurveyAggregation, SurveyOptions, load_survey, parse_attitude_specs};
 use crate::error::ClmError;
@@ -45,6 +45,8 @@ pub struct LoyaltyArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub as_of: AsOfArgs,
+    #[command(flatten)]
+    pub memory: MemoryArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 
@@ -204,6 +206,7 @@ pub fn run(args: LoyaltyArgs, quiet: bool) -> Result<()> {
     timer.lap("survey");
     let (measures, source, as_of) = read_rfm_measures(
         &args.input,
+        &args.memory,
         args.input_kind,
         args.as_of.as_of.as_deref(),
         Monetary::Total,

@@ -4,16 +4,19 @@
 use anyhow::Result;
 
 use crate::data::dates::resolve_as_of;
+use crate::data::load::LoadStats;
 use crate::data::options::InputArgs;
+use crate::data::options::MemoryArgs;
 use crate::data::options::ReturnsPolicy;
-use crate::data::placeholders::{OUTSIZED_SHARE, outsized_ids};
+use crate::data::placeholders::{OUTSIZED_SHARE, OutsizedId, outsized_ids};
+use crate::data::stream::{BATCH_BYTES_VAR, in_memory_estimate, memory_budget, spill_transactions};
 use crate::data::summary::{InputKind, SummaryFile, SummaryRecords};
 use crate::data::survey::{Survey, SurveyAggregation};
 use crate::data::{Transactions, load_transactions};
 use crate::error::ClmError;
 use crate::features::churn::{Histories, histories};
 use crate::features::rfm::{Monetary, RfmMeasures, rfm_from_summaries, rfm_measures};
-use crate::features::summary::Summaries;
+use crate::features::summary::{SpilledSummary, Summaries};
 use crate::output::{Log, Stopwatch, counted, format_day};
 
 /// Reads the transactions, prints the standard notes ([`log_load`]) and returns them with the
@@ -23,6 +26,13 @@ pub fn read_transactions(
     log: &Log,
     timer: &mut Stopwatch,
 ) -> Result<(Transactions, i32)> {
+    if let Some(estimate) = in_memory_estimate(input).filter(|&e| e > memory_budget(None)) {
+        log.note(format!(
+            "{}: about {} in memory, more than half of this machine's RAM: read whole all the same (only rfm, clv, churn, loyalty and summary read an input in batches, with --memory-limit; docs/scale.md)",
+            input.input.display(),
+            size(estimate)
+        ));
+    }
     let spinner = log.spinner(&reading_message(input));
     let tx = load_transactions(input)?;
     drop(spinner);
@@ -168,6 +178,7 @@ pub fn require_cutoffs(
 /// returns them with the name of the source and the as-of date.
 pub fn read_rfm_measures(
     input: &InputArgs,
+    memory: &MemoryArgs,
     kind: InputKind,
     as_of: Option<&str>,
     monetary: Monetary,
@@ -184,6 +195,15 @@ pub fn read_rfm_measures(
             as_of,
         ));
     }
+    let at_as_of = |last_day| {
+        let as_of = resolve_as_of(as_of, last_day)?;
+        Ok((as_of, vec![as_of]))
+    };
+    if let Some(streamed) = stream_summaries(input, memory, at_as_of, log, timer)? {
+        let mut measures = rfm_from_summaries(&streamed.summaries, streamed.as_of, monetary);
+        measures.rows_after_as_of = streamed.rows_after_as_of;
+        return Ok((measures, streamed.source, streamed.as_of));
+    }
     let (tx, last_day) = read_transactions(input, log, timer)?;
     let as_of = resolve_as_of(as_of, last_day)?;
     let spinner = log.spinner("computing recency, frequency and monetary value");
@@ -193,6 +213,92 @@ pub fn read_rfm_measures(
     Ok((measures, tx.source.clone(), as_of))
 }
 
+/// Transactions over the memory budget, summarised per customer in batches.
+pub struct Streamed {
+    /// The summary at the cut-offs asked for.
+    pub summaries: Summaries,
+    /// The input's name for messages.
+    pub source: String,
+    /// The as-of date.
+    pub as_of: i32,
+    /// The last transaction day.
+    pub last_day: i32,
+    /// Rows dated after the as-of date.
+    pub rows_after_as_of: usize,
+}
+
+/// Smallest and largest batch read when streaming, in bytes of text.
+const BATCH_BYTES: (u64, u64) = (64 << 10, 256 << 20);
+/// At most this many temporary files (partitions of the customers).
+const MAX_PARTITIONS: u64 = 512;
+
+/// The per-customer summary of transactions whose in-memory size would exceed the memory
+/// budget (`--memory-limit`, docs/scale.md), read in batches and spilled to temporary files by
+/// customer; `None` when they fit (or their size cannot be told: standard input), for the
+/// caller to read them whole. `cutoffs` turns the last transaction day into the as-of date and
+/// the cut-offs the analysis needs. The notes are those of [`read_transactions`], plus one
+/// saying that the input is read in batches.
+pub fn stream_summaries(
+    input: &InputArgs,
+    memory: &MemoryArgs,
+    cutoffs: impl FnOnce(i32) -> Result<(i32, Vec<i32>)>,
+    log: &Log,
+    timer: &mut Stopwatch,
+) -> Result<Option<Streamed>> {
+    let budget = memory_budget(memory.memory_limit);
+    let Some(estimate) = in_memory_estimate(input).filter(|&e| e > budget) else {
+        return Ok(None);
+    };
+    // A batch takes about TEXT_EXPANSION times its text in memory: a third of the budget.
+    let batch_bytes = std::env::var(BATCH_BYTES_VAR)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or((budget / 16).clamp(BATCH_BYTES.0, BATCH_BYTES.1));
+    // A partition read back and summarised takes about 7 times its text (its rows, their
+    // grouping by customer, the customers' days): a quarter of the budget, the rest for the
+    // summaries of the customers and the analysis.
+    let partitions = (estimate * 6).div_ceil(budget).clamp(2, MAX_PARTITIONS) as usize;
+    log.note(format!(
+        "{}: about {} in memory, over the memory budget of {} (--memory-limit): summarising it per customer in batches of {} through {partitions} temporary files",
+        input.input.display(),
+        size(estimate),
+        size(budget),
+        size(batch_bytes),
+    ));
+    let spinner = log.spinner(&reading_message(input));
+    let spilled = spill_transactions(input, batch_bytes as usize, partitions)?;
+    drop(spinner);
+    timer.lap("load in batches");
+    let source = spilled.stats.source.clone();
+    let last_day = spilled
+        .last_day
+        .ok_or_else(|| ClmError::BadData(format!("{source}: no transactions")))?;
+    let (as_of, cutoffs) = cutoffs(last_day)?;
+    let spinner = log.spinner("summarising customers");
+    let summary = SpilledSummary::new(&spilled, &cutoffs, as_of)?;
+    drop(spinner);
+    timer.lap("summary");
+    log_loading(log, &spilled.stats);
+    log_outsized_ids(log, &source, spilled.stats.rows, &summary.outsized);
+    Ok(Some(Streamed {
+        summaries: summary.summaries,
+        source,
+        as_of,
+        last_day,
+        rows_after_as_of: summary.rows_after_as_of,
+    }))
+}
+
+/// A size in bytes for a note: `512 B`, `3 KB`, `120 MB`, `3.4 GB` (powers of 1024).
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{} KB", bytes >> 10),
+        1_048_576..1_073_741_824 => format!("{} MB", bytes >> 20),
+        _ => format!("{:.1} GB", bytes as f64 / f64::from(1u32 << 30)),
+    }
+}
+
 /// `--as-of D` for a suggested `clm summary` command.
 pub fn as_of_flag(as_of: i32) -> String {
     format!("--as-of {}", format_day(as_of))
@@ -200,10 +306,19 @@ pub fn as_of_flag(as_of: i32) -> String {
 
 /// Notes on what loading did, shared by the subcommands that read transactions.
 pub fn log_load(log: &Log, tx: &Transactions) {
+    log_loading(log, &tx.stats());
+    match outsized_ids(&tx.frame) {
+        Ok(outsized) => log_outsized_ids(log, &tx.source, tx.frame.height(), &outsized),
+        Err(e) => log.note(format!("{}: could not check id shares: {e}", tx.source)),
+    }
+}
+
+/// Notes on what loading did (all but the id shares).
+fn log_loading(log: &Log, tx: &LoadStats) {
     log.detail(format!(
         "{}: {}; {}",
         tx.source,
-        counted(tx.frame.height(), "row"),
+        counted(tx.rows, "row"),
         tx.columns.describe()
     ));
     if tx.trimmed_ids > 0 {
@@ -231,7 +346,6 @@ pub fn log_load(log: &Log, tx: &Transactions) {
             tx.exclusion.not_found_list()
         ));
     }
-    log_outsized_ids(log, tx);
 }
 
 /// Names an id holding an outsized share of the rows or sales (a placeholder such as `0` or
@@ -239,15 +353,7 @@ pub fn log_load(log: &Log, tx: &Transactions) {
 /// leaves it out. Nothing is left out by default.
 ///
 /// A warning, printed under `--quiet` too: a cron job acting on such a list should hear of it.
-fn log_outsized_ids(log: &Log, tx: &Transactions) {
-    let outsized = match outsized_ids(&tx.frame) {
-        Ok(outsized) => outsized,
-        Err(e) => {
-            log.note(format!("{}: could not check id shares: {e}", tx.source));
-            return;
-        }
-    };
-    let rows = tx.frame.height();
+fn log_outsized_ids(log: &Log, source: &str, rows: usize, outsized: &[OutsizedId]) {
     for id in outsized {
         let flag = format!("--exclude-ids {}", shell_word(&id.id));
         log.warn(if id.row_share >= OUTSIZED_SHARE {
@@ -255,7 +361,7 @@ fn log_outsized_ids(log: &Log, tx: &Transactions) {
                 "{}: customer '{}' is on {:.1} % of the rows ({} of {rows}; {:.1} % of the sales): \
                  an id shared by many customers (unknown, guest, test) distorts every analysis; \
                  if it is one, leave it out with {flag}",
-                tx.source,
+                source,
                 id.id,
                 100.0 * id.row_share,
                 id.rows,
@@ -265,7 +371,7 @@ fn log_outsized_ids(log: &Log, tx: &Transactions) {
             format!(
                 "{}: customer '{}' holds {:.1} % of the sales (on {} of {rows} rows): check it is \
                  not a data error or a placeholder; if it is, leave it out with {flag}",
-                tx.source,
+                source,
                 id.id,
                 100.0 * id.sales_share,
                 id.rows,
@@ -389,4 +495,17 @@ fn invalid_answers_note(survey: &Survey) -> String {
         if total == 1 { "" } else { "s" },
         columns.join("; ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_for_notes() {
+        assert_eq!(size(1), "1 B");
+        assert_eq!(size(5000), "4 KB");
+        assert_eq!(size(300 << 20), "300 MB");
+        assert_eq!(size(3 << 29), "1.5 GB");
+    }
 }

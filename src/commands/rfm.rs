@@ -8,7 +8,7 @@ use clap::Args;
 pub use crate::analysis::rfm::Scoring;
 use crate::analysis::rfm::rfm_report;
 use crate::commands::opening::read_rfm_measures;
-use crate::data::options::{AsOfArgs, InputArgs};
+use crate::data::options::{AsOfArgs, InputArgs, MemoryArgs};
 use crate::data::summary::InputKind;
 use crate::error::ClmError;
 use crate::features::log_as_of_notes;
@@ -38,6 +38,8 @@ pub struct RfmArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub as_of: AsOfArgs,
+    #[command(flatten)]
+    pub memory: MemoryArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 
@@ -78,6 +80,7 @@ pub fn run(args: RfmArgs, quiet: bool) -> Result<()> {
     }
     let (mut measures, source, as_of) = read_rfm_measures(
         &args.input,
+        &args.memory,
         args.input_kind,
         args.as_of.as_of.as_deref(),
         args.monetary,

@@ -5,9 +5,9 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::analysis::churn::cutoffs_read;
-use crate::commands::opening::read_transactions;
+use crate::commands::opening::{read_transactions, stream_summaries};
 use crate::data::dates::resolve_as_of;
-use crate::data::options::{AsOfArgs, InputArgs};
+use crate::data::options::{AsOfArgs, InputArgs, MemoryArgs};
 use crate::error::ClmError;
 use crate::features::summary::{SUMMARY_VERSION, Summaries};
 use crate::output::OutputArgs;
@@ -35,6 +35,8 @@ pub struct SummaryArgs {
     #[command(flatten)]
     pub as_of: AsOfArgs,
     #[command(flatten)]
+    pub memory: MemoryArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 
     /// Churn horizon: also summarise at the cut-offs clm churn --horizon trains and
@@ -48,18 +50,19 @@ pub fn run(args: SummaryArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
     let mut timer = Stopwatch::start("summary");
     crate::output::check_outputs(&args.output, &[], &[Some(args.input.input.as_path())])?;
-    let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
-    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
-    let cutoffs = match args.horizon {
-        None => vec![as_of],
-        Some(h) => cutoffs_read(as_of, last_day, h as i32),
+    let cutoffs_of = |last_day| {
+        let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
+        let cutoffs = match args.horizon {
+            None => vec![as_of],
+            Some(h) => cutoffs_read(as_of, last_day, h as i32),
+        };
+        Ok((as_of, cutoffs))
     };
-    let spinner = log.spinner("summarising customers");
-    let rows = tx.row_columns()?;
-    let after = rows.rows_after(as_of);
-    let summaries = Summaries::from_owned_rows(rows, &cutoffs);
-    drop(spinner);
-    timer.lap("summary");
+    let (summaries, source, as_of, after) =
+        match stream_summaries(&args.input, &args.memory, cutoffs_of, &log, &mut timer)? {
+            Some(s) => (s.summaries, s.source, s.as_of, s.rows_after_as_of),
+            None => summarise_whole(&args, cutoffs_of, &log, &mut timer)?,
+        };
     if after > 0 {
         log.note(format!(
             "{} dated after the as-of date {} left out",
@@ -70,7 +73,7 @@ pub fn run(args: SummaryArgs, quiet: bool) -> Result<()> {
     if summaries.is_empty() {
         return Err(ClmError::BadData(format!(
             "{}: no transactions on or before {}",
-            tx.source,
+            source,
             format_day(as_of)
         ))
         .into());
@@ -87,6 +90,25 @@ pub fn run(args: SummaryArgs, quiet: bool) -> Result<()> {
     emit(&report, &args.output, &[args.input.input.as_path()])?;
     timer.lap("output");
     Ok(())
+}
+
+/// The summary of the transactions read whole, with the name of the source, the as-of date
+/// and the rows after it.
+fn summarise_whole(
+    args: &SummaryArgs,
+    cutoffs_of: impl FnOnce(i32) -> Result<(i32, Vec<i32>)>,
+    log: &Log,
+    timer: &mut Stopwatch,
+) -> Result<(Summaries, String, i32, usize)> {
+    let (tx, last_day) = read_transactions(&args.input, log, timer)?;
+    let (as_of, cutoffs) = cutoffs_of(last_day)?;
+    let spinner = log.spinner("summarising customers");
+    let rows = tx.row_columns()?;
+    let after = rows.rows_after(as_of);
+    let summaries = Summaries::from_owned_rows(rows, &cutoffs);
+    drop(spinner);
+    timer.lap("summary");
+    Ok((summaries, tx.source.clone(), as_of, after))
 }
 
 /// One line per cut-off: customers, buyers among them, and revenue.

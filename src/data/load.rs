@@ -17,6 +17,10 @@ use super::placeholders::{Exclusion, exclude_customers, read_exclude_ids};
 use crate::error::ClmError;
 use crate::output::Stopwatch;
 
+mod batches;
+use batches::Part;
+pub use batches::{LoadStats, load_in_batches};
+
 /// Canonical column names of the loaded frame.
 pub const CUSTOMER: &str = "customer_id";
 /// Transaction day as days since 1970-01-01 (Int32).
@@ -164,6 +168,12 @@ impl Source {
 
 /// Reads and validates the export named by `args`.
 pub fn load_transactions(args: &InputArgs) -> Result<Transactions> {
+    let (reader, exclude_ids) = open_reader(args)?;
+    reader.load(args, &exclude_ids)
+}
+
+/// The export named by `args` opened, its columns mapped, and the ids of `--exclude-ids`.
+fn open_reader(args: &InputArgs) -> Result<(Reader, Vec<String>)> {
     if let Some(format) = &args.columns.date_format {
         check_format(format).map_err(|e| {
             ClmError::Usage(format!(
@@ -184,6 +194,7 @@ pub fn load_transactions(args: &InputArgs) -> Result<Transactions> {
     };
     let columns = map_columns(&name, &headers, &overrides)?;
     let reader = Reader {
+        part: None,
         name: name.clone(),
         source,
         format,
@@ -191,7 +202,7 @@ pub fn load_transactions(args: &InputArgs) -> Result<Transactions> {
         decimal_comma: args.decimal_comma,
         columns: columns.clone(),
     };
-    reader.load(args, &exclude_ids)
+    Ok((reader, exclude_ids))
 }
 
 fn open(path: &Path, format: Option<InputFormat>) -> Result<(Source, InputFormat)> {
@@ -234,12 +245,46 @@ fn open(path: &Path, format: Option<InputFormat>) -> Result<(Source, InputFormat
         return Err(ClmError::BadData(format!("{name}: the file is empty")).into());
     }
     if lower.ends_with(".gz") {
-        let bytes = std::fs::read(path)
-            .map_err(|e| ClmError::InputMissing(format!("cannot read input file '{name}': {e}")))?;
-        let bytes = gunzip_if_compressed(&name, bytes)?;
-        return Ok((non_empty(&name, bytes)?, format));
+        return Ok((spool_gzip(&name, path)?, format));
     }
     Ok((Source::Path(name), format))
+}
+
+/// A `.gz` file decompressed into a temporary file as it is read, so that an export larger
+/// than memory can be read in batches; a file named `.gz` that is not compressed is read as
+/// it is.
+fn spool_gzip(name: &str, path: &Path) -> Result<Source> {
+    let cannot =
+        |e: std::io::Error| ClmError::InputMissing(format!("cannot read input file '{name}': {e}"));
+    let mut magic = Vec::with_capacity(2);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(2).read_to_end(&mut magic))
+        .map_err(cannot)?;
+    if magic != [0x1f, 0x8b] {
+        let bytes = std::fs::read(path).map_err(cannot)?;
+        return non_empty(name, bytes);
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut decoder = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
+    let mut spool = crate::cleanup::TempFile::new()
+        .map_err(|e| ClmError::InputMissing(format!("{name}: cannot buffer the input: {e}")))?;
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut blank = true;
+    loop {
+        let read = decoder
+            .read(&mut buffer)
+            .map_err(|e| ClmError::BadData(format!("{name}: not a valid gzip stream: {e}")))?;
+        if read == 0 {
+            break;
+        }
+        blank = blank && buffer[..read].iter().all(|b| b.is_ascii_whitespace());
+        std::io::Write::write_all(spool.as_file_mut(), &buffer[..read])
+            .map_err(|e| ClmError::InputMissing(format!("{name}: cannot buffer the input: {e}")))?;
+    }
+    if blank {
+        return Err(ClmError::BadData(format!("{name}: the input is empty")).into());
+    }
+    Ok(Source::Temp(spool))
 }
 
 /// The bytes, gunzipped when they are gzip (told by their first two bytes).
@@ -345,8 +390,21 @@ fn parquet_schema(name: &str, source: &Source) -> Result<Schema> {
     Ok(Schema::from_arrow_schema(&schema))
 }
 
+/// What the samples of an export decide for all of its rows.
+struct Prepared {
+    schema: Schema,
+    /// The date format and whether the user gave it; `None` for a date or datetime column.
+    date_text: Option<(String, bool)>,
+    /// Whether ids are written as floats (`17850.0`).
+    float_ids: bool,
+    /// The `--exclude-ids` as the loaded ids are written.
+    exclude_ids: Vec<String>,
+}
+
 /// One export with its columns mapped, ready to be read.
 struct Reader {
+    /// The batch this reader reads, when the export is read in batches; `None`: the whole export.
+    part: Option<Part>,
     name: String,
     source: Source,
     format: InputFormat,
@@ -407,14 +465,20 @@ impl Reader {
             .iter()
             .map(|n| Field::new(n.as_str().into(), DataType::Float64))
             .collect();
-        CsvReadOptions::default()
+        let options = CsvReadOptions::default()
             .with_has_header(true)
             .with_infer_schema_length(Some(0))
             .with_schema_overwrite(Some(Arc::new(numeric)))
             .with_columns(Some(columns.iter().map(|c| c.as_str().into()).collect()))
-            .map_parse_options(|options| options.with_separator(self.delimiter))
-            .try_into_reader_with_file_path(Some(self.source.path().into()))?
-            .finish()
+            .map_parse_options(|options| options.with_separator(self.delimiter));
+        match self.part.as_ref().and_then(|part| part.lines.as_deref()) {
+            Some(lines) => options
+                .into_reader_with_file_handle(std::io::Cursor::new(lines))
+                .finish(),
+            None => options
+                .try_into_reader_with_file_path(Some(self.source.path().into()))?
+                .finish(),
+        }
     }
 
     /// `columns` of a Parquet file (only their column chunks are read).
@@ -422,6 +486,7 @@ impl Reader {
         let file = std::fs::File::open(self.source.path())?;
         ParquetReader::new(file)
             .with_columns(Some(columns.to_vec()))
+            .with_slice(self.part.as_ref().and_then(|part| part.parquet_rows))
             .finish()
     }
 
@@ -448,13 +513,29 @@ impl Reader {
             ),
             _ => None,
         };
-        let date_text = self.date_text(
-            parquet.as_ref(),
-            &schema,
-            args.columns.date_format.as_deref(),
-        )?;
-        timer.lap("date format");
-        let float_ids = self.float_ids(parquet.as_ref())?;
+        let prepared = self.prepare(schema, parquet.as_ref(), args, exclude_ids)?;
+        timer.lap("samples");
+        let raw = match parquet {
+            Some(frame) => frame,
+            None => self.read_delimited_checked(&prepared.schema)?,
+        };
+        timer.lap("read");
+        let tx = self.convert(raw, &prepared, args);
+        timer.lap("convert and validate");
+        tx
+    }
+
+    /// What the samples decide for the whole export (from the `parquet` frame read, else from
+    /// the delimited file's first lines): the date format and whether ids are written as floats.
+    fn prepare(
+        &self,
+        schema: Schema,
+        parquet: Option<&DataFrame>,
+        args: &InputArgs,
+        exclude_ids: &[String],
+    ) -> Result<Prepared> {
+        let date_text = self.date_text(parquet, &schema, args.columns.date_format.as_deref())?;
+        let float_ids = self.float_ids(parquet)?;
         // The ids to leave out are compared with the ids as loaded: `0.0` names customer `0`
         // when the export writes every id as a float.
         let exclude_ids: Vec<String> = exclude_ids
@@ -464,28 +545,42 @@ impl Reader {
                 _ => id.clone(),
             })
             .collect();
-        timer.lap("id sample");
-        let raw = match parquet {
-            Some(frame) => frame,
-            None => self.read_delimited_checked(&schema)?,
-        };
-        timer.lap("read");
-        let date_text = date_text.as_ref().map(|(format, from_user)| DateText {
-            format,
-            // A date format given for datetimes (`%m/%d/%Y` on `12/1/2010 8:26`): the time of
-            // day is dropped, as for every datetime. (A detected format fits the values as
-            // they are.)
-            drop_time_of_day: *from_user && !has_time(format),
-            has_time: has_time(format),
-        });
+        Ok(Prepared {
+            schema,
+            date_text,
+            float_ids,
+            exclude_ids,
+        })
+    }
+
+    /// The columns as read, converted to the canonical frame and validated.
+    fn convert(
+        &self,
+        raw: DataFrame,
+        prepared: &Prepared,
+        args: &InputArgs,
+    ) -> Result<Transactions> {
+        let date_text = prepared
+            .date_text
+            .as_ref()
+            .map(|(format, from_user)| DateText {
+                format,
+                // A date format given for datetimes (`%m/%d/%Y` on `12/1/2010 8:26`): the time
+                // of day is dropped, as for every datetime. (A detected format fits the values
+                // as they are.)
+                drop_time_of_day: *from_user && !has_time(format),
+                has_time: has_time(format),
+            });
         let frame = self
-            .canonical(&raw, date_text.as_ref(), float_ids)
+            .canonical(&raw, date_text.as_ref(), prepared.float_ids)
             .map_err(|e| self.bad(e))?;
         drop(raw);
-        timer.lap("convert");
-        let tx = self.validate(frame, args, &exclude_ids);
-        timer.lap("validate");
-        tx
+        self.validate(frame, args, &prepared.exclude_ids)
+    }
+
+    /// Whether this reader reads the end of the export (the whole of it, or its last batch).
+    fn reads_the_end(&self) -> bool {
+        self.part.as_ref().is_none_or(|part| part.last)
     }
 
     /// Reads a delimited export with polars while its structure is checked on another thread
@@ -789,6 +884,7 @@ impl Reader {
 
     /// "row 12 (line 13)" for CSV, where line counts the header; "row 12" otherwise.
     fn row_label(&self, index: usize) -> String {
+        let index = index + self.part.as_ref().map_or(0, |part| part.first_row);
         if self.format == InputFormat::Parquet {
             format!("row {}", index + 1)
         } else {
@@ -804,14 +900,18 @@ impl Reader {
         exclude_ids: &[String],
     ) -> Result<Transactions> {
         let mut skipped = Vec::new();
-        let (mut frame, empty_at_end) = self.drop_empty_rows_at_end(frame)?;
+        let (mut frame, empty_at_end) = match self.reads_the_end() {
+            true => self.drop_empty_rows_at_end(frame)?,
+            false => (frame, 0),
+        };
         if empty_at_end > 0 {
             skipped.push(Skipped {
                 rows: empty_at_end,
                 reason: "empty rows at the end of the file".into(),
             });
         }
-        if frame.height() == 0 {
+        // A batch may be empty; the whole export may not (checked after the last batch).
+        if frame.height() == 0 && self.part.is_none() {
             return Err(ClmError::BadData(format!(
                 "{}: the file has a header but no data rows",
                 self.name
@@ -828,14 +928,11 @@ impl Reader {
             if !args.skip_missing_ids {
                 let index =
                     first_index(customer_missing.iter().map(|v| v == Some(true))).unwrap_or(0);
-                return Err(ClmError::BadData(format!(
-                    "{}: {}, column '{}': the customer id is empty ({}); pass --skip-missing-ids to leave them out",
-                    self.name,
-                    self.row_label(index),
-                    self.columns.customer,
-                    crate::output::counted(missing_ids, "such row")
-                ))
-                .into());
+                match &self.part {
+                    None => return Err(self.missing_ids_error(&self.row_label(index), missing_ids)),
+                    // Named after the last batch, with the count over the whole export.
+                    Some(part) => drop(part.first_missing_id.set(index)),
+                }
             }
             frame = frame.filter(&!&customer_missing).map_err(|e| self.bad(e))?;
             skipped.push(Skipped {
@@ -847,7 +944,7 @@ impl Reader {
         let mut exclusion = Exclusion::default();
         if !exclude_ids.is_empty() {
             (frame, exclusion) = exclude_customers(&frame, exclude_ids).map_err(|e| self.bad(e))?;
-            if frame.height() == 0 {
+            if frame.height() == 0 && self.part.is_none() {
                 return Err(ClmError::BadData(format!(
                     "{}: every row belongs to an id given with --exclude-ids",
                     self.name
@@ -897,6 +994,17 @@ impl Reader {
         })
     }
 
+    /// The error for empty customer ids without `--skip-missing-ids`: the first at `row`.
+    fn missing_ids_error(&self, row: &str, missing_ids: usize) -> anyhow::Error {
+        ClmError::BadData(format!(
+            "{}: {row}, column '{}': the customer id is empty ({}); pass --skip-missing-ids to leave them out",
+            self.name,
+            self.columns.customer,
+            crate::output::counted(missing_ids, "such row")
+        ))
+        .into()
+    }
+
     /// Drops the rows at the end of the file whose every read field is empty: polars reads
     /// trailing blank lines (and spreadsheets write `,,,` rows) as such rows.
     fn drop_empty_rows_at_end(&self, frame: DataFrame) -> Result<(DataFrame, usize)> {
@@ -940,6 +1048,8 @@ impl Reader {
             .and_then(|raw| raw.column(date_column)?.cast(&DataType::String))
             .and_then(|raw| raw.str().cloned())
             .map_err(|e| self.bad(e))?;
+        // The frame no longer has the empty rows at the end of the file; the text read again does.
+        let raw = raw.slice(0, day.len());
         let unparsed = day.is_null() & raw.is_not_null();
         if let Some(index) = first_index(unparsed.iter().map(|v| v == Some(true))) {
             let value = raw.get(index).unwrap_or_default();

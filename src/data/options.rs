@@ -120,3 +120,56 @@ pub struct AsOfArgs {
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 }
+
+/// How much memory a command may use for the rows of its input.
+#[derive(Debug, Clone, Args)]
+pub struct MemoryArgs {
+    /// Memory budget, e.g. 500M, 2G or bytes: an input larger than this in memory is summarised
+    /// per customer in batches through temporary files, so memory grows with customers, not
+    /// rows (docs/scale.md) [default: half the machine's RAM, or of a container's limit].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<u64>,
+}
+
+/// A size in bytes: a whole number with an optional unit K, M, G or T (powers of 1024; a
+/// trailing `B` or `iB` is allowed: `500M`, `2GiB`, `1048576`).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let upper = trimmed.to_ascii_uppercase();
+    let body = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (digits, shift) = match body.chars().last() {
+        Some('K') => (&body[..body.len() - 1], 10),
+        Some('M') => (&body[..body.len() - 1], 20),
+        Some('G') => (&body[..body.len() - 1], 30),
+        Some('T') => (&body[..body.len() - 1], 40),
+        _ => (body, 0),
+    };
+    let not_a_size = || format!("'{text}' is not a size; give e.g. 500M, 2G or a number of bytes");
+    let value: u64 = digits.trim().parse().map_err(|_| not_a_size())?;
+    if value == 0 {
+        return Err(format!("'{text}': the memory limit must be more than 0"));
+    }
+    value.checked_mul(1 << shift).ok_or_else(not_a_size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_with_units() {
+        assert_eq!(parse_size("500M"), Ok(500 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("2gib"), Ok(2 << 30));
+        assert_eq!(parse_size("1K"), Ok(1024));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("12KB"), Ok(12 << 10));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("2.5G").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("99999999999T").is_err());
+    }
+}

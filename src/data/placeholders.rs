@@ -10,7 +10,7 @@ use anyhow::Result;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::load::{AMOUNT, CUSTOMER, IS_RETURN};
+use super::load::{AMOUNT, CUSTOMER, IS_RETURN, RowColumns};
 use crate::error::ClmError;
 use crate::output::Stopwatch;
 
@@ -221,7 +221,7 @@ pub fn outsized_ids(frame: &DataFrame) -> PolarsResult<Vec<OutsizedId>> {
         }
     }
     timer.lap("ids of full buckets");
-    let mut candidates: Vec<OutsizedId> = per_id
+    let candidates: Vec<OutsizedId> = per_id
         .into_iter()
         .filter(|&(_, (id_rows, id_sales))| heavy(id_rows, id_sales))
         .map(|(id, (id_rows, id_sales))| OutsizedId {
@@ -238,9 +238,16 @@ pub fn outsized_ids(frame: &DataFrame) -> PolarsResult<Vec<OutsizedId>> {
     if candidates.is_empty() {
         return Ok(candidates);
     }
-    // Few customers each hold a large share: the bar rises to 20 even shares.
-    let limit = (EVEN_SHARE_MULTIPLE / OUTSIZED_SHARE).ceil() as usize;
-    let customers = distinct_up_to(each_row().map(|(id, _)| id), limit);
+    let customers = distinct_up_to(each_row().map(|(id, _)| id), CUSTOMERS_LIMIT);
+    Ok(above_the_bar(candidates, customers))
+}
+
+/// Customers counted for the bar: with this many the bar is [`OUTSIZED_SHARE`].
+const CUSTOMERS_LIMIT: usize = (EVEN_SHARE_MULTIPLE / OUTSIZED_SHARE) as usize;
+
+/// The candidates at or above the bar, largest row share first. Few customers each hold a
+/// large share: the bar rises to 20 even shares.
+fn above_the_bar(mut candidates: Vec<OutsizedId>, customers: usize) -> Vec<OutsizedId> {
     let bar = OUTSIZED_SHARE.max(EVEN_SHARE_MULTIPLE / customers as f64);
     candidates.retain(|c| c.row_share >= bar || c.sales_share >= bar);
     candidates.sort_by(|a, b| {
@@ -249,7 +256,77 @@ pub fn outsized_ids(frame: &DataFrame) -> PolarsResult<Vec<OutsizedId>> {
             .then(b.sales_share.total_cmp(&a.sales_share))
             .then(a.id.cmp(&b.id))
     });
-    Ok(candidates)
+    candidates
+}
+
+/// [`outsized_ids`] of rows read part by part, where the parts hold disjoint customers (the
+/// partitions of a batched read): each part is a bucket, counted id by id only when it reaches
+/// the bar.
+#[derive(Debug, Clone)]
+pub struct IdShares {
+    rows: usize,
+    total_sales: f64,
+    candidates: Vec<OutsizedId>,
+    customers: usize,
+}
+
+impl IdShares {
+    /// Shares of `rows` rows in all, with `total_sales` sales in all.
+    pub fn new(rows: usize, total_sales: f64) -> IdShares {
+        IdShares {
+            rows,
+            total_sales,
+            candidates: Vec::new(),
+            customers: 0,
+        }
+    }
+
+    fn heavy(&self, rows_in: usize, sales_in: f64) -> bool {
+        rows_in as f64 >= OUTSIZED_SHARE * self.rows as f64
+            || (self.total_sales > 0.0 && sales_in >= OUTSIZED_SHARE * self.total_sales)
+    }
+
+    /// Adds one part's rows.
+    pub fn add_part(&mut self, part: &RowColumns) {
+        let sales = || {
+            part.amount
+                .iter()
+                .zip(&part.is_return)
+                .map(|(&a, &r)| sale(a, r))
+        };
+        if self.customers < CUSTOMERS_LIMIT {
+            let limit = CUSTOMERS_LIMIT - self.customers;
+            self.customers += distinct_up_to(part.customer.iter().copied(), limit);
+        }
+        if !self.heavy(part.customer.len(), sales().sum()) {
+            return;
+        }
+        let mut per_id: HashMap<&str, (usize, f64)> = HashMap::new();
+        for (&id, sale) in part.customer.iter().zip(sales()) {
+            let entry = per_id.entry(id).or_default();
+            entry.0 += 1;
+            entry.1 += sale;
+        }
+        for (id, (id_rows, id_sales)) in per_id {
+            if self.heavy(id_rows, id_sales) {
+                self.candidates.push(OutsizedId {
+                    id: id.to_string(),
+                    rows: id_rows,
+                    row_share: id_rows as f64 / self.rows as f64,
+                    sales_share: if self.total_sales > 0.0 {
+                        id_sales / self.total_sales
+                    } else {
+                        0.0
+                    },
+                });
+            }
+        }
+    }
+
+    /// The outsized ids, as [`outsized_ids`] gives them.
+    pub fn outsized(self) -> Vec<OutsizedId> {
+        above_the_bar(self.candidates, self.customers)
+    }
 }
 
 /// Rows and sales per bucket.
@@ -289,7 +366,7 @@ fn bucket_totals<'a>(
 }
 
 /// A row's sale: its amount when it is a purchase with a positive amount, else 0.
-fn sale(amount: f64, is_return: bool) -> f64 {
+pub(crate) fn sale(amount: f64, is_return: bool) -> f64 {
     if is_return || amount.is_nan() || amount <= 0.0 {
         0.0
     } else {

@@ -3,10 +3,13 @@
 //! one summary row ([`CustomerSummary`]), so an analysis gives the same numbers from the
 //! transactions and from a summary file that `clm summary`, `clm sql` or an engine produced.
 
+use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::data::customers::CustomerRows;
 use crate::data::load::RowColumns;
+use crate::data::placeholders::{IdShares, OutsizedId};
+use crate::data::stream::SpilledTransactions;
 use crate::data::summary::SummaryRecords;
 pub use crate::data::summary::{CustomerSummary, SUMMARY_VERSION};
 use crate::features::churn::{CustomerWindows, CutoffFeatures, Day, QUARTER_DAYS, customer_days};
@@ -269,6 +272,74 @@ impl Summaries {
             cutoffs: records.cutoffs,
             at: records.at,
         }
+    }
+}
+
+/// The summary of transactions read in batches and spilled by customer partition, with what
+/// the notes need from every row.
+pub struct SpilledSummary {
+    /// The per-customer summary, as [`Summaries::from_rows`] gives it on all the rows.
+    pub summaries: Summaries,
+    /// Rows dated after the as-of date.
+    pub rows_after_as_of: usize,
+    /// Ids holding an outsized share of the rows or sales (`data::placeholders::outsized_ids`).
+    pub outsized: Vec<OutsizedId>,
+}
+
+impl SpilledSummary {
+    /// Summarises `spilled` at `cutoffs` one partition at a time (each partition holds all the
+    /// rows of its customers, in input order, so its summaries are those of the whole file),
+    /// then puts the customers in id order; counts the rows after `as_of`.
+    pub fn new(
+        spilled: &SpilledTransactions,
+        cutoffs: &[i32],
+        as_of: i32,
+    ) -> Result<SpilledSummary> {
+        let mut parts = Vec::with_capacity(spilled.partitions());
+        let mut rows_after_as_of = 0;
+        let mut shares = IdShares::new(spilled.stats.rows, spilled.total_sales);
+        for k in 0..spilled.partitions() {
+            let partition = spilled.read_partition(k)?;
+            let rows = partition.row_columns()?;
+            rows_after_as_of += rows.rows_after(as_of);
+            shares.add_part(&rows);
+            parts.push(Summaries::from_rows(&rows, cutoffs));
+        }
+        Ok(SpilledSummary {
+            summaries: Summaries::merged(parts, cutoffs),
+            rows_after_as_of,
+            outsized: shares.outsized(),
+        })
+    }
+}
+
+impl Summaries {
+    /// One summary of the customers of `parts` (disjoint sets of customers summarised at the
+    /// same cut-offs), customers in id order.
+    fn merged(parts: Vec<Summaries>, cutoffs: &[i32]) -> Summaries {
+        let mut order: Vec<(usize, usize)> = parts
+            .iter()
+            .enumerate()
+            .flat_map(|(p, part)| (0..part.len()).map(move |i| (p, i)))
+            .collect();
+        let id = |&(p, i): &(usize, usize)| parts[p].customer_id.get(i);
+        order.par_sort_unstable_by(|a, b| id(a).cmp(id(b)));
+        let mut cutoffs = cutoffs.to_vec();
+        cutoffs.sort_unstable_by(|a, b| b.cmp(a));
+        cutoffs.dedup();
+        let mut out = Summaries {
+            customer_id: PackedText::with_capacity(order.len(), 0),
+            at: vec![Vec::with_capacity(order.len()); cutoffs.len()],
+            cutoffs,
+        };
+        for &(p, i) in &order {
+            out.customer_id.push(parts[p].customer_id.get(i));
+            for (k, at) in out.at.iter_mut().enumerate() {
+                // A part without customers has no cut-offs either.
+                at.push(parts[p].at.get(k).and_then(|a| a[i]));
+            }
+        }
+        out
     }
 }
 

@@ -19,4 +19,5 @@ mod rfm;
 mod side_tables;
 mod simulate;
 mod sql;
+mod stream;
 mod summary;
