@@ -3,6 +3,8 @@
 //! and the rules that decide which scores can be trusted. `commands/churn.rs` is the recipe that
 //! reads the export, calls these and writes the list.
 
+use std::borrow::Cow;
+
 use anyhow::Result;
 use rayon::prelude::*;
 
@@ -14,7 +16,7 @@ use crate::features::churn::{
     CustomerWindows, CutoffFeatures, INPUT_NAMES, RISING_WITH_RECENCY, model_inputs,
 };
 use crate::models::bgnbd::BgNbdParams;
-use crate::models::evaluation::{auc, brier, gains_curve, top_decile};
+use crate::models::evaluation::{brier, ranking};
 use crate::models::logistic::{self, FitFailure, LogisticModel, Rows};
 use crate::models::no_purchase::bgnbd_no_purchase;
 use crate::models::predict::Btyd;
@@ -213,20 +215,20 @@ impl Context<'_> {
     ) -> Result<Scores> {
         let mut timer = Stopwatch::start("churn score");
         let h_weeks = f64::from(self.horizon) / TimeUnit::Week.days();
-        let btyd_params = fit_btyd(window);
-        if let Err(reason) = &btyd_params {
-            log.note(reason);
-        }
-        timer.lap("BG/NBD fit");
-        let btyd = match &btyd_params {
-            Ok(params) => window
-                .features
-                .par_iter()
-                .map(|f| bgnbd_no_purchase(params, &triple_in_weeks(f), h_weeks))
-                .collect(),
-            Err(_) => vec![f64::NAN; window.customers.len()],
+        // The supervised probabilities do not wait for the BG/NBD fit (mostly on one core).
+        let btyd = || {
+            let params = fit_btyd(window);
+            let probabilities: Vec<f64> = match &params {
+                Ok(params) => window
+                    .features
+                    .par_iter()
+                    .map(|f| bgnbd_no_purchase(params, &triple_in_weeks(f), h_weeks))
+                    .collect(),
+                Err(_) => vec![f64::NAN; window.customers.len()],
+            };
+            (params, probabilities)
         };
-        let supervised = match model {
+        let supervised = || match model {
             Some(model) => (0..window.customers.len())
                 .into_par_iter()
                 .map_init(Vec::new, |row, i| {
@@ -237,13 +239,44 @@ impl Context<'_> {
                 .collect(),
             None => vec![f64::NAN; window.customers.len()],
         };
-        timer.lap("probabilities");
+        let ((btyd_params, btyd), supervised) = rayon::join(btyd, supervised);
+        if let Err(reason) = &btyd_params {
+            log.note(reason);
+        }
+        timer.lap("BG/NBD fit and probabilities");
         Ok(Scores {
             btyd_params,
             btyd,
             supervised,
             model: model.cloned(),
         })
+    }
+
+    /// The back-test on `evaluation`, the model trained for the as-of date (on `evaluation`
+    /// itself when its cut-off is one horizon before `as_of`, as with the default as-of date)
+    /// and the as-of window to score: three independent steps run side by side, since each
+    /// has long stretches on one core (the BG/NBD fit, the training's setup).
+    pub fn backtest_and_training(
+        &self,
+        evaluation: &Window,
+        as_of: i32,
+    ) -> (Backtest, Trained, Window) {
+        let (backtest, (trained, scoring)) = rayon::join(
+            || self.backtest(evaluation),
+            || {
+                rayon::join(
+                    || {
+                        if evaluation.cutoff == as_of - self.horizon {
+                            self.train_on(evaluation)
+                        } else {
+                            self.train_on(&self.window(as_of - self.horizon, true))
+                        }
+                    },
+                    || self.window(as_of, false),
+                )
+            },
+        );
+        (backtest, trained, scoring)
     }
 
     /// Back-test on a labelled window (the latest whose horizon the data covers).
@@ -287,31 +320,20 @@ impl Context<'_> {
         progress.inc(1);
         progress.set_message("back-test: measuring");
         let labels = &evaluation.churned;
-        let metrics = |scorer: &'static str, probabilities: &[f64], calibrated: bool| {
-            let decile = top_decile(probabilities, labels);
-            Metrics {
-                scorer,
-                auc: auc(probabilities, labels),
-                lift: decile.map(|d| d.lift),
-                capture: decile.map(|d| d.capture),
-                brier: calibrated.then(|| brier(probabilities, labels)),
-                gains: gains_curve(probabilities, labels),
-            }
-        };
+        // (scorer, probabilities, calibrated): measured side by side, listed in this order.
+        let mut measured: Vec<(&'static str, Cow<[f64]>, bool)> = Vec::new();
         match &scores.btyd_params {
-            Ok(_) => backtest.metrics.push(metrics("btyd", &scores.btyd, true)),
+            Ok(_) => measured.push(("btyd", Cow::Borrowed(&scores.btyd), true)),
             Err(reason) => backtest
                 .missing
                 .push(format!("no btyd back-test: {reason}")),
         }
         match &trained {
             Ok(_) => {
-                backtest
-                    .metrics
-                    .push(metrics("supervised", &scores.supervised, true));
+                measured.push(("supervised", Cow::Borrowed(&scores.supervised), true));
                 if scores.btyd_params.is_ok() {
                     let ensemble = mean_of(&scores.btyd, &scores.supervised);
-                    backtest.metrics.push(metrics("ensemble", &ensemble, true));
+                    measured.push(("ensemble", Cow::Owned(ensemble), true));
                 }
             }
             Err(reason) => backtest
@@ -323,9 +345,21 @@ impl Context<'_> {
             .iter()
             .map(|f| f64::from(f.recency_days))
             .collect();
-        backtest
-            .metrics
-            .push(metrics("recency only", &recency, false));
+        measured.push(("recency only", Cow::Owned(recency), false));
+        backtest.metrics = measured
+            .par_iter()
+            .map(|(scorer, probabilities, calibrated)| {
+                let ranking = ranking(probabilities, labels);
+                Metrics {
+                    scorer,
+                    auc: ranking.auc,
+                    lift: ranking.top_decile.map(|d| d.lift),
+                    capture: ranking.top_decile.map(|d| d.capture),
+                    brier: calibrated.then(|| brier(probabilities, labels)),
+                    gains: ranking.gains,
+                }
+            })
+            .collect();
         timer.lap("metrics");
         backtest
     }

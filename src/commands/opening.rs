@@ -6,7 +6,7 @@ use anyhow::Result;
 use crate::data::dates::resolve_as_of;
 use crate::data::options::InputArgs;
 use crate::data::options::ReturnsPolicy;
-use crate::data::placeholders::{OUTSIZED_SHARE, outsized_ids};
+use crate::data::placeholders::{OUTSIZED_SHARE, OutsizedId, outsized_ids};
 use crate::data::summary::{InputKind, SummaryRecords, read_summary, summary_records};
 use crate::data::survey::{Survey, SurveyAggregation};
 use crate::data::table::RawTable;
@@ -24,15 +24,27 @@ pub fn read_transactions(
     log: &Log,
     timer: &mut Stopwatch,
 ) -> Result<(Transactions, i32)> {
+    let (tx, last_day, _) = read_transactions_and_outsized_ids(input, log, timer)?;
+    Ok((tx, last_day))
+}
+
+/// As [`read_transactions`], also returning the ids with an outsized share of the rows or
+/// sales that it warned about, for a caller that shows them again (the report's overview)
+/// without scanning the rows a second time.
+pub fn read_transactions_and_outsized_ids(
+    input: &InputArgs,
+    log: &Log,
+    timer: &mut Stopwatch,
+) -> Result<(Transactions, i32, Vec<OutsizedId>)> {
     let spinner = log.spinner(&reading_message(input));
     let tx = load_transactions(input)?;
     drop(spinner);
     timer.lap("load");
-    log_load(log, &tx);
+    let outsized = log_load(log, &tx);
     let last_day = tx
         .last_day()
         .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
-    Ok((tx, last_day))
+    Ok((tx, last_day, outsized))
 }
 
 /// What the spinner says while a file is read: its name and size ("reading big.csv (412 MB)").
@@ -202,8 +214,9 @@ pub fn as_of_flag(as_of: i32) -> String {
     format!("--as-of {}", format_day(as_of))
 }
 
-/// Notes on what loading did, shared by the subcommands that read transactions.
-pub fn log_load(log: &Log, tx: &Transactions) {
+/// Notes on what loading did, shared by the subcommands that read transactions; returns the
+/// ids with an outsized share it warned about.
+pub fn log_load(log: &Log, tx: &Transactions) -> Vec<OutsizedId> {
     log.detail(format!(
         "{}: {}; {}",
         tx.source,
@@ -235,7 +248,7 @@ pub fn log_load(log: &Log, tx: &Transactions) {
             tx.exclusion.not_found_list()
         ));
     }
-    log_outsized_ids(log, tx);
+    log_outsized_ids(log, tx)
 }
 
 /// Names an id holding an outsized share of the rows or sales (a placeholder such as `0` or
@@ -243,16 +256,16 @@ pub fn log_load(log: &Log, tx: &Transactions) {
 /// leaves it out. Nothing is left out by default.
 ///
 /// A warning, printed under `--quiet` too: a cron job acting on such a list should hear of it.
-fn log_outsized_ids(log: &Log, tx: &Transactions) {
+fn log_outsized_ids(log: &Log, tx: &Transactions) -> Vec<OutsizedId> {
     let outsized = match outsized_ids(&tx.frame) {
         Ok(outsized) => outsized,
         Err(e) => {
             log.note(format!("{}: could not check id shares: {e}", tx.source));
-            return;
+            return Vec::new();
         }
     };
     let rows = tx.frame.height();
-    for id in outsized {
+    for id in &outsized {
         let flag = format!("--exclude-ids {}", shell_word(&id.id));
         log.warn(if id.row_share >= OUTSIZED_SHARE {
             format!(
@@ -276,6 +289,7 @@ fn log_outsized_ids(log: &Log, tx: &Transactions) {
             )
         });
     }
+    outsized
 }
 
 /// `id` as one shell word for a suggested command line: quoted when it holds anything but

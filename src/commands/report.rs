@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args;
 
-use crate::commands::opening::read_transactions;
+use crate::commands::opening::read_transactions_and_outsized_ids;
 use crate::data::dates::resolve_as_of;
 use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
-use crate::features::churn::histories;
 use crate::output::{Log, Stopwatch, check_outputs, counted, format_day, write_to_path};
 use crate::report::{self, Document, Section};
 
@@ -68,7 +67,8 @@ pub fn run(args: ReportArgs, quiet: bool) -> Result<()> {
         &[Some(args.output.as_path())],
         &[Some(args.input.input.as_path()), args.survey.as_deref()],
     )?;
-    let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
+    let (tx, last_day, outsized) =
+        read_transactions_and_outsized_ids(&args.input, &log, &mut timer)?;
     let explicit_as_of = args
         .as_of
         .as_of
@@ -77,25 +77,26 @@ pub fn run(args: ReportArgs, quiet: bool) -> Result<()> {
         .transpose()?;
     let as_of = explicit_as_of.unwrap_or(last_day);
     let spinner = log.spinner("building customer histories");
-    let histories = histories(&tx)?;
+    let customers = report::customers(&tx, as_of)?;
+    let histories = customers.histories;
     drop(spinner);
     timer.lap("histories");
 
     let spinner = log.spinner("RFM and CLV");
-    let overview = report::overview_section(&tx, &histories, as_of);
+    let overview = report::overview_section(&tx, &histories, &outsized, as_of);
+    let loyalty_measures = args.survey.as_ref().map(|_| customers.rfm.clone());
     let (rfm, clv) = rayon::join(
-        || report::rfm_section(&tx, as_of),
-        || report::clv_section(&tx, &histories, as_of, &log),
+        || report::rfm_section(customers.rfm, as_of),
+        || report::clv_section(customers.btyd, &histories, as_of, &log),
     );
-    let rfm = rfm?;
-    let loyalty = match &args.survey {
-        Some(path) => Some(report::loyalty_section(
-            &tx,
+    let loyalty = match (&args.survey, &loyalty_measures) {
+        (Some(path), Some(measures)) => Some(report::loyalty_section(
+            (measures, &tx.source),
             path,
             (as_of, explicit_as_of),
             &log,
         )?),
-        None => None,
+        _ => None,
     };
     let source = tx.source.clone();
     drop(tx);
