@@ -10,7 +10,7 @@ use crate::commands::opening::read_transactions_and_outsized_ids;
 use crate::data::dates::resolve_as_of;
 use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
-use crate::output::{Log, Stopwatch, check_outputs, counted, format_day, write_to_path};
+use crate::output::{Lang, Log, Stopwatch, check_outputs, counted, format_day, write_to_path};
 use crate::report::{self, Document, Section};
 
 /// Write one report of every analysis the data allows: an offline HTML page with charts, or an
@@ -22,8 +22,9 @@ use crate::report::{self, Document, Section};
 /// CLV (model fit, actual against predicted repeat purchases over calibration and holdout,
 /// P(alive) by frequency and recency, the value-tier pyramid); churn (back-test gains, risk
 /// bands, the 20 customers with the most value at risk and why); cohorts (retention heat map)
-/// and lifecycle stages. A section the data does not allow says why instead. Settings are the
-/// commands' defaults (see docs/report.md).
+/// and lifecycle stages with their migration over the last 90 days. A section the data does not
+/// allow says why instead. With --lang zh, titles, headers and names are in Chinese. Settings
+/// are the commands' defaults (see docs/report.md).
 ///
 /// The HTML page fetches nothing when viewed (styles inline, charts as inline SVG), prints one
 /// section per page, and stays small whatever the number of customers: charts summarise.
@@ -32,6 +33,7 @@ use crate::report::{self, Document, Section};
 ///   clm report fixtures/online_retail_sample.csv -o report.html
 ///   clm report fixtures/transactions.csv --survey fixtures/survey.csv -o report.html
 ///   clm report orders.parquet --as-of 2025-06-30 -o monday.xlsx
+///   clm report fixtures/transactions.csv --lang zh -o report_zh.html
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct ReportArgs {
@@ -48,6 +50,12 @@ pub struct ReportArgs {
     /// The report to write (atomically): .html (or .htm) for the page, .xlsx for the workbook.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+
+    /// Language of section titles, table headers, and segment, quadrant, tier, stage and band
+    /// names in tables and charts (en or zh; readings stay in English). The workbook keeps the
+    /// English codes and gains a <column>_label column beside each (docs/labels.md).
+    #[arg(long, value_enum, default_value_t = Lang::En, value_name = "LANG")]
+    pub lang: Lang,
 }
 
 /// What the report is written as.
@@ -114,7 +122,8 @@ pub fn run(args: ReportArgs, quiet: bool) -> Result<()> {
     let mut sections: Vec<Section> = vec![overview, rfm];
     sections.extend(loyalty);
     sections.extend([clv, churn, cohorts, lifecycle]);
-    let document = Document {
+    let mut document = Document {
+        lang: Lang::En,
         title: format!("Customer report: {}", file_name(&source)),
         subtitle: format!(
             "As of {}: {} from {}. Written by clm {}.",
@@ -132,6 +141,8 @@ pub fn run(args: ReportArgs, quiet: bool) -> Result<()> {
             }
         }
     }
+    // After the notes above, which stay in English as every message on stderr.
+    report::localize(&mut document, args.lang);
     write(&document, &args.output, format)?;
     timer.lap("write");
     Ok(())
