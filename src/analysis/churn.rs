@@ -215,20 +215,20 @@ impl Context<'_> {
     ) -> Result<Scores> {
         let mut timer = Stopwatch::start("churn score");
         let h_weeks = f64::from(self.horizon) / TimeUnit::Week.days();
-        // The supervised probabilities do not wait for the BG/NBD fit (mostly on one core).
-        let btyd = || {
-            let params = fit_btyd(window);
-            let probabilities: Vec<f64> = match &params {
-                Ok(params) => window
-                    .features
-                    .par_iter()
-                    .map(|f| bgnbd_no_purchase(params, &triple_in_weeks(f), h_weeks))
-                    .collect(),
-                Err(_) => vec![f64::NAN; window.customers.len()],
-            };
-            (params, probabilities)
+        let btyd_params = fit_btyd(window);
+        if let Err(reason) = &btyd_params {
+            log.note(reason);
+        }
+        timer.lap("BG/NBD fit");
+        let btyd = match &btyd_params {
+            Ok(params) => window
+                .features
+                .par_iter()
+                .map(|f| bgnbd_no_purchase(params, &triple_in_weeks(f), h_weeks))
+                .collect(),
+            Err(_) => vec![f64::NAN; window.customers.len()],
         };
-        let supervised = || match model {
+        let supervised = match model {
             Some(model) => (0..window.customers.len())
                 .into_par_iter()
                 .map_init(Vec::new, |row, i| {
@@ -239,11 +239,7 @@ impl Context<'_> {
                 .collect(),
             None => vec![f64::NAN; window.customers.len()],
         };
-        let ((btyd_params, btyd), supervised) = rayon::join(btyd, supervised);
-        if let Err(reason) = &btyd_params {
-            log.note(reason);
-        }
-        timer.lap("BG/NBD fit and probabilities");
+        timer.lap("probabilities");
         Ok(Scores {
             btyd_params,
             btyd,
@@ -252,30 +248,25 @@ impl Context<'_> {
         })
     }
 
-    /// The back-test on `evaluation`, the model trained for the as-of date (on `evaluation`
-    /// itself when its cut-off is one horizon before `as_of`, as with the default as-of date)
-    /// and the as-of window to score: three independent steps run side by side, since each
-    /// has long stretches on one core (the BG/NBD fit, the training's setup).
+    /// The back-test on `evaluation`, then the model trained for the as-of date (on
+    /// `evaluation` itself when its cut-off is one horizon before `as_of`, as with the default
+    /// as-of date), then the as-of window to score.
+    ///
+    /// One after the other on purpose: the model fits add up their terms on the thread pool, and
+    /// how rayon splits that work depends on what else runs, so fits run beside other work can
+    /// differ in the last bits and reorder near-ties in the customer list.
     pub fn backtest_and_training(
         &self,
         evaluation: &Window,
         as_of: i32,
     ) -> (Backtest, Trained, Window) {
-        let (backtest, (trained, scoring)) = rayon::join(
-            || self.backtest(evaluation),
-            || {
-                rayon::join(
-                    || {
-                        if evaluation.cutoff == as_of - self.horizon {
-                            self.train_on(evaluation)
-                        } else {
-                            self.train_on(&self.window(as_of - self.horizon, true))
-                        }
-                    },
-                    || self.window(as_of, false),
-                )
-            },
-        );
+        let backtest = self.backtest(evaluation);
+        let trained = if evaluation.cutoff == as_of - self.horizon {
+            self.train_on(evaluation)
+        } else {
+            self.train_on(&self.window(as_of - self.horizon, true))
+        };
+        let scoring = self.window(as_of, false);
         (backtest, trained, scoring)
     }
 

@@ -90,24 +90,27 @@ pub fn run(args: ReportArgs, quiet: bool) -> Result<()> {
     drop(spinner);
     timer.lap("histories");
 
-    let spinner = log.spinner("RFM and CLV");
     let overview = report::overview_section(&tx, &histories, &outsized, as_of);
-    let loyalty_measures = args.survey.as_ref().map(|_| customers.rfm.clone());
-    let (rfm, clv) = rayon::join(
-        || report::rfm_section(customers.rfm, as_of),
-        || report::clv_section(customers.btyd, &histories, as_of, &log),
-    );
-    let loyalty = match (&args.survey, &loyalty_measures) {
-        (Some(path), Some(measures)) => Some(report::loyalty_section(
-            (measures, &tx.source),
+    let loyalty = match &args.survey {
+        Some(path) => Some(report::loyalty_section(
+            (&customers.rfm, &tx.source),
             path,
             (as_of, explicit_as_of),
             &log,
         )?),
-        _ => None,
+        None => None,
     };
     let source = tx.source.clone();
     drop(tx);
+    timer.lap("overview, loyalty");
+
+    // Churn's model fits run alone, as in `clm churn`, so that its figures are the command's
+    // to the last bit (see analysis::churn::Context::backtest_and_training).
+    let spinner = log.spinner("RFM and CLV");
+    let (rfm, clv) = rayon::join(
+        || report::rfm_section(customers.rfm, as_of),
+        || report::clv_section(customers.btyd, &histories, as_of, &log),
+    );
     drop(spinner);
     timer.lap("rfm, clv");
     let spinner = log.spinner("churn back-test and scores");
