@@ -76,11 +76,9 @@ def main() -> None:
                 checked = ["Spark = pandas"]
                 if reads_summaries and case.clm_reads:
                     names = ["rfm", "clv", "loyalty"] if analysis == "rfm" else ["churn"]
-                    same = [name for name in names
-                            if common.check_analysis_on_summary(args.clm, case, name, engine,
-                                                                folder)]
-                    if same:
-                        checked.append(f"clm {'/'.join(same)} on the summary = on the rows")
+                    for name in names:
+                        common.check_analysis_on_summary(args.clm, case, name, engine, folder)
+                    checked.append(f"clm {'/'.join(names)} on the summary = on the rows")
                 print(f"ok  {what}: {len(engine)} summary rows; {', '.join(checked)} "
                       f"(query {took:.1f} s)")
     finally:

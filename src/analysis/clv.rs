@@ -5,12 +5,18 @@
 
 use rayon::prelude::*;
 
+use crate::analysis::holdout::holdout_report;
 use crate::analysis::value::{
     self, NotFitted, PurchaseModel, PurchaseModelChoice, Valuation, model_label,
 };
+use crate::data::Transactions;
 use crate::error::ClmError;
-use crate::features::btyd::{BtydStatistics, TimeUnit};
+use crate::features::btyd::{
+    BtydStatistics, TimeUnit, btyd_from_summaries, btyd_statistics, holdout_from_summaries,
+    holdout_purchases,
+};
 use crate::features::log_as_of_notes;
+use crate::features::summary::Summaries;
 use crate::models::bgbb::{BgBbParams, DiscreteSummary};
 use crate::models::gamma_gamma::GammaGammaParams;
 use crate::models::predict::{Btyd, CustomerPrediction};
@@ -75,6 +81,105 @@ pub fn fit_models(
         Err(e) => return Err(e),
     };
     Ok((model, spend))
+}
+
+/// What the fit needs from the input, whatever its kind: the BTYD statistics at the as-of date
+/// and, with a holdout, each customer's purchase days in `(as_of, end]`.
+pub struct ClvInputs {
+    pub stats: BtydStatistics,
+    pub as_of: i32,
+    /// The holdout end and each customer's purchase days after the as-of date up to it.
+    pub holdout: Option<(i32, Vec<u32>)>,
+}
+
+impl ClvInputs {
+    /// From the transactions.
+    pub fn from_transactions(
+        tx: &Transactions,
+        as_of: i32,
+        holdout_end: Option<i32>,
+    ) -> anyhow::Result<ClvInputs> {
+        let stats = btyd_statistics(tx, as_of)?;
+        let holdout = match holdout_end {
+            Some(end) => Some((end, holdout_purchases(tx, &stats.customer_id, as_of, end)?)),
+            None => None,
+        };
+        Ok(ClvInputs {
+            stats,
+            as_of,
+            holdout,
+        })
+    }
+
+    /// From a per-customer summary holding the as-of date (and the holdout end) as cut-offs:
+    /// the holdout purchases are the purchase days at the end minus those at the as-of date.
+    pub fn from_summaries(
+        summaries: &Summaries,
+        as_of: i32,
+        holdout_end: Option<i32>,
+    ) -> ClvInputs {
+        let stats = btyd_from_summaries(summaries, as_of);
+        let holdout = holdout_end.map(|end| {
+            (
+                end,
+                holdout_from_summaries(summaries, &stats.customer_id, as_of, end),
+            )
+        });
+        ClvInputs {
+            stats,
+            as_of,
+            holdout,
+        }
+    }
+}
+
+/// The report of a fit: with a holdout, the holdout table (predicted against actual repeat
+/// purchases); else each customer's value with its tier, which needs a spend model (`None`
+/// without one, as from a saved model without Gamma-Gamma).
+#[allow(clippy::too_many_arguments)]
+pub fn clv_report(
+    inputs: ClvInputs,
+    histories: (&[Triple], &[u32]),
+    (model, spend): (&PurchaseModel, Option<&SpendModel>),
+    valuation: &Valuation,
+    tier_shares: &[f64],
+    log: &Log,
+    clock: &mut Stopwatch,
+) -> Option<Report> {
+    let ClvInputs {
+        stats,
+        as_of,
+        holdout,
+    } = inputs;
+    let unit = valuation.unit;
+    let context = Context {
+        unit,
+        as_of,
+        customers: stats.len(),
+    };
+    let mut heading = model_heading(&context, model, spend, &stats);
+    if let Some((end, actual)) = holdout {
+        let triples = stats.triples(unit);
+        let (lines, table) = holdout_report(&model.btyd, &triples, &actual, unit, (as_of, end));
+        heading.extend(lines);
+        return Some(Report {
+            heading,
+            summary: table.clone(),
+            rows: table,
+        });
+    }
+    let (spend_params, _) = spend?;
+    Some(value_report(
+        stats,
+        histories,
+        model,
+        spend_params,
+        valuation,
+        tier_shares,
+        heading,
+        log,
+        clock,
+    ))
 }
 
 /// Facts printed beside every figure.
@@ -494,5 +599,38 @@ pub fn bgbb_report(
         heading,
         summary: rows.clone(),
         rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::load::RowColumns;
+
+    #[test]
+    fn the_inputs_of_a_summary_are_its_statistics_and_holdout_purchases() {
+        // A buys on days 0, 10 (twice) and 30, then 50 and 60 in the holdout; B once on 20 and
+        // not again; R has only a return.
+        let rows = RowColumns {
+            customer: vec!["A", "A", "A", "A", "A", "A", "B", "R"],
+            day: vec![0, 10, 10, 30, 50, 60, 20, -1],
+            amount: vec![5.0, 2.0, 3.0, 7.0, 1.0, 1.0, 9.0, -4.0],
+            is_return: vec![false, false, false, false, false, false, false, true],
+            order: None,
+        };
+        let summaries = Summaries::from_rows(&rows, &[40, 70]);
+        let inputs = ClvInputs::from_summaries(&summaries, 40, Some(70));
+        let stats = &inputs.stats;
+        assert_eq!(stats.customer_id.iter().collect::<Vec<_>>(), ["A", "B"]);
+        assert_eq!(stats.repeat_purchases, [2, 0]);
+        assert_eq!(stats.t_x_days, [30, 0]);
+        assert_eq!(stats.t_cal_days, [40, 20]);
+        assert_eq!(stats.mean_repeat_spend[0], (5.0 + 7.0) / 2.0);
+        assert_eq!(stats.returns_only_customers, 1);
+        assert_eq!(inputs.holdout, Some((70, vec![2, 0])));
+        assert_eq!(
+            ClvInputs::from_summaries(&summaries, 40, None).holdout,
+            None
+        );
     }
 }

@@ -6,10 +6,13 @@
 //! value horizon, while `clm churn --horizon` is the churn window and its value horizon is
 //! `--clv-horizon`. Both take a [`Span`], a length with a unit (`90d`, `13w`, `3m`, `1y`); a
 //! plain number keeps its meaning in each (the time unit in clv, days in churn).
+//!
+//! Also clv's `--model` choices and its `--holdout-end` date, read here beside the value
+//! horizon.
 
 use clap::Args;
 
-use crate::analysis::value::{MAX_HORIZON_DAYS, Valuation};
+use crate::analysis::value::{MAX_HORIZON_DAYS, PurchaseModelChoice, Valuation};
 use crate::error::ClmError;
 use crate::features::btyd::TimeUnit;
 
@@ -150,9 +153,123 @@ pub fn bgbb_horizon(span: Option<Span>) -> Result<f64, ClmError> {
 /// The longest BG/BB horizon, in periods (transaction opportunities).
 const MAX_BGBB_HORIZON: f64 = 1000.0;
 
+/// `--holdout-end`: a date after the as-of date (days since 1970-01-01).
+pub fn holdout_end(text: Option<&str>, as_of: i32) -> Result<Option<i32>, ClmError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let day = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map(crate::data::dates::day_number)
+        .map_err(|_| {
+            ClmError::Usage(format!(
+                "--holdout-end '{text}' is not a date like 2025-06-30"
+            ))
+        })?;
+    if day <= as_of {
+        return Err(ClmError::Usage(format!(
+            "--holdout-end {text} must be after the as-of date {}",
+            crate::output::format_day(as_of)
+        )));
+    }
+    Ok(Some(day))
+}
+
+/// `clm clv --model`: which purchase model to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelChoice {
+    /// BG/NBD (Fader, Hardie & Lee 2005).
+    Bgnbd,
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
+    ParetoNbd,
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007).
+    Mbgnbd,
+    /// All three; the lowest BIC wins.
+    Auto,
+    /// BG/BB (Fader, Hardie & Shang 2010), for discrete-time summaries (--input-kind summary
+    /// with frequency,recency,periods).
+    Bgbb,
+}
+
+/// Which models fit which inputs, for the usage errors.
+const MODELS_FOR_INPUTS: &str = "bgnbd, pareto-nbd, mbgnbd and auto fit transactions and x,t_x,T summaries (continuous time); bgbb fits frequency,recency,periods summaries (discrete transaction opportunities, --input-kind summary)";
+
+impl ModelChoice {
+    /// The continuous-time purchase model this choice fits; a usage error for BG/BB (`input`:
+    /// what the input holds, for the message).
+    pub fn continuous(self, input: &str) -> Result<PurchaseModelChoice, ClmError> {
+        Ok(match self {
+            ModelChoice::Bgnbd => PurchaseModelChoice::BgNbd,
+            ModelChoice::ParetoNbd => PurchaseModelChoice::ParetoNbd,
+            ModelChoice::Mbgnbd => PurchaseModelChoice::MbgNbd,
+            ModelChoice::Auto => PurchaseModelChoice::Auto,
+            ModelChoice::Bgbb => {
+                return Err(ClmError::Usage(format!(
+                    "--model bgbb cannot be fitted on {input}: {MODELS_FOR_INPUTS}"
+                )));
+            }
+        })
+    }
+
+    /// A usage error unless this choice fits discrete-time summaries (BG/BB; the default
+    /// BG/NBD is taken to mean "the default model" there); `name` is the file's.
+    pub fn check_discrete(self, name: &str) -> Result<(), ClmError> {
+        if matches!(
+            self,
+            ModelChoice::ParetoNbd | ModelChoice::Mbgnbd | ModelChoice::Auto
+        ) {
+            return Err(ClmError::Usage(format!(
+                "{name} holds frequency,recency,periods summaries (discrete time), which only BG/BB fits: {MODELS_FOR_INPUTS}"
+            )));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_holdout_end_is_a_date_after_the_as_of_date() {
+        let as_of = crate::data::dates::resolve_as_of(Some("2025-03-31"), 0).unwrap();
+        assert_eq!(holdout_end(None, as_of).unwrap(), None);
+        assert_eq!(
+            holdout_end(Some(" 2025-04-30"), as_of).unwrap(),
+            Some(as_of + 30)
+        );
+        let early = holdout_end(Some("2025-03-31"), as_of).unwrap_err();
+        assert!(matches!(early, ClmError::Usage(_)), "{early}");
+        assert!(
+            early
+                .to_string()
+                .contains("after the as-of date 2025-03-31")
+        );
+        let bad = holdout_end(Some("31/03/2025"), as_of).unwrap_err();
+        assert!(
+            bad.to_string().contains("not a date like 2025-06-30"),
+            "{bad}"
+        );
+    }
+
+    #[test]
+    fn each_model_choice_fits_its_kind_of_input() {
+        assert_eq!(
+            ModelChoice::Auto.continuous("transactions").unwrap(),
+            PurchaseModelChoice::Auto
+        );
+        let bgbb = ModelChoice::Bgbb.continuous("transactions").unwrap_err();
+        assert!(
+            bgbb.to_string()
+                .contains("cannot be fitted on transactions")
+        );
+        assert!(ModelChoice::Bgbb.check_discrete("d.csv").is_ok());
+        assert!(ModelChoice::Bgnbd.check_discrete("d.csv").is_ok());
+        let pareto = ModelChoice::ParetoNbd.check_discrete("d.csv").unwrap_err();
+        assert!(
+            pareto.to_string().starts_with("d.csv holds frequency"),
+            "{pareto}"
+        );
+    }
 
     fn value(margin: f64, discount_rate: f64) -> ValueArgs {
         ValueArgs {

@@ -11,6 +11,7 @@ use crate::analysis::value::PurchaseModel;
 use crate::error::ClmError;
 use crate::features::btyd::TimeUnit;
 use crate::models::FitReport;
+use crate::models::bgbb::{self, BgBbParams};
 use crate::models::gamma_gamma::{self, GammaGammaParams};
 use crate::models::saved::{FORMAT, SavedFit, SavedModel, VERSION, param_names};
 
@@ -82,6 +83,15 @@ pub fn saved_spend_model(saved: &SavedModel) -> Result<Option<(GammaGammaParams,
         .transpose()
         .map_err(bad)?;
     Ok(report.map(|report| (params, report)))
+}
+
+/// The BG/BB model of a saved model, with its fit statistics.
+pub fn saved_bgbb_model(saved: &SavedModel) -> Result<(BgBbParams, FitReport)> {
+    let bad = |e: String| ClmError::BadData(format!("saved model: {e}"));
+    Ok((
+        saved.bgbb().map_err(bad)?,
+        saved.fit.to_report(&bgbb::PARAM_NAMES).map_err(bad)?,
+    ))
 }
 
 /// Writes a fitted model: `model` and `time_unit` as saved (`bgnbd` … `bgbb`; `week`, `day`

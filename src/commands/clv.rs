@@ -4,37 +4,31 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use crate::analysis::clv::{
-    Context, bgbb_report, check_statistics, continuous_summary_report, fit_models, model_heading,
-    value_report,
+    ClvInputs, bgbb_report, check_statistics, clv_report, continuous_summary_report, fit_models,
 };
-use crate::analysis::holdout::holdout_report;
-use crate::analysis::options::{ValueArgs, bgbb_horizon, value_horizon};
+use crate::analysis::options::{ModelChoice, ValueArgs, bgbb_horizon, holdout_end, value_horizon};
 use crate::analysis::saved::{
-    read_model, resolve_unit, saved_purchase_model, saved_spend_model, write_model,
+    read_model, resolve_unit, saved_bgbb_model, saved_purchase_model, saved_spend_model,
+    write_model,
 };
 use crate::analysis::value::{self, NotFitted, PurchaseModelChoice, model_label};
 use crate::commands::Span;
 use crate::commands::opening::{
-    as_of_flag, read_transactions, require_cutoffs, summaries_from_table,
+    as_of_flag, read_transactions, require_cutoffs, summaries_from_file,
 };
-use crate::data::dates::{day_number, resolve_as_of};
+use crate::data::dates::resolve_as_of;
 use crate::data::options::{AsOfArgs, InputArgs};
-use crate::data::summary::InputKind;
-use crate::data::table::read_table;
+use crate::data::summary::{InputKind, SummaryFile};
 use crate::error::ClmError;
-use crate::features::btyd::{
-    BtydStatistics, ModelSummaries, TimeUnit, btyd_from_summaries, btyd_statistics,
-    holdout_from_summaries, holdout_purchases, summaries_of_table,
-};
-use crate::features::summary::Summaries;
-use crate::models::bgbb::{self, BgBbParams, DiscreteSummary};
+use crate::features::btyd::{ModelSummaries, TimeUnit, summaries_of_table};
+use crate::models::bgbb;
+use crate::models::compress_triples;
 use crate::models::saved::SavedModel;
-use crate::models::{FitReport, compress_triples};
 use crate::output::OutputArgs;
-use crate::output::{Log, Report, Stopwatch, emit, format_day};
+use crate::output::{Log, Stopwatch, emit, format_day};
 use crate::segment::tiers::parse_tier_shares;
 
 /// Customer lifetime value from a buy-till-you-die model with Gamma-Gamma spend.
@@ -121,38 +115,6 @@ pub struct ClvArgs {
     pub input_kind: InputKind,
 }
 
-/// Which purchase model to fit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ModelChoice {
-    /// BG/NBD (Fader, Hardie & Lee 2005).
-    Bgnbd,
-    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
-    ParetoNbd,
-    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007).
-    Mbgnbd,
-    /// All three; the lowest BIC wins.
-    Auto,
-    /// BG/BB (Fader, Hardie & Shang 2010), for discrete-time summaries (--input-kind summary
-    /// with frequency,recency,periods).
-    Bgbb,
-}
-
-impl ModelChoice {
-    /// The continuous-time purchase model this choice fits; `None` for BG/BB.
-    fn purchase_model(self) -> Option<PurchaseModelChoice> {
-        match self {
-            ModelChoice::Bgnbd => Some(PurchaseModelChoice::BgNbd),
-            ModelChoice::ParetoNbd => Some(PurchaseModelChoice::ParetoNbd),
-            ModelChoice::Mbgnbd => Some(PurchaseModelChoice::MbgNbd),
-            ModelChoice::Auto => Some(PurchaseModelChoice::Auto),
-            ModelChoice::Bgbb => None,
-        }
-    }
-}
-
-/// Which models fit which inputs, for the usage errors.
-const MODELS_FOR_INPUTS: &str = "bgnbd, pareto-nbd, mbgnbd and auto fit transactions and x,t_x,T summaries (continuous time); bgbb fits frequency,recency,periods summaries (discrete transaction opportunities, --input-kind summary)";
-
 /// Runs `clm clv`.
 pub fn run(args: ClvArgs, quiet: bool) -> Result<()> {
     let log = Log { quiet };
@@ -164,232 +126,96 @@ pub fn run(args: ClvArgs, quiet: bool) -> Result<()> {
     let saved = args.model_in.as_deref().map(read_model).transpose()?;
     match args.input_kind {
         InputKind::Summary => run_summaries(&args, saved, &tier_shares, &log),
-        InputKind::Transactions => run_transactions(&args, saved, &tier_shares, &log),
+        InputKind::Transactions => run_histories(&args, saved, &tier_shares, &log, None),
     }
 }
 
-fn run_transactions(
+/// `clm clv` on the customers' histories: the transactions, or their per-customer summary
+/// (docs/summary.md), whose BTYD statistics at the as-of date (and holdout purchases from a
+/// cut-off at --holdout-end) are views of it; then the same fit and report.
+fn run_histories(
     args: &ClvArgs,
     saved: Option<SavedModel>,
     tier_shares: &[f64],
     log: &Log,
+    summary: Option<&SummaryFile>,
 ) -> Result<()> {
     let mut clock = Stopwatch::start("clv");
-    let fitting = fitting(args, saved.as_ref(), "transactions")?;
-    let (tx, last_day) = read_transactions(&args.input, log, &mut clock)?;
-    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), last_day)?;
-    let holdout_end = holdout_end(args, as_of)?;
-    let stats = btyd_statistics(&tx, as_of)?;
+    let input = match summary {
+        Some(_) => "per-customer summaries",
+        None => "transactions",
+    };
+    let unit = resolve_unit(args.time_unit, saved.as_ref())?;
+    let purchase_choice = args.model.continuous(input)?;
+    let horizon = value_horizon(args.horizon, unit)?;
+    let (as_of, holdout) = (args.as_of.as_of.as_deref(), args.holdout_end.as_deref());
+    let (inputs, source) = match summary {
+        None => {
+            let (tx, last_day) = read_transactions(&args.input, log, &mut clock)?;
+            let as_of = resolve_as_of(as_of, last_day)?;
+            let holdout_end = holdout_end(holdout, as_of)?;
+            let inputs = ClvInputs::from_transactions(&tx, as_of, holdout_end)?;
+            (inputs, tx.source.clone())
+        }
+        Some(file) => {
+            let (summaries, source, latest) =
+                summaries_from_file(&args.input, file, log, &mut clock)?;
+            let as_of = resolve_as_of(as_of, latest)?;
+            let holdout_end = holdout_end(holdout, as_of)?;
+            let (needed, make) = match holdout_end {
+                Some(end) => (
+                    vec![as_of, end],
+                    format!("--as-of {} --horizon {}d", format_day(end), end - as_of),
+                ),
+                None => (vec![as_of], as_of_flag(as_of)),
+            };
+            require_cutoffs(&summaries, &source, &needed, &make)?;
+            (
+                ClvInputs::from_summaries(&summaries, as_of, holdout_end),
+                source,
+            )
+        }
+    };
     clock.lap("statistics");
-    check_statistics(&stats, &tx.source, as_of, holdout_end.is_some(), log)?;
-    let holdout = holdout_end
-        .map(|end| {
-            Ok::<_, anyhow::Error>((end, holdout_purchases(&tx, &stats.customer_id, as_of, end)?))
-        })
-        .transpose()?;
-    drop(tx);
-    let statistics = Statistics {
-        stats,
-        as_of,
-        holdout,
-    };
-    model_and_report(
-        args,
-        saved,
-        tier_shares,
-        log,
-        (statistics, fitting),
-        &mut clock,
-    )
-}
-
-/// `clm clv --input-kind summary` on a per-customer summary (docs/summary.md): the BTYD
-/// statistics at the as-of date (and the holdout purchases from a cut-off at --holdout-end)
-/// are views of it, then the same fit and report as from the transactions.
-fn run_customer_summaries(
-    args: &ClvArgs,
-    saved: Option<SavedModel>,
-    tier_shares: &[f64],
-    log: &Log,
-    (summaries, source, latest): (Summaries, String, i32),
-) -> Result<()> {
-    let mut clock = Stopwatch::start("clv");
-    let fitting = fitting(args, saved.as_ref(), "per-customer summaries")?;
-    let as_of = resolve_as_of(args.as_of.as_of.as_deref(), latest)?;
-    let holdout_end = holdout_end(args, as_of)?;
-    let (needed, make) = match holdout_end {
-        Some(end) => (
-            vec![as_of, end],
-            format!("--as-of {} --horizon {}d", format_day(end), end - as_of),
-        ),
-        None => (vec![as_of], as_of_flag(as_of)),
-    };
-    require_cutoffs(&summaries, &source, &needed, &make)?;
-    let stats = btyd_from_summaries(&summaries, as_of);
-    let holdout = holdout_end.map(|end| {
-        (
-            end,
-            holdout_from_summaries(&summaries, &stats.customer_id, as_of, end),
-        )
-    });
-    drop(summaries);
-    clock.lap("statistics");
-    check_statistics(&stats, &source, as_of, holdout_end.is_some(), log)?;
-    let statistics = Statistics {
-        stats,
-        as_of,
-        holdout,
-    };
-    model_and_report(
-        args,
-        saved,
-        tier_shares,
-        log,
-        (statistics, fitting),
-        &mut clock,
-    )
-}
-
-/// The model settings, checked before the input is read.
-struct Fitting {
-    unit: TimeUnit,
-    purchase_choice: PurchaseModelChoice,
-    horizon: f64,
-}
-
-/// The settings of a fit on `input` (what the input holds, for the messages).
-fn fitting(args: &ClvArgs, saved: Option<&SavedModel>, input: &str) -> Result<Fitting> {
-    let unit = resolve_unit(args.time_unit, saved)?;
-    Ok(Fitting {
-        unit,
-        purchase_choice: continuous_model(args.model, input)?,
-        horizon: value_horizon(args.horizon, unit)?,
-    })
-}
-
-/// What the fit needs from the input, whatever its kind.
-struct Statistics {
-    stats: BtydStatistics,
-    as_of: i32,
-    /// The holdout end and each customer's purchase days in `(as_of, end]`.
-    holdout: Option<(i32, Vec<u32>)>,
-}
-
-/// Fits (or loads) the models on the statistics and writes the value report, or the holdout
-/// table with --holdout-end.
-fn model_and_report(
-    args: &ClvArgs,
-    saved: Option<SavedModel>,
-    tier_shares: &[f64],
-    log: &Log,
-    (statistics, fitting): (Statistics, Fitting),
-    clock: &mut Stopwatch,
-) -> Result<()> {
-    let Statistics {
-        stats,
-        as_of,
-        holdout,
-    } = statistics;
-    let Fitting {
-        unit,
-        purchase_choice,
-        horizon,
-    } = fitting;
-    let (histories, history_of) = stats.histories(unit);
+    let has_holdout = inputs.holdout.is_some();
+    check_statistics(&inputs.stats, &source, inputs.as_of, has_holdout, log)?;
+    let (histories, history_of) = inputs.stats.histories(unit);
     clock.lap("histories");
     let (model, spend) = match &saved {
         Some(saved) => (saved_purchase_model(saved)?, saved_spend_model(saved)?),
         None => {
-            let fitted = fit_models(purchase_choice, &stats, &histories, holdout.is_some(), log);
+            let fitted = fit_models(purchase_choice, &inputs.stats, &histories, has_holdout, log);
             clock.lap("fit");
             fitted.map_err(|e| fit_failure(e, args.model))?
         }
     };
     if let Some(path) = &args.model_out {
-        let as_of = format_day(as_of);
+        let as_of = format_day(inputs.as_of);
         let names = (model.btyd.name(), unit.name(), as_of.as_str());
         write_model(path, names, &model.report, spend.as_ref().map(|s| &s.1))?;
     }
-    let context = Context {
-        unit,
-        as_of,
-        customers: stats.len(),
-    };
-    let mut heading = model_heading(&context, &model, spend.as_ref(), &stats);
-    let inputs = [args.input.input.as_path()];
-    if let Some((end, actual)) = holdout {
-        let triples = stats.triples(unit);
-        let (lines, table) = holdout_report(&model.btyd, &triples, &actual, unit, (as_of, end));
-        heading.extend(lines);
-        let report = Report {
-            heading,
-            summary: table.clone(),
-            rows: table,
-        };
-        return emit(&report, &args.output, &inputs);
-    }
-    let Some((spend_params, _)) = spend else {
-        return Err(ClmError::BadData(format!(
-            "{}: the saved model has no Gamma-Gamma spend model, needed for CLV",
-            args.model_in
-                .as_deref()
-                .map(Path::display)
-                .map(|d| d.to_string())
-                .unwrap_or_default()
-        ))
-        .into());
-    };
-    let report = value_report(
-        stats,
-        (&histories, &history_of),
-        &model,
-        &spend_params,
-        &args.value.valuation(unit, horizon),
+    let valuation = args.value.valuation(unit, horizon);
+    let models = (&model, spend.as_ref());
+    let histories = (&histories[..], &history_of[..]);
+    let report = clv_report(
+        inputs,
+        histories,
+        models,
+        &valuation,
         tier_shares,
-        heading,
         log,
-        clock,
-    );
-    emit(&report, &args.output, &inputs)?;
+        &mut clock,
+    )
+    .ok_or_else(|| {
+        let path = args.model_in.as_deref().unwrap_or(Path::new(""));
+        ClmError::BadData(format!(
+            "{}: the saved model has no Gamma-Gamma spend model, needed for CLV",
+            path.display()
+        ))
+    })?;
+    emit(&report, &args.output, &[args.input.input.as_path()])?;
     clock.lap("write");
     Ok(())
-}
-
-/// `--holdout-end`, checked to be after the as-of date.
-fn holdout_end(args: &ClvArgs, as_of: i32) -> Result<Option<i32>> {
-    args.holdout_end
-        .as_deref()
-        .map(|text| parse_holdout_end(text, as_of))
-        .transpose()
-}
-
-fn parse_holdout_end(text: &str, as_of: i32) -> Result<i32> {
-    let day = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map(day_number)
-        .map_err(|_| {
-            ClmError::Usage(format!(
-                "--holdout-end '{text}' is not a date like 2025-06-30"
-            ))
-        })?;
-    if day <= as_of {
-        return Err(ClmError::Usage(format!(
-            "--holdout-end {text} must be after the as-of date {}",
-            format_day(as_of)
-        ))
-        .into());
-    }
-    Ok(day)
-}
-
-/// The continuous-time model asked for, or a usage error when it is BG/BB (`input`: what the
-/// input holds, for the message).
-fn continuous_model(choice: ModelChoice, input: &str) -> Result<PurchaseModelChoice> {
-    choice.purchase_model().ok_or_else(|| {
-        ClmError::Usage(format!(
-            "--model bgbb cannot be fitted on {input}: {MODELS_FOR_INPUTS}"
-        ))
-        .into()
-    })
 }
 
 /// A model that cannot be fitted is a property of the data: exit 65, with what to try. The
@@ -418,38 +244,36 @@ fn run_summaries(
     let path = args.input.input.as_path();
     let name = path.display().to_string();
     let inputs = [path];
-    let raw = read_table(path, "input")?;
-    if raw.headers.iter().any(|h| h == "summary_version") {
-        let mut timer = Stopwatch::start("summary");
-        let summaries = summaries_from_table(&args.input, &raw, log, &mut timer)?;
-        drop(raw);
-        return run_customer_summaries(args, saved, tier_shares, log, summaries);
+    let file = SummaryFile::open(path, "input")?;
+    if file.headers()?.iter().any(|h| h == "summary_version") {
+        return run_histories(args, saved, tier_shares, log, Some(&file));
     }
-    match summaries_of_table(&name, &raw)? {
+    let report = match summaries_of_table(&name, &file.raw_table()?)? {
         ModelSummaries::Discrete(summaries) => {
-            if matches!(
-                args.model,
-                ModelChoice::ParetoNbd | ModelChoice::Mbgnbd | ModelChoice::Auto
-            ) {
-                return Err(ClmError::Usage(format!(
-                    "{name} holds frequency,recency,periods summaries (discrete time), which only BG/BB fits: {MODELS_FOR_INPUTS}"
-                ))
-                .into());
-            }
-            let (params, fit) = bgbb_model(saved.as_ref(), &summaries)?;
+            args.model.check_discrete(&name)?;
+            let (params, fit) = match &saved {
+                Some(saved) => saved_bgbb_model(saved)?,
+                None => {
+                    let refused = |error| NotFitted {
+                        model: model_label("bgbb"),
+                        error,
+                    };
+                    let fit = bgbb::fit(&summaries)
+                        .map_err(|e| fit_failure(refused(e), ModelChoice::Bgbb))?;
+                    (fit.params, fit.report)
+                }
+            };
             if let Some(path) = &args.model_out {
                 write_model(path, ("bgbb", "period", ""), &fit, None)?;
             }
-            let horizon = bgbb_horizon(args.horizon)?;
-            let report = bgbb_report(&params, &fit, &summaries, horizon);
-            emit(&report, &args.output, &inputs)
+            bgbb_report(&params, &fit, &summaries, bgbb_horizon(args.horizon)?)
         }
         ModelSummaries::Continuous(triples) => {
             let unit = resolve_unit(args.time_unit, saved.as_ref())?;
             let model = match &saved {
                 Some(saved) => saved_purchase_model(saved)?,
                 None => value::fit_purchase_model(
-                    continuous_model(args.model, "x,t_x,T summaries")?,
+                    args.model.continuous("x,t_x,T summaries")?,
                     &compress_triples(&triples),
                     log,
                 )
@@ -460,32 +284,8 @@ fn run_summaries(
                 write_model(path, names, &model.report, None)?;
             }
             let horizon = value_horizon(args.horizon, unit)?;
-            let report = continuous_summary_report(&model, &triples, unit, horizon);
-            emit(&report, &args.output, &inputs)
+            continuous_summary_report(&model, &triples, unit, horizon)
         }
-    }
-}
-
-/// The BG/BB model: the saved one, or fitted on the summaries.
-fn bgbb_model(
-    saved: Option<&SavedModel>,
-    summaries: &[DiscreteSummary],
-) -> Result<(BgBbParams, FitReport)> {
-    if let Some(saved) = saved {
-        let bad = |e: String| ClmError::BadData(format!("saved model: {e}"));
-        return Ok((
-            saved.bgbb().map_err(bad)?,
-            saved.fit.to_report(&bgbb::PARAM_NAMES).map_err(bad)?,
-        ));
-    }
-    let fit = bgbb::fit(summaries).map_err(|error| {
-        fit_failure(
-            NotFitted {
-                model: model_label("bgbb"),
-                error,
-            },
-            ModelChoice::Bgbb,
-        )
-    })?;
-    Ok((fit.params, fit.report))
+    };
+    emit(&report, &args.output, &inputs)
 }

@@ -7,9 +7,8 @@ use crate::data::dates::resolve_as_of;
 use crate::data::options::InputArgs;
 use crate::data::options::ReturnsPolicy;
 use crate::data::placeholders::{OUTSIZED_SHARE, OutsizedId, outsized_ids};
-use crate::data::summary::{InputKind, SummaryRecords, read_summary, summary_records};
+use crate::data::summary::{InputKind, SummaryFile, SummaryRecords};
 use crate::data::survey::{Survey, SurveyAggregation};
-use crate::data::table::RawTable;
 use crate::data::{Transactions, load_transactions};
 use crate::error::ClmError;
 use crate::features::churn::{Histories, histories};
@@ -83,22 +82,21 @@ pub fn read_summaries(
     timer: &mut Stopwatch,
 ) -> Result<(Summaries, String, i32)> {
     refuse_row_flags(input)?;
-    let spinner = log.spinner("reading the summary");
-    let records = read_summary(&input.input)?;
-    drop(spinner);
-    grouped_summaries(records, log, timer)
+    let file = SummaryFile::open(&input.input, "summary")?;
+    summaries_from_file(input, &file, log, timer)
 }
 
-/// [`read_summaries`] on a table already read (to tell its shape by its columns).
-pub(crate) fn summaries_from_table(
+/// [`read_summaries`] on a file already opened (to tell its shape by its columns).
+pub(crate) fn summaries_from_file(
     input: &InputArgs,
-    raw: &RawTable,
+    file: &SummaryFile,
     log: &Log,
     timer: &mut Stopwatch,
 ) -> Result<(Summaries, String, i32)> {
     refuse_row_flags(input)?;
-    let source = input.input.display().to_string();
-    let records = summary_records(&source, raw)?;
+    let spinner = log.spinner("reading the summary");
+    let records = file.read()?;
+    drop(spinner);
     grouped_summaries(records, log, timer)
 }
 
@@ -107,11 +105,9 @@ fn grouped_summaries(
     log: &Log,
     timer: &mut Stopwatch,
 ) -> Result<(Summaries, String, i32)> {
-    let spinner = log.spinner("grouping the summary by customer");
-    let summaries = Summaries::from_records(&records);
-    drop(spinner);
+    let source = records.source.clone();
+    let summaries = Summaries::from_records(records);
     timer.lap("summary");
-    let source = records.source;
     log.detail(format!(
         "{source}: {} at {}",
         counted(summaries.len(), "customer"),
@@ -132,11 +128,11 @@ fn refuse_row_flags(input: &InputArgs) -> Result<(), ClmError> {
         given.push("--returns");
     }
     for (flag, value) in [
-        ("--customer-col", &input.customer_col),
-        ("--date-col", &input.date_col),
-        ("--amount-col", &input.amount_col),
-        ("--order-col", &input.order_col),
-        ("--date-format", &input.date_format),
+        ("--customer-col", &input.columns.customer_col),
+        ("--date-col", &input.columns.date_col),
+        ("--amount-col", &input.columns.amount_col),
+        ("--order-col", &input.columns.order_col),
+        ("--date-format", &input.columns.date_format),
     ] {
         if value.is_some() {
             given.push(flag);

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use crate::data::dates::{check_format, resolve_as_of};
-use crate::data::options::{AsOfArgs, ReturnsPolicy};
+use crate::data::options::{AsOfArgs, ColumnArgs, ReturnsPolicy};
 use crate::data::placeholders::read_exclude_ids;
 use crate::error::ClmError;
 use crate::features::sql::{AmountColumns, AsOf, Dialect, SourceTable, SummaryQuery, summary_sql};
@@ -41,34 +41,16 @@ pub struct SqlArgs {
     #[arg(long, value_name = "NAME")]
     pub table: String,
 
-    /// Column holding the customer id.
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "customer_id",
-        help_heading = "Columns"
-    )]
-    pub customer_col: String,
-
-    /// Column holding the transaction date (a date or timestamp; text with --date-format).
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "date",
-        help_heading = "Columns"
-    )]
-    pub date_col: String,
-
-    /// Column holding the net amount (default: amount, unless --quantity-col and --price-col).
-    #[arg(long, value_name = "NAME", help_heading = "Columns", conflicts_with_all = ["quantity_col", "price_col"])]
-    pub amount_col: Option<String>,
+    #[command(flatten)]
+    pub columns: ColumnArgs,
 
     /// Column holding the quantity: the amount is quantity × price.
     #[arg(
         long,
         value_name = "NAME",
         help_heading = "Columns",
-        requires = "price_col"
+        requires = "price_col",
+        conflicts_with = "amount_col"
     )]
     pub quantity_col: Option<String>,
 
@@ -77,19 +59,10 @@ pub struct SqlArgs {
         long,
         value_name = "NAME",
         help_heading = "Columns",
-        requires = "quantity_col"
+        requires = "quantity_col",
+        conflicts_with = "amount_col"
     )]
     pub price_col: Option<String>,
-
-    /// Column holding the order or invoice id (default: none; frequency then counts purchase
-    /// days, and only negative amounts are returns).
-    #[arg(long, value_name = "NAME", help_heading = "Columns")]
-    pub order_col: Option<String>,
-
-    /// Format of a text date column in strftime syntax, e.g. %d/%m/%Y (default: the column is
-    /// cast to a date, which reads dates, timestamps and ISO text).
-    #[arg(long, value_name = "FORMAT", help_heading = "Columns")]
-    pub date_format: Option<String>,
 
     #[command(flatten)]
     pub as_of: AsOfArgs,
@@ -126,6 +99,12 @@ pub enum SummaryFor {
     /// The loyalty matrix (one cut-off).
     Loyalty,
 }
+
+/// The columns the SQL reads when they are not named (it cannot look at the table to detect
+/// them, as the analyses do).
+const CUSTOMER_COLUMN: &str = "customer_id";
+const DATE_COLUMN: &str = "date";
+const AMOUNT_COLUMN: &str = "amount";
 
 /// `clm churn`'s default horizon in days.
 const CHURN_HORIZON_DAYS: u32 = 90;
@@ -165,7 +144,8 @@ fn write_stdout(sql: &str) -> Result<()> {
 
 /// The summary the arguments ask for.
 fn summary_query(args: &SqlArgs) -> Result<SummaryQuery> {
-    if let Some(format) = &args.date_format {
+    let columns = &args.columns;
+    if let Some(format) = &columns.date_format {
         check_format(format).map_err(|e| {
             ClmError::Usage(format!(
                 "--date-format '{format}' is not a valid format: {e}"
@@ -189,22 +169,26 @@ fn summary_query(args: &SqlArgs) -> Result<SummaryQuery> {
         Some("today") => AsOf::Today,
         Some(text) => AsOf::Day(resolve_as_of(Some(text), 0)?),
     };
-    let amount = match (&args.amount_col, &args.quantity_col, &args.price_col) {
+    let amount = match (&columns.amount_col, &args.quantity_col, &args.price_col) {
         (_, Some(quantity), Some(price)) => AmountColumns::QuantityTimesPrice {
             quantity: quantity.clone(),
             price: price.clone(),
         },
         (Some(amount), _, _) => AmountColumns::Amount(amount.clone()),
-        _ => AmountColumns::Amount("amount".into()),
+        _ => AmountColumns::Amount(AMOUNT_COLUMN.into()),
     };
     Ok(SummaryQuery {
         source: SourceTable {
             table: args.table.clone(),
-            customer: args.customer_col.clone(),
-            date: args.date_col.clone(),
+            customer: columns
+                .customer_col
+                .as_deref()
+                .unwrap_or(CUSTOMER_COLUMN)
+                .into(),
+            date: columns.date_col.as_deref().unwrap_or(DATE_COLUMN).into(),
             amount,
-            order: args.order_col.clone(),
-            date_format: args.date_format.clone(),
+            order: columns.order_col.clone(),
+            date_format: columns.date_format.clone(),
         },
         returns: args.returns,
         exclude_ids: read_exclude_ids(&args.exclude_ids)?,

@@ -164,7 +164,7 @@ impl Source {
 
 /// Reads and validates the export named by `args`.
 pub fn load_transactions(args: &InputArgs) -> Result<Transactions> {
-    if let Some(format) = &args.date_format {
+    if let Some(format) = &args.columns.date_format {
         check_format(format).map_err(|e| {
             ClmError::Usage(format!(
                 "--date-format '{format}' is not a valid format: {e}"
@@ -177,10 +177,10 @@ pub fn load_transactions(args: &InputArgs) -> Result<Transactions> {
     let delimiter = choose_delimiter(&name, &source, format, args.delimiter)?;
     let headers = read_headers(&name, &source, format, delimiter)?;
     let overrides = ColumnOverrides {
-        customer: args.customer_col.clone(),
-        date: args.date_col.clone(),
-        amount: args.amount_col.clone(),
-        order: args.order_col.clone(),
+        customer: args.columns.customer_col.clone(),
+        date: args.columns.date_col.clone(),
+        amount: args.columns.amount_col.clone(),
+        order: args.columns.order_col.clone(),
     };
     let columns = map_columns(&name, &headers, &overrides)?;
     let reader = Reader {
@@ -242,7 +242,8 @@ fn open(path: &Path, format: Option<InputFormat>) -> Result<(Source, InputFormat
     Ok((Source::Path(name), format))
 }
 
-fn gunzip_if_compressed(name: &str, bytes: Vec<u8>) -> Result<Vec<u8>> {
+/// The bytes, gunzipped when they are gzip (told by their first two bytes).
+pub(crate) fn gunzip_if_compressed(name: &str, bytes: Vec<u8>) -> Result<Vec<u8>, ClmError> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(bytes);
     }
@@ -447,7 +448,11 @@ impl Reader {
             ),
             _ => None,
         };
-        let date_text = self.date_text(parquet.as_ref(), &schema, args.date_format.as_deref())?;
+        let date_text = self.date_text(
+            parquet.as_ref(),
+            &schema,
+            args.columns.date_format.as_deref(),
+        )?;
         timer.lap("date format");
         let float_ids = self.float_ids(parquet.as_ref())?;
         // The ids to leave out are compared with the ids as loaded: `0.0` names customer `0`
@@ -1052,7 +1057,7 @@ impl Reader {
 }
 
 /// The digits of an id written as a float (`17850.0` → `17850`), else `None`.
-fn float_written_id(id: &str) -> Option<&str> {
+pub(crate) fn float_written_id(id: &str) -> Option<&str> {
     id.strip_suffix(".0")
         .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }

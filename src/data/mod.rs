@@ -11,6 +11,7 @@ pub mod options;
 pub mod placeholders;
 pub mod subscriptions;
 pub mod summary;
+mod summary_typed;
 pub mod survey;
 pub mod table;
 

@@ -16,28 +16,8 @@ pub struct InputArgs {
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
 
-    /// Column holding the customer id (default: detected, e.g. CustomerID, customer_id, user_id).
-    #[arg(long, value_name = "NAME", help_heading = "Columns")]
-    pub customer_col: Option<String>,
-
-    /// Column holding the transaction date (default: detected, e.g. InvoiceDate, order_date, date).
-    #[arg(long, value_name = "NAME", help_heading = "Columns")]
-    pub date_col: Option<String>,
-
-    /// Column holding the net amount (default: detected, e.g. amount, revenue, sales; else
-    /// Quantity × UnitPrice).
-    #[arg(long, value_name = "NAME", help_heading = "Columns")]
-    pub amount_col: Option<String>,
-
-    /// Column holding the order or invoice id (default: detected, e.g. InvoiceNo, order_id).
-    /// Frequency counts distinct orders when present, else distinct purchase days.
-    #[arg(long, value_name = "NAME", help_heading = "Columns")]
-    pub order_col: Option<String>,
-
-    /// Date format in strftime syntax, e.g. %d/%m/%Y (default: detected: ISO dates and
-    /// datetimes, YYYYMMDD, YYYY/MM/DD).
-    #[arg(long, value_name = "FORMAT", help_heading = "Columns")]
-    pub date_format: Option<String>,
+    #[command(flatten)]
+    pub columns: ColumnArgs,
 
     /// Field delimiter of a delimited export: one character, or `tab` (default: the one the
     /// header line uses among `,` `;` tab `|`, else `,`, or tab for .tsv).
@@ -62,6 +42,39 @@ pub struct InputArgs {
     /// Repeatable. The rows left out are counted on stderr. Nothing is left out by default.
     #[arg(long, value_name = "IDS|@FILE")]
     pub exclude_ids: Vec<String>,
+}
+
+/// Which columns hold the customer, date, amount and order, and how dates are written: one
+/// definition for the analyses (which detect what is not given) and `clm sql` (which cannot see
+/// the table and takes fixed names).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ColumnArgs {
+    /// Column holding the customer id (default: detected, e.g. CustomerID, customer_id,
+    /// user_id; customer_id for clm sql).
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub customer_col: Option<String>,
+
+    /// Column holding the transaction date (default: detected, e.g. InvoiceDate, order_date,
+    /// date; date for clm sql).
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub date_col: Option<String>,
+
+    /// Column holding the net amount (default: detected, e.g. amount, revenue, sales; else
+    /// Quantity × UnitPrice; amount for clm sql, unless --quantity-col and --price-col).
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub amount_col: Option<String>,
+
+    /// Column holding the order or invoice id (default: detected, e.g. InvoiceNo, order_id;
+    /// none for clm sql). Frequency counts distinct orders when present, else distinct
+    /// purchase days; without it only negative amounts are returns.
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub order_col: Option<String>,
+
+    /// Date format in strftime syntax, e.g. %d/%m/%Y (default: detected: ISO dates and
+    /// datetimes, YYYYMMDD, YYYY/MM/DD; clm sql casts the column to a date, which reads dates,
+    /// timestamps and ISO text).
+    #[arg(long, value_name = "FORMAT", help_heading = "Columns")]
+    pub date_format: Option<String>,
 }
 
 /// A `--delimiter` value: one ASCII character other than a quote or line break, or `tab`.

@@ -1,16 +1,25 @@
 //! Reading a per-customer summary file (`docs/summary.md`, version 1) written by `clm summary`,
 //! by the SQL of `clm sql`, or by any engine: CSV, CSV.gz, TSV, Parquet, or CSV on stdin. The
-//! cells are read by the side-table reader the survey uses ([`RowReader`]), so a bad cell is
-//! one error naming file, row and column, as everywhere.
+//! columns are read typed by polars (`summary_typed`); a file with a bad cell is read again by
+//! the side-table reader the survey uses ([`RowReader`]), so a bad cell is one error naming
+//! file, row and column, as everywhere.
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
+use super::customers::CustomerRows;
 use super::dates::day_number;
-use super::table::{RawTable, RowReader, read_table};
+use super::load::gunzip_if_compressed;
+use super::table::{
+    RawTable, RowReader, cannot_read, check_is_file, delimited_reader, format_of, open_delimited,
+    parquet_headers, read_headers, read_table_as, table_from_bytes,
+};
+use crate::data::options::InputFormat;
 use crate::error::ClmError;
+use crate::output::PackedText;
 
 /// The schema version this build reads.
 pub const SUMMARY_VERSION: i64 = 1;
@@ -50,15 +59,18 @@ pub struct CustomerSummary {
     pub gap_square_sum: f64,
 }
 
-/// The rows of a summary file, checked: one per customer and cut-off, and every customer
-/// present at the latest cut-off.
+/// The rows of a summary file, checked (one per customer and cut-off, every customer present at
+/// the latest cut-off) and grouped by customer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryRecords {
     /// The file's name for messages.
     pub source: String,
-    pub customer_id: Vec<String>,
-    pub cutoff: Vec<i32>,
-    pub summary: Vec<CustomerSummary>,
+    /// The distinct customer ids, sorted.
+    pub customer_id: PackedText,
+    /// The distinct cut-offs, latest first.
+    pub cutoffs: Vec<i32>,
+    /// `at[k][c]`: customer `c`'s row at `cutoffs[k]`; `None` when the file has none.
+    pub at: Vec<Vec<Option<CustomerSummary>>>,
 }
 
 /// The columns of version 1, in the order `clm summary` writes them.
@@ -79,13 +91,111 @@ pub const SUMMARY_COLUMNS: [&str; 14] = [
     "gap_square_sum",
 ];
 
-/// Reads and checks a summary file (`-` for CSV on stdin) with the side-table reader.
+/// Reads and checks a summary file (`-` for CSV on stdin).
 pub fn read_summary(path: &Path) -> Result<SummaryRecords, ClmError> {
-    let source = path.display().to_string();
-    summary_records(&source, &read_table(path, "summary")?)
+    SummaryFile::open(path, "summary")?.read()
 }
 
-/// The summary records of a table already read (CSV, TSV, gzip, Parquet or standard input).
+/// A side file opened for reading as a summary: a Parquet file, a delimited file on disk, or
+/// delimited text held in memory (standard input, a pipe, or a file after gunzipping), which
+/// can then be read more than once.
+pub struct SummaryFile {
+    /// The file's name for messages.
+    pub source: String,
+    /// What the file is called in messages ("summary", "input").
+    kind: String,
+    pub(crate) bytes: SummaryBytes,
+}
+
+pub(crate) enum SummaryBytes {
+    Parquet(PathBuf),
+    File(PathBuf, InputFormat),
+    Memory(Vec<u8>, InputFormat),
+}
+
+impl SummaryFile {
+    /// Opens `path` (`-` for standard input) in the format its name says; `kind` names the
+    /// file in messages ("summary", "input"). Compressed and streamed text is read into memory.
+    pub fn open(path: &Path, kind: &str) -> Result<SummaryFile, ClmError> {
+        let source = path.display().to_string();
+        let format = format_of(&source);
+        let bytes = if source == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| cannot_read(kind, &source, &e))?;
+            SummaryBytes::Memory(gunzip_if_compressed(&source, bytes)?, format)
+        } else {
+            check_is_file(path, &source, kind)?;
+            if format == InputFormat::Parquet {
+                SummaryBytes::Parquet(path.to_path_buf())
+            } else if must_buffer(path).map_err(|e| cannot_read(kind, &source, &e))? {
+                let bytes = std::fs::read(path).map_err(|e| cannot_read(kind, &source, &e))?;
+                SummaryBytes::Memory(gunzip_if_compressed(&source, bytes)?, format)
+            } else {
+                SummaryBytes::File(path.to_path_buf(), format)
+            }
+        };
+        Ok(SummaryFile {
+            source,
+            kind: kind.to_string(),
+            bytes,
+        })
+    }
+
+    /// The column names, as the side-table reader reads them.
+    pub fn headers(&self) -> Result<Vec<String>, ClmError> {
+        match &self.bytes {
+            SummaryBytes::Parquet(path) => parquet_headers(path, &self.source),
+            SummaryBytes::File(path, format) => {
+                let mut reader = open_delimited(path, &self.source, *format, &self.kind)?;
+                read_headers(&self.source, &mut reader)
+            }
+            SummaryBytes::Memory(bytes, format) => {
+                let mut reader = delimited_reader(&self.source, Box::new(&bytes[..]), *format)?;
+                read_headers(&self.source, &mut reader)
+            }
+        }
+    }
+
+    /// Every cell as text, read by the side-table reader.
+    pub(crate) fn raw_table(&self) -> Result<RawTable, ClmError> {
+        match &self.bytes {
+            SummaryBytes::Parquet(path) => {
+                read_table_as(path, &self.source, InputFormat::Parquet, &self.kind)
+            }
+            SummaryBytes::File(path, format) => {
+                read_table_as(path, &self.source, *format, &self.kind)
+            }
+            SummaryBytes::Memory(bytes, format) => table_from_bytes(&self.source, bytes, *format),
+        }
+    }
+
+    /// Reads and checks the summary. The columns are read typed by polars and converted in
+    /// parallel; a file that reader cannot take as it is, or any bad cell, is read again by the
+    /// side-table reader, which names the first bad cell (or reads what polars would not, such
+    /// as padded numbers), so both give the same records and the same messages.
+    pub fn read(&self) -> Result<SummaryRecords, ClmError> {
+        if let Some(records) = super::summary_typed::read(self) {
+            return Ok(records);
+        }
+        summary_records(&self.source, &self.raw_table()?)
+    }
+}
+
+/// Whether a delimited file must be read into memory: gzip (told by its bytes), or a pipe or
+/// device that can be read only once.
+fn must_buffer(path: &Path) -> std::io::Result<bool> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Ok(true);
+    }
+    let mut magic = [0u8; 2];
+    let read = std::fs::File::open(path)?.read(&mut magic)?;
+    Ok(read == 2 && magic == [0x1f, 0x8b])
+}
+
+/// The summary records of a table already read as text (CSV, TSV, gzip, Parquet or standard
+/// input), checked cell by cell: the first bad cell is the error.
 pub(crate) fn summary_records(source: &str, raw: &RawTable) -> Result<SummaryRecords, ClmError> {
     let missing: Vec<&str> = SUMMARY_COLUMNS
         .iter()
@@ -123,48 +233,201 @@ pub(crate) fn summary_records(source: &str, raw: &RawTable) -> Result<SummaryRec
         cutoff.push(cells.required_day(row, "cutoff")?);
         summary.push(cells.summary(row)?);
     }
-    check_rows(&reader, &customer_id, &cutoff)?;
+    let ids: Vec<&str> = customer_id.iter().map(String::as_str).collect();
+    let customers = CustomerRows::new(&ids);
+    if let Some(problem) = row_problem(&customers, &cutoff) {
+        return Err(problem.error(&reader, &ids, &cutoff));
+    }
+    let at =
+        rows_by_cutoff(&customers, &cutoff, |row| Some(summary[row])).expect("every row was read");
     Ok(SummaryRecords {
         source: source.to_string(),
-        customer_id,
-        cutoff,
-        summary,
+        customer_id: customers.ids,
+        cutoffs: distinct_cutoffs(&cutoff),
+        at,
     })
 }
 
-/// One row per customer and cut-off, and every customer at the latest cut-off (a customer
-/// with a row on or before an earlier cut-off has one on or before a later one).
-fn check_rows(reader: &RowReader, ids: &[String], cutoff: &[i32]) -> Result<(), ClmError> {
-    let Some(&latest) = cutoff.iter().max() else {
-        return Ok(());
-    };
-    let mut first_row: HashMap<(&str, i32), usize> = HashMap::with_capacity(ids.len());
-    for (row, (id, &c)) in ids.iter().zip(cutoff).enumerate() {
-        if let Some(first) = first_row.insert((id.as_str(), c), row) {
-            return Err(reader.bad_cell(
+/// The distinct cut-offs, latest first.
+pub(crate) fn distinct_cutoffs(cutoff: &[i32]) -> Vec<i32> {
+    let mut cutoffs = cutoff.to_vec();
+    cutoffs.par_sort_unstable_by(|a, b| b.cmp(a));
+    cutoffs.dedup();
+    cutoffs
+}
+
+/// Every customer's row at each cut-off (latest first), from `summary` of a row; `None` when
+/// `summary` refuses a row. Rows are checked by [`row_problem`] first.
+pub(crate) fn rows_by_cutoff(
+    customers: &CustomerRows,
+    cutoff: &[i32],
+    summary: impl Fn(usize) -> Option<CustomerSummary> + Sync,
+) -> Option<Vec<Vec<Option<CustomerSummary>>>> {
+    distinct_cutoffs(cutoff)
+        .into_iter()
+        .map(|at| {
+            (0..customers.customers())
+                .into_par_iter()
+                .map(|c| {
+                    let row = customers
+                        .rows_of(c)
+                        .iter()
+                        .map(|&row| row as usize)
+                        .find(|&row| cutoff[row] == at);
+                    match row {
+                        Some(row) => summary(row).map(Some),
+                        None => Some(None),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// What breaks "one row per customer and cut-off, and every customer at the latest cut-off",
+/// at the first row (in file order) that breaks it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum RowProblem {
+    /// The row repeats the customer's cut-off of an earlier row.
+    Repeated { row: usize, first: usize },
+    /// The customer of the row has no row at the latest cut-off.
+    NoLatest { row: usize, latest: i32 },
+}
+
+impl RowProblem {
+    fn error(self, reader: &RowReader, ids: &[&str], cutoff: &[i32]) -> ClmError {
+        match self {
+            RowProblem::Repeated { row, first } => reader.bad_cell(
                 row,
                 "cutoff",
                 format!(
-                    "customer '{id}' already has a row for the cut-off {} ({})",
-                    crate::output::format_day(c),
+                    "customer '{}' already has a row for the cut-off {} ({})",
+                    ids[row],
+                    crate::output::format_day(cutoff[row]),
                     reader.row_label(first)
                 ),
-            ));
-        }
-    }
-    for (row, (id, &c)) in ids.iter().zip(cutoff).enumerate() {
-        if c != latest && !first_row.contains_key(&(id.as_str(), latest)) {
-            return Err(reader.bad_cell(
+            ),
+            RowProblem::NoLatest { row, latest } => reader.bad_cell(
                 row,
                 "cutoff",
                 format!(
-                    "customer '{id}' has no row for the latest cut-off {}: every customer with a row on or before an earlier cut-off needs one",
+                    "customer '{}' has no row for the latest cut-off {}: every customer with a row on or before an earlier cut-off needs one",
+                    ids[row],
                     crate::output::format_day(latest)
                 ),
-            ));
+            ),
         }
     }
-    Ok(())
+}
+
+/// One row per customer and cut-off, and every customer at the latest cut-off (a customer
+/// with a row on or before an earlier cut-off has one on or before a later one). Repeated rows
+/// are looked for first; each problem is reported at its first row in file order.
+pub(crate) fn row_problem(customers: &CustomerRows, cutoff: &[i32]) -> Option<RowProblem> {
+    let latest = cutoff.par_iter().copied().max()?;
+    let rows_of = |c: usize| customers.rows_of(c).iter().map(|&row| row as usize);
+    let repeated = (0..customers.customers())
+        .into_par_iter()
+        .filter_map(|c| {
+            let rows: Vec<usize> = rows_of(c).collect();
+            rows.iter().enumerate().find_map(|(j, &row)| {
+                let first = rows[..j].iter().find(|&&r| cutoff[r] == cutoff[row])?;
+                Some(RowProblem::Repeated { row, first: *first })
+            })
+        })
+        .min_by_key(|problem| match problem {
+            RowProblem::Repeated { row, .. } | RowProblem::NoLatest { row, .. } => *row,
+        });
+    if repeated.is_some() {
+        return repeated;
+    }
+    (0..customers.customers())
+        .into_par_iter()
+        .filter(|&c| !rows_of(c).any(|row| cutoff[row] == latest))
+        .filter_map(|c| rows_of(c).next())
+        .min()
+        .map(|row| RowProblem::NoLatest { row, latest })
+}
+
+/// A whole number as a count is written: `3`, or `3.0` as engines may write it.
+pub(crate) fn whole_number(text: &str) -> Option<i64> {
+    text.parse::<i64>()
+        .ok()
+        .or_else(|| text.parse::<f64>().ok().and_then(whole_of))
+}
+
+/// The whole number a float holds, when it holds one that an `i64` keeps exactly.
+pub(crate) fn whole_of(value: f64) -> Option<i64> {
+    (value.fract() == 0.0 && value.abs() < 9e15).then_some(value as i64)
+}
+
+/// A finite amount.
+pub(crate) fn amount_of(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A date `YYYY-MM-DD` (a datetime's time of day is dropped), as days since 1970-01-01.
+pub(crate) fn day_of(text: &str) -> Option<i32> {
+    let date = text.get(..10).unwrap_or(text);
+    if let Some(day) = iso_day(date.as_bytes()) {
+        return Some(day);
+    }
+    NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()
+        .map(day_number)
+}
+
+/// The usual spelling, `2025-06-30`, without the general parser (which reads it the same).
+fn iso_day(bytes: &[u8]) -> Option<i32> {
+    let digits = |range: std::ops::Range<usize>| {
+        bytes[range].iter().try_fold(0u32, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?;
+    Some(day_number(date))
+}
+
+/// The rule a summary row breaks, as (column, what); `None` for a good row.
+pub(crate) fn broken_rule(
+    s: &CustomerSummary,
+    cutoff: i32,
+) -> Option<(&'static str, &'static str)> {
+    match (s.first_day, s.last_day) {
+        (Some(first), Some(last)) => {
+            if last < first {
+                return Some(("last_day", "the last purchase day is before the first"));
+            }
+            if last > cutoff {
+                return Some(("last_day", "the last purchase day is after the cut-off"));
+            }
+            if s.purchase_days == 0 {
+                return Some(("purchase_days", "0 purchase days but a first purchase day"));
+            }
+        }
+        (None, None) if s.purchase_days > 0 => {
+            return Some(("first_day", "empty, but purchase_days is more than 0"));
+        }
+        (None, None) => {}
+        (Some(_), None) => return Some(("last_day", "empty, but first_day is not")),
+        (None, Some(_)) => return Some(("first_day", "empty, but last_day is not")),
+    }
+    if s.rows == 0 {
+        return Some((
+            "rows",
+            "a customer's row needs at least one transaction row",
+        ));
+    }
+    if s.return_rows > s.rows {
+        return Some(("return_rows", "more return rows than rows"));
+    }
+    if s.purchase_days > 0 && s.orders == 0 {
+        return Some(("orders", "0 orders but purchase days"));
+    }
+    None
 }
 
 /// Typed cells of a summary row.
@@ -179,14 +442,7 @@ impl Cells<'_> {
 
     fn integer(&self, row: usize, column: &str) -> Result<i64, ClmError> {
         let text = self.text(row, column).unwrap_or_default();
-        // Engines may write a count as 3.0.
-        let value = text.parse::<i64>().ok().or_else(|| {
-            text.parse::<f64>()
-                .ok()
-                .filter(|v| v.fract() == 0.0 && v.abs() < 9e15)
-                .map(|v| v as i64)
-        });
-        value.ok_or_else(|| {
+        whole_number(text).ok_or_else(|| {
             self.reader
                 .bad_cell(row, column, format!("'{text}' is not a whole number"))
         })
@@ -202,30 +458,24 @@ impl Cells<'_> {
 
     fn amount(&self, row: usize, column: &str) -> Result<f64, ClmError> {
         let text = self.text(row, column).unwrap_or_default();
-        text.parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| {
-                self.reader
-                    .bad_cell(row, column, format!("'{text}' is not a number"))
-            })
+        amount_of(text).ok_or_else(|| {
+            self.reader
+                .bad_cell(row, column, format!("'{text}' is not a number"))
+        })
     }
 
-    /// A date `YYYY-MM-DD` (a datetime's time of day is dropped); `None` for an empty cell.
+    /// A date (see [`day_of`]); `None` for an empty cell.
     fn day(&self, row: usize, column: &str) -> Result<Option<i32>, ClmError> {
         let Some(text) = self.text(row, column) else {
             return Ok(None);
         };
-        let date = text.get(..10).unwrap_or(text);
-        NaiveDate::parse_from_str(date, "%Y-%m-%d")
-            .map(|d| Some(day_number(d)))
-            .map_err(|_| {
-                self.reader.bad_cell(
-                    row,
-                    column,
-                    format!("'{text}' is not a date like 2025-06-30"),
-                )
-            })
+        day_of(text).map(Some).ok_or_else(|| {
+            self.reader.bad_cell(
+                row,
+                column,
+                format!("'{text}' is not a date like 2025-06-30"),
+            )
+        })
     }
 
     fn required_day(&self, row: usize, column: &str) -> Result<i32, ClmError> {
@@ -249,46 +499,11 @@ impl Cells<'_> {
             revenue_prior_quarter: self.amount(row, "revenue_prior_quarter")?,
             gap_square_sum: self.amount(row, "gap_square_sum")?,
         };
-        self.check(row, &s)?;
-        Ok(s)
-    }
-
-    /// The rules that tie the columns together, each naming the column that breaks it.
-    fn check(&self, row: usize, s: &CustomerSummary) -> Result<(), ClmError> {
-        let bad = |column: &str, what: &str| Err(self.reader.bad_cell(row, column, what.into()));
         let cutoff = self.required_day(row, "cutoff")?;
-        match (s.first_day, s.last_day) {
-            (Some(first), Some(last)) => {
-                if last < first {
-                    return bad("last_day", "the last purchase day is before the first");
-                }
-                if last > cutoff {
-                    return bad("last_day", "the last purchase day is after the cut-off");
-                }
-                if s.purchase_days == 0 {
-                    return bad("purchase_days", "0 purchase days but a first purchase day");
-                }
-            }
-            (None, None) if s.purchase_days > 0 => {
-                return bad("first_day", "empty, but purchase_days is more than 0");
-            }
-            (None, None) => {}
-            (Some(_), None) => return bad("last_day", "empty, but first_day is not"),
-            (None, Some(_)) => return bad("first_day", "empty, but last_day is not"),
+        match broken_rule(&s, cutoff) {
+            Some((column, what)) => Err(self.reader.bad_cell(row, column, what.into())),
+            None => Ok(s),
         }
-        if s.rows == 0 {
-            return bad(
-                "rows",
-                "a customer's row needs at least one transaction row",
-            );
-        }
-        if s.return_rows > s.rows {
-            return bad("return_rows", "more return rows than rows");
-        }
-        if s.purchase_days > 0 && s.orders == 0 {
-            return bad("orders", "0 orders but purchase days");
-        }
-        Ok(())
     }
 }
 
@@ -312,11 +527,12 @@ mod tests {
              1,R,2025-06-30,,,0,0,1,1,-5,0,-5,0,0\n"
         );
         let records = read("s.csv", &text).unwrap();
-        assert_eq!(records.customer_id, ["A", "R"]);
-        let a = records.summary[0];
+        assert_eq!(records.customer_id.iter().collect::<Vec<_>>(), ["A", "R"]);
+        assert_eq!(records.cutoffs, [day_of("2025-06-30").unwrap()]);
+        let a = records.at[0][0].unwrap();
         assert_eq!((a.purchase_days, a.orders, a.rows), (2, 3, 4));
         assert_eq!(a.repeat_revenue, 3.25);
-        assert_eq!(records.summary[1].first_day, None);
+        assert_eq!(records.at[0][1].unwrap().first_day, None);
     }
 
     #[test]

@@ -70,14 +70,14 @@ pub(crate) fn table_from_bytes(
     raw_table(source, reader, format)
 }
 
-fn cannot_read(kind: &str, source: &str, error: &dyn std::fmt::Display) -> ClmError {
+pub(crate) fn cannot_read(kind: &str, source: &str, error: &dyn std::fmt::Display) -> ClmError {
     if source == "-" {
         return ClmError::InputMissing(format!("cannot read standard input: {error}"));
     }
     ClmError::InputMissing(format!("cannot read {kind} file '{source}': {error}"))
 }
 
-fn check_is_file(path: &Path, source: &str, kind: &str) -> Result<(), ClmError> {
+pub(crate) fn check_is_file(path: &Path, source: &str, kind: &str) -> Result<(), ClmError> {
     let meta = std::fs::metadata(path).map_err(|e| cannot_read(kind, source, &e))?;
     if meta.is_dir() {
         return Err(ClmError::InputMissing(format!(
@@ -112,7 +112,7 @@ pub(crate) fn open_delimited(
 /// Size of the look-ahead buffer: the header line must fit in it for its delimiter to be seen.
 const HEADER_LOOKAHEAD: usize = 1 << 20;
 
-fn delimited_reader<'a>(
+pub(crate) fn delimited_reader<'a>(
     source: &str,
     bytes: Box<dyn Read + 'a>,
     format: InputFormat,
@@ -193,6 +193,15 @@ fn raw_table<R: Read>(
         padded,
         format,
     })
+}
+
+/// The column names of a Parquet file, from its footer.
+pub(crate) fn parquet_headers(path: &Path, source: &str) -> Result<Vec<String>, ClmError> {
+    let schema = std::fs::File::open(path)
+        .map_err(PolarsError::from)
+        .and_then(|file| ParquetReader::new(file).schema())
+        .map_err(|e| ClmError::BadData(format!("{source}: not a readable Parquet file: {e}")))?;
+    Ok(schema.iter_names().map(|n| n.to_string()).collect())
 }
 
 fn read_parquet(path: &Path, source: &str) -> Result<RawTable, ClmError> {

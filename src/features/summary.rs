@@ -191,16 +191,32 @@ impl Summaries {
         Some(&self.at[k])
     }
 
-    /// The cut-offs of `needed` that the summary lacks.
+    /// The cut-offs of `needed` that the summary lacks. A cut-off before every customer's first
+    /// purchase day is not missing: no customer had bought by then, so every view of it (RFM
+    /// measures, BTYD statistics, churn features and labels) is empty whether or not the file
+    /// has rows there, as it is from the transactions. (`clm summary` and the SQL write no
+    /// rows for such a cut-off unless a customer's returns come before their first purchase.)
     pub fn missing_cutoffs(&self, needed: &[i32]) -> Vec<i32> {
+        let first_purchase = self.first_purchase_day();
         let mut missing: Vec<i32> = needed
             .iter()
             .copied()
             .filter(|c| !self.cutoffs.contains(c))
+            .filter(|&c| first_purchase.is_none_or(|first| c >= first))
             .collect();
         missing.sort_unstable_by(|a, b| b.cmp(a));
         missing.dedup();
         missing
+    }
+
+    /// The earliest first purchase day of any customer (at the latest cut-off, which holds
+    /// every customer); `None` when no customer has a purchase.
+    pub fn first_purchase_day(&self) -> Option<i32> {
+        self.at
+            .first()?
+            .par_iter()
+            .filter_map(|s| s.as_ref()?.first_day)
+            .min()
     }
 
     /// The summary as the long table of `docs/summary.md`: one row per customer and cut-off,
@@ -218,30 +234,12 @@ impl Summaries {
         cells.into_table()
     }
 
-    /// Groups the rows read from a summary file (checked there: one row per customer and
-    /// cut-off, every customer at the latest one): customers sorted by id, each row under its
-    /// cut-off.
-    pub fn from_records(records: &SummaryRecords) -> Summaries {
-        let ids: Vec<&str> = records.customer_id.iter().map(String::as_str).collect();
-        let customers = CustomerRows::new(&ids);
-        let mut cutoffs = records.cutoff.clone();
-        cutoffs.sort_unstable_by(|a, b| b.cmp(a));
-        cutoffs.dedup();
-        let mut at = vec![vec![None; customers.customers()]; cutoffs.len()];
-        for (c, _) in customers.ids.iter().enumerate() {
-            for &row in customers.rows_of(c) {
-                let row = row as usize;
-                let k = cutoffs
-                    .iter()
-                    .position(|&cutoff| cutoff == records.cutoff[row])
-                    .expect("every cut-off is listed");
-                at[k][c] = Some(records.summary[row]);
-            }
-        }
+    /// The rows read from a summary file (checked and grouped by customer there).
+    pub fn from_records(records: SummaryRecords) -> Summaries {
         Summaries {
-            customer_id: customers.ids,
-            cutoffs,
-            at,
+            customer_id: records.customer_id,
+            cutoffs: records.cutoffs,
+            at: records.at,
         }
     }
 }

@@ -148,3 +148,45 @@ fn writes_a_file_and_reads_exclude_ids_from_one() {
     ]);
     assert_eq!(missing.code, 66, "{}", missing.stderr);
 }
+
+/// The help paragraph of `flag` in a `--help` text: its line and the lines up to the next blank.
+fn help_of(help: &str, flag: &str) -> String {
+    let lines: Vec<&str> = help.lines().collect();
+    let start = lines
+        .iter()
+        .position(|line| line.trim_start().starts_with(flag))
+        .unwrap_or_else(|| panic!("{flag} in {help}"));
+    lines[start..]
+        .iter()
+        .take_while(|line| !line.trim().is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_column_flags_are_the_analyses_own() {
+    let sql = ok(clm(&["sql", "--help"]));
+    let defaults = ok(clm(&["sql", "rfm", "--dialect", "duckdb", "--table", "tx"]));
+    for analysis in ["rfm", "clv", "churn", "summary"] {
+        let own = ok(clm(&[analysis, "--help"]));
+        for flag in [
+            "--customer-col",
+            "--date-col",
+            "--amount-col",
+            "--order-col",
+            "--date-format",
+        ] {
+            assert_eq!(
+                help_of(&own, flag),
+                help_of(&sql, flag),
+                "{analysis} {flag}"
+            );
+        }
+    }
+    // Each help text names the default clm sql takes, and the SQL reads those columns.
+    assert!(help_of(&sql, "--customer-col").contains("customer_id for clm sql"));
+    for column in ["\"customer_id\"", "\"date\"", "\"amount\""] {
+        assert!(defaults.contains(column), "{column}: {defaults}");
+    }
+}

@@ -253,3 +253,88 @@ fn clv_still_reads_the_x_t_x_t_shape() {
         "{out}"
     );
 }
+
+/// Four months of purchases with returns and a returns-only customer: churn's earliest cut-off
+/// (as-of − 2 × 90 days, 2010-10-03) is before anyone bought, so the summary has no rows there.
+const YOUNG: &str = "\
+customer_id,order_id,date,amount
+A,1001,2010-12-01,10.5
+A,1002,2010-12-01,4.5
+A,1003,2010-12-03,-2
+A,1004,2011-01-15,20
+A,1005,2011-03-02,7.25
+O,2001,2010-12-02,30
+O,C2002,2010-12-20,12
+O,2003,2011-02-20,40
+B,3001,2011-02-01,-9
+C,6001,2010-11-30,15
+C,6002,2011-03-31,25
+C,6003,2011-04-01,35
+";
+
+#[test]
+fn a_cutoff_before_anyone_bought_is_an_empty_window_not_a_missing_one() {
+    let (dir, path) = temp_file("young.csv", YOUNG.as_bytes());
+    let path = path.to_str().unwrap();
+    let summary = dir.path().join("summary.csv");
+    let summary = summary.to_str().unwrap();
+    ok(clm(&[
+        "summary",
+        path,
+        "--horizon",
+        "90",
+        "-q",
+        "-o",
+        summary,
+    ]));
+    let written = std::fs::read_to_string(summary).unwrap();
+    assert!(!written.contains(",2010-10-03,"), "{written}");
+    let kind = ["--input-kind", "summary"];
+    for analysis in [
+        &["churn", "--horizon", "90"][..],
+        &["churn", "--horizon", "90", "--backtest"],
+    ] {
+        let (code, direct) = analyse(analysis, path, &[], &[]);
+        let (summary_code, from_summary) = analyse(analysis, summary, &[], &kind);
+        assert_eq!((code, summary_code), (0, 0), "{analysis:?}");
+        assert_eq!(direct, from_summary, "{analysis:?}");
+    }
+    let scores = analyse(&["churn", "--horizon", "90"], summary, &[], &kind).1;
+    assert_eq!(scores.lines().count(), 4, "{scores}");
+    // An as-of date before anyone bought: the same message as from the transactions.
+    for analysis in ["rfm", "clv"] {
+        let as_of = ["--as-of", "2010-06-01"];
+        let direct = clm(&[analysis, path, "-q", as_of[0], as_of[1]]);
+        let from_summary = clm(&[
+            analysis, summary, "-q", as_of[0], as_of[1], kind[0], kind[1],
+        ]);
+        assert_eq!((direct.code, from_summary.code), (65, 65), "{analysis}");
+        assert!(
+            direct
+                .stderr
+                .contains("no purchases on or before 2010-06-01")
+                && from_summary
+                    .stderr
+                    .contains("no purchases on or before 2010-06-01"),
+            "{analysis}: {} / {}",
+            direct.stderr,
+            from_summary.stderr
+        );
+    }
+    // A cut-off after the first purchase that the file lacks is still refused.
+    let run = clm(&[
+        "rfm",
+        summary,
+        "-q",
+        "--as-of",
+        "2011-02-15",
+        kind[0],
+        kind[1],
+    ]);
+    assert_eq!(run.code, 65, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no rows at the cut-off 2011-02-15"),
+        "{}",
+        run.stderr
+    );
+}
