@@ -5,7 +5,8 @@ inline), every section is there, every chart is an inline SVG that is drawn (vis
 shapes and text inside), and a full-page screenshot is saved for people to look at.
 
 Usage: python scripts/check_report.py --chromium /usr/bin/chromium --html report.html \
-           --screenshot report.png [--docs-screenshot docs/report.png]
+           --screenshot report.png [--docs-screenshot docs/report.png] \
+           [--min-charts lifecycle=2 ...] [--lang zh]
 """
 import argparse
 import base64
@@ -92,6 +93,7 @@ CHARTS_JS = """
       const svg = f.querySelector('svg');
       const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
       return {
+        section: (f.closest('section[id]') || {}).id || '',
         title: (f.querySelector('figcaption b') || {}).textContent || '',
         reading: (f.querySelector('figcaption') || {}).textContent || '',
         width: box.width, height: box.height,
@@ -100,12 +102,13 @@ CHARTS_JS = """
       };
     }),
     height: document.documentElement.scrollHeight,
+    lang: document.documentElement.lang,
   });
 })()
 """
 
 
-def check(page, html):
+def check(page, html, min_charts=(), lang=None):
     page.call("Page.enable")
     page.call("Runtime.enable")
     page.call("Log.enable")
@@ -138,6 +141,13 @@ def check(page, html):
         empty = chart["width"] < 200 or chart["height"] < 100 or chart["shapes"] < 3 or chart["texts"] < 3
         if empty or not chart["title"] or len(chart["reading"]) <= len(chart["title"]) + 10:
             problems.append(f"chart empty or unexplained: {chart}")
+    for wanted in min_charts:
+        section, _, count = wanted.partition("=")
+        drawn = sum(1 for chart in facts["charts"] if chart["section"] == section)
+        if drawn < int(count):
+            problems.append(f"section {section}: {drawn} charts, expected at least {count}")
+    if lang and facts["lang"] != lang:
+        problems.append(f"<html lang> is {facts['lang']!r}, expected {lang!r}")
     return facts, problems
 
 
@@ -155,12 +165,15 @@ def main():
     parser.add_argument("--html", required=True)
     parser.add_argument("--screenshot", required=True)
     parser.add_argument("--docs-screenshot", help="also save the top of the page, scaled, for the README")
+    parser.add_argument("--min-charts", action="append", default=[], metavar="SECTION=N",
+                        help="the section must have at least N charts drawn (repeatable)")
+    parser.add_argument("--lang", help="the page's <html lang> must be this")
     args = parser.parse_args()
     profile = tempfile.mkdtemp(prefix="clm-chromium-")
     process, port = start_chromium(args.chromium, profile)
     try:
         page = Page(page_socket(port))
-        facts, problems = check(page, args.html)
+        facts, problems = check(page, args.html, args.min_charts, args.lang)
         screenshot(page, facts["height"], args.screenshot)
         if args.docs_screenshot:
             screenshot(page, facts["height"], args.docs_screenshot, clip_height=1800, scale=0.7)

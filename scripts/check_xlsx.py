@@ -71,7 +71,8 @@ def check_formula_text(clm):
     print("ok: a formula-like id stays text")
 
 
-REPORT_SHEETS = ["overview", "rfm segments", "clv tiers", "churn bands", "top at risk", "cohorts", "lifecycle"]
+REPORT_SHEETS = ["overview", "rfm segments", "clv tiers", "churn bands", "top at risk", "cohorts", "lifecycle",
+                 "lifecycle migration"]
 
 
 def same_table(sheet, expected, label):
@@ -114,6 +115,11 @@ def check_report(clm, source):
     same_table(book["churn bands"], summary("churn"), "churn bands")
     same_table(book["cohorts"], summary("cohorts", "--metric", "retention"), "cohorts")
     same_table(book["lifecycle"], summary("lifecycle"), "lifecycle")
+    # The migration sheet holds clm lifecycle --compare 90d's transition rows.
+    moves = os.path.join(folder, "moves.csv")
+    run(clm, ["lifecycle", source, "--compare", "90d", "--transitions", moves, "-o", os.path.join(folder, "stages.csv")])
+    with open(moves) as f:
+        same_table(book["lifecycle migration"], list(csv.DictReader(f)), "lifecycle migration")
     # The customers most at risk are the first rows of clm churn's list (sorted by value at risk).
     churn = list(csv.DictReader(io.StringIO(run(clm, ["churn", source, "--top", "20", "--format", "csv"]))))
     top = book["top at risk"]
@@ -132,6 +138,36 @@ def check_report(clm, source):
     print(f"ok: report {source}: sheets {', '.join(book.sheetnames)}")
 
 
+def check_report_zh(clm, source):
+    """`clm report --lang zh -o report.xlsx`: the same sheets and columns as the English
+    workbook with the same values, plus a `<column>_label` column of Chinese text right after
+    each coded column and the action."""
+    folder = tempfile.mkdtemp()
+    paths = {lang: os.path.join(folder, f"report_{lang}.xlsx") for lang in ("en", "zh")}
+    for lang, path in paths.items():
+        run(clm, ["report", source, "--lang", lang, "-o", path])
+    english, chinese = (openpyxl.load_workbook(paths[lang]) for lang in ("en", "zh"))
+    assert chinese.sheetnames == english.sheetnames, chinese.sheetnames
+    labelled = 0
+    for name in english.sheetnames:
+        en_rows = list(english[name].iter_rows(values_only=True))
+        zh_rows = list(chinese[name].iter_rows(values_only=True))
+        header = list(zh_rows[0])
+        kept = [i for i, column in enumerate(header) if not str(column).endswith("_label")]
+        assert [header[i] for i in kept] == list(en_rows[0]), (name, header)
+        assert [[row[i] for i in kept] for row in zh_rows] == [list(row) for row in en_rows], name
+        for i, column in enumerate(header):
+            if str(column).endswith("_label"):
+                assert header[i - 1] == column[: -len("_label")], (name, column)
+                texts = [row[i] for row in zh_rows[1:] if row[i]]
+                assert texts and any(any("\u4e00" <= ch <= "\u9fff" for ch in t) for t in texts), (name, column)
+                labelled += 1
+    assert labelled >= 8, labelled
+    rfm = list(chinese["rfm segments"].iter_rows(values_only=True))
+    assert rfm[0][:2] == ("segment", "segment_label") and "冠军客户" in [row[1] for row in rfm], rfm[:2]
+    print(f"ok: report --lang zh {source}: {labelled} label columns, codes and values as in English")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--clm", default="target/debug/clm")
@@ -141,6 +177,7 @@ def main():
     check(clm, ["churn", "fixtures/transactions.csv"], ["rank", "churn_risk", "clv", "recency_days"], ["customer_id", "risk_band"])
     check_formula_text(clm)
     check_report(clm, "fixtures/transactions.csv")
+    check_report_zh(clm, "fixtures/transactions.csv")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 //! and the rules that decide which scores can be trusted. `commands/churn.rs` is the recipe that
 //! reads the export, calls these and writes the list.
 
+use std::borrow::Cow;
+
 use anyhow::Result;
 use rayon::prelude::*;
 
@@ -14,7 +16,7 @@ use crate::features::churn::{
     CustomerWindows, CutoffFeatures, INPUT_NAMES, RISING_WITH_RECENCY, model_inputs,
 };
 use crate::models::bgnbd::BgNbdParams;
-use crate::models::evaluation::{auc, brier, gains_curve, top_decile};
+use crate::models::evaluation::{brier, ranking};
 use crate::models::logistic::{self, FitFailure, LogisticModel, Rows};
 use crate::models::no_purchase::bgnbd_no_purchase;
 use crate::models::predict::Btyd;
@@ -246,6 +248,28 @@ impl Context<'_> {
         })
     }
 
+    /// The back-test on `evaluation`, then the model trained for the as-of date (on
+    /// `evaluation` itself when its cut-off is one horizon before `as_of`, as with the default
+    /// as-of date), then the as-of window to score.
+    ///
+    /// One after the other on purpose: the model fits add up their terms on the thread pool, and
+    /// how rayon splits that work depends on what else runs, so fits run beside other work can
+    /// differ in the last bits and reorder near-ties in the customer list.
+    pub fn backtest_and_training(
+        &self,
+        evaluation: &Window,
+        as_of: i32,
+    ) -> (Backtest, Trained, Window) {
+        let backtest = self.backtest(evaluation);
+        let trained = if evaluation.cutoff == as_of - self.horizon {
+            self.train_on(evaluation)
+        } else {
+            self.train_on(&self.window(as_of - self.horizon, true))
+        };
+        let scoring = self.window(as_of, false);
+        (backtest, trained, scoring)
+    }
+
     /// Back-test on a labelled window (the latest whose horizon the data covers).
     pub fn backtest(&self, evaluation: &Window) -> Backtest {
         let cutoff = evaluation.cutoff;
@@ -287,31 +311,20 @@ impl Context<'_> {
         progress.inc(1);
         progress.set_message("back-test: measuring");
         let labels = &evaluation.churned;
-        let metrics = |scorer: &'static str, probabilities: &[f64], calibrated: bool| {
-            let decile = top_decile(probabilities, labels);
-            Metrics {
-                scorer,
-                auc: auc(probabilities, labels),
-                lift: decile.map(|d| d.lift),
-                capture: decile.map(|d| d.capture),
-                brier: calibrated.then(|| brier(probabilities, labels)),
-                gains: gains_curve(probabilities, labels),
-            }
-        };
+        // (scorer, probabilities, calibrated): measured side by side, listed in this order.
+        let mut measured: Vec<(&'static str, Cow<[f64]>, bool)> = Vec::new();
         match &scores.btyd_params {
-            Ok(_) => backtest.metrics.push(metrics("btyd", &scores.btyd, true)),
+            Ok(_) => measured.push(("btyd", Cow::Borrowed(&scores.btyd), true)),
             Err(reason) => backtest
                 .missing
                 .push(format!("no btyd back-test: {reason}")),
         }
         match &trained {
             Ok(_) => {
-                backtest
-                    .metrics
-                    .push(metrics("supervised", &scores.supervised, true));
+                measured.push(("supervised", Cow::Borrowed(&scores.supervised), true));
                 if scores.btyd_params.is_ok() {
                     let ensemble = mean_of(&scores.btyd, &scores.supervised);
-                    backtest.metrics.push(metrics("ensemble", &ensemble, true));
+                    measured.push(("ensemble", Cow::Owned(ensemble), true));
                 }
             }
             Err(reason) => backtest
@@ -323,9 +336,21 @@ impl Context<'_> {
             .iter()
             .map(|f| f64::from(f.recency_days))
             .collect();
-        backtest
-            .metrics
-            .push(metrics("recency only", &recency, false));
+        measured.push(("recency only", Cow::Owned(recency), false));
+        backtest.metrics = measured
+            .par_iter()
+            .map(|(scorer, probabilities, calibrated)| {
+                let ranking = ranking(probabilities, labels);
+                Metrics {
+                    scorer,
+                    auc: ranking.auc,
+                    lift: ranking.top_decile.map(|d| d.lift),
+                    capture: ranking.top_decile.map(|d| d.capture),
+                    brier: calibrated.then(|| brier(probabilities, labels)),
+                    gains: ranking.gains,
+                }
+            })
+            .collect();
         timer.lap("metrics");
         backtest
     }

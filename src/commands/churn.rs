@@ -185,26 +185,20 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
         horizon: args.horizon as i32,
     };
 
-    let spinner = log.spinner("back-testing");
     let evaluation = context.window(evaluation_cutoff(as_of, last_day, context.horizon), true);
-    let backtest = context.backtest(&evaluation);
-    drop(spinner);
-    timer.lap("back-test");
     if args.backtest {
+        let spinner = log.spinner("back-testing");
+        let backtest = context.backtest(&evaluation);
+        drop(spinner);
+        timer.lap("back-test");
         let report = backtest_report(&backtest, &context);
         return emit(&report, &args.output, &[args.input.input.as_path()]);
     }
 
-    let spinner = log.spinner("training and scoring");
-    // With the default as-of date the back-test's window is also the training window.
-    let trained = if evaluation.cutoff == as_of - context.horizon {
-        context.train_on(&evaluation)
-    } else {
-        context.train_on(&context.window(as_of - context.horizon, true))
-    };
+    let spinner = log.spinner("back-testing, training and scoring");
+    let (backtest, trained, scoring) = context.backtest_and_training(&evaluation, as_of);
     drop(evaluation);
-    timer.lap("training");
-    let scoring = context.window(as_of, false);
+    timer.lap("back-test and training");
     if scoring.customers.is_empty() {
         return Err(ClmError::BadData(format!(
             "{source}: no purchases on or before {}",

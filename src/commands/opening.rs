@@ -26,6 +26,18 @@ pub fn read_transactions(
     log: &Log,
     timer: &mut Stopwatch,
 ) -> Result<(Transactions, i32)> {
+    let (tx, last_day, _) = read_transactions_and_outsized_ids(input, log, timer)?;
+    Ok((tx, last_day))
+}
+
+/// As [`read_transactions`], also returning the ids with an outsized share of the rows or
+/// sales that it warned about, for a caller that shows them again (the report's overview)
+/// without scanning the rows a second time.
+pub fn read_transactions_and_outsized_ids(
+    input: &InputArgs,
+    log: &Log,
+    timer: &mut Stopwatch,
+) -> Result<(Transactions, i32, Vec<OutsizedId>)> {
     if let Some(estimate) = in_memory_estimate(input).filter(|&e| e > memory_budget(None)) {
         log.note(format!(
             "{}: about {} in memory, more than half of this machine's RAM: read whole all the same (only rfm, clv, churn, loyalty and summary read an input in batches, with --memory-limit; docs/scale.md)",
@@ -37,11 +49,11 @@ pub fn read_transactions(
     let tx = load_transactions(input)?;
     drop(spinner);
     timer.lap("load");
-    log_load(log, &tx);
+    let outsized = log_load(log, &tx);
     let last_day = tx
         .last_day()
         .ok_or_else(|| ClmError::BadData(format!("{}: no transactions", tx.source)))?;
-    Ok((tx, last_day))
+    Ok((tx, last_day, outsized))
 }
 
 /// What the spinner says while a file is read: its name and size ("reading big.csv (412 MB)").
@@ -304,12 +316,19 @@ pub fn as_of_flag(as_of: i32) -> String {
     format!("--as-of {}", format_day(as_of))
 }
 
-/// Notes on what loading did, shared by the subcommands that read transactions.
-pub fn log_load(log: &Log, tx: &Transactions) {
+/// Notes on what loading did, shared by the subcommands that read transactions; returns the
+/// ids with an outsized share it warned about.
+pub fn log_load(log: &Log, tx: &Transactions) -> Vec<OutsizedId> {
     log_loading(log, &tx.stats());
     match outsized_ids(&tx.frame) {
-        Ok(outsized) => log_outsized_ids(log, &tx.source, tx.frame.height(), &outsized),
-        Err(e) => log.note(format!("{}: could not check id shares: {e}", tx.source)),
+        Ok(outsized) => {
+            log_outsized_ids(log, &tx.source, tx.frame.height(), &outsized);
+            outsized
+        }
+        Err(e) => {
+            log.note(format!("{}: could not check id shares: {e}", tx.source));
+            Vec::new()
+        }
     }
 }
 

@@ -6,12 +6,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Args;
 
-use crate::commands::opening::read_transactions;
+use crate::commands::opening::read_transactions_and_outsized_ids;
 use crate::data::dates::resolve_as_of;
 use crate::data::options::{AsOfArgs, InputArgs};
 use crate::error::ClmError;
-use crate::features::churn::histories;
-use crate::output::{Log, Stopwatch, check_outputs, counted, format_day, write_to_path};
+use crate::output::{Lang, Log, Stopwatch, check_outputs, counted, format_day, write_to_path};
 use crate::report::{self, Document, Section};
 
 /// Write one report of every analysis the data allows: an offline HTML page with charts, or an
@@ -23,8 +22,9 @@ use crate::report::{self, Document, Section};
 /// CLV (model fit, actual against predicted repeat purchases over calibration and holdout,
 /// P(alive) by frequency and recency, the value-tier pyramid); churn (back-test gains, risk
 /// bands, the 20 customers with the most value at risk and why); cohorts (retention heat map)
-/// and lifecycle stages. A section the data does not allow says why instead. Settings are the
-/// commands' defaults (see docs/report.md).
+/// and lifecycle stages with their migration over the last 90 days. A section the data does not
+/// allow says why instead. With --lang zh, titles, headers and names are in Chinese. Settings
+/// are the commands' defaults (see docs/report.md).
 ///
 /// The HTML page fetches nothing when viewed (styles inline, charts as inline SVG), prints one
 /// section per page, and stays small whatever the number of customers: charts summarise.
@@ -33,6 +33,7 @@ use crate::report::{self, Document, Section};
 ///   clm report fixtures/online_retail_sample.csv -o report.html
 ///   clm report fixtures/transactions.csv --survey fixtures/survey.csv -o report.html
 ///   clm report orders.parquet --as-of 2025-06-30 -o monday.xlsx
+///   clm report fixtures/transactions.csv --lang zh -o report_zh.html
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct ReportArgs {
@@ -49,6 +50,12 @@ pub struct ReportArgs {
     /// The report to write (atomically): .html (or .htm) for the page, .xlsx for the workbook.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+
+    /// Language of section titles, table headers, and segment, quadrant, tier, stage and band
+    /// names in tables and charts (en or zh; readings stay in English). The workbook keeps the
+    /// English codes and gains a <column>_label column beside each (docs/labels.md).
+    #[arg(long, value_enum, default_value_t = Lang::En, value_name = "LANG")]
+    pub lang: Lang,
 }
 
 /// What the report is written as.
@@ -68,7 +75,8 @@ pub fn run(args: ReportArgs, quiet: bool) -> Result<()> {
         &[Some(args.output.as_path())],
         &[Some(args.input.input.as_path()), args.survey.as_deref()],
     )?;
-    let (tx, last_day) = read_transactions(&args.input, &log, &mut timer)?;
+    let (tx, last_day, outsized) =
+        read_transactions_and_outsized_ids(&args.input, &log, &mut timer)?;
     let explicit_as_of = args
         .as_of
         .as_of
@@ -77,20 +85,15 @@ pub fn run(args: ReportArgs, quiet: bool) -> Result<()> {
         .transpose()?;
     let as_of = explicit_as_of.unwrap_or(last_day);
     let spinner = log.spinner("building customer histories");
-    let histories = histories(&tx)?;
+    let customers = report::customers(&tx, as_of)?;
+    let histories = customers.histories;
     drop(spinner);
     timer.lap("histories");
 
-    let spinner = log.spinner("RFM and CLV");
-    let overview = report::overview_section(&tx, &histories, as_of);
-    let (rfm, clv) = rayon::join(
-        || report::rfm_section(&tx, as_of),
-        || report::clv_section(&tx, &histories, as_of, &log),
-    );
-    let rfm = rfm?;
+    let overview = report::overview_section(&tx, &histories, &outsized, as_of);
     let loyalty = match &args.survey {
         Some(path) => Some(report::loyalty_section(
-            &tx,
+            (&customers.rfm, &tx.source),
             path,
             (as_of, explicit_as_of),
             &log,
@@ -99,6 +102,15 @@ pub fn run(args: ReportArgs, quiet: bool) -> Result<()> {
     };
     let source = tx.source.clone();
     drop(tx);
+    timer.lap("overview, loyalty");
+
+    // Churn's model fits run alone, as in `clm churn`, so that its figures are the command's
+    // to the last bit (see analysis::churn::Context::backtest_and_training).
+    let spinner = log.spinner("RFM and CLV");
+    let (rfm, clv) = rayon::join(
+        || report::rfm_section(customers.rfm, as_of),
+        || report::clv_section(customers.btyd, &histories, as_of, &log),
+    );
     drop(spinner);
     timer.lap("rfm, clv");
     let spinner = log.spinner("churn back-test and scores");
@@ -113,7 +125,8 @@ pub fn run(args: ReportArgs, quiet: bool) -> Result<()> {
     let mut sections: Vec<Section> = vec![overview, rfm];
     sections.extend(loyalty);
     sections.extend([clv, churn, cohorts, lifecycle]);
-    let document = Document {
+    let mut document = Document {
+        lang: Lang::En,
         title: format!("Customer report: {}", file_name(&source)),
         subtitle: format!(
             "As of {}: {} from {}. Written by clm {}.",
@@ -131,6 +144,8 @@ pub fn run(args: ReportArgs, quiet: bool) -> Result<()> {
             }
         }
     }
+    // After the notes above, which stay in English as every message on stderr.
+    report::localize(&mut document, args.lang);
     write(&document, &args.output, format)?;
     timer.lap("write");
     Ok(())

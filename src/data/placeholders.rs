@@ -195,7 +195,10 @@ pub fn outsized_ids(frame: &DataFrame) -> PolarsResult<Vec<OutsizedId>> {
                 let rows = ids.values_iter().zip(sales.map(|(&a, r)| sale(a, r)));
                 bucket_totals(rows, &bucket_of)
             })
-            .reduce(BucketTotals::empty, BucketTotals::add)
+            // Added in chunk order: the same sums on every run (rayon's `reduce` may not be).
+            .collect::<Vec<_>>()
+            .into_iter()
+            .fold(BucketTotals::empty(), BucketTotals::add)
     } else {
         bucket_totals(each_row(), &bucket_of)
     };

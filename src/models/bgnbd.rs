@@ -343,7 +343,11 @@ impl BetaGeometricLikelihood<'_> {
             data.rows
                 .par_chunks(PARALLEL_CHUNK)
                 .map(row_sums)
-                .reduce(RowSums::default, |p, q| p + q)
+                // Chunk sums added in chunk order: rayon's `reduce` groups them as the work
+                // happened to split, which changes the last bits from run to run.
+                .collect::<Vec<_>>()
+                .into_iter()
+                .fold(RowSums::default(), |p, q| p + q)
         } else {
             row_sums(&data.rows)
         };

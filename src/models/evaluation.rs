@@ -81,6 +81,78 @@ pub fn gains_curve(scores: &[f64], labels: &[bool]) -> Option<Vec<f64>> {
     Some(curve)
 }
 
+/// How well one score ranks: AUC, the top decile and the gains curve, as [`auc`],
+/// [`top_decile`] and [`gains_curve`] give them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranking {
+    pub auc: Option<f64>,
+    pub top_decile: Option<TopDecile>,
+    pub gains: Option<Vec<f64>>,
+}
+
+/// [`auc`], [`top_decile`] and [`gains_curve`] from one parallel sort instead of three (the
+/// back-test ranks millions of customers with four scores). The results are the same bits:
+/// the order (highest score first, ties by position) is total, and the AUC's rank sum adds
+/// half-integers exactly whatever the order of the tie groups.
+pub fn ranking(scores: &[f64], labels: &[bool]) -> Ranking {
+    let positives = labels.iter().filter(|&&l| l).count();
+    if positives == 0 {
+        return Ranking {
+            auc: None,
+            top_decile: None,
+            gains: None,
+        };
+    }
+    let mut order: Vec<(f64, usize)> = scores.iter().copied().zip(0..).collect();
+    order.par_sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let n = order.len();
+    let is_positive = |&(_, i): &(f64, usize)| labels[i];
+    let mut gains = Vec::with_capacity(11);
+    let (mut found, mut seen) = (0usize, 0usize);
+    for tenth in 0..=10 {
+        let upto = (n * tenth).div_ceil(10);
+        found += order[seen..upto].iter().filter(|r| is_positive(r)).count();
+        seen = upto;
+        gains.push(found as f64 / positives as f64);
+    }
+    let top = n.div_ceil(10);
+    let caught = order[..top].iter().filter(|r| is_positive(r)).count();
+    let base_rate = positives as f64 / n as f64;
+    let top_decile = TopDecile {
+        lift: (caught as f64 / top as f64) / base_rate,
+        capture: caught as f64 / positives as f64,
+    };
+    Ranking {
+        auc: auc_of_descending(&order, labels, positives),
+        top_decile: Some(top_decile),
+        gains: Some(gains),
+    }
+}
+
+/// The AUC from scores sorted highest first: the ascending rank of position `k` is `n − k`.
+fn auc_of_descending(order: &[(f64, usize)], labels: &[bool], positives: usize) -> Option<f64> {
+    let n = order.len();
+    let negatives = n - positives;
+    if negatives == 0 {
+        return None;
+    }
+    let mut positive_rank_sum = 0.0;
+    let mut start = 0;
+    while start < n {
+        let mut end = start;
+        while end + 1 < n && order[end + 1].0 == order[start].0 {
+            end += 1;
+        }
+        // Ascending positions n−1−end ..= n−1−start, ranks counted from 1.
+        let mid_rank = ((n - 1 - end) + (n - 1 - start)) as f64 / 2.0 + 1.0;
+        let tied_positives = order[start..=end].iter().filter(|r| labels[r.1]).count();
+        positive_rank_sum += mid_rank * tied_positives as f64;
+        start = end + 1;
+    }
+    let (p, q) = (positives as f64, negatives as f64);
+    Some((positive_rank_sum - p * (p + 1.0) / 2.0) / (p * q))
+}
+
 /// Mean squared difference between predicted probabilities and outcomes (0 is perfect).
 pub fn brier(probabilities: &[f64], labels: &[bool]) -> f64 {
     let total: f64 = probabilities
@@ -136,6 +208,34 @@ mod tests {
         let t = top_decile(&scores, &labels).unwrap();
         assert!((t.capture - 2.0 / 5.0).abs() < 1e-12);
         assert!((t.lift - 4.0).abs() < 1e-12);
+    }
+
+    /// The one-sort ranking gives the same bits as the three functions, ties and all.
+    #[test]
+    fn ranking_matches_the_three_functions() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as f64 / (1u64 << 31) as f64
+        };
+        for n in [1usize, 9, 10, 11, 257, 5000] {
+            // Coarse scores so that many tie; labels loosely follow the score.
+            let scores: Vec<f64> = (0..n).map(|_| (next() * 20.0).floor() / 20.0).collect();
+            let labels: Vec<bool> = scores.iter().map(|s| next() < *s).collect();
+            let r = ranking(&scores, &labels);
+            assert_eq!(
+                r.auc.map(f64::to_bits),
+                auc(&scores, &labels).map(f64::to_bits),
+                "{n}"
+            );
+            assert_eq!(r.top_decile, top_decile(&scores, &labels), "{n}");
+            assert_eq!(r.gains, gains_curve(&scores, &labels), "{n}");
+        }
+        let none = ranking(&[0.3, 0.2], &[false, false]);
+        assert_eq!((none.auc, none.top_decile, none.gains), (None, None, None));
+        assert_eq!(ranking(&[0.3, 0.2], &[true, true]).auc, None);
     }
 
     #[test]

@@ -196,7 +196,10 @@ fn total_sums(totals: &[SpendTotal], gamma: f64) -> TotalSums {
         totals
             .par_chunks(PARALLEL_CHUNK)
             .map(chunk)
-            .reduce(TotalSums::default, |a, b| a + b)
+            // Added in chunk order (not rayon's `reduce`): the same bits on every run.
+            .collect::<Vec<_>>()
+            .into_iter()
+            .fold(TotalSums::default(), |a, b| a + b)
     } else {
         chunk(totals)
     }

@@ -238,25 +238,48 @@ fn softplus(eta: f64) -> f64 {
 
 /// Σ y η − ln(1 + e^η) over the rows, in parallel.
 fn log_likelihood(rows: Rows, y: &[bool], beta: &[f64], means: &[f64], sds: &[f64]) -> f64 {
+    in_row_blocks(rows, y, 0.0, |sum, row, label| {
+        let eta = beta[0]
+            + row
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| sds[j] != 0.0)
+                .map(|(j, v)| beta[j + 1] * (v - means[j]) / sds[j])
+                .sum::<f64>();
+        *sum += if label {
+            eta - softplus(eta)
+        } else {
+            -softplus(eta)
+        };
+    })
+    .into_iter()
+    .sum()
+}
+
+/// Rows per parallel block of the sums over rows.
+const ROW_BLOCK: usize = 4096;
+
+/// Folds each block of [`ROW_BLOCK`] rows (with its labels) into a fresh `start`, in parallel,
+/// and returns the blocks' results in row order. The caller adds them in that order, so a sum
+/// is the same bits on every run (rayon's own `sum`/`reduce` group partial sums as the work
+/// happened to split).
+fn in_row_blocks<S: Clone + Send + Sync>(
+    rows: Rows,
+    y: &[bool],
+    start: S,
+    add_row: impl Fn(&mut S, &[f64], bool) + Sync,
+) -> Vec<S> {
     rows.values
-        .par_chunks_exact(rows.columns)
-        .zip(y.par_iter())
-        .with_min_len(4096)
-        .map(|(row, &label)| {
-            let eta = beta[0]
-                + row
-                    .iter()
-                    .enumerate()
-                    .filter(|&(j, _)| sds[j] != 0.0)
-                    .map(|(j, v)| beta[j + 1] * (v - means[j]) / sds[j])
-                    .sum::<f64>();
-            if label {
-                eta - softplus(eta)
-            } else {
-                -softplus(eta)
+        .par_chunks(ROW_BLOCK * rows.columns)
+        .zip(y.par_chunks(ROW_BLOCK))
+        .map(|(block, labels)| {
+            let mut acc = start.clone();
+            for (row, &label) in block.chunks_exact(rows.columns).zip(labels) {
+                add_row(&mut acc, row, label);
             }
+            acc
         })
-        .sum()
+        .collect()
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -303,42 +326,34 @@ fn gradient_and_hessian(
     sds: &[f64],
 ) -> (Vec<f64>, Vec<f64>) {
     let k = beta.len();
-    let zero = || (vec![0.0; k], vec![0.0; k * k]);
-    // Each fold keeps its standardised row `z` (z₀ = 1 for the intercept) across rows.
-    let start = || (vec![0.0; k], vec![0.0; k * k], vec![1.0; k]);
-    let (gradient, mut hessian) = rows
-        .values
-        .par_chunks_exact(rows.columns)
-        .zip(y.par_iter())
-        .with_min_len(4096)
-        .fold(start, |(mut g, mut h, mut z), (row, &label)| {
-            for j in 0..k - 1 {
-                z[j + 1] = if sds[j] == 0.0 {
-                    0.0
-                } else {
-                    (row[j] - means[j]) / sds[j]
-                };
+    // Each block keeps its standardised row `z` (z₀ = 1 for the intercept) across rows.
+    let start = (vec![0.0; k], vec![0.0; k * k], vec![1.0; k]);
+    let blocks = in_row_blocks(rows, y, start, |(g, h, z), row, label| {
+        for j in 0..k - 1 {
+            z[j + 1] = if sds[j] == 0.0 {
+                0.0
+            } else {
+                (row[j] - means[j]) / sds[j]
+            };
+        }
+        let eta: f64 = z.iter().zip(beta).map(|(a, b)| a * b).sum();
+        let prob = sigmoid(eta);
+        let residual = f64::from(u8::from(label)) - prob;
+        let weight = prob * (1.0 - prob);
+        for a in 0..k {
+            g[a] += residual * z[a];
+            let wa = weight * z[a];
+            let h_row = &mut h[a * k..a * k + a + 1];
+            for (h_ab, z_b) in h_row.iter_mut().zip(z.iter()) {
+                *h_ab += wa * z_b;
             }
-            let eta: f64 = z.iter().zip(beta).map(|(a, b)| a * b).sum();
-            let prob = sigmoid(eta);
-            let residual = f64::from(u8::from(label)) - prob;
-            let weight = prob * (1.0 - prob);
-            for a in 0..k {
-                g[a] += residual * z[a];
-                let wa = weight * z[a];
-                let h_row = &mut h[a * k..a * k + a + 1];
-                for (h_ab, z_b) in h_row.iter_mut().zip(&z) {
-                    *h_ab += wa * z_b;
-                }
-            }
-            (g, h, z)
-        })
-        .map(|(g, h, _)| (g, h))
-        .reduce(zero, |(mut g1, mut h1), (g2, h2)| {
-            g1.iter_mut().zip(&g2).for_each(|(a, b)| *a += b);
-            h1.iter_mut().zip(&h2).for_each(|(a, b)| *a += b);
-            (g1, h1)
-        });
+        }
+    });
+    let (mut gradient, mut hessian) = (vec![0.0; k], vec![0.0; k * k]);
+    for (g, h, _) in blocks {
+        gradient.iter_mut().zip(&g).for_each(|(a, b)| *a += b);
+        hessian.iter_mut().zip(&h).for_each(|(a, b)| *a += b);
+    }
     for a in 0..k {
         for b in 0..a {
             hessian[b * k + a] = hessian[a * k + b];

@@ -342,6 +342,29 @@ const ACTIONS: &[(&str, &str)] = &[
     ("no score: see the warning for why", "无评分：原因见警告"),
 ];
 
+/// Chinese titles of `clm report`'s sections, by the section's anchor.
+const REPORT_SECTIONS: &[(&str, &str)] = &[
+    ("overview", "数据概览"),
+    ("rfm", "RFM 客户分群"),
+    ("loyalty", "忠诚度矩阵：态度 × 行为"),
+    ("clv", "客户终身价值"),
+    ("churn", "流失风险"),
+    ("cohorts", "同期群：按获客月份的留存"),
+    ("lifecycle", "客户生命周期阶段"),
+];
+
+/// The title of the report section with anchor `id` in Chinese, or `None` in English (the
+/// section keeps its own title) and for an unknown anchor.
+pub fn report_section_title(id: &str, lang: Lang) -> Option<&'static str> {
+    match lang {
+        Lang::En => None,
+        Lang::Zh => REPORT_SECTIONS
+            .iter()
+            .find(|(anchor, _)| *anchor == id)
+            .map(|(_, chinese)| *chinese),
+    }
+}
+
 /// Chinese table headers by column name; a column not listed keeps its English header.
 const HEADERS: &[(&str, &str)] = &[
     ("customer_id", "客户"),

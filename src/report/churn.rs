@@ -37,14 +37,8 @@ pub fn section(
         horizon: HORIZON_DAYS,
     };
     let evaluation = context.window(as_of.min(last_day - HORIZON_DAYS), true);
-    let backtest = context.backtest(&evaluation);
-    let trained = if evaluation.cutoff == as_of - HORIZON_DAYS {
-        context.train_on(&evaluation)
-    } else {
-        context.train_on(&context.window(as_of - HORIZON_DAYS, true))
-    };
+    let (backtest, trained, scoring) = context.backtest_and_training(&evaluation, as_of);
     drop(evaluation);
-    let scoring = context.window(as_of, false);
     if scoring.customers.is_empty() {
         return unavailable(format!(
             "no customer bought on or before {}",

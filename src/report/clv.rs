@@ -12,8 +12,7 @@ use crate::analysis::clv::tier_summary;
 use crate::analysis::value::{
     self, PurchaseModelChoice, Valuation, customer_values, fit_purchase_model, fit_spend,
 };
-use crate::data::Transactions;
-use crate::features::btyd::{BtydStatistics, TimeUnit, btyd_statistics};
+use crate::features::btyd::{BtydStatistics, TimeUnit};
 use crate::features::churn::{Histories, features_at};
 use crate::models::predict::{Btyd, CustomerPrediction};
 use crate::models::{FitReport, compress_triples};
@@ -35,13 +34,11 @@ const FREQUENCY_COLUMNS: usize = 11;
 const RECENCY_ROWS: usize = 8;
 
 /// The CLV section as of `as_of`; a model that cannot be fitted is said in one sentence.
-pub fn section(tx: &Transactions, histories: &Histories, as_of: i32, log: &Log) -> Section {
+pub fn section(stats: BtydStatistics, histories: &Histories, as_of: i32, log: &Log) -> Section {
     let quiet = Log { quiet: true };
-    let stats = match btyd_statistics(tx, as_of) {
-        Ok(stats) if !stats.is_empty() => stats,
-        Ok(_) => return unavailable(format!("no purchases on or before {}", format_day(as_of))),
-        Err(e) => return unavailable(e.to_string()),
-    };
+    if stats.is_empty() {
+        return unavailable(format!("no purchases on or before {}", format_day(as_of)));
+    }
     let unit = TimeUnit::Week;
     let (triples, history_of) = stats.histories(unit);
     let (model, spend) = rayon::join(

@@ -1,10 +1,12 @@
 //! The report as data: sections of text, charts and tables, built by the section modules and
 //! written as HTML ([`super::html`]) or as an Excel workbook ([`super::workbook`]).
 
-use crate::output::Table;
+use crate::output::{Lang, Table};
 
 /// The whole report.
 pub struct Document {
+    /// The language of the section titles, names and table headers ([`super::localize`]).
+    pub lang: Lang,
     /// The page title ("Customer report: orders.csv").
     pub title: String,
     /// One line under the title: as-of date, customers, when it was made.

@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use super::charts;
 use super::document::{Block, Chart, Document, Section};
-use crate::output::{Table, human_header};
+use crate::output::Table;
+use crate::output::labels::{Lang, header, localized};
 
 /// The page's styles: system fonts of a generic family, a readable measure, and a print layout
 /// that keeps each chart on one page.
@@ -45,7 +46,14 @@ footer { margin-top: 48px; color: #57606a; font-size: 0.85rem; }
 /// The document as an HTML page. Every text from the data (ids, names, messages) is escaped.
 pub fn page(document: &Document) -> Result<String, String> {
     let mut out = String::with_capacity(256 * 1024);
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let lang = match document.lang {
+        Lang::En => "en",
+        Lang::Zh => "zh",
+    };
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
+    );
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(out, "<title>{}</title>", escape(&document.title));
     let _ = writeln!(out, "<style>{STYLE}</style>\n</head>\n<body>");
@@ -66,7 +74,7 @@ pub fn page(document: &Document) -> Result<String, String> {
     }
     out.push_str("</ol></nav>\n");
     for section in &document.sections {
-        write_section(&mut out, section)?;
+        write_section(&mut out, section, document.lang)?;
     }
     out.push_str(
         "<footer>Written by clm report; every figure is computed from the input file. \
@@ -76,7 +84,7 @@ pub fn page(document: &Document) -> Result<String, String> {
     Ok(out)
 }
 
-fn write_section(out: &mut String, section: &Section) -> Result<(), String> {
+fn write_section(out: &mut String, section: &Section, lang: Lang) -> Result<(), String> {
     let _ = writeln!(
         out,
         "<section id=\"{}\">\n<h2>{}</h2>",
@@ -102,7 +110,7 @@ fn write_section(out: &mut String, section: &Section) -> Result<(), String> {
                 out.push_str("</dl>\n");
             }
             Block::Chart(chart) => write_chart(out, chart)?,
-            Block::Table { caption, table } => write_table(out, caption, table),
+            Block::Table { caption, table } => write_table(out, caption, table, lang),
         }
     }
     out.push_str("</section>\n");
@@ -120,14 +128,16 @@ fn write_chart(out: &mut String, chart: &Chart) -> Result<(), String> {
     Ok(())
 }
 
-fn write_table(out: &mut String, caption: &str, table: &Table) {
+/// A table with its headers, codes and actions in `lang` (the English codes in English).
+fn write_table(out: &mut String, caption: &str, table: &Table, lang: Lang) {
+    let table = &localized(table, lang);
     let _ = writeln!(
         out,
         "<table>\n<caption>{}</caption>\n<thead><tr>",
         escape(caption)
     );
     for name in &table.names {
-        let _ = write!(out, "<th>{}</th>", escape(&human_header(name)));
+        let _ = write!(out, "<th>{}</th>", escape(&header(name, lang)));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for row in 0..table.height() {
@@ -180,6 +190,7 @@ mod tests {
                 .with("clv", Values::Float(vec![1.5], 2)),
         });
         let html = page(&Document {
+            lang: crate::output::Lang::En,
             title: "Report \"a\"".into(),
             subtitle: String::new(),
             sections: vec![section],

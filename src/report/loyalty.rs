@@ -9,10 +9,9 @@ use anyhow::Result;
 use super::document::{Block, Chart, ChartKind, HeatMap, Section};
 use super::{numbers, percent, texts, thousands};
 use crate::analysis::loyalty::loyalty_matrix;
-use crate::data::Transactions;
 use crate::data::survey::{SurveyAggregation, SurveyOptions, load_survey};
 use crate::features::loyalty::BehaviourWeights;
-use crate::features::rfm::{Monetary, rfm_measures};
+use crate::features::rfm::RfmMeasures;
 use crate::output::{Log, format_float};
 use crate::segment::loyalty::{LoyaltyQuadrant, Thresholds};
 
@@ -25,7 +24,7 @@ const GRID: [[LoyaltyQuadrant; 2]; 2] = [
 /// The loyalty section; `explicit_as_of` (from `--as-of`) leaves out later survey answers, as
 /// `clm loyalty` does. A survey that cannot be read or joined is an error, as in `clm loyalty`.
 pub fn section(
-    tx: &Transactions,
+    (measures, source): (&RfmMeasures, &str),
     survey_path: &Path,
     (as_of, explicit_as_of): (i32, Option<i32>),
     log: &Log,
@@ -42,16 +41,15 @@ pub fn section(
         not_after: explicit_as_of,
         skip_invalid_answers: false,
     })?;
-    let measures = rfm_measures(tx, as_of, Monetary::Total)?;
     let thresholds = Thresholds::Fixed {
         attitude: 0.5,
         behaviour: 0.5,
     };
     let report = loyalty_matrix(
-        &measures,
+        measures,
         &survey,
         (BehaviourWeights::default(), thresholds),
-        (&tx.source, as_of),
+        (source, as_of),
         log,
     )?;
     let summary = report.summary;

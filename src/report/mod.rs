@@ -10,6 +10,7 @@ mod churn;
 mod clv;
 pub mod document;
 mod html;
+mod lang;
 mod loyalty;
 mod over_time;
 mod overview;
@@ -20,13 +21,53 @@ pub use churn::section as churn_section;
 pub use clv::section as clv_section;
 pub use document::{Block, Document, Section};
 pub use html::{escape, page};
+pub use lang::localize;
 pub use loyalty::section as loyalty_section;
 pub use over_time::{cohorts_section, lifecycle_section};
 pub use overview::section as overview_section;
 pub use rfm::section as rfm_section;
 pub use workbook::workbook;
 
+use anyhow::Result;
+
+use crate::data::Transactions;
+use crate::features::btyd::{BtydStatistics, btyd_from_summaries};
+use crate::features::churn::Histories;
+use crate::features::rfm::{Monetary, RfmMeasures, rfm_from_summaries};
+use crate::features::summary::Summaries;
 use crate::output::{Table, Values};
+
+/// What the sections read of every customer, from one copy of the rows: the day histories
+/// (overview, CLV tracking, churn, cohorts, lifecycle) and, from one summary at the as-of date,
+/// the RFM measures and BTYD statistics, as `clm rfm` and `clm clv` compute them
+/// ([`crate::features::rfm::rfm_measures`], [`crate::features::btyd::btyd_statistics`]).
+pub struct Customers {
+    pub histories: Histories,
+    pub rfm: RfmMeasures,
+    pub btyd: BtydStatistics,
+}
+
+/// Groups the rows into [`Customers`] once; the histories and the summary are built side by side.
+pub fn customers(tx: &Transactions, as_of: i32) -> Result<Customers> {
+    let rows = tx.row_columns()?;
+    let (histories, summaries) = rayon::join(
+        || Histories::from_rows(&rows.customer, &rows.day, &rows.amount, &rows.is_return),
+        || Summaries::from_rows(&rows, &[as_of]),
+    );
+    let rows_after_as_of = rows.rows_after(as_of);
+    drop(rows);
+    let (mut rfm, mut btyd) = rayon::join(
+        || rfm_from_summaries(&summaries, as_of, Monetary::Total),
+        || btyd_from_summaries(&summaries, as_of),
+    );
+    rfm.rows_after_as_of = rows_after_as_of;
+    btyd.rows_after_as_of = rows_after_as_of;
+    Ok(Customers {
+        histories,
+        rfm,
+        btyd,
+    })
+}
 
 /// A column of a table by name.
 fn column<'a>(table: &'a Table, name: &str) -> Option<&'a Values> {

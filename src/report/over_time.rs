@@ -3,12 +3,18 @@
 
 use super::document::{Block, Chart, ChartKind, HeatMap, Section, Series, Sheet};
 use super::{numbers, percent, texts, thousands};
-use crate::analysis::lifecycle::{classify, lapse_window, stage_summary};
+use crate::analysis::lifecycle::{
+    classify, lapse_window, stage_summary, transition_matrix, transitions,
+};
 use crate::features::churn::Histories;
 use crate::features::cohorts::{Metric, Period, cohorts};
 use crate::features::lifecycle::LifecycleWindows;
-use crate::output::format_day;
+use crate::output::{Table, format_day};
 use crate::segment::lifecycle::{Stage, StageTable};
+
+/// Days between the two dates of the lifecycle migration matrix (a quarter, as the churn
+/// horizon), as `clm lifecycle --compare 90d`.
+const MIGRATION_DAYS: i32 = 90;
 
 /// The most recent cohorts drawn in the heat map; the workbook has them all.
 const MAX_DRAWN_COHORTS: usize = 36;
@@ -138,7 +144,10 @@ pub fn lifecycle_section(histories: &Histories, source: &str, as_of: i32) -> Sec
     };
     let stages = classify(histories, as_of, &table, windows, true);
     let summary = stage_summary(&stages);
-    drop(stages);
+    let from = as_of - MIGRATION_DAYS;
+    let before = classify(histories, from, &table, windows, false);
+    let moves = transitions(histories, &before, &stages, from, as_of);
+    drop((stages, before));
     let names: Vec<String> = texts(&summary, "stage")
         .into_iter()
         .zip(texts(&summary, "exit_pattern"))
@@ -183,5 +192,102 @@ pub fn lifecycle_section(histories: &Histories, source: &str, as_of: i32) -> Sec
         table: summary.clone(),
     });
     section.sheet("lifecycle", summary);
+    section.push(Block::Chart(migration_map(&moves, from, as_of)));
+    section.push(Block::Table {
+        caption: format!(
+            "Stage on {} (rows) against {} (columns): customers / net revenue in between",
+            format_day(from),
+            format_day(as_of)
+        ),
+        table: transition_matrix(&moves),
+    });
+    section.sheet("lifecycle migration", moves);
     section
+}
+
+/// The migration heat map: for each stage `MIGRATION_DAYS` before the as-of date (and the
+/// customers acquired since), where its customers are now, as % of the row; cells also give the
+/// customers.
+fn migration_map(moves: &Table, from: i32, to: i32) -> Chart {
+    let from_names = texts(moves, "from_stage");
+    let to_names = texts(moves, "to_stage");
+    let customers = numbers(moves, "customers");
+    let width = Stage::ALL.len();
+    let rows: Vec<String> = from_names.iter().step_by(width).cloned().collect();
+    let columns: Vec<String> = to_names.iter().take(width).cloned().collect();
+    let mut values = Vec::with_capacity(customers.len());
+    let mut cell_text = Vec::with_capacity(customers.len());
+    for row in customers.chunks(width) {
+        let total: f64 = row.iter().sum();
+        for &n in row {
+            let pct = if total > 0.0 {
+                100.0 * n / total
+            } else {
+                f64::NAN
+            };
+            values.push(pct);
+            cell_text.push(match total > 0.0 {
+                true => format!("{} ({})", percent(pct), thousands(n as usize)),
+                false => String::new(),
+            });
+        }
+    }
+    Chart {
+        title: format!(
+            "Lifecycle migration: stage on {} (rows) to stage on {}, % of the row",
+            format_day(from),
+            format_day(to)
+        ),
+        reading: migration_reading(&rows, &columns, &customers),
+        kind: ChartKind::HeatMap(HeatMap {
+            rows,
+            columns,
+            values,
+            row_label: format!("stage {MIGRATION_DAYS} days earlier"),
+            column_label: "stage at the as-of date".into(),
+            value_label: "customers, % of the row".into(),
+            decimals: 0,
+            cell_text: Some(cell_text),
+        }),
+    }
+}
+
+/// Where the customers in stability (or, without any, the largest earlier stage) went: "Of the
+/// 1,234 customers in stability 90 days earlier, 61 % still are, 12 % are in decline and 20 %
+/// have lapsed."
+fn migration_reading(rows: &[String], columns: &[String], customers: &[f64]) -> String {
+    let width = columns.len();
+    let total_of = |r: usize| customers[r * width..(r + 1) * width].iter().sum::<f64>();
+    let earlier = rows.len().saturating_sub(1); // the last row is the customers acquired since
+    let stability = Stage::ALL.iter().position(|&s| s == Stage::Stability);
+    let row = stability
+        .filter(|&r| r < earlier && total_of(r) > 0.0)
+        .or_else(|| (0..earlier).max_by(|&a, &b| total_of(a).total_cmp(&total_of(b))))
+        .filter(|&r| total_of(r) > 0.0);
+    let Some(row) = row else {
+        return format!(
+            "No customer had bought {MIGRATION_DAYS} days before the as-of date: every customer is new since."
+        );
+    };
+    let total = total_of(row);
+    let share = |stage: Stage| {
+        let column = Stage::ALL.iter().position(|&s| s == stage).unwrap_or(0);
+        percent(100.0 * customers[row * width + column] / total)
+    };
+    let mut moves = vec![format!("{} still are", share(Stage::ALL[row]))];
+    for (stage, moved) in [
+        (Stage::Decline, "are in decline"),
+        (Stage::Lapsed, "have lapsed"),
+    ] {
+        if Stage::ALL[row] != stage {
+            moves.push(format!("{} {moved}", share(stage)));
+        }
+    }
+    let last = moves.pop().unwrap_or_default();
+    format!(
+        "Of the {} customers in {} {MIGRATION_DAYS} days earlier, {} and {last}.",
+        thousands(total as usize),
+        rows[row],
+        moves.join(", "),
+    )
 }

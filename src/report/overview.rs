@@ -3,12 +3,17 @@
 use super::document::{Block, Section};
 use super::{percent, thousands};
 use crate::data::Transactions;
-use crate::data::placeholders::{OUTSIZED_SHARE, outsized_ids};
+use crate::data::placeholders::{OUTSIZED_SHARE, OutsizedId};
 use crate::features::churn::Histories;
 use crate::output::{Table, Values, format_day};
 
 /// The overview of the transactions, their customer histories and the as-of date.
-pub fn section(tx: &Transactions, histories: &Histories, as_of: i32) -> Section {
+pub fn section(
+    tx: &Transactions,
+    histories: &Histories,
+    outsized: &[OutsizedId],
+    as_of: i32,
+) -> Section {
     let mut section = Section::new("overview", "Data overview");
     let first_day = (0..histories.len())
         .filter_map(|i| histories.days_of(i).first().map(|d| d.day))
@@ -62,7 +67,7 @@ pub fn section(tx: &Transactions, histories: &Histories, as_of: i32) -> Section 
         "{} customers bought in the period; the analyses below use every row up to the as-of date.",
         thousands(histories.len())
     )));
-    for warning in placeholder_warnings(tx) {
+    for warning in placeholder_warnings(tx, outsized) {
         section.push(Block::Warning(warning));
     }
     let table = Table::default()
@@ -79,11 +84,9 @@ pub fn section(tx: &Transactions, histories: &Histories, as_of: i32) -> Section 
     section
 }
 
-/// One warning per id holding an outsized share of rows or sales, as `clm` prints on stderr.
-fn placeholder_warnings(tx: &Transactions) -> Vec<String> {
-    let Ok(outsized) = outsized_ids(&tx.frame) else {
-        return Vec::new();
-    };
+/// One warning per id holding an outsized share of rows or sales (`outsized`, as found when
+/// the rows were read and warned about on stderr).
+fn placeholder_warnings(tx: &Transactions, outsized: &[OutsizedId]) -> Vec<String> {
     outsized
         .iter()
         .map(|id| {

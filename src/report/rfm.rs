@@ -1,13 +1,10 @@
 //! RFM segments: the share of customers and revenue per segment, the recency × frequency grid,
 //! and the segment table with actions, scored as `clm rfm` scores by default.
 
-use anyhow::Result;
-
 use super::document::{Block, Chart, ChartKind, HeatMap, Section, Series};
 use super::{numbers, percent, texts};
 use crate::analysis::rfm::{Scoring, rfm_report};
-use crate::data::Transactions;
-use crate::features::rfm::{Monetary, rfm_measures};
+use crate::features::rfm::RfmMeasures;
 use crate::output::{Values, format_day};
 use crate::segment::rfm::SegmentTable;
 
@@ -15,15 +12,14 @@ use crate::segment::rfm::SegmentTable;
 const BINS: u32 = 5;
 
 /// The RFM section as of `as_of`.
-pub fn section(tx: &Transactions, as_of: i32) -> Result<Section> {
+pub fn section(measures: RfmMeasures, as_of: i32) -> Section {
     let title = "RFM segments";
-    let measures = rfm_measures(tx, as_of, Monetary::Total)?;
     if measures.customer_id.is_empty() {
-        return Ok(Section::unavailable(
+        return Section::unavailable(
             "rfm",
             title,
             format!("No customer bought on or before {}.", format_day(as_of)),
-        ));
+        );
     }
     let report = rfm_report(
         measures,
@@ -62,7 +58,7 @@ pub fn section(tx: &Transactions, as_of: i32) -> Result<Section> {
         table: summary.clone(),
     });
     section.sheet("rfm segments", report.summary);
-    Ok(section)
+    section
 }
 
 /// "Champions are 12 % of customers and 48 % of revenue", for the segment with the most revenue.

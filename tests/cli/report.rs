@@ -31,9 +31,9 @@ fn section<'a>(html: &'a str, id: &str) -> &'a str {
 #[test]
 fn every_section_and_one_inline_svg_per_chart_on_the_fixtures() {
     for (input, charts) in [
-        ("fixtures/transactions.csv", 9),
-        ("fixtures/cdnow_sample.csv", 9),
-        ("fixtures/online_retail_sample.csv", 9),
+        ("fixtures/transactions.csv", 10),
+        ("fixtures/cdnow_sample.csv", 10),
+        ("fixtures/online_retail_sample.csv", 10),
     ] {
         let (_dir, html) = html_report(input);
         for id in SECTIONS {
@@ -81,6 +81,105 @@ fn a_chart_reading_is_computed_from_the_data() {
         top[6].parse::<f64>().unwrap()
     );
     assert!(section(&html, "rfm").contains(&expected), "{expected}");
+}
+
+/// The lifecycle section's migration matrix is `clm lifecycle --compare 90d`'s: each of its
+/// (from, to) cells holds the customers and revenue of the command's transition rows, and the
+/// heat map's reading gives the share of the stability row that stayed there.
+#[test]
+fn the_lifecycle_migration_is_the_commands_transition_matrix() {
+    let input = "fixtures/transactions.csv";
+    let (dir, html) = html_report(input);
+    let moves = dir.path().join("moves.csv");
+    ok(clm(&[
+        "lifecycle",
+        input,
+        "--compare",
+        "90d",
+        "--transitions",
+        moves.to_str().unwrap(),
+        "-o",
+        dir.path().join("stages.csv").to_str().unwrap(),
+        "-q",
+    ]));
+    let lifecycle = section(&html, "lifecycle");
+    assert!(lifecycle.contains("Lifecycle migration"), "{lifecycle}");
+    let mut rows = csv::Reader::from_path(&moves).unwrap();
+    let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 30, "6 earlier stages (with new) × 5 stages now");
+    let mut moved = 0;
+    for row in &rows {
+        let customers: u64 = row[2].parse().unwrap();
+        let revenue: f64 = row[3].parse().unwrap();
+        moved += customers;
+        let cell = format!("<td>{customers} / {revenue:.0}</td>");
+        assert!(
+            lifecycle.contains(&cell),
+            "{cell} for {} to {}",
+            &row[0],
+            &row[1]
+        );
+    }
+    assert!(moved > 100, "{moved}");
+    let stability: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[0] == "stability").collect();
+    let total: f64 = stability.iter().map(|r| r[2].parse::<f64>().unwrap()).sum();
+    let stayed: f64 = stability
+        .iter()
+        .find(|r| &r[1] == "stability")
+        .map(|r| r[2].parse().unwrap())
+        .unwrap();
+    let pct = 100.0 * stayed / total;
+    let stayed_text = if pct >= 10.0 {
+        format!("{pct:.0} % still are")
+    } else {
+        format!("{pct:.1} % still are")
+    };
+    let reading = format!("Of the {total} customers in stability 90 days earlier, {stayed_text}");
+    assert!(lifecycle.contains(&reading), "{reading}");
+}
+
+/// `--lang zh`: the page says it is Chinese, section titles, segment and stage names (in the
+/// charts and the tables) and headers are the labels of docs/labels.md; the English page has
+/// none of them, and the readings stay in English in both.
+#[test]
+fn lang_zh_names_segments_stages_and_headers_in_chinese() {
+    let input = "fixtures/transactions.csv";
+    let (_dir, english) = html_report(input);
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("zh.html");
+    ok(clm(&[
+        "report",
+        input,
+        "--lang",
+        "zh",
+        "-o",
+        target.to_str().unwrap(),
+        "-q",
+    ]));
+    let chinese = std::fs::read_to_string(&target).unwrap();
+    assert!(chinese.contains("<html lang=\"zh\">") && english.contains("<html lang=\"en\">"));
+    let rfm = section(&chinese, "rfm");
+    assert!(rfm.contains("<h2>RFM 客户分群</h2>"), "{rfm}");
+    let chart = &rfm[rfm.find("<svg").unwrap()..rfm.find("</svg>").unwrap()];
+    assert!(
+        chart.contains("冠军客户") && !chart.contains("Champions"),
+        "{chart}"
+    );
+    assert!(rfm.contains("<th>客户细分</th>") && rfm.contains("<td>冠军客户</td>"));
+    // The reading is generated English text, with the English segment name.
+    assert!(rfm.contains("Champions are "), "{rfm}");
+    let lifecycle = section(&chinese, "lifecycle");
+    assert!(lifecycle.contains("<h2>客户生命周期阶段</h2>"));
+    assert!(lifecycle.contains("稳定期") && lifecycle.contains("新客户"));
+    let churn = section(&chinese, "churn");
+    assert!(
+        churn.contains("极高风险") || churn.contains("高风险"),
+        "{churn}"
+    );
+    for word in ["冠军客户", "稳定期", "客户细分", "铂金"] {
+        assert!(!english.contains(word), "{word} in the English page");
+    }
+    assert!(section(&chinese, "clv").contains("铂金"));
 }
 
 #[test]
