@@ -457,8 +457,10 @@ def check_analysis_on_summary(clm: str, case: Case, analysis: str, engine: pd.Da
              f"({raw.stderr.strip()}) but {summary.returncode} on the engine's summary "
              f"({summary.stderr.strip()})")
     if raw.stdout != summary.stdout:
-        first = next(i for i, (a, b) in enumerate(zip(raw.stdout.splitlines(),
-                                                       summary.stdout.splitlines())) if a != b)
+        raw_lines, summary_lines = raw.stdout.splitlines(), summary.stdout.splitlines()
+        # The first line that differs, or the end of the shorter output when one is a prefix.
+        first = next((i for i, (a, b) in enumerate(zip(raw_lines, summary_lines)) if a != b),
+                     min(len(raw_lines), len(summary_lines)))
         fail(f"{case.name}, clm {analysis}", "the output on the engine's summary differs from "
              f"the output on the transactions at line {first + 1}")
 
