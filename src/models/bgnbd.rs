@@ -340,14 +340,7 @@ impl BetaGeometricLikelihood<'_> {
             sums
         };
         let sums = if data.rows.len() >= 2 * PARALLEL_CHUNK {
-            data.rows
-                .par_chunks(PARALLEL_CHUNK)
-                .map(row_sums)
-                // Chunk sums added in chunk order: rayon's `reduce` groups them as the work
-                // happened to split, which changes the last bits from run to run.
-                .collect::<Vec<_>>()
-                .into_iter()
-                .fold(RowSums::default(), |p, q| p + q)
+            super::sum_in_chunks(&data.rows, PARALLEL_CHUNK, row_sums)
         } else {
             row_sums(&data.rows)
         };

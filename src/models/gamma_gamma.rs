@@ -193,13 +193,7 @@ fn total_sums(totals: &[SpendTotal], gamma: f64) -> TotalSums {
         sums
     };
     if totals.len() >= 2 * PARALLEL_CHUNK {
-        totals
-            .par_chunks(PARALLEL_CHUNK)
-            .map(chunk)
-            // Added in chunk order (not rayon's `reduce`): the same bits on every run.
-            .collect::<Vec<_>>()
-            .into_iter()
-            .fold(TotalSums::default(), |a, b| a + b)
+        super::sum_in_chunks(totals, PARALLEL_CHUNK, chunk)
     } else {
         chunk(totals)
     }

@@ -103,6 +103,26 @@ pub fn compress_triples(customers: &[Triple]) -> Vec<Triple> {
 /// partition's table stays small enough for the cache, and partitions run in parallel.
 const COMPRESS_PARTITION_BITS: u32 = 4;
 
+/// Maps fixed-size chunks of `items` in parallel and adds the chunks' results in chunk order,
+/// so a floating-point sum is the same bits on every run and for any thread count (rayon's own
+/// `reduce` and `sum` group partial results as the work happened to split).
+pub(crate) fn sum_in_chunks<T, S>(
+    items: &[T],
+    chunk: usize,
+    part: impl Fn(&[T]) -> S + Sync + Send,
+) -> S
+where
+    T: Sync,
+    S: Send + Default + std::ops::Add<Output = S>,
+{
+    items
+        .par_chunks(chunk)
+        .map(part)
+        .collect::<Vec<S>>()
+        .into_iter()
+        .fold(S::default(), |sum, next| sum + next)
+}
+
 /// [`compress_triples`], also returning for each input the position of its
 /// summary in the output (to scatter per-summary results back to customers).
 ///

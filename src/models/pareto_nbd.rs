@@ -226,32 +226,26 @@ impl IndexedHistories {
             .iter()
             .map(|x| (s / (r + s + x)).ln())
             .collect();
-        let block_sums: Vec<f64> = self
-            .rows
-            .par_chunks(BLOCK)
-            .map(|block| {
-                block
-                    .iter()
-                    .map(|row| {
-                        let (xi, ti) = (row.x_index as usize, row.t_cal_index as usize);
-                        // ln e^{A₁} = −(r+x) ln(α+T) − s ln(β+T)
-                        let alive = -(r + self.x_values[xi]) * ln_alpha_t[ti] - s * ln_beta_t[ti];
-                        let ln_a0 = log_sub_exp(
-                            ln_f[row.t_x_point as usize],
-                            ln_f[row.t_cal_point as usize],
-                        );
-                        row.weight * log_add_exp(alive, ln_dead_share[xi] + ln_a0)
-                    })
-                    .sum::<f64>()
-            })
-            .collect();
+        let row_sum = super::sum_in_chunks(&self.rows, BLOCK, |block| {
+            block
+                .iter()
+                .map(|row| {
+                    let (xi, ti) = (row.x_index as usize, row.t_cal_index as usize);
+                    // ln e^{A₁} = −(r+x) ln(α+T) − s ln(β+T)
+                    let alive = -(r + self.x_values[xi]) * ln_alpha_t[ti] - s * ln_beta_t[ti];
+                    let ln_a0 =
+                        log_sub_exp(ln_f[row.t_x_point as usize], ln_f[row.t_cal_point as usize]);
+                    row.weight * log_add_exp(alive, ln_dead_share[xi] + ln_a0)
+                })
+                .sum::<f64>()
+        });
         let per_x: f64 = self
             .x_values
             .iter()
             .zip(&self.x_weights)
             .map(|(&x, &w)| w * (ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln()))
             .sum();
-        per_x + block_sums.iter().sum::<f64>()
+        per_x + row_sum
     }
 }
 
