@@ -42,6 +42,18 @@ pub fn above_progress<T>(print: impl FnOnce() -> T) -> T {
     SCREEN.suspend(print)
 }
 
+/// A spinner that ticks on its own (for work whose steps come too seldom to animate it),
+/// drawn with `template`.
+fn ticking(message: &str, template: &str) -> Progress {
+    let style =
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let bar = ProgressBar::new_spinner()
+        .with_style(style)
+        .with_message(message.to_string());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    start(bar)
+}
+
 fn start(bar: ProgressBar) -> Progress {
     Progress(Some(start_on(&SCREEN, bar)))
 }
@@ -82,13 +94,7 @@ impl Progress {
             return Progress::hidden();
         }
         let template = format!("{{spinner}} {{wide_msg}} {{human_pos}} {unit} ({{elapsed}})");
-        let style = ProgressStyle::with_template(&template)
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        let bar = ProgressBar::new_spinner()
-            .with_style(style)
-            .with_message(message.to_string());
-        bar.enable_steady_tick(Duration::from_millis(120));
-        start(bar)
+        ticking(message, &template)
     }
 
     /// A spinner with the time it has run, for work with no count to show (reading a file).
@@ -96,13 +102,7 @@ impl Progress {
         if !shown() {
             return Progress::hidden();
         }
-        let style = ProgressStyle::with_template("{spinner} {wide_msg} ({elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        let bar = ProgressBar::new_spinner()
-            .with_style(style)
-            .with_message(message.to_string());
-        bar.enable_steady_tick(Duration::from_millis(120));
-        start(bar)
+        ticking(message, "{spinner} {wide_msg} ({elapsed})")
     }
 
     /// Advances by `n` units.
