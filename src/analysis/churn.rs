@@ -91,6 +91,14 @@ pub struct Scores {
     pub model: Option<LogisticModel>,
 }
 
+impl Scores {
+    /// The model whose terms explain a customer's score (reason codes): the supervised model,
+    /// unless the scores shown are the BG/NBD ones alone.
+    pub fn reason_model(&self, scorer: Scorer) -> Option<&LogisticModel> {
+        self.model.as_ref().filter(|_| scorer != Scorer::Btyd)
+    }
+}
+
 /// One scorer's back-test figures.
 pub struct Metrics {
     pub scorer: &'static str,

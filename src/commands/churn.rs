@@ -266,7 +266,7 @@ pub fn run(args: ChurnArgs, quiet: bool) -> Result<()> {
     if let Err(reason) = &trained {
         heading.push(format!("Supervised model not trained: {reason}"));
     }
-    let reason_model = scores.model.as_ref().filter(|_| scorer != Scorer::Btyd);
+    let reason_model = scores.reason_model(scorer);
     let rows = customer_rows(
         &context,
         &scoring,

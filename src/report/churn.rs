@@ -88,7 +88,7 @@ pub fn section(
         table: bands.clone(),
     });
     // The first rows of `clm churn`'s list: sorted by value at risk, with the reasons.
-    let reason_model = scores.model.as_ref().filter(|_| scorer != Scorer::Btyd);
+    let reason_model = scores.reason_model(scorer);
     let selection = Selection {
         sort: SortBy::Value,
         min_clv: None,
