@@ -437,14 +437,7 @@ const TIME_OF_DAY: &str = "[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?( ?[Aa
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const ALL: [Dialect; 5] = [
-        Dialect::Duckdb,
-        Dialect::Spark,
-        Dialect::Bigquery,
-        Dialect::Postgres,
-        Dialect::Snowflake,
-    ];
+    use clap::ValueEnum;
 
     #[test]
     fn identifiers_escape_their_own_quote() {
@@ -521,7 +514,7 @@ mod tests {
             Dialect::Spark.syntax().date_format("%Y%m%d").unwrap(),
             "yyyyMMdd"
         );
-        for dialect in ALL {
+        for &dialect in Dialect::value_variants() {
             let error = dialect.syntax().date_format("%j").unwrap_err();
             assert!(error.contains("%j"), "{error}");
         }

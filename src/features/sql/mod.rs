@@ -470,6 +470,7 @@ fn final_select(sql: &Syntax) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::ValueEnum;
 
     fn query() -> SummaryQuery {
         SummaryQuery {
@@ -488,18 +489,10 @@ mod tests {
         }
     }
 
-    const ALL: [Dialect; 5] = [
-        Dialect::Duckdb,
-        Dialect::Spark,
-        Dialect::Bigquery,
-        Dialect::Postgres,
-        Dialect::Snowflake,
-    ];
-
     #[test]
     fn every_dialect_writes_the_schema_columns_in_order() {
         let names = crate::data::summary::SUMMARY_COLUMNS;
-        for dialect in ALL {
+        for &dialect in Dialect::value_variants() {
             let sql = summary_sql(&query(), dialect).unwrap();
             let syntax = dialect.syntax();
             let mut from = 0;
