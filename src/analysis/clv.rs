@@ -359,7 +359,7 @@ pub fn value_report(
             Values::Int(
                 stats
                     .repeat_purchases
-                    .iter()
+                    .par_iter()
                     .map(|&x| i64::from(x))
                     .collect(),
             ),
@@ -368,12 +368,15 @@ pub fn value_report(
         .with("T", Values::Float(in_unit(&stats.t_cal_days), 4))
         .with(
             "p_alive",
-            Values::Float(predictions.iter().map(|p| p.p_alive).collect(), 4),
+            Values::Float(predictions.par_iter().map(|p| p.p_alive).collect(), 4),
         )
         .with(
             "expected_purchases",
             Values::Float(
-                predictions.iter().map(|p| p.expected_purchases).collect(),
+                predictions
+                    .par_iter()
+                    .map(|p| p.expected_purchases)
+                    .collect(),
                 4,
             ),
         )
@@ -383,7 +386,7 @@ pub fn value_report(
             "tier",
             Values::Labels {
                 labels: TIER_NAMES.iter().map(|t| t.to_string()).collect(),
-                codes: tiers.iter().map(|&t| t as u32).collect(),
+                codes: tiers.par_iter().map(|&t| t as u32).collect(),
             },
         );
     let summary = tier_summary(&clv, &tiers, &predictions, total_clv);

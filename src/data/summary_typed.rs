@@ -12,12 +12,12 @@
 use std::io::Cursor;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::customers::CustomerRows;
-use super::dates::day_number;
 use super::delimited::{detect_delimiter, first_line};
 use super::load::float_written_id;
 use super::summary::{
@@ -26,7 +26,7 @@ use super::summary::{
     whole_of,
 };
 use crate::data::options::InputFormat;
-use crate::output::Stopwatch;
+use crate::output::{PackedText, Stopwatch};
 
 /// The summary read typed, or `None` when the side-table reader must read it (see the module
 /// comment).
@@ -37,84 +37,234 @@ pub(crate) fn read(file: &SummaryFile) -> Option<SummaryRecords> {
     if frame.height() == 0 {
         return None;
     }
-    let mut take = |name: &str| frame.drop_in_place(name).ok();
-    let version = counts(&take("summary_version")?)?;
-    if version.par_iter().any(|&v| i64::from(v) != SUMMARY_VERSION) {
-        return None;
+    let mut columns = Vec::with_capacity(SUMMARY_COLUMNS.len());
+    for name in SUMMARY_COLUMNS {
+        columns.push(frame.drop_in_place(name).ok()?);
     }
-    let id_column = take("customer_id")?.cast(&DataType::String).ok()?;
-    let cutoff: Vec<i32> = days(&take("cutoff")?)?
-        .into_par_iter()
-        .collect::<Option<_>>()?;
-    let columns = Columns {
-        first_day: days(&take("first_day")?)?,
-        last_day: days(&take("last_day")?)?,
-        purchase_days: counts(&take("purchase_days")?)?,
-        orders: counts(&take("orders")?)?,
-        rows: counts(&take("rows")?)?,
-        return_rows: counts(&take("return_rows")?)?,
-        revenue: amounts(&take("revenue")?)?,
-        repeat_revenue: amounts(&take("repeat_revenue")?)?,
-        revenue_last_quarter: amounts(&take("revenue_last_quarter")?)?,
-        revenue_prior_quarter: amounts(&take("revenue_prior_quarter")?)?,
-        gap_square_sum: amounts(&take("gap_square_sum")?)?,
-    };
     drop(frame);
+    let table = Table::new(columns)?;
+    timer.lap("columns");
+    let cutoff = table.cutoffs()?;
+    let summaries = table.summaries(&cutoff)?;
     timer.lap("convert");
-    let ids = customer_ids(id_column.str().ok()?)?;
-    // `clm summary` writes customers in id order: then no sort is needed.
-    let customers = CustomerRows::from_sorted(&ids).unwrap_or_else(|| CustomerRows::new(&ids));
-    drop(ids);
-    drop(id_column);
-    timer.lap("group");
-    if row_problem(&customers, &cutoff).is_some() {
-        return None;
-    }
-    let at = rows_by_cutoff(&customers, &cutoff, |row| {
-        let summary = columns.summary(row);
-        broken_rule(&summary, cutoff[row])
-            .is_none()
-            .then_some(summary)
-    })?;
-    timer.lap("records");
-    Some(SummaryRecords {
-        source: file.source.clone(),
-        customer_id: customers.ids,
-        cutoffs: distinct_cutoffs(&cutoff),
-        at,
-    })
-}
-
-/// The summary's columns, typed, one value per row of the file.
-struct Columns {
-    first_day: Vec<Option<i32>>,
-    last_day: Vec<Option<i32>>,
-    purchase_days: Vec<u32>,
-    orders: Vec<u32>,
-    rows: Vec<u32>,
-    return_rows: Vec<u32>,
-    revenue: Vec<f64>,
-    repeat_revenue: Vec<f64>,
-    revenue_last_quarter: Vec<f64>,
-    revenue_prior_quarter: Vec<f64>,
-    gap_square_sum: Vec<f64>,
-}
-
-impl Columns {
-    fn summary(&self, row: usize) -> CustomerSummary {
-        CustomerSummary {
-            first_day: self.first_day[row],
-            last_day: self.last_day[row],
-            purchase_days: self.purchase_days[row],
-            orders: self.orders[row],
-            rows: self.rows[row],
-            return_rows: self.return_rows[row],
-            revenue: self.revenue[row],
-            repeat_revenue: self.repeat_revenue[row],
-            revenue_last_quarter: self.revenue_last_quarter[row],
-            revenue_prior_quarter: self.revenue_prior_quarter[row],
-            gap_square_sum: self.gap_square_sum[row],
+    let records = if let Some(ids) = table.distinct_sorted_ids()? {
+        // One row per customer: one cut-off, or a customer missing at the latest (refused).
+        let latest = cutoff[0];
+        if cutoff.par_iter().any(|&c| c != latest) {
+            return None;
         }
+        timer.lap("group");
+        SummaryRecords {
+            source: file.source.clone(),
+            customer_id: ids,
+            cutoffs: vec![latest],
+            at: vec![summaries],
+        }
+    } else {
+        let ids = table.ids()?;
+        let customers = CustomerRows::from_sorted(&ids).unwrap_or_else(|| CustomerRows::new(&ids));
+        drop(ids);
+        timer.lap("group");
+        if row_problem(&customers, &cutoff).is_some() {
+            return None;
+        }
+        let at =
+            rows_by_cutoff(&customers, &cutoff, |row| summaries[row]).expect("every row was read");
+        SummaryRecords {
+            source: file.source.clone(),
+            customer_id: customers.ids,
+            cutoffs: distinct_cutoffs(&cutoff),
+            at,
+        }
+    };
+    timer.lap("records");
+    Some(records)
+}
+
+/// The summary's columns as cells, in the order of [`SUMMARY_COLUMNS`], chunked alike: chunk
+/// `k` of every column holds the same rows.
+struct Table {
+    cells: Vec<Cells>,
+    /// Each chunk's first row and number of rows.
+    chunks: Vec<(usize, usize)>,
+    /// Whether every id is written as a float (`17850.0`): then all lose the `.0`.
+    float_ids: bool,
+}
+
+/// Rows converted per parallel task.
+const ROWS_PER_TASK: usize = 1 << 14;
+
+impl Table {
+    /// The cells of the summary's `columns` (in the order of [`SUMMARY_COLUMNS`]).
+    fn new(mut columns: Vec<Column>) -> Option<Table> {
+        let lengths = |column: &Column| -> Vec<usize> {
+            column.as_materialized_series().chunk_lengths().collect()
+        };
+        if columns.iter().any(|c| lengths(c) != lengths(&columns[0])) {
+            columns.par_iter_mut().for_each(|c| *c = c.rechunk());
+        }
+        let cells: Vec<Cells> = columns
+            .par_iter()
+            .zip(SUMMARY_COLUMNS)
+            .map(|(column, name)| {
+                Cells::of(column, DATE_COLUMNS.contains(&name), name == "customer_id")
+            })
+            .collect::<Option<_>>()?;
+        drop(columns);
+        let mut chunks = Vec::new();
+        let mut first = 0;
+        for len in cells[0].chunk_lengths() {
+            chunks.push((first, len));
+            first += len;
+        }
+        let mut table = Table {
+            cells,
+            chunks,
+            float_ids: false,
+        };
+        let ids = table.column("customer_id");
+        table.float_ids = table
+            .par_rows()
+            .all(|(k, row)| ids.text(k, row).and_then(float_written_id).is_some());
+        Some(table)
+    }
+
+    fn column(&self, name: &str) -> &Cells {
+        let index = SUMMARY_COLUMNS.iter().position(|c| *c == name);
+        &self.cells[index.expect("a summary column")]
+    }
+
+    fn rows(&self) -> usize {
+        self.chunks.iter().map(|(_, len)| len).sum()
+    }
+
+    /// Every row as (chunk, row within the chunk), in parallel.
+    fn par_rows(&self) -> impl ParallelIterator<Item = (usize, usize)> + '_ {
+        self.chunks
+            .par_iter()
+            .enumerate()
+            .flat_map(|(k, &(_, len))| (0..len).into_par_iter().map(move |row| (k, row)))
+    }
+
+    /// `value` of every row in file order, converted in parallel straight into the result;
+    /// `None` when it refuses any row.
+    fn collect<T: Send + Default>(
+        &self,
+        value: impl Fn(usize, usize, usize) -> Option<T> + Sync,
+    ) -> Option<Vec<T>> {
+        let refused = AtomicBool::new(false);
+        let mut out = Vec::with_capacity(self.rows());
+        for (k, &(first, len)) in self.chunks.iter().enumerate() {
+            let rows = (0..len).into_par_iter().with_min_len(ROWS_PER_TASK);
+            out.par_extend(rows.map(|row| {
+                value(k, row, first + row).unwrap_or_else(|| {
+                    refused.store(true, Ordering::Relaxed);
+                    T::default()
+                })
+            }));
+            if refused.load(Ordering::Relaxed) {
+                return None;
+            }
+        }
+        Some(out)
+    }
+
+    /// Every row's cut-off, refused when empty.
+    fn cutoffs(&self) -> Option<Vec<i32>> {
+        let cutoff = self.column("cutoff");
+        self.collect(|k, row, _| cutoff.day(k, row)?)
+    }
+
+    /// Every row's summary (all `Some`), checked: the version, and the rules of
+    /// [`broken_rule`].
+    fn summaries(&self, cutoff: &[i32]) -> Option<Vec<Option<CustomerSummary>>> {
+        let c = |name| self.column(name);
+        let version = c("summary_version");
+        let (first_day, last_day) = (c("first_day"), c("last_day"));
+        let (purchase_days, orders, rows, return_rows) =
+            (c("purchase_days"), c("orders"), c("rows"), c("return_rows"));
+        let (revenue, repeat_revenue) = (c("revenue"), c("repeat_revenue"));
+        let (last_quarter, prior_quarter) = (c("revenue_last_quarter"), c("revenue_prior_quarter"));
+        let gap_square_sum = c("gap_square_sum");
+        self.collect(|k, row, at| {
+            if i64::from(version.count(k, row)?) != SUMMARY_VERSION {
+                return None;
+            }
+            let summary = CustomerSummary {
+                first_day: first_day.day(k, row)?,
+                last_day: last_day.day(k, row)?,
+                purchase_days: purchase_days.count(k, row)?,
+                orders: orders.count(k, row)?,
+                rows: rows.count(k, row)?,
+                return_rows: return_rows.count(k, row)?,
+                revenue: revenue.amount(k, row)?,
+                repeat_revenue: repeat_revenue.amount(k, row)?,
+                revenue_last_quarter: last_quarter.amount(k, row)?,
+                revenue_prior_quarter: prior_quarter.amount(k, row)?,
+                gap_square_sum: gap_square_sum.amount(k, row)?,
+            };
+            broken_rule(&summary, cutoff[at])
+                .is_none()
+                .then_some(Some(summary))
+        })
+    }
+
+    /// A row's customer id as the side-table reader reads it: trimmed, without the `.0` when
+    /// every id has one; an empty id, or one holding a quote (where CSV readers may disagree),
+    /// is refused.
+    fn id<'a>(&'a self, ids: &'a Cells, k: usize, row: usize) -> Option<&'a str> {
+        let id = ids.text(k, row).filter(|id| !id.contains('"'))?;
+        match self.float_ids {
+            true => float_written_id(id),
+            false => Some(id),
+        }
+    }
+
+    /// The customer ids of the rows (see [`Table::id`]).
+    fn ids(&self) -> Option<Vec<&str>> {
+        let ids = self.column("customer_id");
+        self.collect(|k, row, _| self.id(ids, k, row))
+    }
+
+    /// The ids packed, when each is greater than the one before (one row per customer, in id
+    /// order, as `clm summary` writes a summary with one cut-off); `Some(None)` when they are
+    /// not; `None` when an id is refused.
+    fn distinct_sorted_ids(&self) -> Option<Option<PackedText>> {
+        let ids = self.column("customer_id");
+        let pieces: Vec<(usize, usize)> = self
+            .chunks
+            .iter()
+            .enumerate()
+            .flat_map(|(k, &(_, len))| (0..len).step_by(ROWS_PER_TASK).map(move |start| (k, start)))
+            .collect();
+        let packed: Vec<Option<(PackedText, bool)>> = pieces
+            .par_iter()
+            .map(|&(k, start)| {
+                let end = (start + ROWS_PER_TASK).min(self.chunks[k].1);
+                let mut piece = PackedText::with_capacity(end - start, 0);
+                let mut increasing = true;
+                let mut previous: Option<&str> = None;
+                for row in start..end {
+                    let id = self.id(ids, k, row)?;
+                    increasing &= previous.is_none_or(|p| p < id);
+                    previous = Some(id);
+                    piece.push(id);
+                }
+                Some((piece, increasing))
+            })
+            .collect();
+        let mut out = PackedText::with_capacity(self.rows(), 0);
+        let mut previous_last: Option<String> = None;
+        for part in packed {
+            let (piece, increasing) = part?;
+            let first = piece.get(0);
+            if !increasing || previous_last.as_deref().is_some_and(|last| last >= first) {
+                return Some(None);
+            }
+            previous_last = Some(piece.get(piece.len() - 1).to_string());
+            out.append(&piece);
+        }
+        Some(Some(out))
     }
 }
 
@@ -172,74 +322,127 @@ fn csv_options(header_line: &[u8], format: InputFormat) -> CsvReadOptions {
         })
 }
 
-/// A column's cells in the form they are converted from.
+/// The columns whose cells are dates.
+const DATE_COLUMNS: [&str; 3] = ["cutoff", "first_day", "last_day"];
+
+/// Polars' chunks of floats, days and text.
+type FloatChunk = <Float64Type as PolarsDataType>::Array;
+type DayChunk = <Int32Type as PolarsDataType>::Array;
+type IntegerChunk = <Int64Type as PolarsDataType>::Array;
+type TextChunk = <StringType as PolarsDataType>::Array;
+
+/// A column's cells, chunk by chunk, in the form they are converted from.
 enum Cells {
-    /// Floats, from numbers of any width (exact up to 2^53, beyond any count).
-    Numbers(Float64Chunked),
+    /// Floats, from numbers of any width (exact up to 2^53, beyond any count); no nulls.
+    Numbers(Vec<FloatChunk>),
+    /// 64-bit integers (read as their floats are: see [`Cells::count`]); no nulls.
+    Integers(Vec<IntegerChunk>),
     /// Days since 1970-01-01, from a date column.
-    Days(Int32Chunked),
+    Days(Vec<DayChunk>),
     /// Anything else, as the side-table reader sees it: text.
-    Text(StringChunked),
+    Text(Vec<TextChunk>),
 }
 
 impl Cells {
-    fn of(column: &Column, dates: bool) -> Option<Cells> {
+    /// The cells of `column`: `dates` are read as dates, `text` as text whatever the type.
+    fn of(column: &Column, dates: bool, text: bool) -> Option<Cells> {
         let dtype = column.dtype();
         let as_text = || {
+            let texts = column.cast(&DataType::String).ok()?;
             Some(Cells::Text(
-                column.cast(&DataType::String).ok()?.str().ok()?.clone(),
+                texts.str().ok()?.downcast_iter().cloned().collect(),
             ))
         };
+        if text {
+            return as_text();
+        }
         if dates {
             return match dtype {
-                DataType::Date => Some(Cells::Days(column.date().ok()?.physical().clone())),
+                DataType::Date => {
+                    let days = column.date().ok()?.physical();
+                    Some(Cells::Days(days.downcast_iter().cloned().collect()))
+                }
                 _ => as_text(),
             };
+        }
+        if column.null_count() > 0 && (dtype == &DataType::Float64 || dtype.is_integer()) {
+            return None;
+        }
+        if dtype == &DataType::Int64 {
+            let integers = column.i64().ok()?.downcast_iter().cloned().collect();
+            return Some(Cells::Integers(integers));
         }
         // A 32-bit float becomes text as the side-table reader reads it: its shortest digits,
         // then parsed as a 64-bit float.
         if dtype == &DataType::Float64 || dtype.is_integer() {
             let floats = column.cast(&DataType::Float64).ok()?;
-            return Some(Cells::Numbers(floats.f64().ok()?.clone()));
+            if floats.null_count() > 0 {
+                return None;
+            }
+            return Some(Cells::Numbers(
+                floats.f64().ok()?.downcast_iter().cloned().collect(),
+            ));
         }
         as_text()
     }
 
-    /// Every cell converted by `number`, `day` or `text` (a trimmed cell, `None` when empty),
-    /// chunk by chunk in parallel; `None` when any cell is refused.
-    fn convert<T: Send>(
-        &self,
-        number: impl Fn(f64) -> Option<T> + Sync,
-        day: impl Fn(Option<i32>) -> Option<T> + Sync,
-        text: impl Fn(Option<&str>) -> Option<T> + Sync,
-    ) -> Option<Vec<T>> {
-        let parts: Vec<Vec<T>> = match self {
-            Cells::Numbers(floats) => {
-                if floats.null_count() > 0 {
-                    return None;
-                }
-                let chunks: Vec<_> = floats.downcast_iter().collect();
-                chunks
-                    .into_par_iter()
-                    .map(|chunk| chunk.values().iter().map(|&v| number(v)).collect())
-                    .collect::<Option<_>>()?
-            }
-            Cells::Days(days) => {
-                let chunks: Vec<_> = days.downcast_iter().collect();
-                chunks
-                    .into_par_iter()
-                    .map(|chunk| chunk.iter().map(|d| day(d.copied())).collect())
-                    .collect::<Option<_>>()?
-            }
-            Cells::Text(texts) => {
-                let chunks: Vec<_> = texts.downcast_iter().collect();
-                chunks
-                    .into_par_iter()
-                    .map(|chunk| chunk.iter().map(|t| text(trimmed(t))).collect())
-                    .collect::<Option<_>>()?
-            }
+    /// The number of rows of each chunk.
+    fn chunk_lengths(&self) -> Vec<usize> {
+        match self {
+            Cells::Numbers(chunks) => chunks.iter().map(|c| c.len()).collect(),
+            Cells::Integers(chunks) => chunks.iter().map(|c| c.len()).collect(),
+            Cells::Days(chunks) => chunks.iter().map(|c| c.len()).collect(),
+            Cells::Text(chunks) => chunks.iter().map(|c| c.len()).collect(),
+        }
+    }
+
+    /// The cell at `row` of chunk `k` as text: trimmed, `None` when empty (text cells only).
+    fn text(&self, k: usize, row: usize) -> Option<&str> {
+        match self {
+            Cells::Text(chunks) => trimmed(chunks[k].get(row)),
+            _ => None,
+        }
+    }
+
+    /// A count (0 or more, whole). An integer is taken as it is: its float, whole and exact
+    /// below 2^53, gives the same count or the same refusal.
+    fn count(&self, k: usize, row: usize) -> Option<u32> {
+        let value = match self {
+            Cells::Numbers(chunks) => whole_of(chunks[k].values()[row])?,
+            Cells::Integers(chunks) => chunks[k].values()[row],
+            Cells::Days(_) => return None,
+            Cells::Text(_) => whole_number(self.text(k, row)?)?,
         };
-        Some(parts.into_iter().flatten().collect())
+        u32::try_from(value).ok()
+    }
+
+    /// A finite amount.
+    fn amount(&self, k: usize, row: usize) -> Option<f64> {
+        match self {
+            Cells::Numbers(chunks) => Some(chunks[k].values()[row]).filter(|v| v.is_finite()),
+            // Rounded to the nearest float, as polars casts it.
+            Cells::Integers(chunks) => Some(chunks[k].values()[row] as f64),
+            Cells::Days(_) => None,
+            Cells::Text(_) => amount_of(self.text(k, row)?),
+        }
+    }
+
+    /// A date (`Some(None)` for an empty cell); a stored date outside the years 1–9999, which
+    /// text cannot spell as `YYYY-MM-DD`, is refused.
+    fn day(&self, k: usize, row: usize) -> Option<Option<i32>> {
+        match self {
+            Cells::Numbers(_) | Cells::Integers(_) => None,
+            Cells::Days(chunks) => match chunks[k].get(row) {
+                None => Some(None),
+                Some(day) => (STORED_DAYS.0..=STORED_DAYS.1)
+                    .contains(&day)
+                    .then_some(Some(day)),
+            },
+            Cells::Text(_) => match self.text(k, row) {
+                None => Some(None),
+                Some(text) => day_of(text).map(Some),
+            },
+        }
     }
 }
 
@@ -248,62 +451,8 @@ fn trimmed(cell: Option<&str>) -> Option<&str> {
     cell.map(str::trim).filter(|t| !t.is_empty())
 }
 
-fn counts(column: &Column) -> Option<Vec<u32>> {
-    let count = |value: i64| u32::try_from(value).ok();
-    Cells::of(column, false)?.convert(
-        |v| count(whole_of(v)?),
-        |_| None,
-        |t| count(whole_number(t?)?),
-    )
-}
-
-fn amounts(column: &Column) -> Option<Vec<f64>> {
-    Cells::of(column, false)?.convert(|v| v.is_finite().then_some(v), |_| None, |t| amount_of(t?))
-}
-
-/// Dates (`None` for an empty cell); a stored date outside the years 1–9999, which text cannot
-/// spell as `YYYY-MM-DD`, is refused.
-fn days(column: &Column) -> Option<Vec<Option<i32>>> {
-    let first = day_number(ymd(1, 1, 1));
-    let last = day_number(ymd(9999, 12, 31));
-    Cells::of(column, true)?.convert(
-        |_| None,
-        |d| match d {
-            None => Some(None),
-            Some(d) => (first..=last).contains(&d).then_some(Some(d)),
-        },
-        |t| match t {
-            None => Some(None),
-            Some(t) => day_of(t).map(Some),
-        },
-    )
-}
-
-fn ymd(year: i32, month: u32, day: u32) -> chrono::NaiveDate {
-    chrono::NaiveDate::from_ymd_opt(year, month, day).expect("a valid date")
-}
-
-/// The customer ids as the side-table reader reads them: trimmed, and without the `.0` of ids
-/// written as floats when every id has one. An empty id, or one holding a quote (where CSV
-/// readers may disagree), is refused.
-fn customer_ids(ids: &StringChunked) -> Option<Vec<&str>> {
-    let chunks: Vec<_> = ids.downcast_iter().collect();
-    let parts: Vec<Vec<&str>> = chunks
-        .into_par_iter()
-        .map(|chunk| {
-            chunk
-                .iter()
-                .map(|id| trimmed(id).filter(|id| !id.contains('"')))
-                .collect()
-        })
-        .collect::<Option<_>>()?;
-    let mut ids: Vec<&str> = parts.into_iter().flatten().collect();
-    if ids.par_iter().all(|id| float_written_id(id).is_some()) {
-        ids.par_iter_mut()
-            .for_each(|id| *id = float_written_id(id).unwrap_or(id));
-    }
-    Some(ids)
-}
+/// The days 0001-01-01 and 9999-12-31, since 1970-01-01.
+const STORED_DAYS: (i32, i32) = (-719_162, 2_932_896);
 
 #[cfg(test)]
 mod tests {

@@ -18,7 +18,7 @@ use crate::data::load::{CUSTOMER, DAY, IS_RETURN};
 use crate::data::options::InputFormat;
 use crate::data::table::{RawTable, RowReader, read_table, table_from_bytes};
 use crate::error::ClmError;
-use crate::features::summary::Summaries;
+use crate::features::summary::{CustomerSummary, Summaries};
 use crate::models::bgbb::DiscreteSummary;
 use crate::models::{FastHashMap, Triple};
 use crate::output::{PackedText, Stopwatch};
@@ -117,13 +117,15 @@ impl BtydStatistics {
 
     /// The distinct `(x, t_x, T)` histories in `unit`, weighted by their customers, and each
     /// customer's position among them (what [`compress_triples_indexed`] gives for
-    /// [`BtydStatistics::triples`], ordered by `T`).
+    /// [`BtydStatistics::triples`], ordered by `T`, then by first customer).
     ///
-    /// A counting sort groups the customers by `T` in days (it spans at most the data's days),
-    /// so each group's table of `(x, t_x)` is small; the groups run in parallel.
+    /// A counting sort groups the customers' `(x, t_x)` by `T` in days (it spans at most the
+    /// data's days), so each group's table of `(x, t_x)` is small; the groups run in parallel,
+    /// and so does looking up each customer's position.
     ///
     /// [`compress_triples_indexed`]: crate::models::compress_triples_indexed
     pub fn histories(&self, unit: TimeUnit) -> (Vec<Triple>, Vec<u32>) {
+        let mut timer = Stopwatch::start("histories");
         let groups = self
             .t_cal_days
             .iter()
@@ -136,50 +138,58 @@ impl BtydStatistics {
         for t in 1..starts.len() {
             starts[t] += starts[t - 1];
         }
+        // Customer i's (x, t_x) goes to `slot[i]`, its T group's next place.
         let mut next = starts.clone();
-        let mut by_t_cal = vec![0u32; self.len()];
+        let mut slot = vec![0u32; self.len()];
+        let mut keys = vec![(0u32, 0i32); self.len()];
         for (i, &t) in self.t_cal_days.iter().enumerate() {
-            by_t_cal[next[t as usize]] = i as u32;
-            next[t as usize] += 1;
+            let s = &mut next[t as usize];
+            slot[i] = *s as u32;
+            keys[*s] = (self.repeat_purchases[i], self.t_x_days[i]);
+            *s += 1;
         }
-        let members = |t: usize| &by_t_cal[starts[t]..starts[t + 1]];
-        let per_t_cal: Vec<(Vec<Triple>, Vec<u32>)> = (0..groups)
+        timer.lap("by T");
+        let mut local = vec![0u32; self.len()];
+        let mut parts = Vec::with_capacity(groups);
+        let mut rest = &mut local[..];
+        for t in 0..groups {
+            let (part, tail) = rest.split_at_mut(starts[t + 1] - starts[t]);
+            parts.push((t, &keys[starts[t]..starts[t + 1]], part));
+            rest = tail;
+        }
+        let distinct: Vec<Vec<Triple>> = parts
             .into_par_iter()
-            .map(|t| {
-                let mut index: FastHashMap<(u32, i32), u32> =
-                    FastHashMap::with_capacity_and_hasher(members(t).len(), Default::default());
-                let mut distinct: Vec<Triple> = Vec::new();
-                let local = members(t)
-                    .iter()
-                    .map(|&i| {
-                        let (x, t_x) =
-                            (self.repeat_purchases[i as usize], self.t_x_days[i as usize]);
-                        let position = *index.entry((x, t_x)).or_insert_with(|| {
-                            let mut history = Triple::new(
-                                f64::from(x),
-                                unit.from_days(t_x),
-                                unit.from_days(t as i32),
-                            );
-                            history.weight = 0.0;
-                            distinct.push(history);
-                            (distinct.len() - 1) as u32
-                        });
-                        distinct[position as usize].weight += 1.0;
-                        position
-                    })
-                    .collect();
-                (distinct, local)
+            .map(|(t, keys, positions)| {
+                let history = |(x, t_x): (u32, i32)| {
+                    let mut history =
+                        Triple::new(f64::from(x), unit.from_days(t_x), unit.from_days(t as i32));
+                    history.weight = 0.0;
+                    history
+                };
+                let mut distinct = Vec::new();
+                let mut position_of = HistoryIndex::for_keys(keys);
+                for (&key, position) in keys.iter().zip(positions) {
+                    *position = position_of.get_or_insert(key, || {
+                        distinct.push(history(key));
+                        (distinct.len() - 1) as u32
+                    });
+                    distinct[*position as usize].weight += 1.0;
+                }
+                distinct
             })
             .collect();
-        let mut histories = Vec::new();
-        let mut positions = vec![0u32; self.len()];
-        for (t, (distinct, local)) in per_t_cal.iter().enumerate() {
-            let offset = histories.len() as u32;
-            for (&i, &position) in members(t).iter().zip(local) {
-                positions[i as usize] = offset + position;
-            }
-            histories.extend_from_slice(distinct);
+        timer.lap("distinct");
+        let mut offsets = Vec::with_capacity(groups);
+        let mut histories = Vec::with_capacity(distinct.iter().map(Vec::len).sum());
+        for part in &distinct {
+            offsets.push(histories.len() as u32);
+            histories.extend_from_slice(part);
         }
+        let positions = (0..self.len())
+            .into_par_iter()
+            .map(|i| offsets[self.t_cal_days[i] as usize] + local[slot[i] as usize])
+            .collect();
+        timer.lap("positions");
         (histories, positions)
     }
 
@@ -195,6 +205,59 @@ impl BtydStatistics {
         (0..self.len())
             .filter(|&i| self.repeat_purchases[i] > 0 && !self.has_usable_spend(i))
             .count()
+    }
+}
+
+/// The position of each distinct `(x, t_x)` of one `T` group: a table indexed by `x` and `t_x`
+/// when they span few values (the usual case: both lie within `T` days), else a hash map.
+enum HistoryIndex {
+    Table {
+        t_x_span: usize,
+        min_t_x: i32,
+        position: Vec<u32>,
+    },
+    Map(FastHashMap<(u32, i32), u32>),
+}
+
+/// Entries per key of a table-backed [`HistoryIndex`] beyond which a hash map is cheaper (a
+/// table is filled once; a map is hashed once per key).
+const TABLE_ENTRIES_PER_KEY: usize = 16;
+
+impl HistoryIndex {
+    fn for_keys(keys: &[(u32, i32)]) -> HistoryIndex {
+        let max_x = keys.iter().map(|k| k.0).max().unwrap_or(0) as usize;
+        let min_t_x = keys.iter().map(|k| k.1).min().unwrap_or(0);
+        let max_t_x = keys.iter().map(|k| k.1).max().unwrap_or(0);
+        let t_x_span = (i64::from(max_t_x) - i64::from(min_t_x) + 1) as usize;
+        let entries = (max_x + 1).saturating_mul(t_x_span);
+        if entries <= TABLE_ENTRIES_PER_KEY * keys.len() {
+            HistoryIndex::Table {
+                t_x_span,
+                min_t_x,
+                position: vec![u32::MAX; entries],
+            }
+        } else {
+            let map = FastHashMap::with_capacity_and_hasher(keys.len(), Default::default());
+            HistoryIndex::Map(map)
+        }
+    }
+
+    /// The position of `key`, given by `new` the first time.
+    fn get_or_insert(&mut self, key: (u32, i32), new: impl FnOnce() -> u32) -> u32 {
+        match self {
+            HistoryIndex::Table {
+                t_x_span,
+                min_t_x,
+                position,
+            } => {
+                let entry = key.0 as usize * *t_x_span + (key.1 - *min_t_x) as usize;
+                if position[entry] == u32::MAX {
+                    position[entry] = new();
+                }
+                position[entry]
+            }
+            HistoryIndex::Map(map) => *map.entry(key).or_insert_with(new),
+        }
     }
 }
 
@@ -228,22 +291,76 @@ pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatisti
 /// one): x = purchase days − 1, t_x = last − first purchase day, T = as-of − first purchase day,
 /// mean repeat spend = repeat revenue / x. Customers with only returns are counted and left out.
 pub fn btyd_from_summaries(summaries: &Summaries, as_of_day: i32) -> BtydStatistics {
-    let mut out = BtydStatistics::default();
     let at = summaries.at(as_of_day).unwrap_or_default();
-    for (i, summary) in at.iter().enumerate() {
-        let Some(s) = summary else { continue };
-        let Some((first, last)) = s.purchase_span() else {
-            out.returns_only_customers += 1;
-            continue;
-        };
-        out.customer_id.push(summaries.customer_id.get(i));
-        out.first_day.push(first);
-        out.repeat_purchases.push(s.purchase_days - 1);
-        out.t_x_days.push(last - first);
-        out.t_cal_days.push(as_of_day - first);
-        out.mean_repeat_spend.push(s.mean_repeat_spend());
-    }
+    // In parts, in parallel: a summary may hold millions of customers. The buyers of each part
+    // are counted first, so that every column is allocated once and each part fills its own
+    // stretch of it.
+    let parts: Vec<&[Option<CustomerSummary>]> = at.chunks(CUSTOMERS_PER_PART).collect();
+    let buyers: Vec<usize> = parts
+        .par_iter()
+        .map(|part| {
+            part.iter()
+                .flatten()
+                .filter(|s| s.purchase_span().is_some())
+                .count()
+        })
+        .collect();
+    let customers = buyers.iter().sum();
+    let present = at.par_iter().filter(|s| s.is_some()).count();
+    let mut out = BtydStatistics {
+        first_day: vec![0; customers],
+        repeat_purchases: vec![0; customers],
+        t_x_days: vec![0; customers],
+        t_cal_days: vec![0; customers],
+        mean_repeat_spend: vec![0.0; customers],
+        returns_only_customers: present - customers,
+        ..Default::default()
+    };
+    let stretches: Vec<_> = split_at_lengths(&mut out.first_day, &buyers)
+        .into_iter()
+        .zip(split_at_lengths(&mut out.repeat_purchases, &buyers))
+        .zip(split_at_lengths(&mut out.t_x_days, &buyers))
+        .zip(split_at_lengths(&mut out.t_cal_days, &buyers))
+        .zip(split_at_lengths(&mut out.mean_repeat_spend, &buyers))
+        .collect();
+    let ids: Vec<PackedText> = parts
+        .par_iter()
+        .enumerate()
+        .zip(stretches)
+        .map(|((p, part), ((((first_day, x), t_x), t_cal), spend))| {
+            let mut ids = PackedText::with_capacity(first_day.len(), 0);
+            let buyers = part.iter().enumerate().filter_map(|(j, summary)| {
+                let s = summary.as_ref()?;
+                Some((p * CUSTOMERS_PER_PART + j, s, s.purchase_span()?))
+            });
+            for (k, (i, s, (first, last))) in buyers.enumerate() {
+                ids.push(summaries.customer_id.get(i));
+                first_day[k] = first;
+                x[k] = s.purchase_days - 1;
+                t_x[k] = last - first;
+                t_cal[k] = as_of_day - first;
+                spend[k] = s.mean_repeat_spend();
+            }
+            ids
+        })
+        .collect();
+    out.customer_id = PackedText::with_capacity(customers, 0);
+    ids.iter().for_each(|part| out.customer_id.append(part));
     out
+}
+
+/// Customers per part of [`btyd_from_summaries`].
+const CUSTOMERS_PER_PART: usize = 1 << 16;
+
+/// `values` cut into consecutive stretches of `lengths` (which add up to its length).
+fn split_at_lengths<'a, T>(mut values: &'a mut [T], lengths: &[usize]) -> Vec<&'a mut [T]> {
+    let mut stretches = Vec::with_capacity(lengths.len());
+    for &length in lengths {
+        let (stretch, rest) = std::mem::take(&mut values).split_at_mut(length);
+        stretches.push(stretch);
+        values = rest;
+    }
+    stretches
 }
 
 /// Repeat purchase days in `(as_of_day, holdout_end_day]` for each customer of `customer_id`
@@ -451,6 +568,61 @@ mod tests {
         let mut sorted = histories.clone();
         sorted.sort_by(order);
         assert_eq!(sorted, expected);
+    }
+
+    /// The histories in the order documented: by `T`, then by the first customer with them.
+    fn histories_by_first_customer(stats: &BtydStatistics) -> (Vec<Triple>, Vec<u32>) {
+        let mut order: Vec<usize> = (0..stats.len()).collect();
+        order.sort_by_key(|&i| stats.t_cal_days[i]);
+        let mut index = std::collections::HashMap::new();
+        let mut histories: Vec<Triple> = Vec::new();
+        let mut positions = vec![0u32; stats.len()];
+        for i in order {
+            let key = (
+                stats.t_cal_days[i],
+                stats.repeat_purchases[i],
+                stats.t_x_days[i],
+            );
+            let position = *index.entry(key).or_insert_with(|| {
+                let (t, x, t_x) = key;
+                let unit = TimeUnit::Week;
+                let mut history = Triple::new(f64::from(x), unit.from_days(t_x), unit.from_days(t));
+                history.weight = 0.0;
+                histories.push(history);
+                histories.len() as u32 - 1
+            });
+            histories[position as usize].weight += 1.0;
+            positions[i] = position;
+        }
+        (histories, positions)
+    }
+
+    #[test]
+    fn histories_come_in_order_by_table_and_by_map() {
+        // Small spans (tables), and wide ones with few customers each (maps).
+        let mut random = 12345u64;
+        let mut next = |below: u64| {
+            random = random
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (random >> 33) % below
+        };
+        let mut stats = BtydStatistics::default();
+        for i in 0..20_000 {
+            let t_cal = next(if i % 2 == 0 { 20 } else { 3000 }) as i32;
+            let t_x = next(t_cal as u64 + 1) as i32;
+            let x = next(t_x as u64 + 1) as u32;
+            stats.customer_id.push(&i.to_string());
+            stats.first_day.push(0);
+            stats.repeat_purchases.push(x);
+            stats.t_x_days.push(t_x);
+            stats.t_cal_days.push(t_cal);
+            stats.mean_repeat_spend.push(1.0);
+        }
+        assert_eq!(
+            stats.histories(TimeUnit::Week),
+            histories_by_first_customer(&stats)
+        );
     }
 
     #[test]

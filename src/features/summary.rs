@@ -228,11 +228,13 @@ impl Summaries {
     /// has rows there, as it is from the transactions. (`clm summary` and the SQL write no
     /// rows for such a cut-off unless a customer's returns come before their first purchase.)
     pub fn missing_cutoffs(&self, needed: &[i32]) -> Vec<i32> {
+        let absent = needed.iter().copied().filter(|c| !self.cutoffs.contains(c));
+        if absent.clone().next().is_none() {
+            // The usual case: no pass over every customer for their first purchase.
+            return Vec::new();
+        }
         let first_purchase = self.first_purchase_day();
-        let mut missing: Vec<i32> = needed
-            .iter()
-            .copied()
-            .filter(|c| !self.cutoffs.contains(c))
+        let mut missing: Vec<i32> = absent
             .filter(|&c| first_purchase.is_none_or(|first| c >= first))
             .collect();
         missing.sort_unstable_by(|a, b| b.cmp(a));
