@@ -12,6 +12,7 @@ pub mod placeholders;
 pub mod stream;
 pub mod subscriptions;
 pub mod summary;
+mod summary_plain;
 mod summary_typed;
 pub mod survey;
 pub mod table;

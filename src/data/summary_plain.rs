@@ -1,0 +1,338 @@
+//! The quickest reading of a per-customer summary: plain delimited text, as `clm summary` and
+//! the SQL engines write it (no quotes, one record a line), cut into lines and cells in
+//! parallel and converted straight into the records with the side-table reader's own rules
+//! for a cell (trimmed, empty as missing, [`whole_number`], [`amount_of`], [`day_of`]).
+//!
+//! Where the `csv` reader could read a line otherwise (a quote, a lone carriage return, a
+//! blank line, a short row, bytes that are not UTF-8) or the header is not plain, this reader
+//! steps aside and the typed reader reads the file; a refused cell is refused by the
+//! side-table reader too, which then names it.
+
+use std::borrow::Cow;
+
+use rayon::prelude::*;
+
+use super::delimited::detect_delimiter;
+use super::load::float_written_id;
+use super::summary::{
+    CustomerSummary, SUMMARY_COLUMNS, SUMMARY_VERSION, SummaryBytes, SummaryFile, SummaryRecords,
+    amount_of, broken_rule, day_of, whole_number,
+};
+use super::summary_typed::{ROWS_PER_TASK, joined_when_increasing, packed_ids, records};
+use crate::data::options::InputFormat;
+use crate::output::Stopwatch;
+
+/// The positions of the id and the cut-off in [`SUMMARY_COLUMNS`] (and [`summary_of`] reads
+/// the others by theirs; a test checks them).
+const ID: usize = 1;
+const CUTOFF: usize = 2;
+
+/// Bytes per parallel task when cutting the text into lines.
+const BYTES_PER_TASK: usize = 1 << 22;
+
+/// A summary file's text cut into lines, with where each summary column is on a line.
+pub(super) struct PlainCsv<'a> {
+    text: Cow<'a, [u8]>,
+    delimiter: u8,
+    /// Where the first record starts, and where each record ends (its line feed, or the end
+    /// of the text).
+    first: usize,
+    ends: Vec<usize>,
+    /// For each field position of a line, the summary column there (`None`: another column),
+    /// and for each summary column its position.
+    column_at: Vec<Option<usize>>,
+    position: [usize; SUMMARY_COLUMNS.len()],
+    /// Whether every id is written as a float (`17850.0`): then all lose the `.0`.
+    float_ids: bool,
+}
+
+impl<'a> PlainCsv<'a> {
+    /// The file as plain text, or `None` when it is not (Parquet, or text the `csv` reader
+    /// could read otherwise).
+    pub(super) fn of(file: &'a SummaryFile) -> Option<PlainCsv<'a>> {
+        let (text, format) = match &file.bytes {
+            SummaryBytes::Parquet(_) => return None,
+            SummaryBytes::File(path, format) => (Cow::Owned(read_in_parallel(path)?), *format),
+            SummaryBytes::Memory(bytes, format) => (Cow::Borrowed(bytes.as_slice()), *format),
+        };
+        let header_end = memchr::memchr(b'\n', &text).unwrap_or(text.len());
+        let header = &text[..header_end];
+        let own = if format == InputFormat::Tsv {
+            b'\t'
+        } else {
+            b','
+        };
+        let delimiter = detect_delimiter(header, own);
+        let column_at = columns_at(header, delimiter)?;
+        let mut position = [0; SUMMARY_COLUMNS.len()];
+        for (at, column) in column_at.iter().enumerate() {
+            if let Some(column) = *column {
+                position[column] = at;
+            }
+        }
+        let first = (header_end + 1).min(text.len());
+        let ends = line_ends(&text[first..])?
+            .into_iter()
+            .map(|end| first + end)
+            .collect();
+        let mut plain = PlainCsv {
+            text,
+            delimiter,
+            first,
+            ends,
+            column_at,
+            position,
+            float_ids: false,
+        };
+        plain.float_ids = (0..plain.rows())
+            .into_par_iter()
+            .all(|row| plain.cell(row, ID).and_then(float_written_id).is_some());
+        Some(plain)
+    }
+
+    fn rows(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Record `row`, without its line ending; `None` when it is not UTF-8.
+    fn line(&self, row: usize) -> Option<&str> {
+        let start = if row == 0 {
+            self.first
+        } else {
+            self.ends[row - 1] + 1
+        };
+        let line = &self.text[start..self.ends[row]];
+        std::str::from_utf8(line.strip_suffix(b"\r").unwrap_or(line)).ok()
+    }
+
+    /// The cell of summary column `column` (an index of [`SUMMARY_COLUMNS`]) on record `row`,
+    /// trimmed; `None` when empty, missing or not UTF-8.
+    fn cell(&self, row: usize, column: usize) -> Option<&str> {
+        let field = fields(self.line(row)?, self.delimiter).nth(self.position[column])?;
+        let field = trimmed(field);
+        (!field.is_empty()).then_some(field)
+    }
+
+    /// Every cell of the summary columns on record `row`, trimmed (`None` when empty);
+    /// `None` when a column is missing from the line or it is not UTF-8.
+    fn cells(&self, row: usize) -> Option<[Option<&str>; SUMMARY_COLUMNS.len()]> {
+        let mut cells = [None; SUMMARY_COLUMNS.len()];
+        let mut seen = 0;
+        for (field, at) in fields(self.line(row)?, self.delimiter).zip(&self.column_at) {
+            if let Some(column) = *at {
+                let text = trimmed(field);
+                cells[column] = (!text.is_empty()).then_some(text);
+                seen += 1;
+            }
+        }
+        (seen == SUMMARY_COLUMNS.len()).then_some(cells)
+    }
+
+    /// `value` of every record, converted in parallel straight into the result; `None` when
+    /// it refuses any.
+    fn collect<T: Send + Default>(
+        &self,
+        value: impl Fn(usize) -> Option<T> + Sync,
+    ) -> Option<Vec<T>> {
+        let refused = std::sync::atomic::AtomicBool::new(false);
+        let out = (0..self.rows())
+            .into_par_iter()
+            .with_min_len(ROWS_PER_TASK)
+            .map(|row| {
+                value(row).unwrap_or_else(|| {
+                    refused.store(true, std::sync::atomic::Ordering::Relaxed);
+                    T::default()
+                })
+            })
+            .collect();
+        (!refused.into_inner()).then_some(out)
+    }
+
+    /// The records, or `None` when a cell or a row is refused.
+    pub(super) fn records(&self, source: &str, timer: &mut Stopwatch) -> Option<SummaryRecords> {
+        if self.rows() == 0 {
+            return None;
+        }
+        let cutoff = self.collect(|row| day_of(self.cell(row, CUTOFF)?))?;
+        let summaries = self.collect(|row| {
+            let summary = summary_of(&self.cells(row)?)?;
+            broken_rule(&summary, cutoff[row])
+                .is_none()
+                .then_some(Some(summary))
+        })?;
+        timer.lap("convert");
+        let pieces = (0..self.rows())
+            .into_par_iter()
+            .step_by(ROWS_PER_TASK)
+            .map(|start| {
+                packed_ids(start..(start + ROWS_PER_TASK).min(self.rows()), |row| {
+                    self.id(row)
+                })
+            })
+            .collect();
+        let distinct = joined_when_increasing(pieces, self.rows())?;
+        records(
+            source,
+            (cutoff, summaries),
+            distinct,
+            || self.collect(|row| self.id(row)),
+            timer,
+        )
+    }
+
+    /// Record `row`'s customer id as the side-table reader reads it (see the typed reader).
+    fn id(&self, row: usize) -> Option<&str> {
+        let id = self.cell(row, ID)?;
+        match self.float_ids {
+            true => float_written_id(id),
+            false => Some(id),
+        }
+    }
+}
+
+/// The fields of `line` between the `delimiter`s (an ASCII byte, so the cuts fall between
+/// characters); a byte loop is quicker than a character search on cells this short.
+fn fields(line: &str, delimiter: u8) -> impl Iterator<Item = &str> {
+    let ends = line
+        .bytes()
+        .enumerate()
+        .filter(move |&(_, b)| b == delimiter);
+    let mut start = 0;
+    ends.map(|(end, _)| end)
+        .chain(std::iter::once(line.len()))
+        .map(move |end| {
+            let field = &line[start..end];
+            start = end + 1;
+            field
+        })
+}
+
+/// A cell without surrounding whitespace, as `str::trim` gives it: the usual cell, which
+/// starts and ends with a visible ASCII character, as it is.
+fn trimmed(cell: &str) -> &str {
+    match (cell.as_bytes().first(), cell.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => cell,
+        _ => cell.trim(),
+    }
+}
+
+/// The summary of a record's cells (in the order of [`SUMMARY_COLUMNS`]), by the side-table
+/// reader's rules; `None` for a cell it refuses or a version it does not read.
+fn summary_of(cells: &[Option<&str>; SUMMARY_COLUMNS.len()]) -> Option<CustomerSummary> {
+    let count = |i: usize| u32::try_from(whole_number(cells[i]?)?).ok();
+    let amount = |i: usize| amount_of(cells[i]?);
+    let day = |i: usize| match cells[i] {
+        None => Some(None),
+        Some(text) => day_of(text).map(Some),
+    };
+    if whole_number(cells[0]?)? != SUMMARY_VERSION {
+        return None;
+    }
+    Some(CustomerSummary {
+        first_day: day(3)?,
+        last_day: day(4)?,
+        purchase_days: count(5)?,
+        orders: count(6)?,
+        rows: count(7)?,
+        return_rows: count(8)?,
+        revenue: amount(9)?,
+        repeat_revenue: amount(10)?,
+        revenue_last_quarter: amount(11)?,
+        revenue_prior_quarter: amount(12)?,
+        gap_square_sum: amount(13)?,
+    })
+}
+
+/// The bytes of the file at `path`, read in pieces in parallel (a summary of millions of
+/// customers is hundreds of megabytes: the copies and the page faults are shared out).
+fn read_in_parallel(path: &std::path::Path) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open(path).ok()?;
+    let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+    let mut bytes = vec![0u8; len];
+    let read = bytes
+        .par_chunks_mut(BYTES_PER_TASK)
+        .enumerate()
+        .all(|(k, piece)| {
+            file.read_exact_at(piece, (k * BYTES_PER_TASK) as u64)
+                .is_ok()
+        });
+    read.then_some(bytes)
+}
+
+/// For each field of the header line, the summary column it names; `None` when the header is
+/// not plain (a quote, text that is not UTF-8) or does not name every summary column once.
+fn columns_at(header: &[u8], delimiter: u8) -> Option<Vec<Option<usize>>> {
+    let header = std::str::from_utf8(header).ok()?;
+    if header.contains('"') {
+        return None;
+    }
+    let names: Vec<&str> = header
+        .split(char::from(delimiter))
+        .map(|h| h.trim_start_matches('\u{feff}').trim())
+        .collect();
+    let at: Vec<Option<usize>> = names
+        .iter()
+        .map(|name| SUMMARY_COLUMNS.iter().position(|c| c == name))
+        .collect();
+    let named_once = |column: usize| at.iter().filter(|&&a| a == Some(column)).count() == 1;
+    (0..SUMMARY_COLUMNS.len()).all(named_once).then_some(at)
+}
+
+/// Where each line of `body` ends (its line feed, or the end of the text for a last line
+/// without one), in parallel; `None` when a line is blank, or the text holds a quote or a
+/// carriage return that does not end a line (the `csv` reader would read those otherwise).
+fn line_ends(body: &[u8]) -> Option<Vec<usize>> {
+    if memchr::memchr(b'"', body).is_some() {
+        return None;
+    }
+    // Pieces that start after a line feed (or at the start), so that each holds whole lines.
+    let mut starts = vec![0];
+    while let Some(&start) = starts.last() {
+        let guess = start + BYTES_PER_TASK;
+        match body
+            .get(guess..)
+            .and_then(|rest| memchr::memchr(b'\n', rest))
+        {
+            Some(at) => starts.push(guess + at + 1),
+            None => break,
+        }
+    }
+    starts.push(body.len());
+    let pieces: Vec<Option<Vec<usize>>> = starts
+        .par_windows(2)
+        .map(|piece| {
+            let (start, end) = (piece[0], piece[1]);
+            let text = &body[start..end];
+            let carriage_returns = memchr::memchr_iter(b'\r', text);
+            let lone = carriage_returns
+                .into_iter()
+                .any(|at| text.get(at + 1) != Some(&b'\n'));
+            if lone {
+                return None;
+            }
+            let mut ends: Vec<usize> = memchr::memchr_iter(b'\n', text)
+                .map(|at| start + at)
+                .collect();
+            if end == body.len() && text.last().is_some_and(|&b| b != b'\n') {
+                ends.push(end);
+            }
+            Some(ends)
+        })
+        .collect();
+    let mut ends = Vec::with_capacity(pieces.iter().flatten().map(Vec::len).sum());
+    for piece in pieces {
+        ends.extend_from_slice(&piece?);
+    }
+    let blank = |(i, &end): (usize, &usize)| {
+        let start = if i == 0 { 0 } else { ends[i - 1] + 1 };
+        body[start..end]
+            .strip_suffix(b"\r")
+            .unwrap_or(&body[start..end])
+            .is_empty()
+    };
+    if ends.par_iter().enumerate().any(blank) {
+        return None;
+    }
+    Some(ends)
+}
