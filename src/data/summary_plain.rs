@@ -4,7 +4,7 @@
 //! for a cell (trimmed, empty as missing, [`whole_number`], [`amount_of`], [`day_of`]).
 //!
 //! Where the `csv` reader could read a line otherwise (a quote, a lone carriage return, a
-//! blank line, a short row, bytes that are not UTF-8) or the header is not plain, this reader
+//! blank line, a short row, a file that is not UTF-8) or the header is not plain, this reader
 //! steps aside and the typed reader reads the file; a refused cell is refused by the
 //! side-table reader too, which then names it.
 
@@ -32,7 +32,7 @@ const BYTES_PER_TASK: usize = 1 << 22;
 
 /// A summary file's text cut into lines, with where each summary column is on a line.
 pub(super) struct PlainCsv<'a> {
-    text: Cow<'a, [u8]>,
+    text: Cow<'a, str>,
     delimiter: u8,
     /// Where the first record starts, and where each record ends (its line feed, or the end
     /// of the text).
@@ -52,11 +52,16 @@ impl<'a> PlainCsv<'a> {
     pub(super) fn of(file: &'a SummaryFile) -> Option<PlainCsv<'a>> {
         let (text, format) = match &file.bytes {
             SummaryBytes::Parquet(_) => return None,
-            SummaryBytes::File(path, format) => (Cow::Owned(read_in_parallel(path)?), *format),
-            SummaryBytes::Memory(bytes, format) => (Cow::Borrowed(bytes.as_slice()), *format),
+            SummaryBytes::File(path, format) => {
+                let text = String::from_utf8(read_in_parallel(path)?).ok()?;
+                (Cow::Owned(text), *format)
+            }
+            SummaryBytes::Memory(bytes, format) => {
+                (Cow::Borrowed(std::str::from_utf8(bytes).ok()?), *format)
+            }
         };
-        let header_end = memchr::memchr(b'\n', &text).unwrap_or(text.len());
-        let header = &text[..header_end];
+        let header_end = memchr::memchr(b'\n', text.as_bytes()).unwrap_or(text.len());
+        let header = &text.as_bytes()[..header_end];
         let own = if format == InputFormat::Tsv {
             b'\t'
         } else {
@@ -71,7 +76,7 @@ impl<'a> PlainCsv<'a> {
             }
         }
         let first = (header_end + 1).min(text.len());
-        let ends = line_ends(&text[first..])?
+        let ends = line_ends(&text.as_bytes()[first..])?
             .into_iter()
             .map(|end| first + end)
             .collect();
@@ -94,15 +99,16 @@ impl<'a> PlainCsv<'a> {
         self.ends.len()
     }
 
-    /// Record `row`, without its line ending; `None` when it is not UTF-8.
+    /// Record `row`, without its line ending.
     fn line(&self, row: usize) -> Option<&str> {
         let start = if row == 0 {
             self.first
         } else {
             self.ends[row - 1] + 1
         };
-        let line = &self.text[start..self.ends[row]];
-        std::str::from_utf8(line.strip_suffix(b"\r").unwrap_or(line)).ok()
+        // Line ends are line feeds: the cuts fall between characters.
+        let line = self.text.get(start..self.ends[row])?;
+        Some(line.strip_suffix('\r').unwrap_or(line))
     }
 
     /// The cell of summary column `column` (an index of [`SUMMARY_COLUMNS`]) on record `row`,
