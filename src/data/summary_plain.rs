@@ -18,7 +18,7 @@ use super::summary::{
     CustomerSummary, SUMMARY_COLUMNS, SUMMARY_VERSION, SummaryBytes, SummaryFile, SummaryRecords,
     amount_of, broken_rule, day_of, whole_number,
 };
-use super::summary_typed::{ROWS_PER_TASK, joined_when_increasing, packed_ids, records};
+use super::summary_typed::{Customers, ROWS_PER_TASK, joined_when_increasing, packed_ids, records};
 use crate::data::options::InputFormat;
 use crate::output::Stopwatch;
 
@@ -155,7 +155,7 @@ impl<'a> PlainCsv<'a> {
     }
 
     /// The records, or `None` when a cell or a row is refused.
-    pub(super) fn records(&self, source: &str, timer: &mut Stopwatch) -> Option<SummaryRecords> {
+    pub(super) fn records(self, source: &str, timer: &mut Stopwatch) -> Option<SummaryRecords> {
         if self.rows() == 0 {
             return None;
         }
@@ -171,19 +171,16 @@ impl<'a> PlainCsv<'a> {
             .into_par_iter()
             .step_by(ROWS_PER_TASK)
             .map(|start| {
-                packed_ids(start..(start + ROWS_PER_TASK).min(self.rows()), |row| {
-                    self.id(row)
-                })
+                let rows = start..(start + ROWS_PER_TASK).min(self.rows());
+                packed_ids(rows, |row| self.id(row))
             })
             .collect();
         let distinct = joined_when_increasing(pieces, self.rows())?;
-        records(
-            source,
-            (cutoff, summaries),
-            distinct,
-            || self.collect(|row| self.id(row)),
-            timer,
-        )
+        let customers = Customers::of(distinct, || self.collect(|row| self.id(row)))?;
+        // The text is not needed any more: free it before the records are put together.
+        drop(self);
+        timer.lap("group");
+        records(source, (cutoff, summaries), customers, timer)
     }
 
     /// Record `row`'s customer id as the side-table reader reads it (see the typed reader).

@@ -54,59 +54,77 @@ fn read_with_polars(file: &SummaryFile, timer: &mut Stopwatch) -> Option<Summary
         columns.push(frame.drop_in_place(name).ok()?);
     }
     drop(frame);
-    let table = Table::new(columns)?;
+    let mut table = Table::new(columns)?;
     timer.lap("columns");
     let cutoff = table.cutoffs()?;
     let summaries = table.summaries(&cutoff)?;
+    table.keep_only_ids();
     timer.lap("convert");
     let distinct = table.distinct_sorted_ids()?;
-    records(
-        &file.source,
-        (cutoff, summaries),
-        distinct,
-        || table.ids(),
-        timer,
-    )
+    let customers = Customers::of(distinct, || table.ids())?;
+    drop(table);
+    timer.lap("group");
+    records(&file.source, (cutoff, summaries), customers, timer)
 }
 
-/// The records of a summary's rows converted (each row's cut-off and summary): with
-/// `distinct` ids (one row per customer, in id order) they are the rows as they are; else the
-/// rows' `ids` are grouped by customer and checked.
-pub(super) fn records<'a>(
+/// The customers of a summary's rows.
+pub(super) enum Customers {
+    /// One row each, in id order: the ids.
+    Distinct(PackedText),
+    /// The rows grouped by customer.
+    Grouped(CustomerRows),
+}
+
+impl Customers {
+    /// The `distinct` ids (one row per customer, in id order), else the rows' `ids` grouped.
+    pub(super) fn of<'a>(
+        distinct: Option<PackedText>,
+        ids: impl FnOnce() -> Option<Vec<&'a str>>,
+    ) -> Option<Customers> {
+        if let Some(ids) = distinct {
+            return Some(Customers::Distinct(ids));
+        }
+        let ids = ids()?;
+        let rows = CustomerRows::from_sorted(&ids).unwrap_or_else(|| CustomerRows::new(&ids));
+        Some(Customers::Grouped(rows))
+    }
+}
+
+/// The records of a summary's rows converted (each row's cut-off and summary) and their
+/// `customers`: with distinct customers the rows as they are; else the rows checked and put
+/// by customer and cut-off.
+pub(super) fn records(
     source: &str,
     (cutoff, summaries): (Vec<i32>, Vec<Option<CustomerSummary>>),
-    distinct: Option<PackedText>,
-    ids: impl FnOnce() -> Option<Vec<&'a str>>,
+    customers: Customers,
     timer: &mut Stopwatch,
 ) -> Option<SummaryRecords> {
-    let records = if let Some(ids) = distinct {
-        // One row per customer: one cut-off, or a customer missing at the latest (refused).
-        let latest = *cutoff.first()?;
-        if cutoff.par_iter().any(|&c| c != latest) {
-            return None;
+    let records = match customers {
+        Customers::Distinct(ids) => {
+            // One row per customer: one cut-off, or a customer missing at the latest (refused).
+            let latest = *cutoff.first()?;
+            if cutoff.par_iter().any(|&c| c != latest) {
+                return None;
+            }
+            SummaryRecords {
+                source: source.to_string(),
+                customer_id: ids,
+                cutoffs: vec![latest],
+                at: vec![summaries],
+            }
         }
-        timer.lap("group");
-        SummaryRecords {
-            source: source.to_string(),
-            customer_id: ids,
-            cutoffs: vec![latest],
-            at: vec![summaries],
-        }
-    } else {
-        let ids = ids()?;
-        let customers = CustomerRows::from_sorted(&ids).unwrap_or_else(|| CustomerRows::new(&ids));
-        drop(ids);
-        timer.lap("group");
-        if row_problem(&customers, &cutoff).is_some() {
-            return None;
-        }
-        let at =
-            rows_by_cutoff(&customers, &cutoff, |row| summaries[row]).expect("every row was read");
-        SummaryRecords {
-            source: source.to_string(),
-            customer_id: customers.ids,
-            cutoffs: distinct_cutoffs(&cutoff),
-            at,
+        Customers::Grouped(customers) => {
+            if row_problem(&customers, &cutoff).is_some() {
+                return None;
+            }
+            let at = rows_by_cutoff(&customers, &cutoff, |row| summaries[row])
+                .expect("every row was read");
+            SummaryRecords {
+                source: source.to_string(),
+                customer_id: customers.ids,
+                cutoffs: distinct_cutoffs(&cutoff),
+                at,
+            }
         }
     };
     timer.lap("records");
@@ -200,6 +218,16 @@ impl Table {
             .par_rows()
             .all(|(k, row)| ids.text(k, row).and_then(float_written_id).is_some());
         Some(table)
+    }
+
+    /// Frees every column but the ids, once the rows are converted.
+    fn keep_only_ids(&mut self) {
+        let ids = SUMMARY_COLUMNS.iter().position(|&c| c == "customer_id");
+        for (i, cells) in self.cells.iter_mut().enumerate() {
+            if Some(i) != ids {
+                *cells = Cells::Numbers(Vec::new());
+            }
+        }
     }
 
     fn column(&self, name: &str) -> &Cells {
