@@ -228,22 +228,48 @@ pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatisti
 /// one): x = purchase days − 1, t_x = last − first purchase day, T = as-of − first purchase day,
 /// mean repeat spend = repeat revenue / x. Customers with only returns are counted and left out.
 pub fn btyd_from_summaries(summaries: &Summaries, as_of_day: i32) -> BtydStatistics {
-    let mut out = BtydStatistics::default();
     let at = summaries.at(as_of_day).unwrap_or_default();
-    for (i, summary) in at.iter().enumerate() {
-        let Some(s) = summary else { continue };
-        let Some((first, last)) = s.purchase_span() else {
-            out.returns_only_customers += 1;
-            continue;
-        };
-        out.customer_id.push(summaries.customer_id.get(i));
-        out.first_day.push(first);
-        out.repeat_purchases.push(s.purchase_days - 1);
-        out.t_x_days.push(last - first);
-        out.t_cal_days.push(as_of_day - first);
-        out.mean_repeat_spend.push(s.mean_repeat_spend());
+    let purchase_span = |i: usize| at[i].as_ref().and_then(|s| s.purchase_span());
+    let buyers: Vec<usize> = (0..at.len())
+        .into_par_iter()
+        .filter(|&i| purchase_span(i).is_some())
+        .collect();
+    let present = at.par_iter().filter(|s| s.is_some()).count();
+    // Usually every customer is a buyer: the ids are then copied whole.
+    let customer_id = if buyers.len() == summaries.customer_id.len() {
+        summaries.customer_id.clone()
+    } else {
+        buyers
+            .iter()
+            .map(|&i| summaries.customer_id.get(i))
+            .collect()
+    };
+    // One parallel pass over the buyers' summaries fills the five columns.
+    let (first_day, (repeat_purchases, (t_x_days, (t_cal_days, mean_repeat_spend)))) = buyers
+        .par_iter()
+        .map(|&i| {
+            let s = at[i].as_ref().expect("a buyer has a summary");
+            let (first, last) = s.purchase_span().expect("a buyer has a purchase");
+            let spend = s.mean_repeat_spend();
+            (
+                first,
+                (
+                    s.purchase_days - 1,
+                    (last - first, (as_of_day - first, spend)),
+                ),
+            )
+        })
+        .unzip();
+    BtydStatistics {
+        returns_only_customers: present - buyers.len(),
+        customer_id,
+        first_day,
+        repeat_purchases,
+        t_x_days,
+        t_cal_days,
+        mean_repeat_spend,
+        rows_after_as_of: 0,
     }
-    out
 }
 
 /// Repeat purchase days in `(as_of_day, holdout_end_day]` for each customer of `customer_id`
