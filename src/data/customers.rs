@@ -246,11 +246,15 @@ impl PackedKeys {
             .sum()
     }
 
-    /// The key whose number is `number`.
+    /// The key whose number is `number`: its digits, least significant first, one division
+    /// each (in 32 bits: key numbers are below 2³²). A million ids are read back this way.
     fn key(&self, number: u64) -> Key {
         let mut key = self.constant;
+        let mut rest = u32::try_from(number).expect("key numbers are below 2^32");
         for d in &self.digits {
-            key[d.position] = d.values[((number / d.weight) % d.values.len() as u64) as usize];
+            let base = d.values.len() as u32;
+            key[d.position] = d.values[(rest % base) as usize];
+            rest /= base;
         }
         key
     }
