@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use rayon::prelude::*;
+
 use crate::features::btyd::{TimeUnit, has_usable_repeat_spend};
 use crate::models::gamma_gamma::{self, GammaGammaFit, GammaGammaParams, SpendSummary};
 use crate::models::predict::{Btyd, CustomerPrediction, PredictionSettings};
@@ -343,7 +345,9 @@ pub fn customer_values(
             "Gamma-Gamma q <= 1 gives no finite population mean spend: customers without a usable repeat spend are valued at the observed mean {population_spend:.2}"
         ));
     }
+    // Customer by customer on the thread pool: each value depends on its own customer only.
     let expected_spend: Vec<f64> = (0..customers)
+        .into_par_iter()
         .map(|i| {
             if usable(i) {
                 spend.conditional_expected_spend(
@@ -356,6 +360,7 @@ pub fn customer_values(
         })
         .collect();
     let clv = (0..customers)
+        .into_par_iter()
         .map(|i| valuation.margin * expected_spend[i] * predictions[i].discounted_purchases)
         .collect();
     CustomerValues {
