@@ -154,25 +154,27 @@ impl Summaries {
         let mut cutoffs = cutoffs.to_vec();
         cutoffs.sort_unstable_by(|a, b| b.cmp(a));
         cutoffs.dedup();
-        let n = cutoffs.len();
-        let orders = columns.order.is_some();
-        // Customer c's summary at cutoffs[k] is flat[c * n + k], collected in place (no
-        // placeholder filled first: that alone took as long as the summaries). A task's
-        // customers come in order, so each customer's days are built once for its n cut-offs.
-        let flat: Vec<Option<CustomerSummary>> = (0..customers.customers() * n)
-            .into_par_iter()
-            .with_min_len(CUSTOMERS_PER_TASK * n)
-            .map_init(DayScratch::default, |scratch, at| {
-                let c = at / n;
-                if scratch.customer != Some(c) {
-                    scratch.build(columns, customers.span_of(c));
-                    scratch.customer = Some(c);
-                }
-                let new_orders = orders.then_some(scratch.new_orders.as_slice());
-                summarise(&scratch.days, new_orders, cutoffs[at % n])
-            })
-            .collect();
+        let flat = summarise_all(&customers, columns, &cutoffs, |summary| summary);
         Summaries::keeping_present(customers.ids, cutoffs, flat)
+    }
+
+    /// `view` of every customer's summary at `cutoff`, customers in id order (`None`: no row
+    /// on or before it), taking the rows as [`Summaries::from_owned_rows`] does but without
+    /// keeping the summaries: what one view at one cut-off needs (a million summaries are
+    /// 72 MB written and read back otherwise). Returns every customer's id with the views.
+    pub fn view_owned_rows<T: Send>(
+        mut rows: RowColumns,
+        cutoff: i32,
+        view: impl Fn(&CustomerSummary) -> T + Sync,
+    ) -> (PackedText, Vec<Option<T>>) {
+        let customers = CustomerRows::new(&rows.customer);
+        rows.customer = Vec::new();
+        let columns = CustomerColumns::gather(&customers, &rows);
+        drop(rows);
+        let views = summarise_all(&customers, &columns, &[cutoff], |summary| {
+            summary.as_ref().map(&view)
+        });
+        (customers.ids, views)
     }
 
     /// The summaries of `flat` (each customer's at every cut-off in turn), by cut-off, without
@@ -375,6 +377,33 @@ impl CustomerWindows for Summaries {
             _ => true,
         }
     }
+}
+
+/// `view` of each customer's summary at each of `cutoffs`, in parallel: element `c * n + k` is
+/// customer `c` at `cutoffs[k]` (n cut-offs), collected in place (filling a placeholder first
+/// took as long as the summaries). A task's customers come in order, so each customer's days
+/// are built once for all the cut-offs.
+fn summarise_all<T: Send>(
+    customers: &CustomerRows,
+    columns: &CustomerColumns,
+    cutoffs: &[i32],
+    view: impl Fn(Option<CustomerSummary>) -> T + Sync,
+) -> Vec<T> {
+    let n = cutoffs.len();
+    let orders = columns.order.is_some();
+    (0..customers.customers() * n)
+        .into_par_iter()
+        .with_min_len(CUSTOMERS_PER_TASK * n)
+        .map_init(DayScratch::default, |scratch, at| {
+            let c = at / n;
+            if scratch.customer != Some(c) {
+                scratch.build(columns, customers.span_of(c));
+                scratch.customer = Some(c);
+            }
+            let new_orders = orders.then_some(scratch.new_orders.as_slice());
+            view(summarise(&scratch.days, new_orders, cutoffs[at % n]))
+        })
+        .collect()
 }
 
 /// The columns a summary reads, in customer order ([`CustomerRows::gather`]): customer `c`'s
