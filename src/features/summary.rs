@@ -133,14 +133,12 @@ impl Summaries {
     /// [`Summaries::from_rows`], taking the rows so that their ids (16 bytes a row) are freed
     /// as soon as they are grouped, and the other columns once they are in customer order:
     /// the transaction path's peak memory.
-    pub fn from_owned_rows(mut rows: RowColumns, cutoffs: &[i32]) -> Summaries {
+    pub fn from_owned_rows(rows: RowColumns, cutoffs: &[i32]) -> Summaries {
         if cutoffs.is_empty() {
             return Summaries::default();
         }
         let customers = CustomerRows::new(&rows.customer);
-        rows.customer = Vec::new();
-        let columns = CustomerColumns::gather(&customers, &rows);
-        drop(rows);
+        let columns = CustomerColumns::gather_owned(&customers, rows);
         Summaries::of_customers(customers, &columns, cutoffs)
     }
 
@@ -163,14 +161,12 @@ impl Summaries {
     /// keeping the summaries: what one view at one cut-off needs (a million summaries are
     /// 72 MB written and read back otherwise). Returns every customer's id with the views.
     pub fn view_owned_rows<T: Send>(
-        mut rows: RowColumns,
+        rows: RowColumns,
         cutoff: i32,
         view: impl Fn(&CustomerSummary) -> T + Sync,
     ) -> (PackedText, Vec<Option<T>>) {
         let customers = CustomerRows::new(&rows.customer);
-        rows.customer = Vec::new();
-        let columns = CustomerColumns::gather(&customers, &rows);
-        drop(rows);
+        let columns = CustomerColumns::gather_owned(&customers, rows);
         let views = summarise_all(&customers, &columns, &[cutoff], |summary| {
             summary.as_ref().map(&view)
         });
@@ -439,6 +435,32 @@ impl<'a> CustomerColumns<'a> {
             order,
         }
     }
+
+    /// [`CustomerColumns::gather`] on rows that are no longer needed: each column is freed as
+    /// soon as it is in customer order, so that at most one column is held twice (the
+    /// transaction path's peak memory).
+    fn gather_owned(customers: &CustomerRows, rows: RowColumns<'a>) -> CustomerColumns<'a> {
+        let RowColumns {
+            customer,
+            day,
+            amount,
+            is_return,
+            order,
+        } = rows;
+        drop(customer);
+        // In turn, each freed once gathered (fields are evaluated in the order written).
+        CustomerColumns {
+            amount: gathered(customers, amount),
+            day: gathered(customers, day),
+            is_return: gathered(customers, is_return),
+            order: order.map(|order| gathered(customers, order)),
+        }
+    }
+}
+
+/// `column` in the order of `customers`, the column itself freed.
+fn gathered<T: Copy + Send + Sync>(customers: &CustomerRows, column: Vec<T>) -> Vec<T> {
+    customers.gather(&column)
 }
 
 /// One customer's day history, rebuilt for each customer in scratch space.
