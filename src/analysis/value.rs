@@ -345,6 +345,7 @@ pub fn customer_values(
             "Gamma-Gamma q <= 1 gives no finite population mean spend: customers without a usable repeat spend are valued at the observed mean {population_spend:.2}"
         ));
     }
+    // Customer by customer on the thread pool: each value depends on its own customer only.
     let expected_spend: Vec<f64> = (0..customers)
         .into_par_iter()
         .map(|i| {

@@ -42,6 +42,12 @@ pub fn days(values: &Column, text: Option<&DateText>) -> PolarsResult<Series> {
 }
 
 fn parse_days(values: &StringChunked, text: &DateText) -> PolarsResult<Series> {
+    if text.format == ISO_DATE
+        && !text.drop_time_of_day
+        && let Some(days) = iso_days(values)
+    {
+        return Ok(days.into_series());
+    }
     static TIME: LazyLock<regex::Regex> =
         LazyLock::new(|| regex::Regex::new(TIME_OF_DAY).expect("a valid pattern"));
     let drop_time = text.drop_time_of_day;
@@ -71,6 +77,51 @@ fn parse_days(values: &StringChunked, text: &DateText) -> PolarsResult<Series> {
         cleaned.as_date(Some(text.format), true)?.into_series()
     };
     dates.cast(&DataType::Int32)
+}
+
+/// The format of ISO dates, the most common in exports.
+const ISO_DATE: &str = "%Y-%m-%d";
+
+/// Days of ISO dates (`2024-01-31`, spaces around them ignored), read directly: the general
+/// path gives the same days for them but copies every trimmed value and parses it through a
+/// cache first. `None` when a value is null or not a valid date of exactly that shape: the
+/// general path then reads the piece (and leaves the null the loader reports).
+fn iso_days(values: &StringChunked) -> Option<Int32Chunked> {
+    if values.null_count() > 0 {
+        return None;
+    }
+    let mut days = Vec::with_capacity(values.len());
+    // An export in date order repeats each date for many rows in a row.
+    let mut last: Option<(&str, i32)> = None;
+    for value in values.downcast_iter().flat_map(|chunk| chunk.values_iter()) {
+        let value = value.trim_matches(' ');
+        let day = match last {
+            Some((text, day)) if text == value => day,
+            _ => {
+                let day = iso_day(value)?;
+                last = Some((value, day));
+                day
+            }
+        };
+        days.push(day);
+    }
+    Some(Int32Chunked::from_vec(values.name().clone(), days))
+}
+
+/// Days since 1970-01-01 of a valid date written `YYYY-MM-DD` (digits only, zero-padded).
+fn iso_day(value: &str) -> Option<i32> {
+    let bytes = value.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        bytes[range].iter().try_fold(0u32, |n, &b| {
+            b.is_ascii_digit().then(|| 10 * n + u32::from(b - b'0'))
+        })
+    };
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    let date = chrono::NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)?;
+    Some(super::dates::day_number(date))
 }
 
 /// Amounts as numbers (Float64): with `decimal_comma`, text written `1.234,50` is rewritten
@@ -213,6 +264,79 @@ mod tests {
         let days = days(&values, Some(&format)).unwrap();
         let expected: Vec<Option<i32>> = (0..rows).map(|i| Some((i % 28) as i32)).collect();
         assert_eq!(ints(&days), expected);
+    }
+
+    /// ISO dates read directly give the days the general path gives, and a piece with anything
+    /// else (a null, another shape, an impossible date) is read by the general path.
+    #[test]
+    fn iso_dates_read_directly_as_by_the_general_path() {
+        let iso = DateText {
+            format: ISO_DATE,
+            drop_time_of_day: false,
+            has_time: false,
+        };
+        let general = |values: &StringChunked| -> Vec<Option<i32>> {
+            let dates = values.as_date(Some(ISO_DATE), true).unwrap();
+            dates
+                .into_series()
+                .cast(&DataType::Int32)
+                .unwrap()
+                .i32()
+                .unwrap()
+                .iter()
+                .collect()
+        };
+        let written = [
+            "1970-01-01",
+            " 2024-02-29 ",
+            "2024-02-29",
+            "1969-12-31",
+            "2000-12-31",
+        ];
+        let values = StringChunked::from_slice("d".into(), &written);
+        let direct: Vec<Option<i32>> = iso_days(&values).unwrap().iter().collect();
+        assert_eq!(
+            direct,
+            [Some(0), Some(19_782), Some(19_782), Some(-1), Some(11_322)]
+        );
+        // The general path trims spaces before polars reads the dates.
+        let trimmed = written.map(|w| w.trim());
+        assert_eq!(
+            direct,
+            general(&StringChunked::from_slice("d".into(), &trimmed))
+        );
+        for odd in [
+            "2023-02-29",
+            "2024-1-05",
+            "24-01-05",
+            "2024/01/05",
+            "2024-01-05 10:00",
+            "+024-01-05",
+        ] {
+            let values = StringChunked::from_slice("d".into(), &["2024-01-05", odd]);
+            assert!(iso_days(&values).is_none(), "{odd}");
+            let read = days(&values.into_column(), Some(&iso)).unwrap();
+            assert_eq!(ints(&read)[0], Some(19_727), "{odd}");
+        }
+        let with_null = StringChunked::from_slice_options("d".into(), &[Some("2024-01-05"), None]);
+        assert!(iso_days(&with_null).is_none());
+        assert_eq!(
+            ints(&days(&with_null.into_column(), Some(&iso)).unwrap()),
+            [Some(19_727), None]
+        );
+    }
+
+    proptest::proptest! {
+        /// Any `YYYY-MM-DD`, valid or not, reads as polars reads it (an invalid date: the
+        /// general path's null).
+        #[test]
+        fn an_iso_day_is_the_day_polars_reads(year in 0u32..10_000, month in 0u32..14, day in 0u32..33) {
+            let written = format!("{year:04}-{month:02}-{day:02}");
+            let values = StringChunked::from_slice("d".into(), &[written.as_str()]);
+            let polars = values.as_date(Some(ISO_DATE), false).unwrap().into_series();
+            let polars = polars.cast(&DataType::Int32).unwrap().i32().unwrap().get(0);
+            proptest::prop_assert_eq!(iso_day(&written), polars);
+        }
     }
 
     #[test]

@@ -104,6 +104,24 @@ impl CustomerRows {
     pub fn rows_of(&self, c: usize) -> &[u32] {
         &self.rows[self.starts[c]..self.starts[c + 1]]
     }
+
+    /// Where customer `c`'s rows sit in a column put in customer order by
+    /// [`CustomerRows::gather`].
+    pub fn span_of(&self, c: usize) -> std::ops::Range<usize> {
+        self.starts[c]..self.starts[c + 1]
+    }
+
+    /// `column` (one value per row) in customer order: customer `c`'s values, in input order,
+    /// are `gathered[span_of(c)]`. One tight parallel pass of independent reads, so that each
+    /// customer is then summarised from contiguous memory instead of rows scattered over the
+    /// file (an export is in date order, its customers are not).
+    pub fn gather<T: Copy + Send + Sync>(&self, column: &[T]) -> Vec<T> {
+        self.rows
+            .par_iter()
+            .with_min_len(1 << 14)
+            .map(|&row| column[row as usize])
+            .collect()
+    }
 }
 
 /// The byte values seen at each position of the rows' keys ([`key_of`]).
@@ -228,11 +246,15 @@ impl PackedKeys {
             .sum()
     }
 
-    /// The key whose number is `number`.
+    /// The key whose number is `number`: its digits, least significant first, one division
+    /// each (in 32 bits: key numbers are below 2³²). A million ids are read back this way.
     fn key(&self, number: u64) -> Key {
         let mut key = self.constant;
+        let mut rest = u32::try_from(number).expect("key numbers are below 2^32");
         for d in &self.digits {
-            key[d.position] = d.values[((number / d.weight) % d.values.len() as u64) as usize];
+            let base = d.values.len() as u32;
+            key[d.position] = d.values[(rest % base) as usize];
+            rest /= base;
         }
         key
     }
@@ -523,6 +545,23 @@ mod tests {
         ];
         assert_eq!(packed(&five), None);
         assert_eq!(check(&five).customers(), 5);
+    }
+
+    #[test]
+    fn gathered_columns_follow_the_customers() {
+        let ids = ["C2", "C10", "C2", "A", "C10", "C2"];
+        let grouped = CustomerRows::new(&ids);
+        let values = [0, 10, 20, 30, 40, 50];
+        let gathered = grouped.gather(&values);
+        assert_eq!(gathered, [30, 10, 40, 0, 20, 50]);
+        for c in 0..grouped.customers() {
+            let expected: Vec<i32> = grouped
+                .rows_of(c)
+                .iter()
+                .map(|&r| values[r as usize])
+                .collect();
+            assert_eq!(&gathered[grouped.span_of(c)], expected.as_slice());
+        }
     }
 
     #[test]

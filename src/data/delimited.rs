@@ -54,6 +54,117 @@ pub fn first_line(reader: impl Read, limit: usize) -> std::io::Result<Vec<u8>> {
     Ok(line)
 }
 
+/// Bytes read at a time by [`plainly_sound`].
+const PLAIN_BLOCK: usize = 1 << 20;
+
+/// Whether a delimited export is certainly sound in the sense of [`first_problem`], found
+/// without a CSV parser; `false` when it needs the full check (it may still be sound). Most
+/// exports hold no quote character: then each line is one record and its fields are its
+/// delimiters plus one, so counting delimiters per line checks the row lengths. A quote, a
+/// carriage return other than a line's CRLF (the csv reader ends a record there), invalid
+/// UTF-8, a ragged row or a blank line before a row all send the file to [`first_problem`],
+/// which names the line as always.
+pub fn plainly_sound(source: impl Read, delimiter: u8) -> std::io::Result<bool> {
+    plainly_sound_in_blocks(source, delimiter, PLAIN_BLOCK)
+}
+
+/// [`plainly_sound`], reading `block` bytes at a time (whole lines are checked per block; a
+/// line longer than the block grows it).
+fn plainly_sound_in_blocks(
+    mut source: impl Read,
+    delimiter: u8,
+    block: usize,
+) -> std::io::Result<bool> {
+    let mut lines = PlainLines {
+        delimiter,
+        fields: None,
+        blank_seen: false,
+        crlf: None,
+    };
+    let mut buffer = vec![0u8; block];
+    let mut filled = 0;
+    loop {
+        if filled == buffer.len() {
+            buffer.resize(2 * buffer.len(), 0);
+        }
+        let read = match source.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        filled += read;
+        let Some(last_break) = memchr::memrchr(b'\n', &buffer[..filled]) else {
+            continue;
+        };
+        let complete = last_break + 1;
+        if !lines.sound(&buffer[..complete]) {
+            return Ok(false);
+        }
+        buffer.copy_within(complete..filled, 0);
+        filled -= complete;
+    }
+    // The last line, when the file does not end with a line break.
+    Ok(lines.sound(&buffer[..filled]))
+}
+
+/// The state of [`plainly_sound`] between blocks of whole lines.
+struct PlainLines {
+    delimiter: u8,
+    /// The header's number of fields, once it is read.
+    fields: Option<usize>,
+    /// Whether a blank line was seen (fine at the end of the file, not before a row).
+    blank_seen: bool,
+    /// Whether lines end with CRLF, once a line ending is seen. The csv check counts lines its
+    /// own way where LF follows CRLF, so a file that mixes them takes that check.
+    crlf: Option<bool>,
+}
+
+impl PlainLines {
+    /// Whether `lines` (whole lines, the last one ending the file when it lacks a break) are
+    /// plainly sound.
+    fn sound(&mut self, lines: &[u8]) -> bool {
+        if memchr::memchr(b'"', lines).is_some() || std::str::from_utf8(lines).is_err() {
+            return false;
+        }
+        let has_carriage_returns = memchr::memchr(b'\r', lines).is_some();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', lines).chain([lines.len()]) {
+            let line = &lines[start..end];
+            start = end + 1;
+            let terminated = end < lines.len();
+            if !terminated && line.is_empty() {
+                break; // after the last line break
+            }
+            if !self.sound_line(line, terminated, has_carriage_returns) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn sound_line(&mut self, line: &[u8], terminated: bool, has_carriage_returns: bool) -> bool {
+        let crlf = line.last() == Some(&b'\r');
+        if (terminated || crlf) && *self.crlf.get_or_insert(crlf) != crlf {
+            return false;
+        }
+        let line = if crlf { &line[..line.len() - 1] } else { line };
+        if has_carriage_returns && line.contains(&b'\r') {
+            return false;
+        }
+        if line.is_empty() {
+            // A blank header is reported elsewhere; a blank line counts only if a row follows.
+            self.blank_seen = true;
+            return self.fields.is_some();
+        }
+        if self.blank_seen {
+            return false;
+        }
+        let fields = 1 + line.iter().filter(|&&b| b == self.delimiter).count();
+        *self.fields.get_or_insert(fields) == fields
+    }
+}
+
 /// Reads every record after the header and returns the first structural problem as a message
 /// (without the file name): a row with more or fewer fields than the header, a quote left open
 /// at the end of the file, or invalid UTF-8 (polars refuses it in any column, read or not).
@@ -262,6 +373,80 @@ mod tests {
             .flexible(true)
             .from_reader(Cursor::new(text.as_bytes().to_vec()));
         first_problem(reader, b',').unwrap()
+    }
+
+    /// What the loader reports: nothing when the quick check finds the file sound, else the
+    /// csv check's problem.
+    fn reported(text: &str, block: usize) -> Option<String> {
+        let plain = plainly_sound_in_blocks(Cursor::new(text.as_bytes()), b',', block).unwrap();
+        if plain { None } else { problem(text) }
+    }
+
+    #[test]
+    fn the_quick_check_passes_plain_files_and_errors_stay_the_csv_checks() {
+        let sound = [
+            "id,date,amount\nA,2025-01-01,3\nB,2025-01-02,4\n",
+            "id,date,amount\r\nA,2025-01-01,3\r\nB,2025-01-02,4",
+            "id,date,amount\nA,2025-01-01,3\n\n\n",
+            "id,date,amount\r\nA,2025-01-01,3\r\n\r\n",
+            "id,date,amount\n",
+            "id,date,amount",
+            "\u{feff}id,date,amount\nA, é ,\n",
+        ];
+        let unsure = [
+            "id,date,amount\nA,2025-01-01,10,EXTRA\n",
+            "id,date,amount\nA,2025-01-01,10\nB,2025-01-02\n",
+            "id,date,amount\nA,2025-01-01,3\n\nB,2025-01-02,4\n",
+            "id,date,amount\r\nA,2025-01-01,3\r\n  \r\nB,1,2\r\n",
+            "id,date,amount\nA,2025-01-01,\"10\nB,2025-01-02,3\n",
+            "id,date,amount\nA,2025-01-01,\"1,0\"\n",
+            "id,date,amount\rA,2025-01-01,3\r",
+            "id,date,amount\nA,2025\r-01-01,3\n",
+            "\nid,date,amount\nA,2025-01-01,3\n",
+            // Mixed line endings: the csv check takes LF after CRLF for a blank line.
+            "id,date,amount\r\nA,2025-01-01,3\nB,2025-01-02,4\n",
+        ];
+        for block in [1, 5, 16, PLAIN_BLOCK] {
+            for text in sound {
+                assert!(plainly_sound_in_blocks(Cursor::new(text), b',', block).unwrap());
+                assert_eq!(problem(text), None, "{text:?}");
+            }
+            for text in unsure {
+                assert!(!plainly_sound_in_blocks(Cursor::new(text), b',', block).unwrap());
+                assert_eq!(reported(text, block), problem(text), "{text:?}");
+            }
+        }
+        assert!(
+            reported(unsure[0], 5)
+                .unwrap()
+                .starts_with("line 2: 4 fields where the header has 3")
+        );
+        let mut invalid = b"id,date\nA,1\nB\xff,2\n".to_vec();
+        assert!(!plainly_sound(Cursor::new(&invalid), b',').unwrap());
+        invalid.truncate(12);
+        assert!(plainly_sound(Cursor::new(&invalid), b',').unwrap());
+        // The delimiter is the export's.
+        assert!(plainly_sound(Cursor::new("a;b\n1;2\n"), b';').unwrap());
+        assert!(!plainly_sound(Cursor::new("a;b\n1;2;3\n"), b';').unwrap());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// A file the quick check passes is one the csv check passes: the loader's errors are
+        /// the csv check's whichever path it takes.
+        #[test]
+        fn a_plainly_sound_file_has_no_problem(
+            text in "[ab,\"\r\n]{0,40}",
+            block in 1usize..12,
+        ) {
+            if plainly_sound_in_blocks(Cursor::new(text.as_bytes()), b',', block).unwrap() {
+                proptest::prop_assert_eq!(problem(&text), None);
+            }
+            let whole = plainly_sound(Cursor::new(text.as_bytes()), b',').unwrap();
+            let blocks = plainly_sound_in_blocks(Cursor::new(text.as_bytes()), b',', block).unwrap();
+            proptest::prop_assert_eq!(whole, blocks);
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::data::Transactions;
-use crate::data::load::{CUSTOMER, DAY, IS_RETURN};
+use crate::data::load::{CUSTOMER, DAY, IS_RETURN, RowColumns};
 use crate::data::options::InputFormat;
 use crate::data::table::{RawTable, RowReader, read_table, table_from_bytes};
 use crate::error::ClmError;
@@ -273,18 +273,25 @@ fn bad_data(source: &str) -> impl Fn(PolarsError) -> ClmError + '_ {
 }
 
 /// Computes the BTYD statistics as of `as_of_day` (days since 1970-01-01): a view of the
-/// customers' summaries at that date ([`Summaries::from_rows`]).
+/// customers' summaries at that date ([`Summaries::view_owned_rows`]).
 pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatistics> {
     let mut timer = Stopwatch::start("btyd statistics");
     let rows = tx.row_columns()?;
     timer.lap("row columns");
     let rows_after_as_of = rows.rows_after(as_of_day);
-    let summaries = Summaries::from_owned_rows(rows, &[as_of_day]);
-    timer.lap("summaries");
-    let mut out = btyd_from_summaries(&summaries, as_of_day);
+    let mut out = btyd_of_rows(rows, as_of_day, &mut timer);
     out.rows_after_as_of = rows_after_as_of;
-    timer.lap("vectors");
     Ok(out)
+}
+
+/// The BTYD statistics of `rows` at `as_of_day`, each customer's summary taken straight to
+/// its statistics; what [`btyd_from_summaries`] gives on the rows' summary.
+fn btyd_of_rows(rows: RowColumns, as_of_day: i32, timer: &mut Stopwatch) -> BtydStatistics {
+    let (ids, views) = Summaries::view_owned_rows(rows, as_of_day, |s| BtydRow::of(s, as_of_day));
+    timer.lap("summaries");
+    let out = btyd_columns(&ids, views.len(), |i| views[i]);
+    timer.lap("vectors");
+    out
 }
 
 /// The BTYD statistics at `as_of_day`, a cut-off of `summaries` (no customer when it is not
@@ -292,75 +299,69 @@ pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatisti
 /// mean repeat spend = repeat revenue / x. Customers with only returns are counted and left out.
 pub fn btyd_from_summaries(summaries: &Summaries, as_of_day: i32) -> BtydStatistics {
     let at = summaries.at(as_of_day).unwrap_or_default();
-    // In parts, in parallel: a summary may hold millions of customers. The buyers of each part
-    // are counted first, so that every column is allocated once and each part fills its own
-    // stretch of it.
-    let parts: Vec<&[Option<CustomerSummary>]> = at.chunks(CUSTOMERS_PER_PART).collect();
-    let buyers: Vec<usize> = parts
-        .par_iter()
-        .map(|part| {
-            part.iter()
-                .flatten()
-                .filter(|s| s.purchase_span().is_some())
-                .count()
-        })
-        .collect();
-    let customers = buyers.iter().sum();
-    let present = at.par_iter().filter(|s| s.is_some()).count();
-    let mut out = BtydStatistics {
-        first_day: vec![0; customers],
-        repeat_purchases: vec![0; customers],
-        t_x_days: vec![0; customers],
-        t_cal_days: vec![0; customers],
-        mean_repeat_spend: vec![0.0; customers],
-        returns_only_customers: present - customers,
-        ..Default::default()
-    };
-    let stretches: Vec<_> = split_at_lengths(&mut out.first_day, &buyers)
-        .into_iter()
-        .zip(split_at_lengths(&mut out.repeat_purchases, &buyers))
-        .zip(split_at_lengths(&mut out.t_x_days, &buyers))
-        .zip(split_at_lengths(&mut out.t_cal_days, &buyers))
-        .zip(split_at_lengths(&mut out.mean_repeat_spend, &buyers))
-        .collect();
-    let ids: Vec<PackedText> = parts
-        .par_iter()
-        .enumerate()
-        .zip(stretches)
-        .map(|((p, part), ((((first_day, x), t_x), t_cal), spend))| {
-            let mut ids = PackedText::with_capacity(first_day.len(), 0);
-            let buyers = part.iter().enumerate().filter_map(|(j, summary)| {
-                let s = summary.as_ref()?;
-                Some((p * CUSTOMERS_PER_PART + j, s, s.purchase_span()?))
-            });
-            for (k, (i, s, (first, last))) in buyers.enumerate() {
-                ids.push(summaries.customer_id.get(i));
-                first_day[k] = first;
-                x[k] = s.purchase_days - 1;
-                t_x[k] = last - first;
-                t_cal[k] = as_of_day - first;
-                spend[k] = s.mean_repeat_spend();
-            }
-            ids
-        })
-        .collect();
-    out.customer_id = PackedText::with_capacity(customers, 0);
-    ids.iter().for_each(|part| out.customer_id.append(part));
-    out
+    btyd_columns(&summaries.customer_id, at.len(), |i| {
+        at[i].as_ref().map(|s| BtydRow::of(s, as_of_day))
+    })
 }
 
-/// Customers per part of [`btyd_from_summaries`].
-const CUSTOMERS_PER_PART: usize = 1 << 16;
+/// One customer's BTYD statistics: (first purchase day, x, t_x, T in days, mean repeat spend).
+#[derive(Clone, Copy)]
+struct BtydRow(i32, u32, i32, i32, f64);
 
-/// `values` cut into consecutive stretches of `lengths` (which add up to its length).
-fn split_at_lengths<'a, T>(mut values: &'a mut [T], lengths: &[usize]) -> Vec<&'a mut [T]> {
-    let mut stretches = Vec::with_capacity(lengths.len());
-    for &length in lengths {
-        let (stretch, rest) = std::mem::take(&mut values).split_at_mut(length);
-        stretches.push(stretch);
-        values = rest;
+impl BtydRow {
+    /// The statistics of a summary at `as_of_day`; `None` for a customer with only returns.
+    fn of(s: &CustomerSummary, as_of_day: i32) -> Option<BtydRow> {
+        let (first, last) = s.purchase_span()?;
+        Some(BtydRow(
+            first,
+            s.purchase_days - 1,
+            last - first,
+            as_of_day - first,
+            s.mean_repeat_spend(),
+        ))
     }
-    stretches
+}
+
+/// The statistics of the customers `0..customers` (ids in `ids`) whose `row_of` is
+/// `Some(Some(row))`; `Some(None)` is a customer with only returns, `None` one without rows.
+/// Buyers are found and the five columns filled in parallel passes.
+fn btyd_columns(
+    ids: &PackedText,
+    customers: usize,
+    row_of: impl Fn(usize) -> Option<Option<BtydRow>> + Sync,
+) -> BtydStatistics {
+    let buyers: Vec<usize> = (0..customers)
+        .into_par_iter()
+        .filter(|&i| matches!(row_of(i), Some(Some(_))))
+        .collect();
+    let present = (0..customers)
+        .into_par_iter()
+        .filter(|&i| row_of(i).is_some())
+        .count();
+    // Usually every customer is a buyer: the ids are then copied whole.
+    let customer_id = if buyers.len() == ids.len() {
+        ids.clone()
+    } else {
+        buyers.iter().map(|&i| ids.get(i)).collect()
+    };
+    let (first_day, (repeat_purchases, (t_x_days, (t_cal_days, mean_repeat_spend)))) = buyers
+        .par_iter()
+        .map(|&i| {
+            let BtydRow(first, x, t_x, t_cal, spend) =
+                row_of(i).flatten().expect("a buyer has statistics");
+            (first, (x, (t_x, (t_cal, spend))))
+        })
+        .unzip();
+    BtydStatistics {
+        customer_id,
+        first_day,
+        repeat_purchases,
+        t_x_days,
+        t_cal_days,
+        mean_repeat_spend,
+        returns_only_customers: present - buyers.len(),
+        rows_after_as_of: 0,
+    }
 }
 
 /// Repeat purchase days in `(as_of_day, holdout_end_day]` for each customer of `customer_id`
@@ -530,6 +531,32 @@ pub(crate) fn summaries_of_table(name: &str, raw: &RawTable) -> Result<ModelSumm
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// From the rows directly or from their summary, the same statistics: returns-only
+    /// customers counted and left out, customers first seen after the as-of date absent.
+    #[test]
+    fn statistics_of_rows_are_those_of_their_summary() {
+        let rows = || RowColumns {
+            customer: vec!["A", "L", "A", "B", "A", "R", "A"],
+            day: vec![0, 50, 10, 20, 30, 5, 10],
+            amount: vec![5.0, 1.0, 2.0, 9.0, 7.0, -4.0, 0.5],
+            is_return: vec![false, false, false, false, false, true, false],
+            order: None,
+        };
+        for as_of in [40, 10] {
+            let direct = btyd_of_rows(rows(), as_of, &mut Stopwatch::start("test"));
+            let summaries = Summaries::from_rows(&rows(), &[as_of]);
+            let viewed = btyd_from_summaries(&summaries, as_of);
+            // Debug text, so that a one-time buyer's NaN spend compares equal.
+            assert_eq!(format!("{direct:?}"), format!("{viewed:?}"));
+            assert_eq!(direct.returns_only_customers, 1);
+        }
+        let direct = btyd_of_rows(rows(), 40, &mut Stopwatch::start("test"));
+        assert_eq!(direct.customer_id.iter().collect::<Vec<_>>(), ["A", "B"]);
+        assert_eq!(direct.repeat_purchases, [2, 0]);
+        assert_eq!((direct.t_x_days[0], direct.t_cal_days[0]), (30, 40));
+        assert_eq!(direct.mean_repeat_spend[0], (2.0 + 0.5 + 7.0) / 2.0);
+    }
 
     #[test]
     fn week_is_seven_days_and_rates_compound() {

@@ -126,40 +126,51 @@ impl Summaries {
             return Summaries::default();
         }
         let customers = CustomerRows::new(&rows.customer);
-        Summaries::of_customers(customers, rows, cutoffs)
+        let columns = CustomerColumns::gather(&customers, rows);
+        Summaries::of_customers(customers, &columns, cutoffs)
     }
 
     /// [`Summaries::from_rows`], taking the rows so that their ids (16 bytes a row) are freed
-    /// as soon as they are grouped: the transaction path's peak memory.
-    pub fn from_owned_rows(mut rows: RowColumns, cutoffs: &[i32]) -> Summaries {
+    /// as soon as they are grouped, and the other columns once they are in customer order:
+    /// the transaction path's peak memory.
+    pub fn from_owned_rows(rows: RowColumns, cutoffs: &[i32]) -> Summaries {
         if cutoffs.is_empty() {
             return Summaries::default();
         }
         let customers = CustomerRows::new(&rows.customer);
-        rows.customer = Vec::new();
-        Summaries::of_customers(customers, &rows, cutoffs)
+        let columns = CustomerColumns::gather_owned(&customers, rows);
+        Summaries::of_customers(customers, &columns, cutoffs)
     }
 
-    /// The summaries of the grouped `customers` of `rows` at `cutoffs` (not empty).
-    fn of_customers(customers: CustomerRows, rows: &RowColumns, cutoffs: &[i32]) -> Summaries {
+    /// The summaries of the grouped `customers`, whose `columns` are in customer order, at
+    /// `cutoffs` (not empty).
+    fn of_customers(
+        customers: CustomerRows,
+        columns: &CustomerColumns,
+        cutoffs: &[i32],
+    ) -> Summaries {
         let mut cutoffs = cutoffs.to_vec();
         cutoffs.sort_unstable_by(|a, b| b.cmp(a));
         cutoffs.dedup();
-        let n = cutoffs.len();
-        // Customer c's summaries at the cut-offs are written in place at `flat[c * n..][..n]`:
-        // no per-task blocks to join afterwards.
-        let mut flat = vec![None; customers.customers() * n];
-        flat.par_chunks_mut(n)
-            .enumerate()
-            .with_min_len(CUSTOMERS_PER_TASK)
-            .for_each_init(DayScratch::default, |scratch, (c, out)| {
-                scratch.build(customers.rows_of(c), rows);
-                let orders = rows.order.as_ref().map(|_| scratch.new_orders.as_slice());
-                for (summary, &cutoff) in out.iter_mut().zip(&cutoffs) {
-                    *summary = summarise(&scratch.days, orders, cutoff);
-                }
-            });
+        let flat = summarise_all(&customers, columns, &cutoffs, |summary| summary);
         Summaries::keeping_present(customers.ids, cutoffs, flat)
+    }
+
+    /// `view` of every customer's summary at `cutoff`, customers in id order (`None`: no row
+    /// on or before it), taking the rows as [`Summaries::from_owned_rows`] does but without
+    /// keeping the summaries: what one view at one cut-off needs (a million summaries are
+    /// 72 MB written and read back otherwise). Returns every customer's id with the views.
+    pub fn view_owned_rows<T: Send>(
+        rows: RowColumns,
+        cutoff: i32,
+        view: impl Fn(&CustomerSummary) -> T + Sync,
+    ) -> (PackedText, Vec<Option<T>>) {
+        let customers = CustomerRows::new(&rows.customer);
+        let columns = CustomerColumns::gather_owned(&customers, rows);
+        let views = summarise_all(&customers, &columns, &[cutoff], |summary| {
+            summary.as_ref().map(&view)
+        });
+        (customers.ids, views)
     }
 
     /// The summaries of `flat` (each customer's at every cut-off in turn), by cut-off, without
@@ -366,9 +377,100 @@ impl CustomerWindows for Summaries {
     }
 }
 
+/// `view` of each customer's summary at each of `cutoffs`, in parallel: element `c * n + k` is
+/// customer `c` at `cutoffs[k]` (n cut-offs), collected in place (filling a placeholder first
+/// took as long as the summaries). A task's customers come in order, so each customer's days
+/// are built once for all the cut-offs.
+fn summarise_all<T: Send>(
+    customers: &CustomerRows,
+    columns: &CustomerColumns,
+    cutoffs: &[i32],
+    view: impl Fn(Option<CustomerSummary>) -> T + Sync,
+) -> Vec<T> {
+    let n = cutoffs.len();
+    let orders = columns.order.is_some();
+    (0..customers.customers() * n)
+        .into_par_iter()
+        .with_min_len(CUSTOMERS_PER_TASK * n)
+        .map_init(DayScratch::default, |scratch, at| {
+            let c = at / n;
+            if scratch.customer != Some(c) {
+                scratch.build(columns, customers.span_of(c));
+                scratch.customer = Some(c);
+            }
+            let new_orders = orders.then_some(scratch.new_orders.as_slice());
+            view(summarise(&scratch.days, new_orders, cutoffs[at % n]))
+        })
+        .collect()
+}
+
+/// The columns a summary reads, in customer order ([`CustomerRows::gather`]): customer `c`'s
+/// values are at `CustomerRows::span_of(c)`, in input order.
+struct CustomerColumns<'a> {
+    day: Vec<i32>,
+    amount: Vec<f64>,
+    is_return: Vec<bool>,
+    order: Option<Vec<Option<&'a str>>>,
+}
+
+impl<'a> CustomerColumns<'a> {
+    /// The columns of `rows` put in the order of `customers`, side by side on the thread pool.
+    fn gather(customers: &CustomerRows, rows: &RowColumns<'a>) -> CustomerColumns<'a> {
+        let ((day, amount), (is_return, order)) = rayon::join(
+            || {
+                rayon::join(
+                    || customers.gather(&rows.day),
+                    || customers.gather(&rows.amount),
+                )
+            },
+            || {
+                rayon::join(
+                    || customers.gather(&rows.is_return),
+                    || rows.order.as_ref().map(|order| customers.gather(order)),
+                )
+            },
+        );
+        CustomerColumns {
+            day,
+            amount,
+            is_return,
+            order,
+        }
+    }
+
+    /// [`CustomerColumns::gather`] on rows that are no longer needed: each column is freed as
+    /// soon as it is in customer order, so that at most one column is held twice (the
+    /// transaction path's peak memory).
+    fn gather_owned(customers: &CustomerRows, rows: RowColumns<'a>) -> CustomerColumns<'a> {
+        let RowColumns {
+            customer,
+            day,
+            amount,
+            is_return,
+            order,
+        } = rows;
+        drop(customer);
+        // In turn, each freed once gathered (fields are evaluated in the order written).
+        CustomerColumns {
+            amount: gathered(customers, amount),
+            day: gathered(customers, day),
+            is_return: gathered(customers, is_return),
+            order: order.map(|order| gathered(customers, order)),
+        }
+    }
+}
+
+/// `column` in the order of `customers`, the column itself freed.
+fn gathered<T: Copy + Send + Sync>(customers: &CustomerRows, column: Vec<T>) -> Vec<T> {
+    customers.gather(&column)
+}
+
 /// One customer's day history, rebuilt for each customer in scratch space.
 #[derive(Default)]
 struct DayScratch<'a> {
+    /// The customer whose days these are.
+    customer: Option<usize>,
+    /// The customer's rows (positions in their span) sorted by day.
     rows: Vec<usize>,
     days: Vec<Day>,
     /// Orders first seen on each day of `days`.
@@ -378,32 +480,38 @@ struct DayScratch<'a> {
 }
 
 impl<'a> DayScratch<'a> {
-    fn build(&mut self, customer_rows: &[u32], rows: &RowColumns<'a>) {
+    /// The day history of the customer whose values are at `span` of `columns`.
+    fn build(&mut self, columns: &CustomerColumns<'a>, span: std::ops::Range<usize>) {
+        let day = &columns.day[span.clone()];
+        let is_return = &columns.is_return[span.clone()];
         self.rows.clear();
-        self.rows
-            .extend(customer_rows.iter().map(|&row| row as usize));
-        self.rows.sort_by_key(|&row| rows.day[row]); // stable: same-day rows in input order
+        self.rows.extend(0..day.len());
+        // An export in date order needs no sort; stable: same-day rows stay in input order.
+        if !day.is_sorted() {
+            self.rows.sort_by_key(|&row| day[row]);
+        }
         self.days.clear();
         customer_days(
             &self.rows,
-            &rows.day,
-            &rows.amount,
-            &rows.is_return,
+            day,
+            &columns.amount[span.clone()],
+            is_return,
             &mut self.days,
         );
-        let Some(order) = rows.order.as_ref() else {
+        let Some(order) = columns.order.as_ref() else {
             return;
         };
+        let order = &order[span];
         // An order counts on the first day it has a purchase row; a purchase row without an
         // order id is its day's order.
         self.occasions.clear();
         self.occasions.extend(
             self.rows
                 .iter()
-                .filter(|&&row| !rows.is_return[row])
+                .filter(|&&row| !is_return[row])
                 .map(|&row| match order[row] {
-                    Some(id) => (Some(id), 0, rows.day[row]),
-                    None => (None, rows.day[row], rows.day[row]),
+                    Some(id) => (Some(id), 0, day[row]),
+                    None => (None, day[row], day[row]),
                 }),
         );
         self.occasions.sort_unstable();
@@ -559,6 +667,28 @@ mod tests {
         assert_eq!((a.orders, a.rows, a.revenue), (3, 3, 15.0));
         // Quarters at 50: (−41, 50] holds everything.
         assert_eq!(of(&s, "a", 50).unwrap().revenue_last_quarter, 17.0);
+    }
+
+    /// Rows out of date order (same-day rows keeping their order) give the same summaries at
+    /// every cut-off, with and without orders: sums run in date order whatever the input order.
+    #[test]
+    fn sums_run_in_date_order_whatever_the_input_order() {
+        let mut rows = ROWS.to_vec();
+        // Amounts whose float sum depends on the order of addition.
+        rows.extend([0.1, 0.2, 0.3].iter().enumerate().map(|(k, &amount)| {
+            let row: Row = ("f", 60 + k as i32, amount, false, None);
+            row
+        }));
+        let mut days_reversed = rows.clone();
+        days_reversed.sort_by_key(|r| std::cmp::Reverse(r.1)); // stable: same-day order kept
+        for with_orders in [true, false] {
+            let in_order = summaries(&rows, &[20, 30, 50, 70], with_orders);
+            let reversed = summaries(&days_reversed, &[20, 30, 50, 70], with_orders);
+            assert_eq!(in_order, reversed);
+        }
+        let s = summaries(&days_reversed, &[70], false);
+        assert_eq!(of(&s, "f", 70).unwrap().revenue, (0.1 + 0.2) + 0.3);
+        assert_ne!((0.1 + 0.2) + 0.3, 0.3 + 0.2 + 0.1);
     }
 
     #[test]
