@@ -159,13 +159,22 @@ impl<'a> PlainCsv<'a> {
         if self.rows() == 0 {
             return None;
         }
-        let cutoff = self.collect(|row| day_of(self.cell(row, CUTOFF)?))?;
-        let summaries = self.collect(|row| {
-            let summary = summary_of(&self.cells(row)?)?;
-            broken_rule(&summary, cutoff[row])
-                .is_none()
-                .then_some(Some(summary))
-        })?;
+        // Each record's cut-off and summary in one pass, written in place into both.
+        let refused = std::sync::atomic::AtomicBool::new(false);
+        let (mut cutoff, mut summaries) = (Vec::new(), Vec::new());
+        (0..self.rows())
+            .into_par_iter()
+            .with_min_len(ROWS_PER_TASK)
+            .map(|row| {
+                self.record(row).unwrap_or_else(|| {
+                    refused.store(true, std::sync::atomic::Ordering::Relaxed);
+                    (0, None)
+                })
+            })
+            .unzip_into_vecs(&mut cutoff, &mut summaries);
+        if refused.into_inner() {
+            return None;
+        }
         timer.lap("convert");
         let pieces = (0..self.rows())
             .into_par_iter()
@@ -181,6 +190,16 @@ impl<'a> PlainCsv<'a> {
         drop(self);
         timer.lap("group");
         records(source, (cutoff, summaries), customers, timer)
+    }
+
+    /// Record `row`'s cut-off and summary, checked; `None` when a cell or a rule refuses it.
+    fn record(&self, row: usize) -> Option<(i32, Option<CustomerSummary>)> {
+        let cells = self.cells(row)?;
+        let cutoff = day_of(cells[CUTOFF]?)?;
+        let summary = summary_of(&cells)?;
+        broken_rule(&summary, cutoff)
+            .is_none()
+            .then_some((cutoff, Some(summary)))
     }
 
     /// Record `row`'s customer id as the side-table reader reads it (see the typed reader).
