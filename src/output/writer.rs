@@ -388,13 +388,22 @@ fn write_fixed(out: &mut Vec<u8>, value: f64, decimals: usize) {
             if value.is_sign_negative() {
                 out.push(b'-');
             }
-            let mut digits = itoa::Buffer::new();
-            out.extend_from_slice(digits.format(units / scale).as_bytes());
-            if decimals > 0 {
-                let fraction = digits.format(units % scale);
-                out.push(b'.');
-                out.resize(out.len() + decimals - fraction.len(), b'0');
-                out.extend_from_slice(fraction.as_bytes());
+            // One integer to digits, the point put `decimals` from the end (`0.` and zeros
+            // first when there are no more digits than decimals).
+            let mut buffer = itoa::Buffer::new();
+            let digits = buffer.format(units).as_bytes();
+            match digits.len().checked_sub(decimals) {
+                _ if decimals == 0 => out.extend_from_slice(digits),
+                Some(point) if point > 0 => {
+                    out.extend_from_slice(&digits[..point]);
+                    out.push(b'.');
+                    out.extend_from_slice(&digits[point..]);
+                }
+                _ => {
+                    out.extend_from_slice(b"0.");
+                    out.resize(out.len() + decimals - digits.len(), b'0');
+                    out.extend_from_slice(digits);
+                }
             }
             return;
         }
@@ -608,6 +617,13 @@ mod tests {
             99.995,
             1e15 + 0.3,
             5e-324,
+            0.0005,
+            0.0499,
+            -0.0499,
+            0.9999,
+            9.99996,
+            123.4567,
+            -7.25e-3,
         ] {
             for decimals in 0..=8 {
                 assert_eq!(fixed(value, decimals), format!("{value:.decimals$}"));

@@ -58,19 +58,21 @@ pub fn value_tiers(values: &[f64], shares: &[f64]) -> Vec<usize> {
     // value reaches the b-th largest: one selection per bound, no sort of all the values.
     let mut ranked: Vec<f64> = values.par_iter().copied().filter(|v| !v.is_nan()).collect();
     // Per bound, the value a customer must reach: None when everyone does, NaN when no one
-    // does (a bound of 0; nothing is >= NaN).
-    let thresholds: Vec<Option<f64>> = bounds
-        .iter()
-        .map(|&b| match b {
+    // does (a bound of 0; nothing is >= NaN). The largest bound is selected first: the next
+    // is then among the values ranked above it, a shorter slice to select in.
+    let mut thresholds: Vec<Option<f64>> = vec![None; bounds.len()];
+    let mut above = ranked.len();
+    for (threshold, &b) in thresholds.iter_mut().zip(&bounds).rev() {
+        *threshold = match b {
             0 => Some(f64::NAN),
             b if b >= ranked.len() => None,
-            b => Some(
-                *ranked
-                    .select_nth_unstable_by(b - 1, |x, y| y.total_cmp(x))
-                    .1,
-            ),
-        })
-        .collect();
+            b => {
+                let slice = &mut ranked[..above.max(b)];
+                above = b - 1;
+                Some(*slice.select_nth_unstable_by(b - 1, |x, y| y.total_cmp(x)).1)
+            }
+        };
+    }
     let tier_of = |value: f64| {
         thresholds
             .iter()
