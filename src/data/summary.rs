@@ -363,7 +363,43 @@ pub(crate) fn whole_of(value: f64) -> Option<i64> {
 
 /// A finite amount.
 pub(crate) fn amount_of(text: &str) -> Option<f64> {
-    text.parse::<f64>().ok().filter(|v| v.is_finite())
+    short_decimal(text.as_bytes())
+        .or_else(|| text.parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+}
+
+/// `[-]digits[.digits]` with few enough digits to be read exactly as `parse::<f64>` reads it,
+/// but without its general machinery (a summary has tens of millions of amounts): an integer
+/// of at most 2^53 and a power of ten of at most 10^22 are both exact doubles, so their
+/// quotient, rounded once, is the correctly rounded value of the decimal (Clinger's fast path).
+/// `None` for anything else, which the general parser then reads.
+fn short_decimal(text: &[u8]) -> Option<f64> {
+    const POWERS_OF_TEN: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    const MAX_DIGITS: usize = 19; // 10^19 - 1 fits a u64
+    let (negative, text) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let (mut mantissa, mut digits, mut decimals, mut point) = (0u64, 0usize, 0usize, false);
+    for &byte in text {
+        match byte {
+            b'0'..=b'9' if digits < MAX_DIGITS => {
+                mantissa = 10 * mantissa + u64::from(byte - b'0');
+                digits += 1;
+                decimals += usize::from(point);
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if digits == 0 || mantissa > 1 << 53 {
+        return None;
+    }
+    let value = mantissa as f64 / POWERS_OF_TEN.get(decimals)?;
+    Some(if negative { -value } else { value })
 }
 
 /// A date `YYYY-MM-DD` (a datetime's time of day is dropped), as days since 1970-01-01.
@@ -533,6 +569,7 @@ impl Cells<'_> {
 #[cfg(test)]
 mod tests {
     use chrono::Datelike;
+    use proptest::prelude::*;
 
     use super::*;
 
@@ -640,5 +677,47 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("column 'purchase_days'"), "{err}");
+    }
+
+    proptest! {
+        #[test]
+        fn short_decimals_read_as_the_general_parser_reads_them(
+            sign in prop::sample::select(vec!["", "-", "+"]),
+            whole in "[0-9]{0,12}",
+            point in prop::bool::ANY,
+            fraction in "[0-9]{0,10}",
+        ) {
+            let text = format!("{sign}{whole}{}{fraction}", if point { "." } else { "" });
+            let general = text.parse::<f64>().ok().filter(|v| v.is_finite());
+            prop_assert_eq!(amount_of(&text).map(f64::to_bits), general.map(f64::to_bits), "{}", text);
+        }
+    }
+
+    #[test]
+    fn amounts_near_the_fast_paths_limits_read_as_the_general_parser_reads_them() {
+        for text in [
+            "9007199254740992",
+            "9007199254740993",
+            "900719925474099.3",
+            "0.1234567890123456789",
+            "644.8000000000001",
+            "1234567890123456789012",
+            "0.0000000000000000000001",
+            "-0.0",
+            "5.",
+            ".5",
+            ".",
+            "-",
+            "1e3",
+            "inf",
+            "1..2",
+        ] {
+            let general = text.parse::<f64>().ok().filter(|v| v.is_finite());
+            assert_eq!(
+                amount_of(text).map(f64::to_bits),
+                general.map(f64::to_bits),
+                "{text}"
+            );
+        }
     }
 }

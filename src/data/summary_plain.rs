@@ -8,8 +8,6 @@
 //! steps aside and the typed reader reads the file; a refused cell is refused by the
 //! side-table reader too, which then names it.
 
-use std::borrow::Cow;
-
 use rayon::prelude::*;
 
 use super::delimited::detect_delimiter;
@@ -32,7 +30,8 @@ const BYTES_PER_TASK: usize = 1 << 22;
 
 /// A summary file's text cut into lines, with where each summary column is on a line.
 pub(super) struct PlainCsv<'a> {
-    text: Cow<'a, str>,
+    /// UTF-8 text (checked in [`PlainCsv::of`]).
+    text: Text<'a>,
     delimiter: u8,
     /// Where the first record starts, and where each record ends (its line feed, or the end
     /// of the text).
@@ -52,16 +51,11 @@ impl<'a> PlainCsv<'a> {
     pub(super) fn of(file: &'a SummaryFile) -> Option<PlainCsv<'a>> {
         let (text, format) = match &file.bytes {
             SummaryBytes::Parquet(_) => return None,
-            SummaryBytes::File(path, format) => {
-                let text = String::from_utf8(read_in_parallel(path)?).ok()?;
-                (Cow::Owned(text), *format)
-            }
-            SummaryBytes::Memory(bytes, format) => {
-                (Cow::Borrowed(std::str::from_utf8(bytes).ok()?), *format)
-            }
+            SummaryBytes::File(path, format) => (Text::mapped(path)?, *format),
+            SummaryBytes::Memory(bytes, format) => (Text::Held(bytes), *format),
         };
-        let header_end = memchr::memchr(b'\n', text.as_bytes()).unwrap_or(text.len());
-        let header = &text.as_bytes()[..header_end];
+        let header_end = memchr::memchr(b'\n', &text).unwrap_or(text.len());
+        let header = &text[..header_end];
         let own = if format == InputFormat::Tsv {
             b'\t'
         } else {
@@ -76,7 +70,7 @@ impl<'a> PlainCsv<'a> {
             }
         }
         let first = (header_end + 1).min(text.len());
-        let ends = line_ends(&text.as_bytes()[first..])?
+        let ends = line_ends(&text[first..])?
             .into_iter()
             .map(|end| first + end)
             .collect();
@@ -106,8 +100,10 @@ impl<'a> PlainCsv<'a> {
         } else {
             self.ends[row - 1] + 1
         };
-        // Line ends are line feeds: the cuts fall between characters.
         let line = self.text.get(start..self.ends[row])?;
+        // SAFETY: the header and the body were checked as UTF-8 (`columns_at`, `line_ends`),
+        // and the cuts are at line feeds, between characters: the line is UTF-8.
+        let line = unsafe { std::str::from_utf8_unchecked(line) };
         Some(line.strip_suffix('\r').unwrap_or(line))
     }
 
@@ -265,21 +261,32 @@ fn summary_of(cells: &[Option<&str>; SUMMARY_COLUMNS.len()]) -> Option<CustomerS
     })
 }
 
-/// The bytes of the file at `path`, read in pieces in parallel (a summary of millions of
-/// customers is hundreds of megabytes: the copies and the page faults are shared out).
-fn read_in_parallel(path: &std::path::Path) -> Option<Vec<u8>> {
-    use std::os::unix::fs::FileExt;
-    let file = std::fs::File::open(path).ok()?;
-    let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
-    let mut bytes = vec![0u8; len];
-    let read = bytes
-        .par_chunks_mut(BYTES_PER_TASK)
-        .enumerate()
-        .all(|(k, piece)| {
-            file.read_exact_at(piece, (k * BYTES_PER_TASK) as u64)
-                .is_ok()
-        });
-    read.then_some(bytes)
+/// A summary file's bytes: mapped from the file on disk (no copy to make), or held in memory.
+enum Text<'a> {
+    Mapped(memmap2::Mmap),
+    Held(&'a [u8]),
+}
+
+impl Text<'_> {
+    fn mapped(path: &std::path::Path) -> Option<Self> {
+        let file = std::fs::File::open(path).ok()?;
+        // SAFETY: the map is read only. Were the file truncated while it is read, reading the
+        // lost pages would stop the process (SIGBUS), as polars' reader of a mapped CSV file
+        // would: the same risk as before, for an input no one should write while it is read.
+        let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+        Some(Text::Mapped(map))
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Text::Mapped(map) => map,
+            Text::Held(bytes) => bytes,
+        }
+    }
 }
 
 /// For each field of the header line, the summary column it names; `None` when the header is
@@ -302,8 +309,9 @@ fn columns_at(header: &[u8], delimiter: u8) -> Option<Vec<Option<usize>>> {
 }
 
 /// Where each line of `body` ends (its line feed, or the end of the text for a last line
-/// without one), in parallel; `None` when a line is blank, or the text holds a quote or a
-/// carriage return that does not end a line (the `csv` reader would read those otherwise).
+/// without one), in parallel; `None` when the text is not UTF-8, a line is blank, or the text
+/// holds a quote or a carriage return that does not end a line (the `csv` reader would read
+/// those otherwise).
 fn line_ends(body: &[u8]) -> Option<Vec<usize>> {
     if memchr::memchr(b'"', body).is_some() {
         return None;
@@ -326,6 +334,8 @@ fn line_ends(body: &[u8]) -> Option<Vec<usize>> {
         .map(|piece| {
             let (start, end) = (piece[0], piece[1]);
             let text = &body[start..end];
+            // A piece starts after a line feed: a cut between characters.
+            std::str::from_utf8(text).ok()?;
             let carriage_returns = memchr::memchr_iter(b'\r', text);
             let lone = carriage_returns
                 .into_iter()
