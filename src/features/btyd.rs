@@ -324,44 +324,54 @@ impl BtydRow {
 
 /// The statistics of the customers `0..customers` (ids in `ids`) whose `row_of` is
 /// `Some(Some(row))`; `Some(None)` is a customer with only returns, `None` one without rows.
-/// Buyers are found and the five columns filled in parallel passes.
+/// One parallel pass counts the buyers, one fills the five columns in place.
 fn btyd_columns(
     ids: &PackedText,
     customers: usize,
     row_of: impl Fn(usize) -> Option<Option<BtydRow>> + Sync,
 ) -> BtydStatistics {
-    let buyers: Vec<usize> = (0..customers)
+    let (buyers, present) = (0..customers)
         .into_par_iter()
-        .filter(|&i| matches!(row_of(i), Some(Some(_))))
-        .collect();
-    let present = (0..customers)
-        .into_par_iter()
-        .filter(|&i| row_of(i).is_some())
-        .count();
-    // Usually every customer is a buyer: the ids are then copied whole.
-    let customer_id = if buyers.len() == ids.len() {
-        ids.clone()
-    } else {
-        buyers.iter().map(|&i| ids.get(i)).collect()
-    };
-    let (first_day, (repeat_purchases, (t_x_days, (t_cal_days, mean_repeat_spend)))) = buyers
-        .par_iter()
-        .map(|&i| {
-            let BtydRow(first, x, t_x, t_cal, spend) =
-                row_of(i).flatten().expect("a buyer has statistics");
-            (first, (x, (t_x, (t_cal, spend))))
+        .map(|i| match row_of(i) {
+            Some(Some(_)) => (1, 1),
+            Some(None) => (0, 1),
+            None => (0, 0),
         })
-        .unzip();
-    BtydStatistics {
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    // Usually every customer is a buyer: the ids are then copied whole, and customer k is
+    // buyer k.
+    let (customer_id, buyer_index) = if buyers == customers {
+        (ids.clone(), None)
+    } else {
+        let index: Vec<usize> = (0..customers)
+            .into_par_iter()
+            .filter(|&i| matches!(row_of(i), Some(Some(_))))
+            .collect();
+        (index.iter().map(|&i| ids.get(i)).collect(), Some(index))
+    };
+    let mut out = BtydStatistics {
         customer_id,
-        first_day,
-        repeat_purchases,
-        t_x_days,
-        t_cal_days,
-        mean_repeat_spend,
-        returns_only_customers: present - buyers.len(),
+        first_day: vec![0; buyers],
+        repeat_purchases: vec![0; buyers],
+        t_x_days: vec![0; buyers],
+        t_cal_days: vec![0; buyers],
+        mean_repeat_spend: vec![0.0; buyers],
+        returns_only_customers: present - buyers,
         rows_after_as_of: 0,
-    }
+    };
+    out.first_day
+        .par_iter_mut()
+        .zip(&mut out.repeat_purchases)
+        .zip(&mut out.t_x_days)
+        .zip(&mut out.t_cal_days)
+        .zip(&mut out.mean_repeat_spend)
+        .enumerate()
+        .for_each(|(k, ((((first, x), t_x), t_cal), spend))| {
+            let i = buyer_index.as_ref().map_or(k, |index| index[k]);
+            let row = row_of(i).flatten().expect("a buyer has statistics");
+            BtydRow(*first, *x, *t_x, *t_cal, *spend) = row;
+        });
+    out
 }
 
 /// Repeat purchase days in `(as_of_day, holdout_end_day]` for each customer of `customer_id`
