@@ -339,8 +339,8 @@ fn btyd_columns(
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     // Usually every customer is a buyer: the ids are then copied whole, and customer k is
-    // buyer k.
-    let (customer_id, buyer_index) = if buyers == customers {
+    // buyer k. (A cut-off the summary lacks has no customers, whatever `ids` holds.)
+    let (customer_id, buyer_index) = if buyers == customers && customers == ids.len() {
         (ids.clone(), None)
     } else {
         let index: Vec<usize> = (0..customers)
