@@ -98,7 +98,7 @@ fn iso_days(values: &StringChunked) -> Option<Int32Chunked> {
         let day = match last {
             Some((text, day)) if text == value => day,
             _ => {
-                let day = iso_day(value)?;
+                let day = super::dates::iso_day(value.as_bytes())?;
                 last = Some((value, day));
                 day
             }
@@ -106,22 +106,6 @@ fn iso_days(values: &StringChunked) -> Option<Int32Chunked> {
         days.push(day);
     }
     Some(Int32Chunked::from_vec(values.name().clone(), days))
-}
-
-/// Days since 1970-01-01 of a valid date written `YYYY-MM-DD` (digits only, zero-padded).
-fn iso_day(value: &str) -> Option<i32> {
-    let bytes = value.as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        bytes[range].iter().try_fold(0u32, |n, &b| {
-            b.is_ascii_digit().then(|| 10 * n + u32::from(b - b'0'))
-        })
-    };
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return None;
-    }
-    let year = i32::try_from(digits(0..4)?).ok()?;
-    let date = chrono::NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)?;
-    Some(super::dates::day_number(date))
 }
 
 /// Amounts as numbers (Float64): with `decimal_comma`, text written `1.234,50` is rewritten
@@ -335,7 +319,7 @@ mod tests {
             let values = StringChunked::from_slice("d".into(), &[written.as_str()]);
             let polars = values.as_date(Some(ISO_DATE), false).unwrap().into_series();
             let polars = polars.cast(&DataType::Int32).unwrap().i32().unwrap().get(0);
-            proptest::prop_assert_eq!(iso_day(&written), polars);
+            proptest::prop_assert_eq!(super::super::dates::iso_day(written.as_bytes()), polars);
         }
     }
 

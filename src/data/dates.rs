@@ -119,8 +119,48 @@ pub fn resolve_as_of(as_of: Option<&str>, last_day: i32) -> Result<i32, crate::e
     }
 }
 
+/// Days since 1970-01-01 of a valid date written `YYYY-MM-DD` (digits only, zero-padded), the
+/// usual spelling, without the general parser (which reads it the same): the digits checked
+/// and the day counted directly (exports and summaries have millions of dates).
+pub fn iso_day(bytes: &[u8]) -> Option<i32> {
+    let digits = |range: std::ops::Range<usize>| {
+        bytes[range].iter().try_fold(0i32, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + i32::from(b - b'0'))
+        })
+    };
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    (1..=month_days)
+        .contains(&day)
+        .then(|| days_from_civil(year, month, day))
+}
+
+/// Days since 1970-01-01 of a valid date of the years 0–9999 (H. Hinnant, "chrono-Compatible
+/// Low-Level Date Algorithms", days_from_civil, for years that are not negative).
+fn days_from_civil(year: i32, month: i32, day: i32) -> i32 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let shifted_month = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 #[cfg(test)]
 mod tests {
+    use chrono::Datelike;
+
     use super::*;
 
     #[test]
@@ -190,5 +230,38 @@ mod tests {
     fn datetime_parses_to_its_date() {
         let d = parse_date("2010-12-01 08:26:00", "%Y-%m-%d %H:%M:%S").unwrap();
         assert_eq!(d, NaiveDate::from_ymd_opt(2010, 12, 1).unwrap());
+    }
+
+    #[test]
+    fn iso_days_are_the_general_parsers_days() {
+        let start = NaiveDate::from_ymd_opt(0, 1, 1).unwrap();
+        let end = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+        // Every day of the first and last years, and around the common ones, then a stride.
+        let mut date = start;
+        while date <= end {
+            let text = date.format("%Y-%m-%d").to_string();
+            assert_eq!(iso_day(text.as_bytes()), Some(day_number(date)), "{text}");
+            let near = (1890..2110).contains(&date.year()) || date.year() < 2 || date.year() > 9997;
+            date += chrono::Duration::days(if near { 1 } else { 97 });
+        }
+        for text in [
+            "2023-02-29",
+            "1900-02-29",
+            "2025-04-31",
+            "2025-13-01",
+            "2025-00-10",
+            "2025-01-00",
+            "2025-01-32",
+            "2025-1-01x",
+            "2025/01/01",
+            "+025-01-01",
+            "2025-01-1a",
+        ] {
+            assert_eq!(iso_day(text.as_bytes()), None, "{text}");
+        }
+        assert_eq!(
+            iso_day(b"2000-02-29"),
+            Some(day_number(NaiveDate::from_ymd_opt(2000, 2, 29).unwrap()))
+        );
     }
 }
