@@ -8,6 +8,8 @@
 //! steps aside and the typed reader reads the file; a refused cell is refused by the
 //! side-table reader too, which then names it.
 
+use std::sync::atomic::AtomicBool;
+
 use rayon::prelude::*;
 
 use super::delimited::detect_delimiter;
@@ -16,7 +18,9 @@ use super::summary::{
     CustomerSummary, SUMMARY_COLUMNS, SUMMARY_VERSION, SummaryBytes, SummaryFile, SummaryRecords,
     amount_of, broken_rule, day_of, whole_number,
 };
-use super::summary_typed::{Customers, ROWS_PER_TASK, joined_when_increasing, packed_ids, records};
+use super::summary_typed::{
+    Customers, ROWS_PER_TASK, joined_when_increasing, or_refused, packed_ids, records,
+};
 use crate::data::options::InputFormat;
 use crate::output::Stopwatch;
 
@@ -136,16 +140,11 @@ impl<'a> PlainCsv<'a> {
         &self,
         value: impl Fn(usize) -> Option<T> + Sync,
     ) -> Option<Vec<T>> {
-        let refused = std::sync::atomic::AtomicBool::new(false);
+        let refused = AtomicBool::new(false);
         let out = (0..self.rows())
             .into_par_iter()
             .with_min_len(ROWS_PER_TASK)
-            .map(|row| {
-                value(row).unwrap_or_else(|| {
-                    refused.store(true, std::sync::atomic::Ordering::Relaxed);
-                    T::default()
-                })
-            })
+            .map(|row| or_refused(value(row), &refused))
             .collect();
         (!refused.into_inner()).then_some(out)
     }
@@ -156,17 +155,12 @@ impl<'a> PlainCsv<'a> {
             return None;
         }
         // Each record's cut-off and summary in one pass, written in place into both.
-        let refused = std::sync::atomic::AtomicBool::new(false);
+        let refused = AtomicBool::new(false);
         let (mut cutoff, mut summaries) = (Vec::new(), Vec::new());
         (0..self.rows())
             .into_par_iter()
             .with_min_len(ROWS_PER_TASK)
-            .map(|row| {
-                self.record(row).unwrap_or_else(|| {
-                    refused.store(true, std::sync::atomic::Ordering::Relaxed);
-                    (0, None)
-                })
-            })
+            .map(|row| or_refused(self.record(row), &refused))
             .unzip_into_vecs(&mut cutoff, &mut summaries);
         if refused.into_inner() {
             return None;

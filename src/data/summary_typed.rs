@@ -185,6 +185,15 @@ struct Table {
 /// Rows converted per parallel task.
 pub(super) const ROWS_PER_TASK: usize = 1 << 14;
 
+/// `value`, or a default in its place with `refused` raised: rows converted in parallel
+/// straight into their result, the whole result dropped afterwards when any was refused.
+pub(super) fn or_refused<T: Default>(value: Option<T>, refused: &AtomicBool) -> T {
+    value.unwrap_or_else(|| {
+        refused.store(true, Ordering::Relaxed);
+        T::default()
+    })
+}
+
 impl Table {
     /// The cells of the summary's `columns` (in the order of [`SUMMARY_COLUMNS`]).
     fn new(mut columns: Vec<Column>) -> Option<Table> {
@@ -257,12 +266,7 @@ impl Table {
         let mut out = Vec::with_capacity(self.rows());
         for (k, &(first, len)) in self.chunks.iter().enumerate() {
             let rows = (0..len).into_par_iter().with_min_len(ROWS_PER_TASK);
-            out.par_extend(rows.map(|row| {
-                value(k, row, first + row).unwrap_or_else(|| {
-                    refused.store(true, Ordering::Relaxed);
-                    T::default()
-                })
-            }));
+            out.par_extend(rows.map(|row| or_refused(value(k, row, first + row), &refused)));
             if refused.load(Ordering::Relaxed) {
                 return None;
             }
