@@ -1,6 +1,7 @@
 //! What polars' CSV reader does not check in a delimited export: which delimiter the header uses,
-//! that every row has the header's number of fields, that every quote is closed, and that the
-//! fields an analysis reads are UTF-8. Messages name the line and at most one line of text.
+//! that every row has the header's number of fields, that every quote is closed, that no quote
+//! in the middle of a value makes polars split rows otherwise than a CSV reader does, and that
+//! the fields an analysis reads are UTF-8. Messages name the line and at most one line of text.
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -12,6 +13,9 @@ const BLANK: &str = "is blank; remove blank lines between rows (blank lines at t
 
 /// Longest excerpt of the input quoted in a message.
 const EXCERPT_CHARS: usize = 80;
+
+/// A quote in the middle of a value that polars reads otherwise than the csv reader, as reported.
+const MISREAD_QUOTE: &str = "a quote in the middle of a value leaves the quotes unbalanced, so rows and columns cannot be told apart; put the whole value in quotes and double the quote inside it (\"12\"\" ruler\"), or remove it";
 
 /// The delimiter the header line uses: the candidate (`,` `;` tab `|`) found most often outside
 /// quotes, or `default` when the line holds none of them (a one-column header).
@@ -167,7 +171,9 @@ impl PlainLines {
 
 /// Reads every record after the header and returns the first structural problem as a message
 /// (without the file name): a row with more or fewer fields than the header, a quote left open
-/// at the end of the file, or invalid UTF-8 (polars refuses it in any column, read or not).
+/// at the end of the file, invalid UTF-8 (polars refuses it in any column, read or not), or a
+/// quote in the middle of a value, the header's included, that polars reads otherwise
+/// ([`first_misread_quote`]).
 pub fn first_problem<R: Read + Seek>(
     mut reader: csv::Reader<R>,
     delimiter: u8,
@@ -244,6 +250,26 @@ pub fn first_problem<R: Read + Seek>(
         last_multiline = spanning.map(|field| (byte, field));
     }
     let mut source = reader.into_inner();
+    // polars does not read the rows checked above when it reads a quote otherwise: that quote
+    // is named unless the problem found comes before it.
+    source.seek(SeekFrom::Start(0)).map_err(csv::Error::from)?;
+    let misread = first_misread_quote(&mut source, delimiter).map_err(csv::Error::from)?;
+    if let Some(quote) =
+        misread.filter(|quote| problem.as_ref().is_none_or(|(byte, _)| quote.byte < *byte))
+    {
+        let column = column_name(quote.column);
+        let opened = match quote.value_line < quote.line {
+            true => format!(
+                " (in a quoted value from line {}: is its quote left open?)",
+                quote.value_line
+            ),
+            false => String::new(),
+        };
+        return Ok(Some(format!(
+            "line {}, column {column}{opened}: {MISREAD_QUOTE}",
+            quote.line
+        )));
+    }
     if let Some((byte, message)) = problem {
         if message == BLANK {
             let line = first_line_read(&mut source, byte).map_err(csv::Error::from)?;
@@ -273,6 +299,199 @@ pub fn first_problem<R: Read + Seek>(
         }
     }
     Ok(None)
+}
+
+/// A quote that polars and the csv reader read differently (see [`first_misread_quote`]).
+#[derive(Debug, PartialEq)]
+struct MisreadQuote {
+    /// Its offset in the file.
+    byte: u64,
+    /// Its line, from 1.
+    line: u64,
+    /// Its column as the csv reader counts them, from 0.
+    column: usize,
+    /// The line its value starts on (earlier when a quoted value runs over line breaks).
+    value_line: u64,
+}
+
+/// The first quote in the middle of a value (one that does not start with a quote, or after
+/// the closing quote of one that does) after which polars and the csv reader disagree where a
+/// row or a field ends. The csv reader takes such a quote as text; polars ends a line only at
+/// a line break after an even number of quotes in the file, and a quoted field only at a
+/// delimiter after an even number in the field. An odd number of them in a row (the header's
+/// `I"nvoiceNo`, `12" ruler`) joins it with the rows after it in polars' reading: rows lost
+/// after the header, or a read that fails, and the batches of `--memory-limit`, which start
+/// with the header, lose others. An even number (`5" x 7"`) is read alike by both and passes.
+fn first_misread_quote(
+    mut source: impl Read,
+    delimiter: u8,
+) -> std::io::Result<Option<MisreadQuote>> {
+    let mut scan = QuoteScan::new(delimiter);
+    // Both readers skip a byte-order mark at the start of the file.
+    let mut start = Vec::with_capacity(UTF8_BOM.len());
+    (&mut source)
+        .take(UTF8_BOM.len() as u64)
+        .read_to_end(&mut start)?;
+    if start != UTF8_BOM {
+        for (at, &byte) in (0..).zip(&start) {
+            if scan.disagrees_at(byte, at) {
+                return Ok(Some(scan.misread_quote(at)));
+            }
+        }
+    }
+    let mut offset = start.len() as u64;
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let read = match source.read(&mut buffer) {
+            Ok(0) => return Ok(None),
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        for (at, &byte) in (offset..).zip(&buffer[..read]) {
+            if scan.disagrees_at(byte, at) {
+                return Ok(Some(scan.misread_quote(at)));
+            }
+        }
+        offset += read as u64;
+    }
+}
+
+/// A UTF-8 byte-order mark.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Where the csv reader is in a field (csv-core's states, a doubled quote `""` included).
+#[derive(Clone, Copy, PartialEq)]
+enum CsvField {
+    Start,
+    Unquoted,
+    Quoted,
+    /// After a quote inside a quoted field: the closing one, or the first of a `""`.
+    QuoteInQuoted,
+}
+
+/// The csv reader's and polars' reading of a delimited file side by side, byte by byte, while
+/// they agree (so a field or row starts at the same byte for both).
+struct QuoteScan {
+    delimiter: u8,
+    csv: CsvField,
+    /// polars: an odd number of quotes since the start of the file.
+    odd_in_file: bool,
+    /// polars: the field started with a quote.
+    quoted_field: bool,
+    /// polars: an odd number of quotes since the start of a field that started with one.
+    odd_in_field: bool,
+    line: u64,
+    column: usize,
+    /// The line the current field starts on.
+    field_line: u64,
+    /// The first quote in the middle of a value in the current row.
+    suspect: Option<MisreadQuote>,
+}
+
+impl QuoteScan {
+    fn new(delimiter: u8) -> QuoteScan {
+        QuoteScan {
+            delimiter,
+            csv: CsvField::Start,
+            odd_in_file: false,
+            quoted_field: false,
+            odd_in_field: false,
+            line: 1,
+            column: 0,
+            field_line: 1,
+            suspect: None,
+        }
+    }
+
+    /// Reads the byte at offset `at`; whether the two readers disagree there (one ends a field
+    /// or a row at it, the other does not).
+    fn disagrees_at(&mut self, byte: u8, at: u64) -> bool {
+        match byte {
+            b'"' => self.quote(at),
+            b'\n' => return self.line_break(),
+            // The csv reader ends a row at a carriage return too (polars reads it as text).
+            b'\r' if self.csv != CsvField::Quoted => {
+                self.csv = CsvField::Start;
+                self.column = 0;
+            }
+            _ if byte == self.delimiter => return self.field_end(),
+            _ if matches!(self.csv, CsvField::Start | CsvField::QuoteInQuoted) => {
+                self.csv = CsvField::Unquoted;
+            }
+            _ => {}
+        }
+        false
+    }
+
+    fn quote(&mut self, at: u64) {
+        self.odd_in_file = !self.odd_in_file;
+        if self.csv == CsvField::Start {
+            self.quoted_field = true;
+        }
+        self.odd_in_field ^= self.quoted_field;
+        self.csv = match self.csv {
+            CsvField::Start | CsvField::QuoteInQuoted => CsvField::Quoted,
+            CsvField::Quoted => CsvField::QuoteInQuoted,
+            CsvField::Unquoted => {
+                let (line, column, value_line) = (self.line, self.column, self.field_line);
+                self.suspect.get_or_insert(MisreadQuote {
+                    byte: at,
+                    line,
+                    column,
+                    value_line,
+                });
+                CsvField::Unquoted
+            }
+        };
+    }
+
+    fn field_end(&mut self) -> bool {
+        let csv_ends = self.csv != CsvField::Quoted;
+        let polars_ends = !(self.quoted_field && self.odd_in_field);
+        if csv_ends != polars_ends {
+            return true;
+        }
+        if csv_ends {
+            self.start_field();
+            self.column += 1;
+        }
+        false
+    }
+
+    fn line_break(&mut self) -> bool {
+        let csv_ends = self.csv != CsvField::Quoted;
+        let polars_ends = !self.odd_in_file;
+        if csv_ends != polars_ends {
+            return true;
+        }
+        self.line += 1;
+        if csv_ends {
+            self.start_field();
+            self.column = 0;
+            self.suspect = None;
+        }
+        false
+    }
+
+    fn start_field(&mut self) {
+        self.csv = CsvField::Start;
+        self.field_line = self.line;
+        self.quoted_field = false;
+        self.odd_in_field = false;
+    }
+
+    /// The quote to name once the readers disagree at offset `at`: the row's first quote in
+    /// the middle of a value (there is one unless a carriage return ended the row for the csv
+    /// reader alone), else where they disagree.
+    fn misread_quote(&mut self, at: u64) -> MisreadQuote {
+        self.suspect.take().unwrap_or(MisreadQuote {
+            byte: at,
+            line: self.line,
+            column: self.column,
+            value_line: self.field_line,
+        })
+    }
 }
 
 /// The line (from 1) on which the record starting at `byte` begins. The csv reader's own line
@@ -510,6 +729,59 @@ mod tests {
         assert_eq!(shown("a\tb\0"), "a\\tb\\u{0}");
         assert_eq!(shown(&"x".repeat(100)).chars().count(), EXCERPT_CHARS + 1);
         assert_eq!(shown("plain"), "plain");
+    }
+
+    fn misread(text: &str) -> Option<(u64, usize)> {
+        let quote = first_misread_quote(Cursor::new(text.as_bytes()), b',').unwrap()?;
+        Some((quote.line, quote.column))
+    }
+
+    #[test]
+    fn quotes_polars_reads_otherwise_are_found_and_others_pass() {
+        // Read alike by both: quoted values with delimiters, doubled quotes and line breaks,
+        // text after a closing quote, an even number of quotes inside a value, CRLF, a BOM.
+        let alike = [
+            "id,note\nA,\"x, y\"\nB,\"say \"\"hi\"\"\"\nC,\"two\nlines\"\n",
+            "id,note\r\nA,\"x\"y\r\nB,5\" x 7\" frame\r\n",
+            "\u{feff}\"id\",\"note\"\nA,\"\"\n",
+            "id,note\nA,x\"",
+        ];
+        for text in alike {
+            assert_eq!(misread(text), None, "{text:?}");
+        }
+        // One quote in the middle of a header name, at its end (CRLF), in a value.
+        assert_eq!(misread("I\"d,note\nA,\"x\"\nB,y\n"), Some((1, 0)));
+        assert_eq!(misread("id,note\"\r\nA,x\r\n"), Some((1, 1)));
+        assert_eq!(misread("id,note\nA,12\" ruler\nB,y\n"), Some((2, 1)));
+        // After the closing quote of a quoted value: polars keeps the delimiter in the value.
+        assert_eq!(misread("id,note,n\nA,\"x\"y\"z,w\",1\n"), Some((2, 1)));
+        // A quote left open: named where polars and the csv reader part, in the value it opens.
+        let open = "id,note,n\nA,\"x,1\nB,y,2\nC,\"say \"\"hi\"\"\",3\n";
+        assert_eq!(misread(open), Some((4, 1)));
+        let message = problem(open).unwrap();
+        assert!(
+            message.starts_with("line 4, column 'note' (in a quoted value from line 2: is its quote left open?): a quote in the middle of a value"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_first_of_a_misread_quote_and_a_ragged_row_is_named() {
+        let header = problem("id,da\"te,amount\nA,2025-01-01,3\n").unwrap();
+        assert!(
+            header.starts_with("line 1, column 'da\"te': a quote in the middle"),
+            "{header}"
+        );
+        let ragged_first = problem("id,note\nA,x,EXTRA\nB,12\" ruler\n").unwrap();
+        assert!(
+            ragged_first.starts_with("line 2: 3 fields"),
+            "{ragged_first}"
+        );
+        let quote_first = problem("id,note\nB,12\" ruler\nA,x,EXTRA\n").unwrap();
+        assert!(
+            quote_first.starts_with("line 2, column 'note': a quote"),
+            "{quote_first}"
+        );
     }
 
     #[test]

@@ -359,6 +359,15 @@ fn read_headers(
     if headers.iter().all(|h| h.trim().is_empty()) {
         return Err(ClmError::BadData(format!("{name}: the header line is empty")).into());
     }
+    // A quote left open in the header takes the rows after it into a column name.
+    if let Some(column) = headers.iter().position(|h| h.contains(['\n', '\r'])) {
+        return Err(ClmError::BadData(format!(
+            "{name}: line 1, column {}: the quoted column name '{}' runs over several lines: is a quote left open?",
+            column + 1,
+            delimited::shown(&headers[column])
+        ))
+        .into());
+    }
     Ok(headers)
 }
 
