@@ -39,6 +39,12 @@ pub struct Cli {
 
 impl Command {
     /// The output options of the subcommand, when it has the shared group.
+    /// Whether the command keeps freed memory for reuse ([`crate::allocator`]): the model
+    /// commands, which have no memory budget and free a column of every customer after another.
+    pub fn reuses_freed_memory(&self) -> bool {
+        matches!(self, Command::Clv(_) | Command::Churn(_))
+    }
+
     pub fn output_args(&self) -> Option<&crate::output::OutputArgs> {
         match self {
             Command::Rfm(args) => Some(&args.output),

@@ -4,6 +4,7 @@
 //! loading (`data`), per-customer features (`features`), pure numeric models (`models`),
 //! rule tables (`segment`), output (`output`) and one module per subcommand (`commands`).
 
+pub mod allocator;
 pub mod analysis;
 pub mod cleanup;
 pub mod cli;

@@ -5,6 +5,9 @@ use clm::{cli, commands, error};
 
 fn main() {
     let cli = cli::Cli::parse();
+    if cli.command.reuses_freed_memory() {
+        clm::allocator::reuse_freed_memory();
+    }
     clm::output::set_wide(cli.wide);
     clm::output::set_progress_shown(!cli.quiet);
     if let Some(output) = cli.command.output_args() {

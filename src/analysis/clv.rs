@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::analysis::holdout::holdout_report;
 use crate::analysis::value::{
-    self, NotFitted, PurchaseModel, PurchaseModelChoice, Valuation, model_label,
+    self, CustomerValues, NotFitted, PurchaseModel, PurchaseModelChoice, Valuation, model_label,
 };
 use crate::data::Transactions;
 use crate::error::ClmError;
@@ -19,7 +19,7 @@ use crate::features::log_as_of_notes;
 use crate::features::summary::Summaries;
 use crate::models::bgbb::{BgBbParams, DiscreteSummary};
 use crate::models::gamma_gamma::GammaGammaParams;
-use crate::models::predict::{Btyd, CustomerPrediction};
+use crate::models::predict::Btyd;
 use crate::models::{FitReport, Triple};
 use crate::output::{Log, Report, Stopwatch, Table, Values, counted, format_day, render_table};
 use crate::segment::tiers::{TIER_ACTIONS, TIER_NAMES, value_tiers};
@@ -321,10 +321,8 @@ pub fn value_report(
         valuation,
         log,
     );
-    let (predictions, expected_spend, clv) =
-        (values.predictions, values.expected_spend, values.clv);
     clock.lap("predict, value");
-    let tiers = value_tiers(&clv, tier_shares);
+    let tiers = value_tiers(&values.clv, tier_shares);
     clock.lap("value, tiers");
 
     let unit_name = unit.name();
@@ -346,11 +344,12 @@ pub fn value_report(
                 .to_string(),
         );
     }
-    let total_clv: f64 = clv.iter().filter(|v| v.is_finite()).sum();
+    let total_clv: f64 = values.clv.iter().filter(|v| v.is_finite()).sum();
     heading.push(format!(
         "Total CLV {total_clv:.2} over {}; value tiers:",
         counted(stats.len(), "customer")
     ));
+    let summary = tier_summary(&values, &tiers, total_clv);
 
     let rows = Table::default()
         .with("customer_id", Values::PackedText(stats.customer_id))
@@ -366,22 +365,13 @@ pub fn value_report(
         )
         .with("t_x", Values::Float(in_unit(&stats.t_x_days), 4))
         .with("T", Values::Float(in_unit(&stats.t_cal_days), 4))
-        .with(
-            "p_alive",
-            Values::Float(predictions.par_iter().map(|p| p.p_alive).collect(), 4),
-        )
+        .with("p_alive", Values::Float(values.p_alive, 4))
         .with(
             "expected_purchases",
-            Values::Float(
-                predictions
-                    .par_iter()
-                    .map(|p| p.expected_purchases)
-                    .collect(),
-                4,
-            ),
+            Values::Float(values.expected_purchases, 4),
         )
-        .with("expected_spend", Values::Float(expected_spend, 2))
-        .with("clv", Values::Float(clv.clone(), 2))
+        .with("expected_spend", Values::Float(values.expected_spend, 2))
+        .with("clv", Values::Float(values.clv, 2))
         .with(
             "tier",
             Values::Labels {
@@ -389,7 +379,6 @@ pub fn value_report(
                 codes: tiers.par_iter().map(|&t| t as u32).collect(),
             },
         );
-    let summary = tier_summary(&clv, &tiers, &predictions, total_clv);
     clock.lap("table");
     Report {
         heading,
@@ -400,12 +389,8 @@ pub fn value_report(
 
 /// Customers, share, value share, mean CLV, P(alive) and expected purchases per value tier,
 /// with the tier's action.
-pub fn tier_summary(
-    clv: &[f64],
-    tiers: &[usize],
-    predictions: &[CustomerPrediction],
-    total_clv: f64,
-) -> Table {
+pub fn tier_summary(values: &CustomerValues, tiers: &[usize], total_clv: f64) -> Table {
+    let clv = &values.clv;
     let groups = TIER_NAMES.len();
     let mut customers = vec![0usize; groups];
     let mut value = vec![0.0; groups];
@@ -416,8 +401,8 @@ pub fn tier_summary(
         if clv[i].is_finite() {
             value[tier] += clv[i];
         }
-        p_alive[tier] += predictions[i].p_alive;
-        purchases[tier] += predictions[i].expected_purchases;
+        p_alive[tier] += values.p_alive[i];
+        purchases[tier] += values.expected_purchases[i];
     }
     let n = tiers.len().max(1) as f64;
     let mean =

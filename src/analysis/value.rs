@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::features::btyd::{TimeUnit, has_usable_repeat_spend};
 use crate::models::gamma_gamma::{self, GammaGammaFit, GammaGammaParams, SpendSummary};
-use crate::models::predict::{Btyd, CustomerPrediction, PredictionSettings};
+use crate::models::predict::{Btyd, PredictionSettings};
 use crate::models::{FitError, FitReport, Triple, bgnbd, mbgnbd, pareto_nbd};
 use crate::output::{Log, Table, Values};
 
@@ -304,11 +304,13 @@ fn discount_steps(weeks: f64) -> usize {
     (weeks.ceil() as usize).min(MAX_DISCOUNT_STEPS)
 }
 
-/// Each customer's predictions, expected spend and CLV.
+/// Each customer's predictions, expected spend and CLV, as the columns they are written in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerValues {
-    /// P(alive), expected and discounted expected purchases.
-    pub predictions: Vec<CustomerPrediction>,
+    /// P(alive).
+    pub p_alive: Vec<f64>,
+    /// Expected purchases over the horizon.
+    pub expected_purchases: Vec<f64>,
     /// Gamma-Gamma expected spend per purchase (the population mean for customers without a
     /// usable repeat spend).
     pub expected_spend: Vec<f64>,
@@ -331,8 +333,8 @@ pub fn customer_values(
     valuation: &Valuation,
     log: &Log,
 ) -> CustomerValues {
-    let predictions =
-        model.predict_compressed(histories, history_of, &valuation.prediction_settings());
+    // Predicted once per distinct history, then read by each customer's position.
+    let per_history = model.predict_distinct(histories, &valuation.prediction_settings());
     let usable = |i: usize| has_usable_repeat_spend(repeat_purchases[i], mean_repeat_spend[i]);
     let customers = repeat_purchases.len();
     let mut population_spend = spend.population_mean_spend();
@@ -345,29 +347,37 @@ pub fn customer_values(
             "Gamma-Gamma q <= 1 gives no finite population mean spend: customers without a usable repeat spend are valued at the observed mean {population_spend:.2}"
         ));
     }
-    // Customer by customer on the thread pool: each value depends on its own customer only.
-    let expected_spend: Vec<f64> = (0..customers)
-        .into_par_iter()
-        .map(|i| {
-            if usable(i) {
+    // Customer by customer on the thread pool, in one pass that writes the four columns in
+    // place: each value depends on its own customer only.
+    let mut values = CustomerValues {
+        p_alive: vec![0.0; customers],
+        expected_purchases: vec![0.0; customers],
+        expected_spend: vec![0.0; customers],
+        clv: vec![0.0; customers],
+    };
+    let columns = (
+        values.p_alive.par_iter_mut(),
+        values.expected_purchases.par_iter_mut(),
+        values.expected_spend.par_iter_mut(),
+        values.clv.par_iter_mut(),
+    );
+    columns.into_par_iter().enumerate().for_each(
+        |(i, (p_alive, expected_purchases, expected_spend, clv))| {
+            let prediction = &per_history[history_of[i] as usize];
+            *p_alive = prediction.p_alive;
+            *expected_purchases = prediction.expected_purchases;
+            *expected_spend = if usable(i) {
                 spend.conditional_expected_spend(
                     f64::from(repeat_purchases[i]),
                     mean_repeat_spend[i],
                 )
             } else {
                 population_spend
-            }
-        })
-        .collect();
-    let clv = (0..customers)
-        .into_par_iter()
-        .map(|i| valuation.margin * expected_spend[i] * predictions[i].discounted_purchases)
-        .collect();
-    CustomerValues {
-        predictions,
-        expected_spend,
-        clv,
-    }
+            };
+            *clv = valuation.margin * *expected_spend * prediction.discounted_purchases;
+        },
+    );
+    values
 }
 
 #[cfg(test)]
@@ -489,8 +499,18 @@ mod tests {
             year.expected_spend[1],
             spend.conditional_expected_spend(3.0, 40.0)
         );
-        for i in 0..3 {
-            let expected = 0.5 * year.expected_spend[i] * year.predictions[i].discounted_purchases;
+        let settings = Valuation {
+            unit: TimeUnit::Week,
+            horizon: 52.0,
+            annual_discount: 0.1,
+            margin: 0.5,
+        }
+        .prediction_settings();
+        for (i, customer) in customers.iter().enumerate() {
+            let discounted = model.discounted_expected_purchases(customer, &settings);
+            // P(alive) and expected purchases come from the same history's prediction.
+            assert_eq!(year.p_alive[i], model.p_alive(customer));
+            let expected = 0.5 * year.expected_spend[i] * discounted;
             assert!((year.clv[i] - expected).abs() < 1e-12);
         }
         let century = value(5217.0);

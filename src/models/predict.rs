@@ -154,9 +154,9 @@ impl Btyd {
             .collect()
     }
 
-    /// [`Btyd::predict`] for distinct histories: the given-alive factor once per distinct
-    /// `(x, T)`, P(alive) once per history.
-    fn predict_distinct(
+    /// [`Btyd::predict`] for distinct histories (as [`compress_triples_indexed`] gives them):
+    /// the given-alive factor once per distinct `(x, T)`, P(alive) once per history.
+    pub fn predict_distinct(
         &self,
         histories: &[Triple],
         settings: &PredictionSettings,

@@ -14,7 +14,7 @@ use crate::analysis::value::{
 };
 use crate::features::btyd::{BtydStatistics, TimeUnit};
 use crate::features::churn::{Histories, features_at};
-use crate::models::predict::{Btyd, CustomerPrediction};
+use crate::models::predict::Btyd;
 use crate::models::{FitReport, compress_triples};
 use crate::output::{Log, Table, Values, format_day};
 use crate::segment::tiers::{TIER_NAMES, value_tiers};
@@ -84,10 +84,10 @@ pub fn section(stats: BtydStatistics, histories: &Histories, as_of: i32, log: &L
         table: fit_table(&[(&model.report, "purchases"), (&spend.report, "spend")]),
     });
     section.push(tracking_block(histories, as_of));
-    section.push(Block::Chart(p_alive_grid(&stats, &values.predictions)));
+    section.push(Block::Chart(p_alive_grid(&stats, &values.p_alive)));
     let tiers = value_tiers(&values.clv, &TIER_SHARES);
     let total: f64 = values.clv.iter().filter(|v| v.is_finite()).sum();
-    let summary = tier_summary(&values.clv, &tiers, &values.predictions, total);
+    let summary = tier_summary(&values, &tiers, total);
     section.push(Block::Chart(pyramid(&summary)));
     section.push(Block::Table {
         caption: format!(
@@ -265,7 +265,7 @@ fn expected_repeats(model: &Btyd, acquired: &[(usize, f64)], t: usize) -> f64 {
 }
 
 /// Mean P(alive) by repeat purchases (columns) and weeks since the last purchase (rows).
-fn p_alive_grid(stats: &BtydStatistics, predictions: &[CustomerPrediction]) -> Chart {
+fn p_alive_grid(stats: &BtydStatistics, p_alive: &[f64]) -> Chart {
     let weeks_silent: Vec<f64> = stats
         .t_cal_days
         .iter()
@@ -277,10 +277,10 @@ fn p_alive_grid(stats: &BtydStatistics, predictions: &[CustomerPrediction]) -> C
     let rows = ((longest / band).floor() as usize + 1).min(RECENCY_ROWS);
     let mut sums = vec![0.0; rows * FREQUENCY_COLUMNS];
     let mut counts = vec![0usize; rows * FREQUENCY_COLUMNS];
-    for (i, prediction) in predictions.iter().enumerate() {
+    for (i, p_alive) in p_alive.iter().enumerate() {
         let row = ((weeks_silent[i] / band) as usize).min(rows - 1);
         let col = (stats.repeat_purchases[i] as usize).min(FREQUENCY_COLUMNS - 1);
-        sums[row * FREQUENCY_COLUMNS + col] += prediction.p_alive;
+        sums[row * FREQUENCY_COLUMNS + col] += p_alive;
         counts[row * FREQUENCY_COLUMNS + col] += 1;
     }
     let values: Vec<f64> = sums
