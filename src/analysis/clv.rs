@@ -12,8 +12,8 @@ use crate::analysis::value::{
 use crate::data::Transactions;
 use crate::error::ClmError;
 use crate::features::btyd::{
-    BtydStatistics, TimeUnit, btyd_from_summaries, btyd_statistics, holdout_from_summaries,
-    holdout_purchases,
+    BtydStatistics, TimeUnit, btyd_from_owned_summaries, btyd_from_summaries, btyd_statistics,
+    holdout_from_summaries, holdout_purchases,
 };
 use crate::features::log_as_of_notes;
 use crate::features::summary::Summaries;
@@ -113,18 +113,15 @@ impl ClvInputs {
 
     /// From a per-customer summary holding the as-of date (and the holdout end) as cut-offs:
     /// the holdout purchases are the purchase days at the end minus those at the as-of date.
-    pub fn from_summaries(
-        summaries: &Summaries,
-        as_of: i32,
-        holdout_end: Option<i32>,
-    ) -> ClvInputs {
-        let stats = btyd_from_summaries(summaries, as_of);
-        let holdout = holdout_end.map(|end| {
-            (
-                end,
-                holdout_from_summaries(summaries, &stats.customer_id, as_of, end),
-            )
-        });
+    pub fn from_summaries(summaries: Summaries, as_of: i32, holdout_end: Option<i32>) -> ClvInputs {
+        let (stats, holdout) = match holdout_end {
+            None => (btyd_from_owned_summaries(summaries, as_of), None),
+            Some(end) => {
+                let stats = btyd_from_summaries(&summaries, as_of);
+                let holdout = holdout_from_summaries(&summaries, &stats.customer_id, as_of, end);
+                (stats, Some((end, holdout)))
+            }
+        };
         ClvInputs {
             stats,
             as_of,
@@ -607,7 +604,7 @@ mod tests {
             order: None,
         };
         let summaries = Summaries::from_rows(&rows, &[40, 70]);
-        let inputs = ClvInputs::from_summaries(&summaries, 40, Some(70));
+        let inputs = ClvInputs::from_summaries(summaries.clone(), 40, Some(70));
         let stats = &inputs.stats;
         assert_eq!(stats.customer_id.iter().collect::<Vec<_>>(), ["A", "B"]);
         assert_eq!(stats.repeat_purchases, [2, 0]);
@@ -617,8 +614,16 @@ mod tests {
         assert_eq!(stats.returns_only_customers, 1);
         assert_eq!(inputs.holdout, Some((70, vec![2, 0])));
         assert_eq!(
-            ClvInputs::from_summaries(&summaries, 40, None).holdout,
+            ClvInputs::from_summaries(summaries.clone(), 40, None).holdout,
             None
+        );
+        let owned = ClvInputs::from_summaries(summaries, 40, None).stats;
+        assert_eq!(owned.customer_id, stats.customer_id);
+        assert_eq!(owned.repeat_purchases, stats.repeat_purchases);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&owned.mean_repeat_spend),
+            bits(&stats.mean_repeat_spend)
         );
     }
 }

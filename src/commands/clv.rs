@@ -164,7 +164,7 @@ fn run_histories(
                 Some(streamed) => {
                     let end = holdout_end(holdout, streamed.as_of)?;
                     let mut inputs =
-                        ClvInputs::from_summaries(&streamed.summaries, streamed.as_of, end);
+                        ClvInputs::from_summaries(streamed.summaries, streamed.as_of, end);
                     inputs.stats.rows_after_as_of = streamed.rows_after_as_of;
                     (inputs, streamed.source)
                 }
@@ -191,7 +191,7 @@ fn run_histories(
             };
             require_cutoffs(&summaries, &source, &needed, &make)?;
             (
-                ClvInputs::from_summaries(&summaries, as_of, holdout_end),
+                ClvInputs::from_summaries(summaries, as_of, holdout_end),
                 source,
             )
         }

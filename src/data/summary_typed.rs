@@ -138,7 +138,12 @@ pub(super) fn joined_when_increasing(
     pieces: Vec<Option<(PackedText, bool)>>,
     rows: usize,
 ) -> Option<Option<PackedText>> {
-    let mut out = PackedText::with_capacity(rows, 0);
+    let bytes = pieces
+        .iter()
+        .flatten()
+        .map(|(piece, _)| piece.text_len())
+        .sum();
+    let mut out = PackedText::with_capacity(rows, bytes);
     let mut previous_last: Option<String> = None;
     for part in pieces {
         let (piece, increasing) = part?;

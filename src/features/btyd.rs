@@ -9,6 +9,8 @@
 //! return on the same day is netted against it); the mean repeat spend averages the days after
 //! the first.
 
+use std::borrow::Cow;
+
 use anyhow::Result;
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -289,7 +291,7 @@ pub fn btyd_statistics(tx: &Transactions, as_of_day: i32) -> Result<BtydStatisti
 fn btyd_of_rows(rows: RowColumns, as_of_day: i32, timer: &mut Stopwatch) -> BtydStatistics {
     let (ids, views) = Summaries::view_owned_rows(rows, as_of_day, |s| BtydRow::of(s, as_of_day));
     timer.lap("summaries");
-    let out = btyd_columns(&ids, views.len(), |i| views[i]);
+    let out = btyd_columns(Cow::Owned(ids), views.len(), |i| views[i]);
     timer.lap("vectors");
     out
 }
@@ -299,7 +301,16 @@ fn btyd_of_rows(rows: RowColumns, as_of_day: i32, timer: &mut Stopwatch) -> Btyd
 /// mean repeat spend = repeat revenue / x. Customers with only returns are counted and left out.
 pub fn btyd_from_summaries(summaries: &Summaries, as_of_day: i32) -> BtydStatistics {
     let at = summaries.at(as_of_day).unwrap_or_default();
-    btyd_columns(&summaries.customer_id, at.len(), |i| {
+    btyd_columns(Cow::Borrowed(&summaries.customer_id), at.len(), |i| {
+        at[i].as_ref().map(|s| BtydRow::of(s, as_of_day))
+    })
+}
+
+/// [`btyd_from_summaries`], taking the summaries: when every customer is a buyer at the
+/// cut-off their ids move into the statistics instead of being copied (160 MB for 10 million).
+pub fn btyd_from_owned_summaries(summaries: Summaries, as_of_day: i32) -> BtydStatistics {
+    let (ids, at) = summaries.into_cutoff(as_of_day);
+    btyd_columns(Cow::Owned(ids), at.len(), |i| {
         at[i].as_ref().map(|s| BtydRow::of(s, as_of_day))
     })
 }
@@ -326,7 +337,7 @@ impl BtydRow {
 /// `Some(Some(row))`; `Some(None)` is a customer with only returns, `None` one without rows.
 /// One parallel pass counts the buyers, one fills the five columns in place.
 fn btyd_columns(
-    ids: &PackedText,
+    ids: Cow<'_, PackedText>,
     customers: usize,
     row_of: impl Fn(usize) -> Option<Option<BtydRow>> + Sync,
 ) -> BtydStatistics {
@@ -341,7 +352,7 @@ fn btyd_columns(
     // Usually every customer is a buyer: the ids are then copied whole, and customer k is
     // buyer k. (A cut-off the summary lacks has no customers, whatever `ids` holds.)
     let (customer_id, buyer_index) = if buyers == customers && customers == ids.len() {
-        (ids.clone(), None)
+        (ids.into_owned(), None)
     } else {
         let index: Vec<usize> = (0..customers)
             .into_par_iter()

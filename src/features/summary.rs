@@ -233,6 +233,14 @@ impl Summaries {
         Some(&self.at[k])
     }
 
+    /// The customer ids and every customer's summary at `cutoff` (none when it is not one),
+    /// taken out of the summaries without a copy.
+    pub fn into_cutoff(self, cutoff: i32) -> (PackedText, Vec<Option<CustomerSummary>>) {
+        let k = self.cutoffs.iter().position(|&c| c == cutoff);
+        let at = k.and_then(|k| self.at.into_iter().nth(k));
+        (self.customer_id, at.unwrap_or_default())
+    }
+
     /// The cut-offs of `needed` that the summary lacks. A cut-off before every customer's first
     /// purchase day is not missing: no customer had bought by then, so every view of it (RFM
     /// measures, BTYD statistics, churn features and labels) is empty whether or not the file

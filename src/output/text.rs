@@ -37,6 +37,11 @@ impl PackedText {
         self.ends.len()
     }
 
+    /// Bytes of text of all rows.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
     /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
