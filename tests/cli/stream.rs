@@ -32,11 +32,16 @@ fn run(args: &[&str], batch_bytes: Option<&str>) -> Run {
 
 /// The run read whole and the run streamed with a budget of one byte, for `args` on `input`.
 fn both(args: &[&str], input: &str) -> (Run, Run) {
+    both_in_batches(args, input, BATCH_BYTES)
+}
+
+/// [`both`], the streamed run in batches of `batch_bytes`.
+fn both_in_batches(args: &[&str], input: &str, batch_bytes: &str) -> (Run, Run) {
     let mut whole: Vec<&str> = vec![args[0], input];
     whole.extend(&args[1..]);
     let mut streamed = whole.clone();
     streamed.extend(["--memory-limit", "1"]);
-    (run(&whole, None), run(&streamed, Some(BATCH_BYTES)))
+    (run(&whole, None), run(&streamed, Some(batch_bytes)))
 }
 
 /// The streaming note, which only the streamed run prints.
@@ -408,11 +413,8 @@ fn a_quote_in_the_middle_of_a_value_is_refused_alike_whole_and_streamed() {
     for (text, place) in cases {
         let (_dir, path) = temp_file("quote.csv", text.as_bytes());
         let input = path.to_str().unwrap();
-        let args = ["rfm", input, "--skip-missing-ids", "--format", "csv"];
-        let whole = run(&args, None);
-        let mut streamed_args = args.to_vec();
-        streamed_args.extend(["--memory-limit", "1"]);
-        let streamed = run(&streamed_args, Some("80"));
+        let args = ["rfm", "--skip-missing-ids", "--format", "csv"];
+        let (whole, streamed) = both_in_batches(&args, input, "80");
         assert_eq!(whole.code, 65, "{text}\n{}", whole.stderr);
         assert_eq!(streamed.code, 65, "{text}\n{}", streamed.stderr);
         let error = format!("clm: error: {input}: {place}: a quote in the middle of a value");
@@ -499,7 +501,7 @@ mod mutated {
 
     use proptest::prelude::*;
 
-    use super::run;
+    use super::both_in_batches;
     use crate::common::temp_file;
 
     pub(super) const VALID: &str = "InvoiceNo,Description,Quantity,InvoiceDate,UnitPrice,CustomerID\n\
@@ -541,12 +543,8 @@ C536367,MUG,-1,2010-12-03 10:00:00,1.85,13047.0\n\
         #[test]
         fn streamed_runs_agree_with_whole_runs(bytes in export()) {
             let (_dir, path) = temp_file("export.csv", &bytes);
-            let input = path.to_str().unwrap();
-            let args = ["rfm", input, "--skip-missing-ids", "--format", "csv"];
-            let whole = run(&args, None);
-            let mut streamed_args = args.to_vec();
-            streamed_args.extend(["--memory-limit", "1"]);
-            let streamed = run(&streamed_args, Some("80"));
+            let args = ["rfm", "--skip-missing-ids", "--format", "csv"];
+            let (whole, streamed) = both_in_batches(&args, path.to_str().unwrap(), "80");
             let text = String::from_utf8_lossy(&bytes);
             prop_assert_eq!(whole.code, streamed.code, "{}\n{}\n{}", text, whole.stderr, streamed.stderr);
             prop_assert_eq!(&whole.stdout, &streamed.stdout, "{}", text);
