@@ -44,17 +44,14 @@ pub(crate) fn read(file: &SummaryFile) -> Option<SummaryRecords> {
 
 /// [`read`] by polars' readers.
 fn read_with_polars(file: &SummaryFile, timer: &mut Stopwatch) -> Option<SummaryRecords> {
-    let mut frame = frame(file).ok()?;
+    if let SummaryBytes::Parquet(path) = &file.bytes {
+        if let Some(records) = parquet_in_batches(path, &file.source, PARQUET_BATCH_ROWS, timer) {
+            return Some(records);
+        }
+    }
+    let frame = frame(file).ok()?;
     timer.lap("polars");
-    if frame.height() == 0 {
-        return None;
-    }
-    let mut columns = Vec::with_capacity(SUMMARY_COLUMNS.len());
-    for name in SUMMARY_COLUMNS {
-        columns.push(frame.drop_in_place(name).ok()?);
-    }
-    drop(frame);
-    let mut table = Table::new(columns)?;
+    let mut table = Table::of_frame(frame)?;
     timer.lap("columns");
     let cutoff = table.cutoffs()?;
     let summaries = table.summaries(&cutoff)?;
@@ -65,6 +62,79 @@ fn read_with_polars(file: &SummaryFile, timer: &mut Stopwatch) -> Option<Summary
     drop(table);
     timer.lap("group");
     records(&file.source, (cutoff, summaries), customers, timer)
+}
+
+/// Rows of a Parquet summary read at a time (whole row groups, about this many): a batch's
+/// columns are converted and freed before the next is read, so that the file's decoded
+/// columns (1.1 GB for 10 million customers) are never all held at once.
+const PARQUET_BATCH_ROWS: usize = 1 << 20;
+
+/// A Parquet summary read in batches of whole row groups of about `rows_per_batch`, when it has more than one batch and its
+/// rows are one per customer in id order (as `clm summary` writes a summary with one
+/// cut-off); `None` otherwise, and the whole file is read at once.
+fn parquet_in_batches(
+    path: &Path,
+    source: &str,
+    rows_per_batch: usize,
+    timer: &mut Stopwatch,
+) -> Option<SummaryRecords> {
+    let mut reader = ParquetReader::new(std::fs::File::open(path).ok()?);
+    let metadata = reader.get_metadata().ok()?.clone();
+    let group_rows = metadata.row_groups.iter().map(|group| group.num_rows());
+    let batches = batches_of(group_rows, rows_per_batch);
+    if batches.len() < 2 {
+        return None;
+    }
+    let rows = batches.iter().map(|(_, count)| count).sum();
+    let columns: Vec<String> = SUMMARY_COLUMNS.iter().map(|c| c.to_string()).collect();
+    let (mut cutoff, mut summaries) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+    let (mut pieces, mut float_ids) = (Vec::new(), None);
+    for (first, count) in batches {
+        let mut reader = ParquetReader::new(std::fs::File::open(path).ok()?);
+        reader.set_metadata(metadata.clone());
+        let frame = reader
+            .with_columns(Some(columns.clone()))
+            .with_slice(Some((first, count)))
+            .finish()
+            .ok()?;
+        let table = Table::of_frame(frame)?;
+        // Ids written as floats lose the `.0` only when every id in the file has one.
+        if *float_ids.get_or_insert(table.float_ids) != table.float_ids {
+            return None;
+        }
+        let start = cutoff.len();
+        table.collect_into(&mut cutoff, Table::cutoff_of(&table))?;
+        table.summaries_into(&mut summaries, &cutoff[start..])?;
+        pieces.extend(table.id_pieces());
+    }
+    timer.lap("polars in batches, convert");
+    let distinct = joined_when_increasing(pieces, rows)??;
+    timer.lap("group");
+    records(
+        source,
+        (cutoff, summaries),
+        Customers::Distinct(distinct),
+        timer,
+    )
+}
+
+/// Consecutive row ranges (first row, rows) of whole groups of `group_rows`, each of at least
+/// `rows_per_batch` rows but the last.
+fn batches_of(
+    group_rows: impl Iterator<Item = usize>,
+    rows_per_batch: usize,
+) -> Vec<(usize, usize)> {
+    let mut batches: Vec<(usize, usize)> = Vec::new();
+    let mut first = 0;
+    for rows in group_rows {
+        match batches.last_mut() {
+            Some((_, count)) if *count < rows_per_batch => *count += rows,
+            _ => batches.push((first, rows)),
+        }
+        first += rows;
+    }
+    batches.retain(|&(_, count)| count > 0);
+    batches
 }
 
 /// The customers of a summary's rows.
@@ -200,6 +270,18 @@ pub(super) fn or_refused<T: Default>(value: Option<T>, refused: &AtomicBool) -> 
 }
 
 impl Table {
+    /// The cells of the summary columns of `frame`; `None` without rows.
+    fn of_frame(mut frame: DataFrame) -> Option<Table> {
+        if frame.height() == 0 {
+            return None;
+        }
+        let mut columns = Vec::with_capacity(SUMMARY_COLUMNS.len());
+        for name in SUMMARY_COLUMNS {
+            columns.push(frame.drop_in_place(name).ok()?);
+        }
+        Table::new(columns)
+    }
+
     /// The cells of the summary's `columns` (in the order of [`SUMMARY_COLUMNS`]).
     fn new(mut columns: Vec<Column>) -> Option<Table> {
         let lengths = |column: &Column| -> Vec<usize> {
@@ -267,8 +349,19 @@ impl Table {
         &self,
         value: impl Fn(usize, usize, usize) -> Option<T> + Sync,
     ) -> Option<Vec<T>> {
-        let refused = AtomicBool::new(false);
         let mut out = Vec::with_capacity(self.rows());
+        self.collect_into(&mut out, value)?;
+        Some(out)
+    }
+
+    /// [`Table::collect`] appending to `out`; `None` (and `out` left part filled) when it
+    /// refuses a row.
+    fn collect_into<T: Send + Default>(
+        &self,
+        out: &mut Vec<T>,
+        value: impl Fn(usize, usize, usize) -> Option<T> + Sync,
+    ) -> Option<()> {
+        let refused = AtomicBool::new(false);
         for (k, &(first, len)) in self.chunks.iter().enumerate() {
             let rows = (0..len).into_par_iter().with_min_len(ROWS_PER_TASK);
             out.par_extend(rows.map(|row| or_refused(value(k, row, first + row), &refused)));
@@ -276,18 +369,30 @@ impl Table {
                 return None;
             }
         }
-        Some(out)
+        Some(())
+    }
+
+    /// A row's cut-off (chunk, row within it, row), refused when empty.
+    fn cutoff_of(&self) -> impl Fn(usize, usize, usize) -> Option<i32> + Sync + '_ {
+        let cutoff = self.column("cutoff");
+        |k, row, _| cutoff.day(k, row)?
     }
 
     /// Every row's cut-off, refused when empty.
     fn cutoffs(&self) -> Option<Vec<i32>> {
-        let cutoff = self.column("cutoff");
-        self.collect(|k, row, _| cutoff.day(k, row)?)
+        self.collect(self.cutoff_of())
     }
 
     /// Every row's summary (all `Some`), checked: the version, and the rules of
     /// [`broken_rule`].
     fn summaries(&self, cutoff: &[i32]) -> Option<Vec<Option<CustomerSummary>>> {
+        let mut out = Vec::with_capacity(self.rows());
+        self.summaries_into(&mut out, cutoff)?;
+        Some(out)
+    }
+
+    /// [`Table::summaries`] appended to `out`, with the rows' `cutoff`.
+    fn summaries_into(&self, out: &mut Vec<Option<CustomerSummary>>, cutoff: &[i32]) -> Option<()> {
         let c = |name| self.column(name);
         let version = c("summary_version");
         let (first_day, last_day) = (c("first_day"), c("last_day"));
@@ -296,7 +401,7 @@ impl Table {
         let (revenue, repeat_revenue) = (c("revenue"), c("repeat_revenue"));
         let (last_quarter, prior_quarter) = (c("revenue_last_quarter"), c("revenue_prior_quarter"));
         let gap_square_sum = c("gap_square_sum");
-        self.collect(|k, row, at| {
+        self.collect_into(out, |k, row, at| {
             if i64::from(version.count(k, row)?) != SUMMARY_VERSION {
                 return None;
             }
@@ -340,6 +445,11 @@ impl Table {
     /// order, as `clm summary` writes a summary with one cut-off); `Some(None)` when they are
     /// not; `None` when an id is refused.
     fn distinct_sorted_ids(&self) -> Option<Option<PackedText>> {
+        joined_when_increasing(self.id_pieces(), self.rows())
+    }
+
+    /// The ids of consecutive pieces of the rows, packed in parallel (see [`packed_ids`]).
+    fn id_pieces(&self) -> Vec<Option<(PackedText, bool)>> {
         let ids = self.column("customer_id");
         let pieces: Vec<(usize, usize)> = self
             .chunks
@@ -347,14 +457,13 @@ impl Table {
             .enumerate()
             .flat_map(|(k, &(_, len))| (0..len).step_by(ROWS_PER_TASK).map(move |start| (k, start)))
             .collect();
-        let packed: Vec<Option<(PackedText, bool)>> = pieces
+        pieces
             .par_iter()
             .map(|&(k, start)| {
                 let end = (start + ROWS_PER_TASK).min(self.chunks[k].1);
                 packed_ids(start..end, |row| self.id(ids, k, row))
             })
-            .collect();
-        joined_when_increasing(packed, self.rows())
+            .collect()
     }
 }
 
@@ -854,6 +963,118 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn batches_are_whole_row_groups_of_at_least_the_batch_size() {
+        let batches = |groups: &[usize], size| batches_of(groups.iter().copied(), size);
+        assert_eq!(
+            batches(&[10, 10, 10, 10, 5], 20),
+            [(0, 20), (20, 20), (40, 5)]
+        );
+        assert_eq!(batches(&[30, 10, 0, 10], 20), [(0, 30), (30, 20)]);
+        assert_eq!(batches(&[], 20), []);
+        assert_eq!(batches(&[0, 0], 20), []);
+    }
+
+    /// A summary of `customers` (ids in the order given) written to Parquet in row groups of
+    /// `group_rows`.
+    fn parquet_summary(dir: &Path, ids: &[String], group_rows: usize) -> std::path::PathBuf {
+        let path = dir.join("s.parquet");
+        let n = ids.len();
+        let day = |text: &str| day_of(text).unwrap();
+        let days = |name: &str, days: Vec<i32>| {
+            Series::new(name.into(), days)
+                .cast(&DataType::Date)
+                .unwrap()
+                .into_column()
+        };
+        let counts = |name: &str, f: fn(usize) -> u32| {
+            Column::new(name.into(), (0..n).map(f).collect::<Vec<_>>())
+        };
+        let amounts = |name: &str, f: fn(usize) -> f64| {
+            Column::new(name.into(), (0..n).map(f).collect::<Vec<_>>())
+        };
+        let first = |i: usize| day("2025-01-01") + (i % 50) as i32;
+        let mut frame = DataFrame::new_infer_height(vec![
+            Column::new("summary_version".into(), vec![1i64; n]),
+            Column::new("customer_id".into(), ids.to_vec()),
+            days("cutoff", vec![day("2025-06-30"); n]),
+            days("first_day", (0..n).map(first).collect()),
+            days(
+                "last_day",
+                (0..n).map(|i| first(i) + (i % 7) as i32).collect(),
+            ),
+            counts("purchase_days", |i| 1 + (i % 4) as u32),
+            counts("orders", |i| 1 + (i % 5) as u32),
+            counts("rows", |i| 2 + (i % 5) as u32),
+            counts("return_rows", |i| (i % 2) as u32),
+            amounts("revenue", |i| i as f64 * 1.25),
+            amounts("repeat_revenue", |i| i as f64 * 0.5),
+            amounts("revenue_last_quarter", |i| (i % 3) as f64),
+            amounts("revenue_prior_quarter", |i| -((i % 2) as f64)),
+            amounts("gap_square_sum", |i| (i % 11) as f64),
+        ])
+        .unwrap();
+        ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .with_row_group_size(Some(group_rows))
+            .finish(&mut frame)
+            .unwrap();
+        path
+    }
+
+    #[test]
+    fn parquet_read_in_batches_reads_what_the_whole_file_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let ids: Vec<String> = (0..1000).map(|i| format!("C{i:05}")).collect();
+        let path = parquet_summary(dir.path(), &ids, 64);
+        let file = SummaryFile::open(&path, "summary").unwrap();
+        let mut timer = Stopwatch::start("test");
+        let whole = {
+            let mut table = Table::of_frame(frame(&file).unwrap()).unwrap();
+            let cutoff = table.cutoffs().unwrap();
+            let summaries = table.summaries(&cutoff).unwrap();
+            table.keep_only_ids();
+            let ids = table.distinct_sorted_ids().unwrap().unwrap();
+            records(
+                &file.source,
+                (cutoff, summaries),
+                Customers::Distinct(ids),
+                &mut timer,
+            )
+            .unwrap()
+        };
+        for rows_per_batch in [1, 100, 500] {
+            let batched = parquet_in_batches(&path, &file.source, rows_per_batch, &mut timer);
+            assert_eq!(
+                batched.as_ref(),
+                Some(&whole),
+                "{rows_per_batch} rows a batch"
+            );
+        }
+        // One batch: the whole file is read at once instead.
+        assert!(parquet_in_batches(&path, &file.source, 1000, &mut timer).is_none());
+        assert_eq!(read(&file).unwrap(), whole);
+        let text = summary_records(&file.source, &file.raw_table().unwrap()).unwrap();
+        assert_eq!(whole, text);
+    }
+
+    #[test]
+    fn parquet_ids_out_of_order_across_batches_are_read_whole_and_grouped() {
+        let dir = tempfile::tempdir().unwrap();
+        // Each batch of 100 is in order, but the second starts below the first's end.
+        let ids: Vec<String> = (0..200)
+            .map(|i| format!("C{:05}", (i + 100) % 200))
+            .collect();
+        let path = parquet_summary(dir.path(), &ids, 100);
+        let file = SummaryFile::open(&path, "summary").unwrap();
+        let mut timer = Stopwatch::start("test");
+        assert!(parquet_in_batches(&path, &file.source, 100, &mut timer).is_none());
+        let typed = read(&file).unwrap();
+        let text = summary_records(&file.source, &file.raw_table().unwrap()).unwrap();
+        assert_eq!(typed, text);
+        assert_eq!(typed.customer_id.len(), 200);
+        assert_eq!(typed.customer_id.get(0), "C00000");
     }
 
     #[test]
