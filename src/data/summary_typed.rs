@@ -44,10 +44,10 @@ pub(crate) fn read(file: &SummaryFile) -> Option<SummaryRecords> {
 
 /// [`read`] by polars' readers.
 fn read_with_polars(file: &SummaryFile, timer: &mut Stopwatch) -> Option<SummaryRecords> {
-    if let SummaryBytes::Parquet(path) = &file.bytes {
-        if let Some(records) = parquet_in_batches(path, &file.source, PARQUET_BATCH_ROWS, timer) {
-            return Some(records);
-        }
+    if let SummaryBytes::Parquet(path) = &file.bytes
+        && let Some(records) = parquet_in_batches(path, &file.source, PARQUET_BATCH_ROWS, timer)
+    {
+        return Some(records);
     }
     let frame = frame(file).ok()?;
     timer.lap("polars");
