@@ -105,7 +105,12 @@ fn parquet_in_batches(
         let start = cutoff.len();
         table.collect_into(&mut cutoff, Table::cutoff_of(&table))?;
         table.summaries_into(&mut summaries, &cutoff[start..])?;
-        pieces.extend(table.id_pieces());
+        let batch = table.id_pieces();
+        // Rows not in id order are read whole and grouped: known at the first batch, usually.
+        if !increasing_after(&batch, pieces.last()) {
+            return None;
+        }
+        pieces.extend(batch);
     }
     timer.lap("polars in batches, convert");
     let distinct = joined_when_increasing(pieces, rows)??;
@@ -116,6 +121,31 @@ fn parquet_in_batches(
         Customers::Distinct(distinct),
         timer,
     )
+}
+
+/// Whether the ids of `pieces` (see [`packed_ids`]) are all read and increase, from after the
+/// last id of the `previous` piece.
+fn increasing_after(
+    pieces: &[Option<(PackedText, bool)>],
+    previous: Option<&Option<(PackedText, bool)>>,
+) -> bool {
+    let last_of = |ids: &PackedText| ids.len().checked_sub(1).map(|i| ids.get(i).to_string());
+    let mut last = previous
+        .and_then(|p| p.as_ref())
+        .and_then(|(ids, _)| last_of(ids));
+    for piece in pieces {
+        let Some((ids, increasing)) = piece else {
+            return false;
+        };
+        if ids.is_empty() {
+            continue;
+        }
+        if !increasing || last.as_deref().is_some_and(|last| last >= ids.get(0)) {
+            return false;
+        }
+        last = last_of(ids);
+    }
+    true
 }
 
 /// Consecutive row ranges (first row, rows) of whole groups of `group_rows`, each of at least
