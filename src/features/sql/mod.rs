@@ -406,7 +406,9 @@ fn day_facts(sql: &Syntax) -> String {
     )
 }
 
-/// The summary: each customer's days on or before each cut-off, summed, in the schema's types.
+/// The summary: each customer's days on or before each cut-off, summed, in the schema's types,
+/// in customer order (clm reads a summary sorted by id without grouping it again: 1.4 GB
+/// instead of 3.5 GB for 10 million customers).
 fn final_select(sql: &Syntax) -> String {
     let last_quarter = sql.minus_days("c.cutoff", QUARTER_DAYS);
     let prior_quarter = sql.minus_days("c.cutoff", 2 * QUARTER_DAYS);
@@ -462,7 +464,7 @@ fn final_select(sql: &Syntax) -> String {
         .map(|(expr, name)| format!("  {expr} AS {}", sql.identifier(name)))
         .collect();
     format!(
-        "SELECT\n{}\nFROM day_facts f\nJOIN cutoffs c ON f.tx_day <= c.cutoff\nGROUP BY f.customer_id, c.cutoff",
+        "SELECT\n{}\nFROM day_facts f\nJOIN cutoffs c ON f.tx_day <= c.cutoff\nGROUP BY f.customer_id, c.cutoff\nORDER BY f.customer_id, c.cutoff DESC",
         columns.join(",\n")
     )
 }
