@@ -179,6 +179,10 @@ impl SummaryFile {
         if let Some(records) = super::summary_typed::read(self) {
             return Ok(records);
         }
+        // The first refused row alone, when the side-table reader names a cell in it.
+        if let Some(row) = super::summary_typed::first_refused_row(self) {
+            summary_records(&self.source, &row)?;
+        }
         summary_records(&self.source, &self.raw_table()?)
     }
 }

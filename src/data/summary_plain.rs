@@ -21,6 +21,7 @@ use super::summary::{
 use super::summary_typed::{
     Customers, ROWS_PER_TASK, joined_when_increasing, or_refused, packed_ids, records,
 };
+use super::table::{RawTable, table_from_bytes};
 use crate::data::options::InputFormat;
 use crate::output::Stopwatch;
 
@@ -36,6 +37,8 @@ const BYTES_PER_TASK: usize = 1 << 22;
 pub(super) struct PlainCsv<'a> {
     /// UTF-8 text (checked in [`PlainCsv::of`]).
     text: Text<'a>,
+    /// The format the file's name says, and the delimiter its header uses.
+    format: InputFormat,
     delimiter: u8,
     /// Where the first record starts, and where each record ends (its line feed, or the end
     /// of the text).
@@ -80,6 +83,7 @@ impl<'a> PlainCsv<'a> {
             .collect();
         let mut plain = PlainCsv {
             text,
+            format,
             delimiter,
             first,
             ends,
@@ -190,6 +194,19 @@ impl<'a> PlainCsv<'a> {
         broken_rule(&summary, cutoff)
             .is_none()
             .then_some((cutoff, Some(summary)))
+    }
+
+    /// The first record whose cells or id are refused, as a one-row table of the side-table
+    /// reader (the header and that line) whose messages name the file's row.
+    pub(super) fn first_refused_row(&self, source: &str) -> Option<RawTable> {
+        let refused = |row: usize| self.record(row).is_none() || self.id(row).is_none();
+        let row = (0..self.rows()).into_par_iter().position_first(refused)?;
+        let mut text = self.text[..self.first].to_vec();
+        text.extend_from_slice(self.line(row)?.as_bytes());
+        text.push(b'\n');
+        let mut table = table_from_bytes(source, &text, self.format).ok()?;
+        table.first_row = row;
+        Some(table)
     }
 
     /// Record `row`'s customer id as the side-table reader reads it (see the typed reader).

@@ -25,6 +25,7 @@ use super::summary::{
     amount_of, broken_rule, day_of, distinct_cutoffs, row_problem, rows_by_cutoff, whole_number,
     whole_of,
 };
+use super::table::{RawTable, read_parquet_rows};
 use crate::data::options::InputFormat;
 use crate::output::{PackedText, Stopwatch};
 
@@ -62,6 +63,37 @@ fn read_with_polars(file: &SummaryFile, timer: &mut Stopwatch) -> Option<Summary
     drop(table);
     timer.lap("group");
     records(&file.source, (cutoff, summaries), customers, timer)
+}
+
+/// The first row of a summary file that the quick readers refuse, as a one-row table of the
+/// side-table reader that names the file's row: so a bad cell in a large file is named without
+/// reading the whole file as text (9.8 GB and 43 s for 10 million customers). `None` when no
+/// row is refused so (the file itself is refused, or it is text with quotes, which only the
+/// side-table reader reads as the `csv` reader does).
+pub(crate) fn first_refused_row(file: &SummaryFile) -> Option<RawTable> {
+    match &file.bytes {
+        SummaryBytes::Parquet(path) => {
+            let mut reader = ParquetReader::new(std::fs::File::open(path).ok()?);
+            let metadata = reader.get_metadata().ok()?.clone();
+            let group_rows = metadata.row_groups.iter().map(|group| group.num_rows());
+            let columns: Vec<String> = SUMMARY_COLUMNS.iter().map(|c| c.to_string()).collect();
+            for (first, count) in batches_of(group_rows, PARQUET_BATCH_ROWS) {
+                let mut reader = ParquetReader::new(std::fs::File::open(path).ok()?);
+                reader.set_metadata(metadata.clone());
+                let frame = reader
+                    .with_columns(Some(columns.clone()))
+                    .with_slice(Some((first, count)))
+                    .finish()
+                    .ok()?;
+                if let Some(row) = Table::of_frame(frame)?.first_refused_row() {
+                    let row = Some((first + row, 1));
+                    return read_parquet_rows(path, &file.source, row).ok();
+                }
+            }
+            None
+        }
+        _ => super::summary_plain::PlainCsv::of(file)?.first_refused_row(&file.source),
+    }
 }
 
 /// Rows of a Parquet summary read at a time (whole row groups, about this many): a batch's
@@ -423,6 +455,13 @@ impl Table {
 
     /// [`Table::summaries`] appended to `out`, with the rows' `cutoff`.
     fn summaries_into(&self, out: &mut Vec<Option<CustomerSummary>>, cutoff: &[i32]) -> Option<()> {
+        let summary = self.summary_of();
+        self.collect_into(out, |k, row, at| summary(k, row, cutoff[at]).map(Some))
+    }
+
+    /// A row's summary (chunk, row within it, its cut-off), checked: the version, and the
+    /// rules of [`broken_rule`].
+    fn summary_of(&self) -> impl Fn(usize, usize, i32) -> Option<CustomerSummary> + Sync + '_ {
         let c = |name| self.column(name);
         let version = c("summary_version");
         let (first_day, last_day) = (c("first_day"), c("last_day"));
@@ -431,7 +470,7 @@ impl Table {
         let (revenue, repeat_revenue) = (c("revenue"), c("repeat_revenue"));
         let (last_quarter, prior_quarter) = (c("revenue_last_quarter"), c("revenue_prior_quarter"));
         let gap_square_sum = c("gap_square_sum");
-        self.collect_into(out, |k, row, at| {
+        move |k, row, cutoff| {
             if i64::from(version.count(k, row)?) != SUMMARY_VERSION {
                 return None;
             }
@@ -448,10 +487,27 @@ impl Table {
                 revenue_prior_quarter: prior_quarter.amount(k, row)?,
                 gap_square_sum: gap_square_sum.amount(k, row)?,
             };
-            broken_rule(&summary, cutoff[at])
-                .is_none()
-                .then_some(Some(summary))
-        })
+            broken_rule(&summary, cutoff).is_none().then_some(summary)
+        }
+    }
+
+    /// The first row (of the table) whose cut-off, summary or id is refused.
+    fn first_refused_row(&self) -> Option<usize> {
+        let (cutoff, summary) = (self.cutoff_of(), self.summary_of());
+        let ids = self.column("customer_id");
+        let refused = |k: usize, row: usize| {
+            let read = cutoff(k, row, 0).and_then(|c| summary(k, row, c));
+            read.is_none() || self.id(ids, k, row).is_none()
+        };
+        self.chunks
+            .iter()
+            .enumerate()
+            .find_map(|(k, &(first, len))| {
+                let at = (0..len)
+                    .into_par_iter()
+                    .position_first(|row| refused(k, row))?;
+                Some(first + at)
+            })
     }
 
     /// A row's customer id as the side-table reader reads it: trimmed, without the `.0` when
@@ -1087,6 +1143,51 @@ mod tests {
         assert_eq!(read(&file).unwrap(), whole);
         let text = summary_records(&file.source, &file.raw_table().unwrap()).unwrap();
         assert_eq!(whole, text);
+    }
+
+    #[test]
+    fn a_refused_row_is_named_from_that_row_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ids: Vec<String> = (0..1000).map(|i| format!("C{i:05}")).collect();
+        ids[700] = " ".into();
+        let path = parquet_summary(dir.path(), &ids, 64);
+        let file = SummaryFile::open(&path, "summary").unwrap();
+        let row = first_refused_row(&file).expect("row 701 is refused");
+        assert_eq!((row.first_row, row.cells[0].len()), (700, 1));
+        let alone = summary_records(&file.source, &row).unwrap_err().to_string();
+        let whole = summary_records(&file.source, &file.raw_table().unwrap());
+        assert_eq!(alone, whole.unwrap_err().to_string());
+        assert!(alone.contains("row 701, column 'customer_id'"), "{alone}");
+        assert_eq!(file.read().unwrap_err().to_string(), alone);
+
+        let header = SUMMARY_COLUMNS.join(",");
+        let line = |i: usize, revenue: &str| {
+            format!(
+                "1,C{i:03},2025-06-30,2025-01-01,2025-06-01,2,3,4,1,{revenue},3.25,3.25,0,22201"
+            )
+        };
+        let lines: Vec<String> = (0..5)
+            .map(|i| line(i, if i == 3 { "NaN" } else { "10.5" }))
+            .collect();
+        let (_dir, path) = temp_file(
+            "s.csv",
+            format!("{header}\n{}\n", lines.join("\n")).as_bytes(),
+        );
+        let file = SummaryFile::open(&path, "summary").unwrap();
+        let row = first_refused_row(&file).expect("row 4 is refused");
+        let alone = summary_records(&file.source, &row).unwrap_err().to_string();
+        assert!(
+            alone.contains("row 4 (line 5), column 'revenue'"),
+            "{alone}"
+        );
+        assert_eq!(file.read().unwrap_err().to_string(), alone);
+        // A good file has no refused row.
+        let good: Vec<String> = (0..5).map(|i| line(i, "10.5")).collect();
+        let (_dir, path) = temp_file(
+            "s.csv",
+            format!("{header}\n{}\n", good.join("\n")).as_bytes(),
+        );
+        assert!(first_refused_row(&SummaryFile::open(&path, "summary").unwrap()).is_none());
     }
 
     #[test]

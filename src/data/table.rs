@@ -22,6 +22,9 @@ pub(crate) struct RawTable {
     /// Per header, how many non-empty cells had whitespace around them before trimming.
     pub(crate) padded: Vec<usize>,
     pub(crate) format: InputFormat,
+    /// The file's row of the first row here (0 but for a slice of a file, whose messages
+    /// still name the file's rows).
+    pub(crate) first_row: usize,
 }
 
 /// The format a file's name says: Parquet (`.parquet`, `.pq`), TSV (`.tsv`, `.tab`) or CSV,
@@ -192,6 +195,7 @@ fn raw_table<R: Read>(
         cells,
         padded,
         format,
+        first_row: 0,
     })
 }
 
@@ -205,11 +209,21 @@ pub(crate) fn parquet_headers(path: &Path, source: &str) -> Result<Vec<String>, 
 }
 
 fn read_parquet(path: &Path, source: &str) -> Result<RawTable, ClmError> {
+    read_parquet_rows(path, source, None)
+}
+
+/// The rows `(first, count)` of a Parquet file (all without `rows`) as a side table whose
+/// messages name the file's rows.
+pub(crate) fn read_parquet_rows(
+    path: &Path,
+    source: &str,
+    rows: Option<(usize, usize)>,
+) -> Result<RawTable, ClmError> {
     let bad =
         |e: PolarsError| ClmError::BadData(format!("{source}: not a readable Parquet file: {e}"));
     let frame = std::fs::File::open(path)
         .map_err(PolarsError::from)
-        .and_then(|file| ParquetReader::new(file).finish())
+        .and_then(|file| ParquetReader::new(file).with_slice(rows).finish())
         .map_err(bad)?;
     let headers: Vec<String> = frame
         .get_column_names()
@@ -232,6 +246,7 @@ fn read_parquet(path: &Path, source: &str) -> Result<RawTable, ClmError> {
         cells,
         padded,
         format: InputFormat::Parquet,
+        first_row: rows.map_or(0, |(first, _)| first),
     })
 }
 
@@ -342,6 +357,7 @@ impl RowReader<'_> {
     /// "row 12 (line 13)" for delimited text, where line counts the header; "row 12" for
     /// Parquet.
     pub(crate) fn row_label(&self, index: usize) -> String {
+        let index = self.raw.first_row + index;
         if self.raw.format == InputFormat::Parquet {
             format!("row {}", index + 1)
         } else {
