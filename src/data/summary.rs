@@ -181,7 +181,7 @@ impl SummaryFile {
         }
         // The first refused row alone, when the side-table reader names a cell in it.
         if let Some(row) = super::summary_typed::first_refused_row(self) {
-            summary_records(&self.source, &row)?;
+            summary_records(&self.source, &row?)?;
         }
         summary_records(&self.source, &self.raw_table()?)
     }
@@ -587,6 +587,19 @@ mod tests {
             err.contains("column 'revenue': 'ten' is not a number"),
             "{err}"
         );
+        // A delimiter inside an unquoted value shifts every column after it: refused, while
+        // an empty field past the header (a trailing delimiter) is not.
+        let shifted = row.replace("10.5", "10,5");
+        let err = read("s.csv", &format!("{HEADER}{row}{shifted}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row 2 (line 3) has a value in field 15")
+                && err.contains("'gap_square_sum' is the last"),
+            "{err}"
+        );
+        let trailing = row.replace('\n', ",\n");
+        assert!(read("s.csv", &format!("{HEADER}{trailing}")).is_ok());
         let err = read("s.csv", &format!("{HEADER}{row}{row}"))
             .unwrap_err()
             .to_string();

@@ -21,8 +21,9 @@ use super::summary::{
 use super::summary_typed::{
     Customers, ROWS_PER_TASK, joined_when_increasing, or_refused, packed_ids, records,
 };
-use super::table::{RawTable, table_from_bytes};
+use super::table::{RawTable, table_from_bytes_at};
 use crate::data::options::InputFormat;
+use crate::error::ClmError;
 use crate::output::Stopwatch;
 
 /// The positions of the id and the cut-off in [`SUMMARY_COLUMNS`] (and [`summary_of`] reads
@@ -128,14 +129,17 @@ impl<'a> PlainCsv<'a> {
     fn cells(&self, row: usize) -> Option<[Option<&str>; SUMMARY_COLUMNS.len()]> {
         let mut cells = [None; SUMMARY_COLUMNS.len()];
         let mut seen = 0;
-        for (field, at) in fields(self.line(row)?, self.delimiter).zip(&self.column_at) {
+        let mut fields = fields(self.line(row)?, self.delimiter);
+        for (field, at) in fields.by_ref().zip(&self.column_at) {
             if let Some(column) = *at {
                 let text = trimmed(field);
                 cells[column] = (!text.is_empty()).then_some(text);
                 seen += 1;
             }
         }
-        (seen == SUMMARY_COLUMNS.len()).then_some(cells)
+        // Fields past the header's must be empty (see the side-table reader).
+        let past_header = fields.any(|field| !trimmed(field).is_empty());
+        (seen == SUMMARY_COLUMNS.len() && !past_header).then_some(cells)
     }
 
     /// `value` of every record, converted in parallel straight into the result; `None` when
@@ -197,16 +201,15 @@ impl<'a> PlainCsv<'a> {
     }
 
     /// The first record whose cells or id are refused, as a one-row table of the side-table
-    /// reader (the header and that line) whose messages name the file's row.
-    pub(super) fn first_refused_row(&self, source: &str) -> Option<RawTable> {
+    /// reader (the header and that line) whose messages name the file's row; the error when
+    /// that reader refuses the line itself.
+    pub(super) fn first_refused_row(&self, source: &str) -> Option<Result<RawTable, ClmError>> {
         let refused = |row: usize| self.record(row).is_none() || self.id(row).is_none();
         let row = (0..self.rows()).into_par_iter().position_first(refused)?;
         let mut text = self.text[..self.first].to_vec();
         text.extend_from_slice(self.line(row)?.as_bytes());
         text.push(b'\n');
-        let mut table = table_from_bytes(source, &text, self.format).ok()?;
-        table.first_row = row;
-        Some(table)
+        Some(table_from_bytes_at(source, &text, self.format, row))
     }
 
     /// Record `row`'s customer id as the side-table reader reads it (see the typed reader).

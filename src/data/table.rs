@@ -60,7 +60,7 @@ pub(crate) fn read_table_as(
         return read_parquet(path, source);
     }
     let reader = open_delimited(path, source, format, kind)?;
-    raw_table(source, reader, format)
+    raw_table(source, reader, format, 0)
 }
 
 /// A side table from bytes already read (plain or gzip-compressed delimited text).
@@ -69,8 +69,21 @@ pub(crate) fn table_from_bytes(
     bytes: &[u8],
     format: InputFormat,
 ) -> Result<RawTable, ClmError> {
+    table_from_bytes_at(source, bytes, format, 0)
+}
+
+/// [`table_from_bytes`] for text whose first row is the file's row `first_row` (counted from
+/// 0): a header and some rows cut from a file, whose messages name the file's rows.
+pub(crate) fn table_from_bytes_at(
+    source: &str,
+    bytes: &[u8],
+    format: InputFormat,
+    first_row: usize,
+) -> Result<RawTable, ClmError> {
     let reader = delimited_reader(source, Box::new(bytes), format)?;
-    raw_table(source, reader, format)
+    let mut table = raw_table(source, reader, format, first_row)?;
+    table.first_row = first_row;
+    Ok(table)
 }
 
 pub(crate) fn cannot_read(kind: &str, source: &str, error: &dyn std::fmt::Display) -> ClmError {
@@ -175,16 +188,31 @@ pub(crate) fn not_csv(source: &str, error: csv::Error) -> ClmError {
     ClmError::BadData(format!("{source}: cannot read as CSV: {error}"))
 }
 
+/// Every row of `reader` (the file's rows from `first_row`, for messages). A row may have more
+/// fields than the header when the extra ones are empty (a trailing delimiter); a value there
+/// is refused: most likely a delimiter inside an unquoted value, which shifts every column after it.
 fn raw_table<R: Read>(
     source: &str,
     mut reader: csv::Reader<R>,
     format: InputFormat,
+    first_row: usize,
 ) -> Result<RawTable, ClmError> {
     let headers = read_headers(source, &mut reader)?;
     let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
     let mut padded = vec![0; headers.len()];
-    for record in reader.records() {
+    for (index, record) in reader.records().enumerate() {
         let record = record.map_err(|e| not_csv(source, e))?;
+        let extra = (headers.len()..record.len()).find(|&i| !record[i].trim().is_empty());
+        if let Some(field) = extra {
+            let row = first_row + index + 1;
+            return Err(ClmError::BadData(format!(
+                "{source}: row {row} (line {}) has a value in field {} but the header names {} columns ('{}' is the last): is a delimiter inside an unquoted value? Quote that value",
+                row + 1,
+                field + 1,
+                headers.len(),
+                headers.last().map_or("", String::as_str),
+            )));
+        }
         for (index, column) in cells.iter_mut().enumerate() {
             let cell = trimmed_cell(record.get(index), &mut padded[index]);
             column.push(cell);
