@@ -130,7 +130,8 @@ impl<'a> PlainCsv<'a> {
         let mut cells = [None; SUMMARY_COLUMNS.len()];
         let mut seen = 0;
         let mut fields = fields(self.line(row)?, self.delimiter);
-        for (field, at) in fields.by_ref().zip(&self.column_at) {
+        // The header's positions first: `zip` then stops without taking a field past them.
+        for (at, field) in self.column_at.iter().zip(fields.by_ref()) {
             if let Some(column) = *at {
                 let text = trimmed(field);
                 cells[column] = (!text.is_empty()).then_some(text);
