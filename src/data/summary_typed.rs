@@ -74,19 +74,9 @@ fn read_with_polars(file: &SummaryFile, timer: &mut Stopwatch) -> Option<Summary
 pub(crate) fn first_refused_row(file: &SummaryFile) -> Option<Result<RawTable, ClmError>> {
     match &file.bytes {
         SummaryBytes::Parquet(path) => {
-            let mut reader = ParquetReader::new(std::fs::File::open(path).ok()?);
-            let metadata = reader.get_metadata().ok()?.clone();
-            let group_rows = metadata.row_groups.iter().map(|group| group.num_rows());
-            let columns: Vec<String> = SUMMARY_COLUMNS.iter().map(|c| c.to_string()).collect();
-            for (first, count) in batches_of(group_rows, PARQUET_BATCH_ROWS) {
-                let mut reader = ParquetReader::new(std::fs::File::open(path).ok()?);
-                reader.set_metadata(metadata.clone());
-                let frame = reader
-                    .with_columns(Some(columns.clone()))
-                    .with_slice(Some((first, count)))
-                    .finish()
-                    .ok()?;
-                if let Some(row) = Table::of_frame(frame)?.first_refused_row() {
+            let (batches, read) = parquet_batches(path, PARQUET_BATCH_ROWS)?;
+            for (first, count) in batches {
+                if let Some(row) = read((first, count))?.first_refused_row() {
                     let row = Some((first + row, 1));
                     return Some(read_parquet_rows(path, &file.source, row));
                 }
@@ -102,35 +92,24 @@ pub(crate) fn first_refused_row(file: &SummaryFile) -> Option<Result<RawTable, C
 /// columns (1.1 GB for 10 million customers) are never all held at once.
 const PARQUET_BATCH_ROWS: usize = 1 << 20;
 
-/// A Parquet summary read in batches of whole row groups of about `rows_per_batch`, when it has more than one batch and its
-/// rows are one per customer in id order (as `clm summary` writes a summary with one
-/// cut-off); `None` otherwise, and the whole file is read at once.
+/// A Parquet summary read in batches of whole row groups of about `rows_per_batch` rows, when
+/// it has more than one batch and its rows are one per customer in id order (as `clm summary`
+/// writes a summary with one cut-off); `None` otherwise, and the whole file is read at once.
 fn parquet_in_batches(
     path: &Path,
     source: &str,
     rows_per_batch: usize,
     timer: &mut Stopwatch,
 ) -> Option<SummaryRecords> {
-    let mut reader = ParquetReader::new(std::fs::File::open(path).ok()?);
-    let metadata = reader.get_metadata().ok()?.clone();
-    let group_rows = metadata.row_groups.iter().map(|group| group.num_rows());
-    let batches = batches_of(group_rows, rows_per_batch);
+    let (batches, read) = parquet_batches(path, rows_per_batch)?;
     if batches.len() < 2 {
         return None;
     }
     let rows = batches.iter().map(|(_, count)| count).sum();
-    let columns: Vec<String> = SUMMARY_COLUMNS.iter().map(|c| c.to_string()).collect();
     let (mut cutoff, mut summaries) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
     let (mut pieces, mut float_ids) = (Vec::new(), None);
-    for (first, count) in batches {
-        let mut reader = ParquetReader::new(std::fs::File::open(path).ok()?);
-        reader.set_metadata(metadata.clone());
-        let frame = reader
-            .with_columns(Some(columns.clone()))
-            .with_slice(Some((first, count)))
-            .finish()
-            .ok()?;
-        let table = Table::of_frame(frame)?;
+    for batch in batches {
+        let table = read(batch)?;
         // Ids written as floats lose the `.0` only when every id in the file has one.
         if *float_ids.get_or_insert(table.float_ids) != table.float_ids {
             return None;
@@ -179,6 +158,34 @@ fn increasing_after(
         last = last_of(ids);
     }
     true
+}
+
+/// A Parquet summary's batches of whole row groups of about `rows_per_batch` rows, as (first
+/// row, rows), and the reader of a batch's summary columns (the footer is read once).
+#[allow(clippy::type_complexity)]
+fn parquet_batches(
+    path: &Path,
+    rows_per_batch: usize,
+) -> Option<(
+    Vec<(usize, usize)>,
+    impl Fn((usize, usize)) -> Option<Table> + '_,
+)> {
+    let mut reader = ParquetReader::new(std::fs::File::open(path).ok()?);
+    let metadata = reader.get_metadata().ok()?.clone();
+    let group_rows = metadata.row_groups.iter().map(|group| group.num_rows());
+    let batches = batches_of(group_rows, rows_per_batch);
+    let columns: Vec<String> = SUMMARY_COLUMNS.iter().map(|c| c.to_string()).collect();
+    let read = move |(first, count)| {
+        let mut reader = ParquetReader::new(std::fs::File::open(path).ok()?);
+        reader.set_metadata(metadata.clone());
+        let frame = reader
+            .with_columns(Some(columns.clone()))
+            .with_slice(Some((first, count)))
+            .finish()
+            .ok()?;
+        Table::of_frame(frame)
+    };
+    Some((batches, read))
 }
 
 /// Consecutive row ranges (first row, rows) of whole groups of `group_rows`, each of at least
