@@ -278,23 +278,19 @@ pub(super) fn joined_when_increasing(
     pieces: Vec<Option<(PackedText, bool)>>,
     rows: usize,
 ) -> Option<Option<PackedText>> {
+    if pieces.iter().any(Option::is_none) {
+        return None;
+    }
+    if !increasing_after(&pieces, None) {
+        return Some(None);
+    }
     let bytes = pieces
         .iter()
         .flatten()
         .map(|(piece, _)| piece.text_len())
         .sum();
     let mut out = PackedText::with_capacity(rows, bytes);
-    let mut previous_last: Option<String> = None;
-    for part in pieces {
-        let (piece, increasing) = part?;
-        if piece.is_empty() {
-            continue;
-        }
-        let first = piece.get(0);
-        if !increasing || previous_last.as_deref().is_some_and(|last| last >= first) {
-            return Some(None);
-        }
-        previous_last = Some(piece.get(piece.len() - 1).to_string());
+    for (piece, _) in pieces.into_iter().flatten() {
         out.append(&piece);
     }
     Some(Some(out))

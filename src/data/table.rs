@@ -81,9 +81,7 @@ pub(crate) fn table_from_bytes_at(
     first_row: usize,
 ) -> Result<RawTable, ClmError> {
     let reader = delimited_reader(source, Box::new(bytes), format)?;
-    let mut table = raw_table(source, reader, format, first_row)?;
-    table.first_row = first_row;
-    Ok(table)
+    raw_table(source, reader, format, first_row)
 }
 
 pub(crate) fn cannot_read(kind: &str, source: &str, error: &dyn std::fmt::Display) -> ClmError {
@@ -223,7 +221,7 @@ fn raw_table<R: Read>(
         cells,
         padded,
         format,
-        first_row: 0,
+        first_row,
     })
 }
 
