@@ -14,10 +14,12 @@ use super::dates::{Detected, check_format, detect_format, has_time, parse_date};
 use super::delimited;
 use super::options::{InputArgs, InputFormat, ReturnsPolicy};
 use super::placeholders::{Exclusion, exclude_customers, read_exclude_ids};
+use super::plain_text;
 use crate::error::ClmError;
 use crate::output::Stopwatch;
 
 mod batches;
+mod plain;
 use batches::Part;
 pub use batches::{LoadStats, load_in_batches};
 
@@ -509,6 +511,16 @@ impl Reader {
     }
 
     fn load(&self, args: &InputArgs, exclude_ids: &[String]) -> Result<Transactions> {
+        self.load_by(args, exclude_ids, true)
+    }
+
+    /// [`Reader::load`], by the quick reader of plain text when `plain` allows and it can.
+    fn load_by(
+        &self,
+        args: &InputArgs,
+        exclude_ids: &[String],
+        plain: bool,
+    ) -> Result<Transactions> {
         let mut timer = Stopwatch::start("load");
         let schema = self.schema()?;
         self.reject_nested_columns(&schema)?;
@@ -524,6 +536,13 @@ impl Reader {
         };
         let prepared = self.prepare(schema, parquet.as_ref(), args, exclude_ids)?;
         timer.lap("samples");
+        if plain
+            && parquet.is_none()
+            && let Some(frame) = self.read_plain(&prepared)
+        {
+            timer.lap("plain read");
+            return self.validate(frame, args, &prepared.exclude_ids);
+        }
         let raw = match parquet {
             Some(frame) => frame,
             None => self.read_delimited_checked(&prepared.schema)?,
@@ -585,6 +604,23 @@ impl Reader {
             .map_err(|e| self.bad(e))?;
         drop(raw);
         self.validate(frame, args, &prepared.exclude_ids)
+    }
+
+    /// The canonical frame read by the quick reader of plain text ([`plain`]), when the
+    /// export is plain and its values are written as that reader converts them: ISO dates, ids
+    /// not written as floats, amounts without a decimal comma.
+    fn read_plain(&self, prepared: &Prepared) -> Option<DataFrame> {
+        let iso_dates =
+            matches!(&prepared.date_text, Some((format, false)) if format == "%Y-%m-%d");
+        if !iso_dates || prepared.float_ids || self.decimal_comma {
+            return None;
+        }
+        let text = match self.part.as_ref().map(|part| part.lines.as_deref()) {
+            Some(Some(lines)) => plain_text::Text::Held(lines),
+            Some(None) => return None,
+            None => plain_text::Text::mapped(std::path::Path::new(&self.source.path()))?,
+        };
+        plain::canonical_frame(&text, self.delimiter, &self.columns)
     }
 
     /// Whether this reader reads the end of the export (the whole of it, or its last batch).

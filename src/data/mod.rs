@@ -9,6 +9,7 @@ pub mod delimited;
 pub mod load;
 pub mod options;
 pub mod placeholders;
+mod plain_text;
 pub mod stream;
 pub mod subscriptions;
 pub mod summary;

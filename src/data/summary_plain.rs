@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use super::delimited::detect_delimiter;
 use super::load::float_written_id;
+use super::plain_text::{Text, fields, piece_bounds, plain_piece};
 use super::summary::{
     CustomerSummary, SUMMARY_COLUMNS, SUMMARY_VERSION, SummaryBytes, SummaryFile, SummaryRecords,
     amount_of, broken_rule, day_of, whole_number,
@@ -30,9 +31,6 @@ use crate::output::Stopwatch;
 /// the others by theirs; a test checks them).
 const ID: usize = 1;
 const CUTOFF: usize = 2;
-
-/// Bytes per parallel task when cutting the text into lines.
-const BYTES_PER_TASK: usize = 1 << 22;
 
 /// A summary file's text cut into lines, with where each summary column is on a line.
 pub(super) struct PlainCsv<'a> {
@@ -223,23 +221,6 @@ impl<'a> PlainCsv<'a> {
     }
 }
 
-/// The fields of `line` between the `delimiter`s (an ASCII byte, so the cuts fall between
-/// characters); a byte loop is quicker than a character search on cells this short.
-fn fields(line: &str, delimiter: u8) -> impl Iterator<Item = &str> {
-    let ends = line
-        .bytes()
-        .enumerate()
-        .filter(move |&(_, b)| b == delimiter);
-    let mut start = 0;
-    ends.map(|(end, _)| end)
-        .chain(std::iter::once(line.len()))
-        .map(move |end| {
-            let field = &line[start..end];
-            start = end + 1;
-            field
-        })
-}
-
 /// A cell without surrounding whitespace, as `str::trim` gives it: the usual cell, which
 /// starts and ends with a visible ASCII character, as it is.
 fn trimmed(cell: &str) -> &str {
@@ -276,34 +257,6 @@ fn summary_of(cells: &[Option<&str>; SUMMARY_COLUMNS.len()]) -> Option<CustomerS
     })
 }
 
-/// A summary file's bytes: mapped from the file on disk (no copy to make), or held in memory.
-enum Text<'a> {
-    Mapped(memmap2::Mmap),
-    Held(&'a [u8]),
-}
-
-impl Text<'_> {
-    fn mapped(path: &std::path::Path) -> Option<Self> {
-        let file = std::fs::File::open(path).ok()?;
-        // SAFETY: the map is read only. Were the file truncated while it is read, reading the
-        // lost pages would stop the process (SIGBUS), as polars' reader of a mapped CSV file
-        // would: the same risk as before, for an input no one should write while it is read.
-        let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-        Some(Text::Mapped(map))
-    }
-}
-
-impl std::ops::Deref for Text<'_> {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        match self {
-            Text::Mapped(map) => map,
-            Text::Held(bytes) => bytes,
-        }
-    }
-}
-
 /// For each field of the header line, the summary column it names; `None` when the header is
 /// not plain (a quote, text that is not UTF-8) or does not name every summary column once.
 fn columns_at(header: &[u8], delimiter: u8) -> Option<Vec<Option<usize>>> {
@@ -328,40 +281,16 @@ fn columns_at(header: &[u8], delimiter: u8) -> Option<Vec<Option<usize>>> {
 /// holds a quote or a carriage return that does not end a line (the `csv` reader would read
 /// those otherwise).
 fn line_ends(body: &[u8]) -> Option<Vec<usize>> {
-    if memchr::memchr(b'"', body).is_some() {
-        return None;
-    }
-    // Pieces that start after a line feed (or at the start), so that each holds whole lines.
-    let mut starts = vec![0];
-    while let Some(&start) = starts.last() {
-        let guess = start + BYTES_PER_TASK;
-        match body
-            .get(guess..)
-            .and_then(|rest| memchr::memchr(b'\n', rest))
-        {
-            Some(at) => starts.push(guess + at + 1),
-            None => break,
-        }
-    }
-    starts.push(body.len());
-    let pieces: Vec<Option<Vec<usize>>> = starts
+    let bounds = piece_bounds(body);
+    let pieces: Vec<Option<Vec<usize>>> = bounds
         .par_windows(2)
         .map(|piece| {
             let (start, end) = (piece[0], piece[1]);
-            let text = &body[start..end];
-            // A piece starts after a line feed: a cut between characters.
-            std::str::from_utf8(text).ok()?;
-            let carriage_returns = memchr::memchr_iter(b'\r', text);
-            let lone = carriage_returns
-                .into_iter()
-                .any(|at| text.get(at + 1) != Some(&b'\n'));
-            if lone {
-                return None;
-            }
-            let mut ends: Vec<usize> = memchr::memchr_iter(b'\n', text)
+            let text = plain_piece(&body[start..end])?;
+            let mut ends: Vec<usize> = memchr::memchr_iter(b'\n', text.as_bytes())
                 .map(|at| start + at)
                 .collect();
-            if end == body.len() && text.last().is_some_and(|&b| b != b'\n') {
+            if end == body.len() && !text.ends_with('\n') {
                 ends.push(end);
             }
             Some(ends)
