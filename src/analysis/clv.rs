@@ -598,8 +598,8 @@ mod tests {
         // not again; R has only a return.
         let rows = RowColumns {
             customer: vec!["A", "A", "A", "A", "A", "A", "B", "R"],
-            day: vec![0, 10, 10, 30, 50, 60, 20, -1],
-            amount: vec![5.0, 2.0, 3.0, 7.0, 1.0, 1.0, 9.0, -4.0],
+            day: vec![0, 10, 10, 30, 50, 60, 20, -1].into(),
+            amount: vec![5.0, 2.0, 3.0, 7.0, 1.0, 1.0, 9.0, -4.0].into(),
             is_return: vec![false, false, false, false, false, false, false, true],
             order: None,
         };

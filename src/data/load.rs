@@ -1,6 +1,7 @@
 //! Loading a transaction export (CSV, CSV.gz, TSV, Parquet or CSV on stdin) into the canonical
 //! frame, with one clear error naming file, row, column and value for anything unreadable.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -86,7 +87,17 @@ impl Transactions {
         let day = column(DAY)?.i32().map_err(bad)?;
         let amount = column(AMOUNT)?.f64().map_err(bad)?;
         let is_return = column(IS_RETURN)?.bool().map_err(bad)?;
-        // The four columns are copied side by side on the thread pool.
+        // A column in one piece is borrowed (the quick reader's days and amounts); the others
+        // are copied side by side on the thread pool.
+        fn values<T: PolarsNumericType>(column: &ChunkedArray<T>) -> Cow<'_, [T::Native]> {
+            match column.cont_slice() {
+                Ok(values) => Cow::Borrowed(values),
+                Err(_) => column
+                    .downcast_iter()
+                    .flat_map(|chunk| chunk.values().iter().copied())
+                    .collect(),
+            }
+        }
         let ((customer, day), (amount, is_return)) = rayon::join(
             || {
                 rayon::join(
@@ -96,21 +107,12 @@ impl Transactions {
                             .flat_map(|chunk| chunk.values_iter())
                             .collect()
                     },
-                    || {
-                        day.downcast_iter()
-                            .flat_map(|chunk| chunk.values().iter().copied())
-                            .collect()
-                    },
+                    || values(day),
                 )
             },
             || {
                 rayon::join(
-                    || {
-                        amount
-                            .downcast_iter()
-                            .flat_map(|chunk| chunk.values().iter().copied())
-                            .collect()
-                    },
+                    || values(amount),
                     || {
                         is_return
                             .downcast_iter()
@@ -144,9 +146,9 @@ impl RowColumns<'_> {
 /// The canonical columns of [`Transactions`], one entry per row.
 pub struct RowColumns<'a> {
     pub customer: Vec<&'a str>,
-    /// Days since 1970-01-01.
-    pub day: Vec<i32>,
-    pub amount: Vec<f64>,
+    /// Days since 1970-01-01 (borrowed from the loaded frame when it holds them in one piece).
+    pub day: Cow<'a, [i32]>,
+    pub amount: Cow<'a, [f64]>,
     pub is_return: Vec<bool>,
     /// Order ids, when the export has them (`None` in a row without one).
     pub order: Option<Vec<Option<&'a str>>>,

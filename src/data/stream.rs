@@ -5,6 +5,7 @@
 //! (`features::summary`), and memory grows with one partition and the customers, not with the
 //! rows.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -253,8 +254,8 @@ impl Partition {
 fn decode(bytes: &[u8], has_orders: bool) -> Option<RowColumns<'_>> {
     let mut rows = RowColumns {
         customer: Vec::new(),
-        day: Vec::new(),
-        amount: Vec::new(),
+        day: Cow::Owned(Vec::new()),
+        amount: Cow::Owned(Vec::new()),
         is_return: Vec::new(),
         order: has_orders.then(Vec::new),
     };
@@ -264,8 +265,10 @@ fn decode(bytes: &[u8], has_orders: bool) -> Option<RowColumns<'_>> {
         rows.customer
             .push(std::str::from_utf8(input.take(length)?).ok()?);
         rows.day
+            .to_mut()
             .push(i32::from_le_bytes(input.take(4)?.try_into().ok()?));
         rows.amount
+            .to_mut()
             .push(f64::from_le_bytes(input.take(8)?.try_into().ok()?));
         let flags = input.take(1)?[0];
         rows.is_return.push(flags & 1 == 1);
@@ -309,8 +312,8 @@ mod tests {
     fn rows_read_back_as_written_in_their_partitions() {
         let rows = RowColumns {
             customer: vec!["a", "bb", "a", "ccc", "é"],
-            day: vec![3, -1, 2, 7, 0],
-            amount: vec![1.5, -2.0, 0.1 + 0.2, f64::MIN_POSITIVE, 9.0],
+            day: vec![3, -1, 2, 7, 0].into(),
+            amount: vec![1.5, -2.0, 0.1 + 0.2, f64::MIN_POSITIVE, 9.0].into(),
             is_return: vec![false, true, false, false, false],
             order: Some(vec![Some("o1"), Some("C2"), None, Some(""), Some("o5")]),
         };

@@ -559,8 +559,8 @@ mod tests {
     fn statistics_of_rows_are_those_of_their_summary() {
         let rows = || RowColumns {
             customer: vec!["A", "L", "A", "B", "A", "R", "A"],
-            day: vec![0, 50, 10, 20, 30, 5, 10],
-            amount: vec![5.0, 1.0, 2.0, 9.0, 7.0, -4.0, 0.5],
+            day: vec![0, 50, 10, 20, 30, 5, 10].into(),
+            amount: vec![5.0, 1.0, 2.0, 9.0, 7.0, -4.0, 0.5].into(),
             is_return: vec![false, false, false, false, false, true, false],
             order: None,
         };

@@ -468,9 +468,9 @@ impl<'a> CustomerColumns<'a> {
     }
 }
 
-/// `column` in the order of `customers`, the column itself freed.
-fn gathered<T: Copy + Send + Sync>(customers: &CustomerRows, column: Vec<T>) -> Vec<T> {
-    customers.gather(&column)
+/// `column` in the order of `customers`, the column itself freed (when it is not borrowed).
+fn gathered<T: Copy + Send + Sync>(customers: &CustomerRows, column: impl AsRef<[T]>) -> Vec<T> {
+    customers.gather(column.as_ref())
 }
 
 /// One customer's day history, rebuilt for each customer in scratch space.

@@ -34,13 +34,16 @@ struct Layout {
     has_order: bool,
 }
 
-/// The canonical columns of one piece of lines.
-struct Piece<'a> {
+/// The canonical columns of one piece of lines; its days and amounts are written in place
+/// into the whole columns.
+struct Piece<'a, 'c> {
     customer: StringChunkedBuilder,
-    day: Vec<i32>,
-    amount: Vec<f64>,
-    order: StringChunkedBuilder,
+    day: &'c mut [i32],
+    amount: &'c mut [f64],
+    /// Rows written so far.
+    rows: usize,
     is_return: Vec<bool>,
+    order: StringChunkedBuilder,
     /// The last date text read, and its day.
     last_date: Option<(&'a str, i32)>,
 }
@@ -58,15 +61,51 @@ pub(super) fn canonical_frame(
     let layout = Layout::of(&text[..header_end], delimiter, columns)?;
     let body = &text[header_end + 1..];
     let bounds = piece_bounds(body);
-    let pieces: Vec<Piece> = bounds
-        .par_windows(2)
-        .map(|piece| layout.read(&body[piece[0]..piece[1]]))
-        .collect::<Option<_>>()?;
-    let rows: usize = pieces.iter().map(|piece| piece.day.len()).sum();
+    let pieces: Vec<&[u8]> = bounds.windows(2).map(|w| &body[w[0]..w[1]]).collect();
+    // Days and amounts are written straight into one column each (the row columns then
+    // borrow them), each piece into its own part.
+    let lines: Vec<usize> = pieces.par_iter().map(|piece| lines_in(piece)).collect();
+    let rows: usize = lines.iter().sum();
     if rows == 0 {
         return None;
     }
-    frame_of(pieces, layout.has_order)
+    let (mut day, mut amount) = (vec![0; rows], vec![0.0; rows]);
+    let (mut days, mut amounts) = (day.as_mut_slice(), amount.as_mut_slice());
+    let mut parts = Vec::with_capacity(pieces.len());
+    for (piece, &lines) in pieces.into_iter().zip(&lines) {
+        let (piece_days, rest_days) = days.split_at_mut(lines);
+        let (piece_amounts, rest_amounts) = amounts.split_at_mut(lines);
+        (days, amounts) = (rest_days, rest_amounts);
+        parts.push((piece, piece_days, piece_amounts));
+    }
+    let read: Vec<Texts> = parts
+        .into_par_iter()
+        .map(|(piece, days, amounts)| layout.read(piece, days, amounts).map(Piece::texts))
+        .collect::<Option<_>>()?;
+    frame_of(read, day, amount, layout.has_order)
+}
+
+/// The columns of a piece read that are not written in place.
+struct Texts {
+    customer: StringChunkedBuilder,
+    is_return: Vec<bool>,
+    order: StringChunkedBuilder,
+}
+
+impl Piece<'_, '_> {
+    fn texts(self) -> Texts {
+        Texts {
+            customer: self.customer,
+            is_return: self.is_return,
+            order: self.order,
+        }
+    }
+}
+
+/// The lines of a piece of whole lines (the last one may lack its line feed).
+fn lines_in(piece: &[u8]) -> usize {
+    let unended = piece.last().is_some_and(|&b| b != b'\n');
+    memchr::memchr_iter(b'\n', piece).count() + usize::from(unended)
 }
 
 impl Layout {
@@ -106,16 +145,23 @@ impl Layout {
         })
     }
 
-    /// The canonical values of a piece of whole lines; `None` when one is not plain.
-    fn read<'a>(&self, piece: &'a [u8]) -> Option<Piece<'a>> {
+    /// The canonical values of a piece of whole lines, its days and amounts written into
+    /// `day` and `amount` (one entry per line); `None` when a line is not plain.
+    fn read<'a, 'c>(
+        &self,
+        piece: &'a [u8],
+        day: &'c mut [i32],
+        amount: &'c mut [f64],
+    ) -> Option<Piece<'a, 'c>> {
         let text = plain_piece(piece)?;
-        let lines = memchr::memchr_iter(b'\n', piece).count() + 1;
+        let lines = day.len();
         let mut out = Piece {
             customer: StringChunkedBuilder::new(CUSTOMER.into(), lines),
-            day: Vec::with_capacity(lines),
-            amount: Vec::with_capacity(lines),
-            order: StringChunkedBuilder::new(ORDER.into(), 0),
+            day,
+            amount,
+            rows: 0,
             is_return: Vec::with_capacity(lines),
+            order: StringChunkedBuilder::new(ORDER.into(), 0),
             last_date: None,
         };
         // Every delimiter and line feed, found by one vectorised search (cells are short: a
@@ -146,11 +192,11 @@ impl Layout {
                 field = 0;
             }
         }
-        Some(out)
+        (out.rows == out.day.len()).then_some(out)
     }
 
     /// Appends the canonical values of a line's cells; `None` when one is not converted here.
-    fn push<'a>(&self, out: &mut Piece<'a>, cells: &[&'a str; ROLES]) -> Option<()> {
+    fn push<'a>(&self, out: &mut Piece<'a, '_>, cells: &[&'a str; ROLES]) -> Option<()> {
         let id = cells[CUSTOMER_ROLE];
         if id.is_empty() {
             return None;
@@ -169,9 +215,10 @@ impl Layout {
         if self.product {
             amount *= plain_number(cells[PRICE_ROLE])?;
         }
+        *out.day.get_mut(out.rows)? = day;
+        out.amount[out.rows] = amount;
+        out.rows += 1;
         out.customer.append_value(id);
-        out.day.push(day);
-        out.amount.push(amount);
         // A negative amount or an order id starting with `C` (a cancellation) is a return.
         let mut is_return = amount < 0.0;
         if self.has_order {
@@ -221,33 +268,39 @@ const POWERS_OF_TEN: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-/// The pieces' values as the canonical frame, one chunk per piece.
-fn frame_of(pieces: Vec<Piece>, has_order: bool) -> Option<DataFrame> {
-    let rows = pieces.iter().map(|piece| piece.day.len()).sum();
-    let converted: Vec<[Series; 5]> = pieces
-        .into_par_iter()
-        .map(|piece| {
-            [
-                piece.customer.finish().into_series(),
-                Int32Chunked::from_vec(DAY.into(), piece.day).into_series(),
-                Float64Chunked::from_vec(AMOUNT.into(), piece.amount).into_series(),
-                BooleanChunked::from_slice(IS_RETURN.into(), &piece.is_return).into_series(),
-                piece.order.finish().into_series(),
-            ]
-        })
-        .collect();
-    let columns = if has_order { 5 } else { 4 };
-    let joined = (0..columns)
-        .map(|column| {
-            let mut parts = converted.iter().map(|piece| &piece[column]);
-            let mut series = parts.next()?.clone();
-            for part in parts {
-                series.append(part).ok()?;
-            }
-            Some(series.into_column())
-        })
-        .collect::<Option<_>>()?;
-    DataFrame::new(rows, joined).ok()
+/// The canonical frame of the pieces read and the whole `day` and `amount` columns: one chunk
+/// per piece for the texts, one for the rest.
+fn frame_of(
+    pieces: Vec<Texts>,
+    day: Vec<i32>,
+    amount: Vec<f64>,
+    has_order: bool,
+) -> Option<DataFrame> {
+    let rows = day.len();
+    let is_return = pieces
+        .iter()
+        .flat_map(|piece| piece.is_return.iter().copied());
+    let is_return = BooleanChunked::from_iter_values(IS_RETURN.into(), is_return);
+    let (customers, orders): (Vec<_>, Vec<_>) = pieces
+        .into_iter()
+        .map(|piece| (piece.customer, piece.order))
+        .unzip();
+    let texts = |builders: Vec<StringChunkedBuilder>| -> Option<Column> {
+        let mut builders = builders.into_iter().map(|builder| builder.finish());
+        let mut joined = builders.next()?;
+        builders.try_for_each(|piece| joined.append(&piece).ok())?;
+        Some(joined.into_column())
+    };
+    let mut columns = vec![
+        texts(customers)?,
+        Int32Chunked::from_vec(DAY.into(), day).into_column(),
+        Float64Chunked::from_vec(AMOUNT.into(), amount).into_column(),
+        is_return.into_column(),
+    ];
+    if has_order {
+        columns.push(texts(orders)?);
+    }
+    DataFrame::new(rows, columns).ok()
 }
 
 #[cfg(test)]
