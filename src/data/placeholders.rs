@@ -174,34 +174,35 @@ pub fn outsized_ids(frame: &DataFrame) -> PolarsResult<Vec<OutsizedId>> {
             .zip(returns)
             .map(|((id, amount), is_return)| (id, sale(amount, is_return)))
     };
-
-    // Chunk by chunk on all cores when the columns are cut at the same rows (as a loaded
-    // frame's are), else row by row.
-    let aligned = customer.chunk_lengths().eq(amount.chunk_lengths())
-        && customer.chunk_lengths().eq(is_return.chunk_lengths());
+    // Chunk of ids by chunk on all cores, with the amounts and return flags of the same rows
+    // (a slice of those columns, however they are cut).
+    let starts = customer.chunk_lengths().scan(0, |start, length| {
+        let chunk_start = *start;
+        *start += length;
+        Some(chunk_start)
+    });
+    let chunks: Vec<_> = customer.downcast_iter().zip(starts).collect();
     let BucketTotals {
         rows: bucket_rows,
         sales: bucket_sales,
-    } = if aligned {
-        let chunks: Vec<_> = customer
-            .downcast_iter()
-            .zip(amount.downcast_iter())
-            .zip(is_return.downcast_iter())
-            .collect();
-        chunks
-            .into_par_iter()
-            .map(|((ids, amounts), returns)| {
-                let sales = amounts.values().iter().zip(returns.values_iter());
-                let rows = ids.values_iter().zip(sales.map(|(&a, r)| sale(a, r)));
-                bucket_totals(rows, &bucket_of)
-            })
-            // Added in chunk order: the same sums on every run (rayon's `reduce` may not be).
-            .collect::<Vec<_>>()
-            .into_iter()
-            .fold(BucketTotals::empty(), BucketTotals::add)
-    } else {
-        bucket_totals(each_row(), &bucket_of)
-    };
+    } = chunks
+        .into_par_iter()
+        .map(|(ids, start)| {
+            let amounts = amount.slice(start as i64, ids.len());
+            let returns = is_return.slice(start as i64, ids.len());
+            let amounts = amounts
+                .downcast_iter()
+                .flat_map(|chunk| chunk.values().iter().copied());
+            let returns = returns
+                .downcast_iter()
+                .flat_map(|chunk| chunk.values().iter());
+            let sales = amounts.zip(returns).map(|(a, r)| sale(a, r));
+            bucket_totals(ids.values_iter().zip(sales), &bucket_of)
+        })
+        // Added in chunk order: the same sums on every run (rayon's `reduce` may not be).
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold(BucketTotals::empty(), BucketTotals::add);
     timer.lap("buckets");
     let total_sales: f64 = bucket_sales.iter().sum();
     let heavy = |rows_in: usize, sales_in: f64| {
@@ -481,6 +482,29 @@ mod tests {
             outsized_ids(&base_with(49, "X", 40, 10.0)).unwrap().len(),
             1
         );
+    }
+
+    /// Ids in pieces and amounts in one (as the quick reader of plain text loads them), or
+    /// cut elsewhere: the same shares.
+    #[test]
+    fn columns_cut_at_other_rows_give_the_same_shares() {
+        let whole = base_with(1000, "0", 500, 1.0);
+        let expected = format!("{:?}", outsized_ids(&whole).unwrap());
+        assert!(expected.contains("\"0\""), "{expected}");
+        for cuts in [[1, 700], [333, 1499]] {
+            let ids = whole.column(CUSTOMER).unwrap().as_materialized_series();
+            let mut pieces = ids.slice(0, cuts[0]);
+            pieces
+                .append(&ids.slice(cuts[0] as i64, cuts[1] - cuts[0]))
+                .unwrap();
+            pieces
+                .append(&ids.slice(cuts[1] as i64, 1500 - cuts[1]))
+                .unwrap();
+            assert_eq!(pieces.chunks().len(), 3);
+            let mut cut = whole.clone();
+            cut.with_column(pieces.into_column()).unwrap();
+            assert_eq!(format!("{:?}", outsized_ids(&cut).unwrap()), expected);
+        }
     }
 
     #[test]
