@@ -236,22 +236,25 @@ impl Layout {
 /// every reader converts alike, to the nearest `f64`; `None` for anything else.
 fn plain_number(text: &str) -> Option<f64> {
     let unsigned = text.strip_prefix('-').unwrap_or(text);
-    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    // One pass: the digits as an integer, and where the point is.
     let mut mantissa = 0u64;
-    for &b in whole.as_bytes().iter().chain(fraction.as_bytes()) {
-        if !b.is_ascii_digit() {
-            return None;
+    let mut point = None;
+    for (at, &b) in unsigned.as_bytes().iter().enumerate() {
+        match b {
+            b'0'..=b'9' => mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0')),
+            b'.' if point.is_none() && at > 0 => point = Some(at),
+            _ => return None,
         }
-        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
     }
-    if whole.is_empty() {
+    if unsigned.is_empty() {
         return None;
     }
-    let digits = whole.len() + fraction.len();
+    let decimals = point.map_or(0, |at| unsigned.len() - at - 1);
+    let digits = unsigned.len() - usize::from(point.is_some());
     // Up to 15 digits and 22 decimals, the mantissa and the power of ten are exact and their
     // quotient is correctly rounded (Clinger's fast path): the value `str::parse` gives.
-    let value = if digits <= 15 && fraction.len() < POWERS_OF_TEN.len() {
-        mantissa as f64 / POWERS_OF_TEN[fraction.len()]
+    let value = if digits <= 15 && decimals < POWERS_OF_TEN.len() {
+        mantissa as f64 / POWERS_OF_TEN[decimals]
     } else {
         unsigned.parse().ok()?
     };
