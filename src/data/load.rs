@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::columns::{AmountSource, ColumnMap, ColumnOverrides, map_columns};
 use super::convert::{self, DateText};
@@ -99,17 +100,7 @@ impl Transactions {
             }
         }
         let ((customer, day), (amount, is_return)) = rayon::join(
-            || {
-                rayon::join(
-                    || {
-                        customer
-                            .downcast_iter()
-                            .flat_map(|chunk| chunk.values_iter())
-                            .collect()
-                    },
-                    || values(day),
-                )
-            },
+            || rayon::join(|| texts(customer), || values(day)),
             || {
                 rayon::join(
                     || values(amount),
@@ -134,6 +125,30 @@ impl Transactions {
             },
         })
     }
+}
+
+/// The values of a text column without nulls, copied chunk by chunk on the thread pool, each
+/// chunk straight into its place.
+fn texts(column: &StringChunked) -> Vec<&str> {
+    let rows = column.len();
+    let mut out = Vec::with_capacity(rows);
+    let mut rest = &mut out.spare_capacity_mut()[..rows];
+    let mut parts = Vec::new();
+    for chunk in column.downcast_iter() {
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut(chunk.len());
+        parts.push((chunk, part));
+        rest = tail;
+    }
+    assert!(rest.is_empty(), "a column's chunks hold all of its rows");
+    parts.into_par_iter().for_each(|(chunk, part)| {
+        for (slot, value) in part.iter_mut().zip(chunk.values_iter()) {
+            slot.write(value);
+        }
+    });
+    // SAFETY: the chunks' parts cover every slot (checked above), and each chunk wrote one
+    // value into every slot of its part.
+    unsafe { out.set_len(rows) };
+    out
 }
 
 impl RowColumns<'_> {
