@@ -60,6 +60,7 @@ pub(super) fn canonical_frame(
     let header_end = memchr::memchr(b'\n', text)?;
     let layout = Layout::of(&text[..header_end], delimiter, columns)?;
     let body = &text[header_end + 1..];
+    let mut timer = crate::output::Stopwatch::start("plain");
     let bounds = piece_bounds(body);
     let pieces: Vec<&[u8]> = bounds.windows(2).map(|w| &body[w[0]..w[1]]).collect();
     // Days and amounts are written straight into one column each (the row columns then
@@ -69,6 +70,7 @@ pub(super) fn canonical_frame(
     if rows == 0 {
         return None;
     }
+    timer.lap("lines");
     let (mut day, mut amount) = (vec![0; rows], vec![0.0; rows]);
     let (mut days, mut amounts) = (day.as_mut_slice(), amount.as_mut_slice());
     let mut parts = Vec::with_capacity(pieces.len());
@@ -82,7 +84,10 @@ pub(super) fn canonical_frame(
         .into_par_iter()
         .map(|(piece, days, amounts)| layout.read(piece, days, amounts).map(Piece::texts))
         .collect::<Option<_>>()?;
-    frame_of(read, day, amount, layout.has_order)
+    timer.lap("read");
+    let frame = frame_of(read, day, amount, layout.has_order);
+    timer.lap("frame");
+    frame
 }
 
 /// The columns of a piece read that are not written in place.
