@@ -164,15 +164,7 @@ pub fn outsized_ids(frame: &DataFrame) -> PolarsResult<Vec<OutsizedId>> {
         let ids = customer
             .downcast_iter()
             .flat_map(|chunk| chunk.values_iter());
-        let amounts = amount
-            .downcast_iter()
-            .flat_map(|chunk| chunk.values().iter().copied());
-        let returns = is_return
-            .downcast_iter()
-            .flat_map(|chunk| chunk.values().iter());
-        ids.zip(amounts)
-            .zip(returns)
-            .map(|((id, amount), is_return)| (id, sale(amount, is_return)))
+        ids.zip(sales(amount, is_return))
     };
     // Chunk of ids by chunk on all cores, with the amounts and return flags of the same rows
     // (a slice of those columns, however they are cut).
@@ -190,13 +182,7 @@ pub fn outsized_ids(frame: &DataFrame) -> PolarsResult<Vec<OutsizedId>> {
         .map(|(ids, start)| {
             let amounts = amount.slice(start as i64, ids.len());
             let returns = is_return.slice(start as i64, ids.len());
-            let amounts = amounts
-                .downcast_iter()
-                .flat_map(|chunk| chunk.values().iter().copied());
-            let returns = returns
-                .downcast_iter()
-                .flat_map(|chunk| chunk.values().iter());
-            let sales = amounts.zip(returns).map(|(a, r)| sale(a, r));
+            let sales = sales(&amounts, &returns);
             bucket_totals(ids.values_iter().zip(sales), &bucket_of)
         })
         // Added in chunk order: the same sums on every run (rayon's `reduce` may not be).
@@ -367,6 +353,22 @@ fn bucket_totals<'a>(
         totals.sales[bucket] += sale;
     }
     totals
+}
+
+/// The sale of each row ([`sale`]) of the amount and return columns, however they are cut.
+fn sales<'a>(
+    amount: &'a Float64Chunked,
+    is_return: &'a BooleanChunked,
+) -> impl Iterator<Item = f64> + 'a {
+    let amounts = amount
+        .downcast_iter()
+        .flat_map(|chunk| chunk.values().iter().copied());
+    let returns = is_return
+        .downcast_iter()
+        .flat_map(|chunk| chunk.values().iter());
+    amounts
+        .zip(returns)
+        .map(|(amount, is_return)| sale(amount, is_return))
 }
 
 /// A row's sale: its amount when it is a purchase with a positive amount, else 0.
