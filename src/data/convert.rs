@@ -80,7 +80,29 @@ fn parse_days(values: &StringChunked, text: &DateText) -> PolarsResult<Series> {
 }
 
 /// The format of ISO dates, the most common in exports.
-const ISO_DATE: &str = "%Y-%m-%d";
+pub const ISO_DATE: &str = "%Y-%m-%d";
+
+/// Days of ISO dates read one after another (`2024-01-31`, spaces around them ignored): an
+/// export in date order repeats each date for many rows in a row, so the last one read is kept.
+#[derive(Default)]
+pub struct IsoDays<'a> {
+    last: Option<(&'a str, i32)>,
+}
+
+impl<'a> IsoDays<'a> {
+    /// The day of `value`; `None` when it is not a valid date of exactly that shape.
+    pub fn day(&mut self, value: &'a str) -> Option<i32> {
+        let value = value.trim_matches(' ');
+        match self.last {
+            Some((text, day)) if text == value => Some(day),
+            _ => {
+                let day = super::dates::iso_day(value.as_bytes())?;
+                self.last = Some((value, day));
+                Some(day)
+            }
+        }
+    }
+}
 
 /// Days of ISO dates (`2024-01-31`, spaces around them ignored), read directly: the general
 /// path gives the same days for them but copies every trimmed value and parses it through a
@@ -91,19 +113,9 @@ fn iso_days(values: &StringChunked) -> Option<Int32Chunked> {
         return None;
     }
     let mut days = Vec::with_capacity(values.len());
-    // An export in date order repeats each date for many rows in a row.
-    let mut last: Option<(&str, i32)> = None;
+    let mut iso_days = IsoDays::default();
     for value in values.downcast_iter().flat_map(|chunk| chunk.values_iter()) {
-        let value = value.trim_matches(' ');
-        let day = match last {
-            Some((text, day)) if text == value => day,
-            _ => {
-                let day = super::dates::iso_day(value.as_bytes())?;
-                last = Some((value, day));
-                day
-            }
-        };
-        days.push(day);
+        days.push(iso_days.day(value)?);
     }
     Some(Int32Chunked::from_vec(values.name().clone(), days))
 }
@@ -153,16 +165,25 @@ pub fn without_float_suffixes(ids: &StringChunked) -> StringChunked {
 /// True for a negative amount or an order id starting with `C` (a cancellation); false where
 /// either is missing or NaN.
 pub fn return_flags(amount: &Float64Chunked, order: Option<&StringChunked>) -> BooleanChunked {
-    let negative = amount.iter().map(|a| a.is_some_and(|a| a < 0.0));
     match order {
-        None => BooleanChunked::from_iter_values(PlSmallStr::EMPTY, negative),
+        None => BooleanChunked::from_iter_values(
+            PlSmallStr::EMPTY,
+            amount.iter().map(|amount| is_return(amount, None)),
+        ),
         Some(order) => BooleanChunked::from_iter_values(
             PlSmallStr::EMPTY,
-            negative
+            amount
+                .iter()
                 .zip(order.iter())
-                .map(|(negative, id)| negative || id.is_some_and(|id| id.starts_with('C'))),
+                .map(|(amount, order)| is_return(amount, order)),
         ),
     }
+}
+
+/// A return: a negative amount, or an order id starting with `C` (a cancellation); not where
+/// either is missing or NaN.
+pub fn is_return(amount: Option<f64>, order: Option<&str>) -> bool {
+    amount.is_some_and(|a| a < 0.0) || order.is_some_and(|id| id.starts_with('C'))
 }
 
 /// Applies `convert` to consecutive pieces of `values` on the thread pool and joins the results

@@ -132,14 +132,10 @@ impl Transactions {
 fn texts(column: &StringChunked) -> Vec<&str> {
     let rows = column.len();
     let mut out = Vec::with_capacity(rows);
-    let mut rest = &mut out.spare_capacity_mut()[..rows];
-    let mut parts = Vec::new();
-    for chunk in column.downcast_iter() {
-        let (part, tail) = std::mem::take(&mut rest).split_at_mut(chunk.len());
-        parts.push((chunk, part));
-        rest = tail;
-    }
+    let slots = &mut out.spare_capacity_mut()[..rows];
+    let (parts, rest) = parts_of(slots, column.chunk_lengths());
     assert!(rest.is_empty(), "a column's chunks hold all of its rows");
+    let parts: Vec<_> = column.downcast_iter().zip(parts).collect();
     parts.into_par_iter().for_each(|(chunk, part)| {
         for (slot, value) in part.iter_mut().zip(chunk.values_iter()) {
             slot.write(value);
@@ -149,6 +145,23 @@ fn texts(column: &StringChunked) -> Vec<&str> {
     // value into every slot of its part.
     unsafe { out.set_len(rows) };
     out
+}
+
+/// `column` cut into consecutive parts of `lengths`, and what is left after them.
+fn parts_of<T>(
+    column: &mut [T],
+    lengths: impl IntoIterator<Item = usize>,
+) -> (Vec<&mut [T]>, &mut [T]) {
+    let mut rest = column;
+    let parts = lengths
+        .into_iter()
+        .map(|length| {
+            let (part, tail) = std::mem::take(&mut rest).split_at_mut(length);
+            rest = tail;
+            part
+        })
+        .collect();
+    (parts, rest)
 }
 
 impl RowColumns<'_> {
@@ -628,14 +641,14 @@ impl Reader {
     /// not written as floats, amounts without a decimal comma.
     fn read_plain(&self, prepared: &Prepared) -> Option<DataFrame> {
         let iso_dates =
-            matches!(&prepared.date_text, Some((format, false)) if format == "%Y-%m-%d");
+            matches!(&prepared.date_text, Some((format, false)) if format == convert::ISO_DATE);
         if !iso_dates || prepared.float_ids || self.decimal_comma {
             return None;
         }
         let text = match self.part.as_ref().map(|part| part.lines.as_deref()) {
             Some(Some(lines)) => plain_text::Text::Held(lines),
             Some(None) => return None,
-            None => plain_text::Text::mapped(std::path::Path::new(&self.source.path()))?,
+            None => plain_text::Text::mapped(Path::new(&self.source.path()))?,
         };
         plain::canonical_frame(&text, self.delimiter, &self.columns)
     }

@@ -10,9 +10,9 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::{AMOUNT, CUSTOMER, DAY, IS_RETURN, ORDER};
+use super::{AMOUNT, CUSTOMER, DAY, IS_RETURN, ORDER, parts_of};
 use crate::data::columns::{AmountSource, ColumnMap};
-use crate::data::dates::iso_day;
+use crate::data::convert::{IsoDays, is_return};
 use crate::data::plain_text::{fields, piece_bounds, plain_piece};
 
 /// The roles a field can play, as bits of [`Layout::roles_at`].
@@ -44,8 +44,7 @@ struct Piece<'a, 'c> {
     rows: usize,
     is_return: Vec<bool>,
     order: StringChunkedBuilder,
-    /// The last date text read, and its day.
-    last_date: Option<(&'a str, i32)>,
+    days_read: IsoDays<'a>,
 }
 
 /// The canonical frame (`customer_id, day, amount, is_return[, order_id]`, before validation)
@@ -72,17 +71,13 @@ pub(super) fn canonical_frame(
     }
     timer.lap("lines");
     let (mut day, mut amount) = (vec![0; rows], vec![0.0; rows]);
-    let (mut days, mut amounts) = (day.as_mut_slice(), amount.as_mut_slice());
-    let mut parts = Vec::with_capacity(pieces.len());
-    for (piece, &lines) in pieces.into_iter().zip(&lines) {
-        let (piece_days, rest_days) = days.split_at_mut(lines);
-        let (piece_amounts, rest_amounts) = amounts.split_at_mut(lines);
-        (days, amounts) = (rest_days, rest_amounts);
-        parts.push((piece, piece_days, piece_amounts));
-    }
-    let read: Vec<Texts> = parts
+    let (days, _) = parts_of(&mut day, lines.iter().copied());
+    let (amounts, _) = parts_of(&mut amount, lines.iter().copied());
+    let read: Vec<Texts> = pieces
         .into_par_iter()
-        .map(|(piece, days, amounts)| layout.read(piece, days, amounts).map(Piece::texts))
+        .zip(days)
+        .zip(amounts)
+        .map(|((piece, days), amounts)| layout.read(piece, days, amounts).map(Piece::texts))
         .collect::<Option<_>>()?;
     timer.lap("read");
     let frame = frame_of(read, day, amount, layout.has_order);
@@ -167,7 +162,7 @@ impl Layout {
             rows: 0,
             is_return: Vec::with_capacity(lines),
             order: StringChunkedBuilder::new(ORDER.into(), 0),
-            last_date: None,
+            days_read: IsoDays::default(),
         };
         // Every delimiter and line feed, found by one vectorised search (cells are short: a
         // byte loop per line is slower), then the end of a last line without a line feed.
@@ -206,16 +201,7 @@ impl Layout {
         if id.is_empty() {
             return None;
         }
-        let date = cells[DATE_ROLE].trim_matches(' ');
-        // An export in date order repeats each date for many rows in a row.
-        let day = match out.last_date {
-            Some((text, day)) if text == date => day,
-            _ => {
-                let day = iso_day(date.as_bytes())?;
-                out.last_date = Some((date, day));
-                day
-            }
-        };
+        let day = out.days_read.day(cells[DATE_ROLE])?;
         let mut amount = plain_number(cells[AMOUNT_ROLE])?;
         if self.product {
             amount *= plain_number(cells[PRICE_ROLE])?;
@@ -224,15 +210,12 @@ impl Layout {
         out.amount[out.rows] = amount;
         out.rows += 1;
         out.customer.append_value(id);
-        // A negative amount or an order id starting with `C` (a cancellation) is a return.
-        let mut is_return = amount < 0.0;
+        let order = self.has_order.then(|| cells[ORDER_ROLE]);
+        let order = order.filter(|order| !order.is_empty());
         if self.has_order {
-            let order = cells[ORDER_ROLE];
-            out.order
-                .append_option((!order.is_empty()).then_some(order));
-            is_return |= order.starts_with('C');
+            out.order.append_option(order);
         }
-        out.is_return.push(is_return);
+        out.is_return.push(is_return(Some(amount), order));
         Some(())
     }
 }
@@ -293,20 +276,20 @@ fn frame_of(
         .into_iter()
         .map(|piece| (piece.customer, piece.order))
         .unzip();
-    let texts = |builders: Vec<StringChunkedBuilder>| -> Option<Column> {
+    let joined = |builders: Vec<StringChunkedBuilder>| -> Option<Column> {
         let mut builders = builders.into_iter().map(|builder| builder.finish());
-        let mut joined = builders.next()?;
-        builders.try_for_each(|piece| joined.append(&piece).ok())?;
-        Some(joined.into_column())
+        let mut column = builders.next()?;
+        builders.try_for_each(|piece| column.append(&piece).ok())?;
+        Some(column.into_column())
     };
     let mut columns = vec![
-        texts(customers)?,
+        joined(customers)?,
         Int32Chunked::from_vec(DAY.into(), day).into_column(),
         Float64Chunked::from_vec(AMOUNT.into(), amount).into_column(),
         is_return.into_column(),
     ];
     if has_order {
-        columns.push(texts(orders)?);
+        columns.push(joined(orders)?);
     }
     DataFrame::new(rows, columns).ok()
 }
